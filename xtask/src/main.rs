@@ -1,0 +1,86 @@
+//! `cargo xtask` — project commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "allmhub-rs project commands")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate the bindings from spec/openapi.yaml (writes only files whose content changes).
+    Regen {
+        /// Write nothing; fail, naming the stale files, when the committed output differs.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Regen { check } => regen(check),
+    }
+}
+
+fn regen(check: bool) -> ExitCode {
+    let root = workspace_root();
+    let started = Instant::now();
+    let files = match allmhub_codegen::generate(&root.join("spec")) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let generated_in = started.elapsed();
+    let report = match allmhub_codegen::write_files(&root, &files, check) {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stale = report.changed.len() + report.removed.len();
+    if check {
+        if stale == 0 {
+            eprintln!("generated code is fresh ({} files)", files.len());
+            return ExitCode::SUCCESS;
+        }
+        for path in &report.changed {
+            eprintln!("stale: {}", path.display());
+        }
+        for path in &report.removed {
+            eprintln!("no longer generated: {}", path.display());
+        }
+        eprintln!("generated code is stale: run `cargo xtask regen` and commit the result");
+        return ExitCode::FAILURE;
+    }
+    for path in &report.changed {
+        eprintln!("wrote {}", path.display());
+    }
+    for path in &report.removed {
+        eprintln!("removed {}", path.display());
+    }
+    eprintln!(
+        "{} files, {} changed, generated in {:.0} ms",
+        files.len(),
+        stale,
+        generated_in.as_secs_f64() * 1000.0
+    );
+    ExitCode::SUCCESS
+}
