@@ -28,6 +28,10 @@ pub struct TypeModules {
 pub fn emit(defs: &[Def]) -> Result<TypeModules, GenError> {
     let mut typify_items = run_typify(defs)?;
     let kinds = KindTable::new(defs);
+    let summaries: BTreeMap<&str, &str> = defs
+        .iter()
+        .map(|def| (def.rust_name.as_str(), def.description.lines().next().unwrap_or_default()))
+        .collect();
     let mut modules: BTreeMap<String, Vec<Item>> = BTreeMap::new();
     for def in defs {
         let items = match &def.kind {
@@ -40,7 +44,7 @@ pub fn emit(defs: &[Def]) -> Result<TypeModules, GenError> {
                 let mut extra = Vec::new();
                 for item in &mut items {
                     match item {
-                        Item::Struct(item) => shape_struct(item, property_order, aliases),
+                        Item::Struct(item) => shape_struct(item, property_order, aliases, &summaries),
                         Item::Enum(item) => {
                             if let Some(tokens) = kinds.dispatch_untagged(item) {
                                 extra.extend(parse_items(tokens)?);
@@ -130,15 +134,20 @@ fn run_typify(defs: &[Def]) -> Result<BTreeMap<String, Vec<Item>>, GenError> {
     let mut settings = TypeSpaceSettings::default();
     settings.with_struct_builder(false);
     settings.with_derive("PartialEq".to_owned());
+    // Deterministic order when re-serializing (HashMap's order is random).
+    settings.with_map_type("::std::collections::BTreeMap");
     let mut definitions: Vec<(String, Value)> = Vec::new();
     for def in defs {
         match &def.kind {
             DefKind::Typify { schema, .. } => definitions.push((def.rust_name.clone(), schema.clone())),
             other => {
                 // Emitted here, not by typify: typify only needs the name.
+                // What typify may assume of the type. `FromStr` is never declared: typify would then emit
+                // conversions against its own error type.
                 let impls = match other {
                     DefKind::JsonObjectAlias | DefKind::EmptyStruct => vec![TypeSpaceImpl::Default],
-                    _ => vec![TypeSpaceImpl::Display, TypeSpaceImpl::FromStr],
+                    DefKind::Enum { .. } => vec![TypeSpaceImpl::Display],
+                    _ => vec![],
                 };
                 settings.with_replacement(&def.rust_name, &def.rust_name, impls.into_iter());
                 definitions.push((def.rust_name.clone(), json!({})));
@@ -212,8 +221,43 @@ fn wire_name(field: &syn::Field) -> String {
         .unwrap_or_default()
 }
 
-/// Fields in the spec's order, serde aliases, and absent-tolerant required-nullable fields.
-fn shape_struct(item: &mut syn::ItemStruct, order: &[String], aliases: &BTreeMap<String, Vec<String>>) {
+/// The generated type a field holds, through `Option`, `Vec`, `Box` and maps.
+fn held_type(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().rev().find_map(|arg| match arg {
+            syn::GenericArgument::Type(inner) => held_type(inner),
+            _ => None,
+        }),
+        _ => Some(last.ident.to_string()),
+    }
+}
+
+/// typify writes some paths inside serde attribute strings with spaces (`":: std :: …"`).
+fn tidy_serde_attr(attr: &mut Attribute) {
+    let text = quote!(#attr).to_string();
+    if text.contains(":: ") {
+        let tokens: TokenStream = text
+            .replace("\":: ", "\"::")
+            .replace(" :: ", "::")
+            .parse()
+            .expect("re-parsing a serde attribute");
+        let mut parsed: Vec<Attribute> = syn::parse::Parser::parse2(Attribute::parse_outer, tokens).expect("an attribute");
+        *attr = parsed.remove(0);
+    }
+}
+
+/// Fields in the spec's order, serde aliases, absent-tolerant required-nullable fields, and a doc on every
+/// field (the held type's summary when the spec gives none).
+fn shape_struct(
+    item: &mut syn::ItemStruct,
+    order: &[String],
+    aliases: &BTreeMap<String, Vec<String>>,
+    summaries: &BTreeMap<&str, &str>,
+) {
     let Fields::Named(fields) = &mut item.fields else {
         return;
     };
@@ -227,8 +271,12 @@ fn shape_struct(item: &mut syn::ItemStruct, order: &[String], aliases: &BTreeMap
         // typify makes a required-but-nullable member mandatory; real payloads omit it, so accept absence
         // (and still always serialize it, as `null` when empty).
         for attr in &mut field.attrs {
-            if attr.path().is_ident("serde") && quote!(#attr).to_string().contains("Option::deserialize") {
-                *attr = parse_quote!(#[serde(default)]);
+            if attr.path().is_ident("serde") {
+                if quote!(#attr).to_string().contains("Option::deserialize") {
+                    *attr = parse_quote!(#[serde(default)]);
+                } else {
+                    tidy_serde_attr(attr);
+                }
             }
         }
         if let Some(names) = aliases.get(&wire_name(field)) {
@@ -237,7 +285,11 @@ fn shape_struct(item: &mut syn::ItemStruct, order: &[String], aliases: &BTreeMap
             }
         }
         if !field.attrs.iter().any(|attr| attr.path().is_ident("doc")) {
-            let text = format!("The `{}` member.", wire_name(field));
+            let held = held_type(&field.ty).and_then(|name| summaries.get(name.as_str()).copied());
+            let text = match held {
+                Some(summary) if !summary.is_empty() => summary.to_owned(),
+                _ => format!("The `{}` member.", wire_name(field)),
+            };
             field.attrs.insert(0, parse_quote!(#[doc = #text]));
         }
     }

@@ -21,6 +21,13 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Check a captured payload against a spec schema: `conform SCHEMA [FILE|-] [--sse] [--strict]`
+    /// (runs the `allmhub-conform` binary, so that regen never depends on generated code).
+    Conform {
+        /// Arguments of `allmhub-conform`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 fn workspace_root() -> PathBuf {
@@ -34,6 +41,24 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Regen { check } => regen(check),
+        Command::Conform { args } => conform(&args),
+    }
+}
+
+fn conform(args: &[std::ffi::OsString]) -> ExitCode {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(workspace_root())
+        .args(["run", "--quiet", "--package", "allmhub-conform", "--"])
+        .args(args)
+        .status();
+    match status {
+        // The binary's own status: 0 conforms, 1 does not, 2 usage error.
+        Ok(status) => ExitCode::from(status.code().map_or(2, |code| code as u8)),
+        Err(error) => {
+            eprintln!("error: cannot run cargo: {error}");
+            ExitCode::from(2)
+        }
     }
 }
 
