@@ -63,7 +63,17 @@ pub fn generate(spec_dir: &Path) -> Result<Vec<GeneratedFile>, GenError> {
 /// Generates every output file from a model.
 pub fn generate_from_model(model: &model::Model) -> Result<Vec<GeneratedFile>, GenError> {
     let defs = lower::lower(model)?;
-    let modules = types::emit(&defs)?;
+    let multipart: Vec<String> = model
+        .operations
+        .iter()
+        .flat_map(|op| &op.request)
+        .filter(|request| request.content_type == "multipart/form-data")
+        .filter_map(|request| match &request.body {
+            model::BodyType::Named(name) => model.schema(name).map(|schema| schema.rust_name.clone()),
+            model::BodyType::ArrayOf(_) => None,
+        })
+        .collect();
+    let modules = types::emit(&defs, &multipart)?;
     let mut files = Vec::new();
 
     // Families in spec order, then `common` and any family without operations.

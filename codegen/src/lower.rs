@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heck::ToUpperCamelCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::{Map, Value, json};
 
 use crate::model::{Model, SchemaDef};
@@ -16,6 +16,9 @@ use crate::spec::SpecError;
 
 /// The runtime type that keeps ids arriving as strings or integers (`type: [string, integer]`).
 pub const STRING_OR_NUMBER: &str = "StringOrNumber";
+
+/// The runtime type of a file in a multipart form (`type: string, format: binary`).
+pub const UPLOAD: &str = "Upload";
 
 /// A Rust type to emit.
 #[derive(Debug, Clone)]
@@ -43,6 +46,8 @@ pub enum DefKind {
         property_order: Vec<String>,
         /// Serde aliases: canonical property → alias names (`x-alias-of`).
         aliases: BTreeMap<String, Vec<String>>,
+        /// Variant names for union alternatives that reference a type: type name → `title`.
+        variant_titles: BTreeMap<String, String>,
     },
     /// A string enum: `(wire value, variant name)` pairs; open enums keep unknown values.
     Enum {
@@ -331,6 +336,7 @@ impl<'a> Lowering<'a> {
         self.defs.push(def(DefKind::JsonObjectAlias)); // placeholder keeps parents before their hoisted shapes
         let mut property_order = Vec::new();
         let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut variant_titles: BTreeMap<String, String> = BTreeMap::new();
         let stripped_tag = self.tags_to_strip.get(rust_name).cloned();
         let mut lowered = Map::new();
         for (key, value) in schema.as_object().into_iter().flatten() {
@@ -354,6 +360,16 @@ impl<'a> Lowering<'a> {
                     for canonical in aliases.keys() {
                         if !properties.contains_key(canonical) {
                             return Err(child.error(format!("`x-alias-of: {canonical}` names no property")));
+                        }
+                    }
+                    let mut fields: BTreeMap<String, &str> = BTreeMap::new();
+                    for name in properties.keys() {
+                        let field = name.to_snake_case().trim_start_matches("r#").to_owned();
+                        if let Some(other) = fields.insert(field.clone(), name) {
+                            return Err(child.error(format!(
+                                "properties `{other}` and `{name}` both become the Rust field `{field}`; \
+                                 mark one `x-alias-of` the other"
+                            )));
                         }
                     }
                     Value::Object(properties)
@@ -382,8 +398,13 @@ impl<'a> Lowering<'a> {
                         let alt_at = child.child(&position.to_string());
                         let hint = format!("{rust_name}{title}");
                         let mut lowered = self.lower_child(alternative, &hint, rust_name, &title, &alt_at)?;
-                        if let (Value::Object(map), Some(title)) = (&mut lowered, alternative.get("title")) {
-                            map.insert("title".into(), title.clone());
+                        if let (Value::Object(map), Some(spec_title)) = (&mut lowered, alternative.get("title")) {
+                            map.insert("title".into(), spec_title.clone());
+                            // typify names a referencing alternative after the type; the title wins.
+                            if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                                let target = target.trim_start_matches("#/definitions/").to_owned();
+                                variant_titles.insert(target, title.clone());
+                            }
                         }
                         alternatives.push(lowered);
                     }
@@ -400,6 +421,7 @@ impl<'a> Lowering<'a> {
             schema: Value::Object(lowered),
             property_order,
             aliases,
+            variant_titles,
         };
         Ok(())
     }
@@ -423,6 +445,13 @@ impl<'a> Lowering<'a> {
         if let Some(inner) = non_null_part(schema) {
             let lowered = self.lower_child(&inner, hint, parent, member, at)?;
             let mut out = nullable(lowered);
+            if let Some(description) = schema.get("description") {
+                out["description"] = description.clone();
+            }
+            return Ok(out);
+        }
+        if types_of(schema) == ["string"] && schema.get("format").and_then(Value::as_str) == Some("binary") {
+            let mut out = json!({ "$ref": format!("#/definitions/{UPLOAD}") });
             if let Some(description) = schema.get("description") {
                 out["description"] = description.clone();
             }

@@ -10,7 +10,7 @@ use syn::{Attribute, Fields, Item, parse_quote};
 use typify::{TypeSpace, TypeSpaceImpl, TypeSpaceSettings};
 
 use crate::GenError;
-use crate::lower::{Def, DefKind, STRING_OR_NUMBER};
+use crate::lower::{Def, DefKind, STRING_OR_NUMBER, UPLOAD};
 use crate::model::Model;
 
 /// The Rust module name of a family (`openai-chat` → `openai_chat`).
@@ -24,8 +24,9 @@ pub struct TypeModules {
     pub modules: BTreeMap<String, Vec<Item>>,
 }
 
-/// Emits the types of every definition.
-pub fn emit(defs: &[Def]) -> Result<TypeModules, GenError> {
+/// Emits the types of every definition; `multipart` names the Rust types sent as `multipart/form-data`,
+/// which also get a `MultipartForm` impl.
+pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError> {
     let mut typify_items = run_typify(defs)?;
     let kinds = KindTable::new(defs);
     let summaries: BTreeMap<&str, &str> = defs
@@ -36,7 +37,10 @@ pub fn emit(defs: &[Def]) -> Result<TypeModules, GenError> {
     for def in defs {
         let items = match &def.kind {
             DefKind::Typify {
-                property_order, aliases, ..
+                property_order,
+                aliases,
+                variant_titles,
+                ..
             } => {
                 let mut items = typify_items.remove(&def.rust_name).ok_or_else(|| {
                     GenError::Generator(format!("typify produced no type for `{}`", def.rust_name))
@@ -44,7 +48,12 @@ pub fn emit(defs: &[Def]) -> Result<TypeModules, GenError> {
                 let mut extra = Vec::new();
                 for item in &mut items {
                     match item {
-                        Item::Struct(item) => shape_struct(item, property_order, aliases, &summaries),
+                        Item::Struct(item) => {
+                            shape_struct(item, property_order, aliases, &summaries);
+                            if multipart.contains(&def.rust_name) {
+                                extra.extend(parse_items(multipart_form_impl(item))?);
+                            }
+                        }
                         Item::Enum(item) => {
                             if let Some(tokens) = kinds.dispatch_untagged(item) {
                                 extra.extend(parse_items(tokens)?);
@@ -54,6 +63,7 @@ pub fn emit(defs: &[Def]) -> Result<TypeModules, GenError> {
                     }
                 }
                 items.extend(extra);
+                rename_variants(&mut items, variant_titles);
                 items
             }
             DefKind::Enum { values, open } => parse_items(enum_tokens(def, values, *open))?,
@@ -156,6 +166,8 @@ fn run_typify(defs: &[Def]) -> Result<BTreeMap<String, Vec<Item>>, GenError> {
     }
     settings.with_replacement(STRING_OR_NUMBER, "crate::StringOrNumber", [TypeSpaceImpl::Display].into_iter());
     definitions.push((STRING_OR_NUMBER.to_owned(), json!({})));
+    settings.with_replacement(UPLOAD, "crate::Upload", [TypeSpaceImpl::Default].into_iter());
+    definitions.push((UPLOAD.to_owned(), json!({})));
 
     let mut space = TypeSpace::new(&settings);
     let schemas = definitions
@@ -739,5 +751,77 @@ fn schema_kinds(schema: &Value) -> Kinds {
         Some("number") => Kinds::INTEGER.or(Kinds::FLOAT),
         Some("boolean") => Kinds::BOOL,
         _ => Kinds::ANY,
+    }
+}
+
+/// Renames the variants of a typify union after the spec's titles, in the enum and in its impls.
+fn rename_variants(items: &mut [Item], titles: &BTreeMap<String, String>) {
+    use syn::visit_mut::VisitMut;
+
+    struct Rename(BTreeMap<String, String>);
+
+    impl VisitMut for Rename {
+        fn visit_path_mut(&mut self, path: &mut syn::Path) {
+            // `Self::Old` → `Self::New`.
+            if path.segments.len() == 2 && path.segments[0].ident == "Self" {
+                if let Some(new) = self.0.get(&path.segments[1].ident.to_string()) {
+                    path.segments[1].ident = format_ident!("{new}");
+                }
+            }
+            syn::visit_mut::visit_path_mut(self, path);
+        }
+    }
+
+    if titles.is_empty() {
+        return;
+    }
+    let mut renames = BTreeMap::new();
+    for item in items.iter_mut() {
+        let Item::Enum(item) = item else {
+            continue;
+        };
+        for variant in &mut item.variants {
+            let syn::Fields::Unnamed(fields) = &variant.fields else {
+                continue;
+            };
+            let Some(held) = fields.unnamed.first().and_then(|field| held_type(&field.ty)) else {
+                continue;
+            };
+            if let Some(title) = titles.get(&held) {
+                if variant.ident != title.as_str() {
+                    renames.insert(variant.ident.to_string(), title.clone());
+                    variant.ident = format_ident!("{title}");
+                }
+            }
+        }
+    }
+    let mut rename = Rename(renames);
+    for item in items.iter_mut() {
+        if let Item::Impl(item) = item {
+            rename.visit_item_impl_mut(item);
+        }
+    }
+}
+
+/// `impl MultipartForm`: one part per file of `Upload` members, text parts for the rest.
+fn multipart_form_impl(item: &syn::ItemStruct) -> TokenStream {
+    let name = &item.ident;
+    let adds = item.fields.iter().map(|field| {
+        let ident = field.ident.as_ref().expect("named field");
+        let wire = wire_name(field);
+        if held_type(&field.ty).as_deref() == Some("Upload") {
+            quote!(crate::__private::FileField::add_parts(&self.#ident, #wire, &mut parts);)
+        } else {
+            quote!(crate::__private::add_value_parts(#wire, &self.#ident, &mut parts);)
+        }
+    });
+    quote! {
+        impl crate::MultipartForm for #name {
+            fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
+                let mut parts = ::std::vec::Vec::new();
+                #(#adds)*
+                parts
+            }
+        }
     }
 }

@@ -185,6 +185,101 @@ impl<'de> Deserialize<'de> for StringOrNumber {
     }
 }
 
+/// A file sent in a `multipart/form-data` request (audio to transcribe, images to edit, a video's first
+/// frame). In JSON (examples, `conform`) it reads and writes as its file name.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Upload {
+    /// The file name sent with the part.
+    pub file_name: String,
+    /// The MIME type; guessed from the file name when `None`.
+    pub content_type: Option<String>,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Upload {
+    /// A file from bytes in memory.
+    pub fn from_bytes(file_name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        Upload {
+            file_name: file_name.into(),
+            content_type: None,
+            bytes: bytes.into(),
+        }
+    }
+
+    /// A file read from disk; the part is named after the file.
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> std::io::Result<Self> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path)?;
+        let file_name = path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".to_owned());
+        Ok(Upload {
+            file_name,
+            content_type: None,
+            bytes,
+        })
+    }
+
+    /// Sets the MIME type.
+    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+}
+
+impl fmt::Debug for Upload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upload")
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("bytes", &format_args!("{} bytes", self.bytes.len()))
+            .finish()
+    }
+}
+
+impl Serialize for Upload {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.file_name)
+    }
+}
+
+impl<'de> Deserialize<'de> for Upload {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|file_name| Upload {
+            file_name,
+            ..Upload::default()
+        })
+    }
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormPart<'a> {
+    /// A text field.
+    Text {
+        /// Field name.
+        name: &'static str,
+        /// Field value.
+        value: String,
+    },
+    /// A file field.
+    File {
+        /// Field name.
+        name: &'static str,
+        /// The file.
+        upload: &'a Upload,
+    },
+}
+
+/// A request body sent as `multipart/form-data`; generated for every multipart schema of the spec.
+pub trait MultipartForm {
+    /// The parts of the form, in spec order. Absent members send no part; arrays send one part per
+    /// element; objects are sent as JSON text.
+    fn parts(&self) -> Vec<FormPart<'_>>;
+}
+
 /// An HTTP method of an [`Operation`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -356,6 +451,62 @@ pub mod __private {
         }
 
         deserializer.deserialize_str(OpenEnumVisitor(PhantomData))
+    }
+
+    use crate::{FormPart, Upload};
+
+    /// A member of a multipart form that holds files.
+    pub trait FileField {
+        /// Adds one part per file.
+        fn add_parts<'a>(&'a self, name: &'static str, parts: &mut Vec<FormPart<'a>>);
+    }
+
+    impl FileField for Upload {
+        fn add_parts<'a>(&'a self, name: &'static str, parts: &mut Vec<FormPart<'a>>) {
+            parts.push(FormPart::File { name, upload: self });
+        }
+    }
+
+    impl<T: FileField> FileField for Option<T> {
+        fn add_parts<'a>(&'a self, name: &'static str, parts: &mut Vec<FormPart<'a>>) {
+            if let Some(value) = self {
+                value.add_parts(name, parts);
+            }
+        }
+    }
+
+    impl<T: FileField> FileField for Vec<T> {
+        fn add_parts<'a>(&'a self, name: &'static str, parts: &mut Vec<FormPart<'a>>) {
+            for value in self {
+                value.add_parts(name, parts);
+            }
+        }
+    }
+
+    /// Adds the text parts of a non-file member: nothing for null, one part per array element, JSON text
+    /// for objects.
+    pub fn add_value_parts<T: serde::Serialize>(name: &'static str, value: &T, parts: &mut Vec<FormPart<'_>>) {
+        fn text(value: Value) -> Option<String> {
+            match value {
+                Value::Null => None,
+                Value::String(text) => Some(text),
+                other => Some(other.to_string()),
+            }
+        }
+        match serde_json::to_value(value).unwrap_or(Value::Null) {
+            Value::Array(items) => {
+                for item in items {
+                    if let Some(value) = text(item) {
+                        parts.push(FormPart::Text { name, value });
+                    }
+                }
+            }
+            other => {
+                if let Some(value) = text(other) {
+                    parts.push(FormPart::Text { name, value });
+                }
+            }
+        }
     }
 
     /// The kind of a JSON value.
