@@ -4,6 +4,7 @@
 //! validated) → [`lower`] (every shape named, each assigned to typify or to this generator) → Rust tokens
 //! ([`types`], [`operations`]) → prettyplease → files, written only when their content changes.
 
+pub mod client;
 pub mod lower;
 pub mod model;
 pub mod operations;
@@ -101,6 +102,10 @@ pub fn generate_from_model(model: &model::Model) -> Result<Vec<GeneratedFile>, G
     files.push(GeneratedFile {
         path: PathBuf::from("generated/src/schemas.rs"),
         contents: render(&operations::schemas_file(model)),
+    });
+    files.push(GeneratedFile {
+        path: PathBuf::from("client/src/api.rs"),
+        contents: render(&client::api_file(model)?),
     });
     Ok(files)
 }

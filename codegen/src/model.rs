@@ -25,6 +25,8 @@ pub struct Family {
     pub name: String,
     /// What the family covers.
     pub description: String,
+    /// The client accessor of the family's operations (`x-rust-resource`, e.g. `chat`).
+    pub resource: String,
 }
 
 /// A component schema.
@@ -144,6 +146,8 @@ pub struct Operation {
     pub summary: String,
     /// Longer description.
     pub description: String,
+    /// The client method (`x-rust-method`): `create`, or `messages.create` for a sub-resource.
+    pub rust_method: String,
     /// Parameters in spec order.
     pub params: Vec<Param>,
     /// Accepted request bodies in spec order (empty when the operation takes none).
@@ -271,13 +275,25 @@ fn families(doc: &Value) -> Result<Vec<Family>, SpecError> {
         .get("tags")
         .and_then(Value::as_array)
         .ok_or_else(|| SpecError::new(ROOT_FILE, "/tags", "the root must declare the family tags"))?;
-    Ok(tags
-        .iter()
-        .map(|tag| Family {
-            name: text(tag, "name"),
-            description: text(tag, "description"),
+    tags.iter()
+        .enumerate()
+        .map(|(index, tag)| {
+            let name = text(tag, "name");
+            let resource = text(tag, "x-rust-resource");
+            if resource.is_empty() || resource.to_snake_case() != resource {
+                return Err(SpecError::new(
+                    ROOT_FILE,
+                    &format!("/tags/{index}"),
+                    format!("tag `{name}` needs `x-rust-resource`, the snake_case client accessor"),
+                ));
+            }
+            Ok(Family {
+                name,
+                description: text(tag, "description"),
+                resource,
+            })
         })
-        .collect())
+        .collect()
 }
 
 fn schemas(spec: &Spec) -> Result<Vec<SchemaDef>, SpecError> {
@@ -344,6 +360,12 @@ fn operation(
     let id = text(op, "operationId");
     if id.is_empty() || id.to_snake_case() != id {
         return Err(ctx.error(format!("operationId must be snake_case, found {id:?}")));
+    }
+    let rust_method = text(op, "x-rust-method");
+    if rust_method.is_empty() || rust_method.split('.').any(|part| part.is_empty() || part.to_snake_case() != part) {
+        return Err(ctx.error(format!(
+            "`x-rust-method` must name the client method in snake_case (`create`, `messages.create`), found {rust_method:?}"
+        )));
     }
     let tags = strings(op.get("tags"));
     if tags != [family] {
@@ -414,6 +436,7 @@ fn operation(
         family: family.to_owned(),
         summary: text(op, "summary"),
         description: text(op, "description"),
+        rust_method,
         params,
         request,
         response,

@@ -1,6 +1,6 @@
 //! Emitting the Rust types: typify for structs and plain unions, `quote!` for enums, tagged unions and aliases.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -29,6 +29,7 @@ pub struct TypeModules {
 pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError> {
     let mut typify_items = run_typify(defs)?;
     let kinds = KindTable::new(defs);
+    let file_types = file_types(defs);
     let summaries: BTreeMap<&str, &str> = defs
         .iter()
         .map(|def| (def.rust_name.as_str(), def.description.lines().next().unwrap_or_default()))
@@ -51,7 +52,13 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                         Item::Struct(item) => {
                             shape_struct(item, property_order, aliases, &summaries);
                             if multipart.contains(&def.rust_name) {
-                                extra.extend(parse_items(multipart_form_impl(item))?);
+                                extra.extend(parse_items(multipart_form_impl(item, &file_types))?);
+                            }
+                        }
+                        Item::Enum(item) if file_types.contains(&def.rust_name) => {
+                            extra.extend(parse_items(file_union_impl(item))?);
+                            if let Some(tokens) = kinds.dispatch_untagged(item) {
+                                extra.extend(parse_items(tokens)?);
                             }
                         }
                         Item::Enum(item) => {
@@ -246,6 +253,35 @@ fn held_type(ty: &syn::Type) -> Option<String> {
         }),
         _ => Some(last.ident.to_string()),
     }
+}
+
+/// The name of a type written as a plain path without generic arguments (`ChatImageUrl`, not `Vec<…>`).
+fn direct_type(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    last.arguments.is_none().then(|| last.ident.to_string())
+}
+
+/// Types whose values are files in a multipart form: `Upload`, and unions of `Upload` alternatives
+/// (one file or several).
+fn file_types(defs: &[Def]) -> BTreeSet<String> {
+    let upload_ref = format!("#/definitions/{UPLOAD}");
+    let is_upload = |schema: &Value| {
+        schema.get("$ref").and_then(Value::as_str) == Some(upload_ref.as_str())
+            || schema.pointer("/items/$ref").and_then(Value::as_str) == Some(upload_ref.as_str())
+    };
+    let mut out: BTreeSet<String> = [UPLOAD.to_owned()].into();
+    for def in defs {
+        if let DefKind::Typify { schema, .. } = &def.kind {
+            let alternatives = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array);
+            if alternatives.is_some_and(|alternatives| alternatives.iter().all(is_upload)) {
+                out.insert(def.rust_name.clone());
+            }
+        }
+    }
+    out
 }
 
 /// typify writes some paths inside serde attribute strings with spaces (`":: std :: …"`).
@@ -784,7 +820,7 @@ fn rename_variants(items: &mut [Item], titles: &BTreeMap<String, String>) {
             let syn::Fields::Unnamed(fields) = &variant.fields else {
                 continue;
             };
-            let Some(held) = fields.unnamed.first().and_then(|field| held_type(&field.ty)) else {
+            let Some(held) = fields.unnamed.first().and_then(|field| direct_type(&field.ty)) else {
                 continue;
             };
             if let Some(title) = titles.get(&held) {
@@ -803,13 +839,28 @@ fn rename_variants(items: &mut [Item], titles: &BTreeMap<String, String>) {
     }
 }
 
-/// `impl MultipartForm`: one part per file of `Upload` members, text parts for the rest.
-fn multipart_form_impl(item: &syn::ItemStruct) -> TokenStream {
+/// `impl FileField` for a union of one file or several.
+fn file_union_impl(item: &syn::ItemEnum) -> TokenStream {
+    let name = &item.ident;
+    let variants = item.variants.iter().map(|variant| &variant.ident);
+    quote! {
+        impl crate::__private::FileField for #name {
+            fn add_parts<'a>(&'a self, name: &'static str, parts: &mut ::std::vec::Vec<crate::FormPart<'a>>) {
+                match self {
+                    #(Self::#variants(value) => crate::__private::FileField::add_parts(value, name, parts),)*
+                }
+            }
+        }
+    }
+}
+
+/// `impl MultipartForm`: one part per file of file members, text parts for the rest.
+fn multipart_form_impl(item: &syn::ItemStruct, file_types: &BTreeSet<String>) -> TokenStream {
     let name = &item.ident;
     let adds = item.fields.iter().map(|field| {
         let ident = field.ident.as_ref().expect("named field");
         let wire = wire_name(field);
-        if held_type(&field.ty).as_deref() == Some("Upload") {
+        if held_type(&field.ty).is_some_and(|held| file_types.contains(&held)) {
             quote!(crate::__private::FileField::add_parts(&self.#ident, #wire, &mut parts);)
         } else {
             quote!(crate::__private::add_value_parts(#wire, &self.#ident, &mut parts);)

@@ -1,0 +1,262 @@
+//! Client configuration: [`ClientBuilder`] and [`Client::from_env`](crate::Client::from_env).
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::Error;
+
+/// The ALLMHUB gateway.
+pub const DEFAULT_BASE_URL: &str = "https://api.allmhub.com";
+/// The `anthropic-version` sent with Claude requests unless configured otherwise.
+pub const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
+/// Environment variable holding the API key.
+pub const API_KEY_ENV: &str = "ALLMHUB_API_KEY";
+/// Environment variable overriding the base URL.
+pub const BASE_URL_ENV: &str = "ALLMHUB_BASE_URL";
+/// Environment variable holding the system access token (for the user balance).
+pub const ACCESS_TOKEN_ENV: &str = "ALLMHUB_ACCESS_TOKEN";
+/// Environment variable holding the numeric user id that owns the access token.
+pub const USER_ID_ENV: &str = "ALLMHUB_USER_ID";
+
+/// Retry behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (default 2).
+    pub max_retries: u32,
+    /// First backoff delay, doubled on each retry, with jitter (default 500 ms).
+    pub initial_delay: Duration,
+    /// Longest backoff delay (default 8 s).
+    pub max_delay: Duration,
+    /// Longest `Retry-After` honoured; longer requests are capped to it (default 60 s).
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Resolved settings of a [`Client`](crate::Client).
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) base_url: String,
+    pub(crate) api_key: Option<SecretString>,
+    pub(crate) access_token: Option<SecretString>,
+    pub(crate) user_id: Option<String>,
+    pub(crate) anthropic_version: String,
+    pub(crate) timeout: Duration,
+    pub(crate) stream_idle_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) headers: HeaderMap,
+}
+
+impl Config {
+    pub(crate) fn api_key(&self) -> Option<&str> {
+        self.api_key.as_ref().map(ExposeSecret::expose_secret)
+    }
+
+    pub(crate) fn access_token(&self) -> Option<&str> {
+        self.access_token.as_ref().map(ExposeSecret::expose_secret)
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Secrets print as set / not set, never their value.
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+            .field("access_token", &self.access_token.as_ref().map(|_| "[REDACTED]"))
+            .field("user_id", &self.user_id)
+            .field("anthropic_version", &self.anthropic_version)
+            .field("timeout", &self.timeout)
+            .field("stream_idle_timeout", &self.stream_idle_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Builds a [`Client`](crate::Client).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let client = allmhub::Client::builder()
+///     .api_key("sk-…")
+///     .timeout(Duration::from_secs(120))
+///     .max_retries(3)
+///     .build()?;
+/// # Ok::<(), allmhub::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    config: Config,
+    http: Option<reqwest::Client>,
+    error: Option<String>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            config: Config {
+                base_url: DEFAULT_BASE_URL.to_owned(),
+                api_key: None,
+                access_token: None,
+                user_id: None,
+                anthropic_version: DEFAULT_ANTHROPIC_VERSION.to_owned(),
+                timeout: Duration::from_secs(600),
+                stream_idle_timeout: Duration::from_secs(300),
+                connect_timeout: Duration::from_secs(10),
+                retry: RetryPolicy::default(),
+                headers: HeaderMap::new(),
+            },
+            http: None,
+            error: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The API key (令牌, `sk-…`).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.config.api_key = Some(SecretString::from(key.into()));
+        self
+    }
+
+    /// The base URL (default `https://api.allmhub.com`); any new-api / one-api gateway works.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.config.base_url = url.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The system access token and the numeric user id that owns it; only the user-balance endpoint
+    /// (`/api/user/self`) needs them.
+    pub fn access_token(mut self, token: impl Into<String>, user_id: impl Into<String>) -> Self {
+        self.config.access_token = Some(SecretString::from(token.into()));
+        self.config.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Timeout of a whole request, retries excluded (default 10 minutes). For a stream it covers the wait
+    /// for the answer's headers; [`stream_idle_timeout`](Self::stream_idle_timeout) covers the rest.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// Longest gap between two events of a stream (default 5 minutes). Chat-format video models stream
+    /// progress for many minutes; the stream lives as long as events keep coming.
+    pub fn stream_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.config.stream_idle_timeout = timeout;
+        self
+    }
+
+    /// Timeout of connecting to the server (default 10 s). Ignored with [`http_client`](Self::http_client).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Retries after a failed attempt (default 2; 0 disables retrying).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.config.retry.max_retries = retries;
+        self
+    }
+
+    /// The whole retry policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// The `anthropic-version` header of Claude requests (default `2023-06-01`).
+    pub fn anthropic_version(mut self, version: impl Into<String>) -> Self {
+        self.config.anthropic_version = version.into();
+        self
+    }
+
+    /// A header sent with every request.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            (Ok(name), Ok(value)) => {
+                self.config.headers.insert(name, value);
+            }
+            _ => self.error = Some(format!("invalid header `{name}`")),
+        }
+        self
+    }
+
+    /// Uses this HTTP client (its timeouts, proxies, TLS settings) instead of building one.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<crate::Client, Error> {
+        if let Some(error) = self.error {
+            return Err(Error::Config(error));
+        }
+        let base = &self.config.base_url;
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(Error::Config(format!("base URL must start with http:// or https://, found {base:?}")));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                install_crypto_provider();
+                reqwest::Client::builder()
+                    .connect_timeout(self.config.connect_timeout)
+                    .user_agent(concat!("allmhub-rs/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|error| Error::Config(format!("cannot build the HTTP client: {error}")))?
+            }
+        };
+        Ok(crate::Client::from_parts(self.config, http))
+    }
+
+    /// A builder filled from the environment: `ALLMHUB_API_KEY` (required), `ALLMHUB_BASE_URL`,
+    /// `ALLMHUB_ACCESS_TOKEN` with `ALLMHUB_USER_ID`.
+    pub fn from_env() -> Result<Self, Error> {
+        let mut builder = ClientBuilder::default();
+        match std::env::var(API_KEY_ENV) {
+            Ok(key) if !key.trim().is_empty() => builder = builder.api_key(key.trim()),
+            _ => return Err(Error::Config(format!("{API_KEY_ENV} is not set"))),
+        }
+        if let Ok(url) = std::env::var(BASE_URL_ENV) {
+            if !url.trim().is_empty() {
+                builder = builder.base_url(url.trim());
+            }
+        }
+        if let (Ok(token), Ok(user)) = (std::env::var(ACCESS_TOKEN_ENV), std::env::var(USER_ID_ENV)) {
+            builder = builder.access_token(token.trim(), user.trim());
+        }
+        Ok(builder)
+    }
+}
+
+/// rustls needs a process-wide crypto provider; this crate ships `ring`'s. An application that installed
+/// its own keeps it.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may win the race; either provider is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}

@@ -1,0 +1,258 @@
+//! Typed event streams ([`EventStream`]) and raw byte streams ([`ByteStream`]).
+
+use std::marker::PhantomData;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use eventsource_stream::{EventStreamError, Eventsource};
+use futures_core::Stream;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::time::{Instant, Sleep};
+
+use crate::Error;
+use crate::error::{ApiError, ApiErrorBody, DecodeError, StreamError, Timeout, TimeoutKind, json_path, snippet};
+
+type SseEvents = Pin<Box<dyn Stream<Item = Result<eventsource_stream::Event, EventStreamError<std::io::Error>>> + Send>>;
+
+/// The data of the event that ends an OpenAI chat stream.
+const DONE: &str = "[DONE]";
+
+pin_project_lite::pin_project! {
+    /// A stream of typed events from a Server-Sent Events answer.
+    ///
+    /// Each item is one event's data decoded as `T`. The stream ends at `data: [DONE]` or when the server
+    /// closes it. An error event from the server (`event: error`, or an error envelope as data) is yielded
+    /// as [`Error::Api`] and ends the stream; so does a broken connection ([`Error::Stream`]) or a gap
+    /// between events longer than the idle timeout ([`Error::Timeout`]). An event that does not decode is
+    /// yielded as [`Error::Decode`] and the stream goes on.
+    #[must_use = "streams do nothing unless polled"]
+    pub struct EventStream<T> {
+        events: SseEvents,
+        #[pin]
+        idle: Sleep,
+        idle_timeout: Duration,
+        status: u16,
+        request_id: Option<String>,
+        delivered: usize,
+        done: bool,
+        marker: PhantomData<fn() -> T>,
+    }
+}
+
+impl<T> std::fmt::Debug for EventStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("delivered", &self.delivered)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> EventStream<T> {
+    pub(crate) fn new(response: reqwest::Response, idle_timeout: Duration) -> Self {
+        let status = response.status().as_u16();
+        let request_id = response
+            .headers()
+            .get("x-oneapi-request-id")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let bytes = futures_util::TryStreamExt::map_err(response.bytes_stream(), std::io::Error::other);
+        Self::from_bytes(bytes, status, request_id, idle_timeout)
+    }
+
+    /// A stream over raw SSE bytes, such as a captured stream replayed from memory or disk.
+    pub fn from_bytes<S>(bytes: S, status: u16, request_id: Option<String>, idle_timeout: Duration) -> Self
+    where
+        S: Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+    {
+        EventStream {
+            events: Box::pin(bytes.eventsource()),
+            idle: tokio::time::sleep(idle_timeout),
+            idle_timeout,
+            status,
+            request_id,
+            delivered: 0,
+            done: false,
+            marker: PhantomData,
+        }
+    }
+
+    /// The request id the gateway sent with the answer, when it did.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+impl<T: DeserializeOwned> Stream for EventStream<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        if *this.done {
+            return Poll::Ready(None);
+        }
+        loop {
+            match this.events.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(event))) => {
+                    this.idle.as_mut().reset(Instant::now() + *this.idle_timeout);
+                    if event.data.is_empty() {
+                        continue;
+                    }
+                    if event.data == DONE {
+                        *this.done = true;
+                        return Poll::Ready(None);
+                    }
+                    if let Some(body) = error_event(&event) {
+                        *this.done = true;
+                        return Poll::Ready(Some(Err(Error::Api(Box::new(ApiError {
+                            status: *this.status,
+                            body: Some(body),
+                            request_id: this.request_id.clone(),
+                            raw: None,
+                            in_band: true,
+                            retry_after: None,
+                        })))));
+                    }
+                    let index = *this.delivered;
+                    *this.delivered += 1;
+                    return Poll::Ready(Some(decode_event(&event.data, index, *this.status)));
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    *this.done = true;
+                    let message = match error {
+                        EventStreamError::Transport(error) => format!("the connection broke: {error}"),
+                        EventStreamError::Utf8(error) => format!("the stream is not UTF-8: {error}"),
+                        EventStreamError::Parser(error) => format!("malformed event stream: {error}"),
+                    };
+                    return Poll::Ready(Some(Err(Error::Stream(StreamError {
+                        message,
+                        events_received: *this.delivered,
+                    }))));
+                }
+                Poll::Ready(None) => {
+                    *this.done = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => {
+                    if this.idle.as_mut().poll(cx).is_ready() {
+                        *this.done = true;
+                        return Poll::Ready(Some(Err(Error::Timeout(Timeout {
+                            kind: TimeoutKind::StreamIdle,
+                            after: *this.idle_timeout,
+                        }))));
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}
+
+/// An error reported inside the stream: `event: error`, or data that is an error envelope.
+fn error_event(event: &eventsource_stream::Event) -> Option<ApiErrorBody> {
+    // Cheap test first: regular events of every dialect lack an `"error"` token.
+    let named = event.event == "error";
+    if !named && !event.data.contains("\"error\"") {
+        return None;
+    }
+    let plain = || ApiErrorBody::from_stream_event(&serde_json::json!({ "type": "error", "message": event.data }));
+    match serde_json::from_str::<Value>(&event.data) {
+        Ok(value) => ApiErrorBody::from_stream_event(&value).or_else(|| if named { plain() } else { None }),
+        Err(_) if named => plain(),
+        Err(_) => None,
+    }
+}
+
+fn decode_event<T: DeserializeOwned>(data: &str, index: usize, status: u16) -> Result<T, Error> {
+    let failure = |path: String, message: String| {
+        Error::Decode(Box::new(DecodeError {
+            status,
+            path,
+            message,
+            body: snippet(data.as_bytes()),
+            event: Some(index),
+        }))
+    };
+    let mut json = serde_json::Deserializer::from_str(data);
+    let value = serde_path_to_error::deserialize(&mut json)
+        .map_err(|error| failure(json_path(error.path()), error.inner().to_string()))?;
+    json.end().map_err(|error| failure("$".to_owned(), error.to_string()))?;
+    Ok(value)
+}
+
+pin_project_lite::pin_project! {
+    /// The body of a binary answer (audio, video) as a stream of chunks, with the idle timeout between
+    /// chunks.
+    #[must_use = "streams do nothing unless polled"]
+    pub struct ByteStream {
+        chunks: Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>,
+        #[pin]
+        idle: Sleep,
+        idle_timeout: Duration,
+        received: usize,
+        done: bool,
+    }
+}
+
+impl std::fmt::Debug for ByteStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ByteStream").field("received", &self.received).finish_non_exhaustive()
+    }
+}
+
+impl ByteStream {
+    pub(crate) fn new(response: reqwest::Response, idle_timeout: Duration) -> Self {
+        ByteStream {
+            chunks: Box::pin(response.bytes_stream()),
+            idle: tokio::time::sleep(idle_timeout),
+            idle_timeout,
+            received: 0,
+            done: false,
+        }
+    }
+}
+
+impl Stream for ByteStream {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        if *this.done {
+            return Poll::Ready(None);
+        }
+        match this.chunks.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                this.idle.as_mut().reset(Instant::now() + *this.idle_timeout);
+                *this.received += 1;
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(error))) => {
+                *this.done = true;
+                Poll::Ready(Some(Err(Error::Stream(StreamError {
+                    message: format!("the connection broke: {error}"),
+                    events_received: *this.received,
+                }))))
+            }
+            Poll::Ready(None) => {
+                *this.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => {
+                if this.idle.as_mut().poll(cx).is_ready() {
+                    *this.done = true;
+                    return Poll::Ready(Some(Err(Error::Timeout(Timeout {
+                        kind: TimeoutKind::StreamIdle,
+                        after: *this.idle_timeout,
+                    }))));
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
