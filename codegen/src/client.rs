@@ -35,7 +35,10 @@ pub fn api_file(model: &Model) -> Result<syn::File, GenError> {
         let top = family.resource.to_upper_camel_case();
         let accessor = format_ident!("{}", family.resource);
         let top_ident = format_ident!("{top}");
-        let doc = doc_lines(&format!("{}\n\nOperations of the `{}` family.", family.description, family.name));
+        let doc = doc_lines(&format!(
+            "{}\n\nOperations of the `{}` family.",
+            family.description, family.name
+        ));
         accessors.push(quote! {
             #doc
             pub fn #accessor(&self) -> #top_ident<'_> {
@@ -118,7 +121,11 @@ pub fn api_file(model: &Model) -> Result<syn::File, GenError> {
 
 fn doc_lines(text: &str) -> TokenStream {
     let lines = text.trim().lines().map(|line| {
-        let line = if line.trim().is_empty() { String::new() } else { format!(" {}", line.trim_end()) };
+        let line = if line.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" {}", line.trim_end())
+        };
         quote!(#[doc = #line])
     });
     quote!(#(#lines)*)
@@ -199,20 +206,21 @@ fn operation_methods(model: &Model, op: &Operation, base: &str) -> Result<Vec<To
             (None, _) => quote!(),
         };
         let all_args: Vec<&TokenStream> = args.iter().chain(body_arg.as_ref()).collect();
-        let mut emit = |method: String, returns: TokenStream, body: TokenStream, finish: TokenStream, extra_doc: &str| {
-            let ident = format_ident!("{method}");
-            let doc = method_doc(op, extra_doc);
-            methods.push(quote! {
-                #doc
-                pub async fn #ident(&self, #(#all_args),*) -> ::std::result::Result<#returns, Error> {
-                    Call::new(self.client, &operations::#descriptor)
-                        #(#fill)*
-                        #body
-                        .#finish
-                        .await
-                }
-            });
-        };
+        let mut emit =
+            |method: String, returns: TokenStream, body: TokenStream, finish: TokenStream, extra_doc: &str| {
+                let ident = format_ident!("{method}");
+                let doc = method_doc(op, extra_doc);
+                methods.push(quote! {
+                    #doc
+                    pub async fn #ident(&self, #(#all_args),*) -> ::std::result::Result<#returns, Error> {
+                        Call::new(self.client, &operations::#descriptor)
+                            #(#fill)*
+                            #body
+                            .#finish
+                            .await
+                    }
+                });
+            };
 
         let response = &op.response;
         if let (Some(json), Some(event)) = (&response.json, &response.stream_event) {

@@ -103,8 +103,17 @@ fn collect_variant_tags(schema: &Value, rust_names: &BTreeMap<&str, &str>, out: 
         Value::Object(map) => {
             if let Some(discriminator) = map.get("discriminator") {
                 if let Some(tag) = discriminator.get("propertyName").and_then(Value::as_str) {
-                    for target in discriminator.get("mapping").and_then(Value::as_object).into_iter().flatten().map(|(_, target)| target) {
-                        let name = target.as_str().unwrap_or_default().trim_start_matches("#/components/schemas/");
+                    for target in discriminator
+                        .get("mapping")
+                        .and_then(Value::as_object)
+                        .into_iter()
+                        .flatten()
+                        .map(|(_, target)| target)
+                    {
+                        let name = target
+                            .as_str()
+                            .unwrap_or_default()
+                            .trim_start_matches("#/components/schemas/");
                         if let Some(rust) = rust_names.get(name) {
                             out.insert((*rust).to_owned(), tag.to_owned());
                         }
@@ -117,7 +126,9 @@ fn collect_variant_tags(schema: &Value, rust_names: &BTreeMap<&str, &str>, out: 
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|item| collect_variant_tags(item, rust_names, out)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_variant_tags(item, rust_names, out)),
         _ => {}
     }
 }
@@ -183,7 +194,8 @@ fn non_null_part(schema: &Value) -> Option<Value> {
     for key in ["oneOf", "anyOf"] {
         if let Some(Value::Array(alternatives)) = schema.get(key) {
             if alternatives.len() == 2 {
-                let (nulls, others): (Vec<&Value>, Vec<&Value>) = alternatives.iter().partition(|alt| is_null_schema(alt));
+                let (nulls, others): (Vec<&Value>, Vec<&Value>) =
+                    alternatives.iter().partition(|alt| is_null_schema(alt));
                 if nulls.len() == 1 && others.len() == 1 {
                     let mut inner = others[0].clone();
                     if let (Some(description), Value::Object(map)) = (schema.get("description"), &mut inner) {
@@ -270,7 +282,9 @@ fn variant_names(values: &[String], at: &At<'_>, reserved: &[&str]) -> Result<Ve
             return Err(at.error(format!("value {value:?} would be named `{name}`, which is reserved")));
         }
         if let Some(other) = seen.insert(name.clone(), value) {
-            return Err(at.error(format!("values {other:?} and {value:?} both map to the Rust name `{name}`")));
+            return Err(at.error(format!(
+                "values {other:?} and {value:?} both map to the Rust name `{name}`"
+            )));
         }
         out.push((value.clone(), name));
     }
@@ -355,7 +369,10 @@ impl<'a> Lowering<'a> {
                         }
                         property_order.push(name.clone());
                         let hint = format!("{rust_name}{}", variant_name(name));
-                        properties.insert(name.clone(), self.lower_child(property, &hint, rust_name, name, &prop_at)?);
+                        properties.insert(
+                            name.clone(),
+                            self.lower_child(property, &hint, rust_name, name, &prop_at)?,
+                        );
                     }
                     for canonical in aliases.keys() {
                         if !properties.contains_key(canonical) {
@@ -428,7 +445,14 @@ impl<'a> Lowering<'a> {
 
     /// Lowers a schema in a child position: references are rewritten, named shapes stay inline, and every
     /// other non-trivial shape becomes a definition of its own named `hint`.
-    fn lower_child(&mut self, schema: &Value, hint: &str, parent: &str, member: &str, at: &At<'_>) -> Result<Value, SpecError> {
+    fn lower_child(
+        &mut self,
+        schema: &Value,
+        hint: &str,
+        parent: &str,
+        member: &str,
+        at: &At<'_>,
+    ) -> Result<Value, SpecError> {
         if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
             let name = reference.trim_start_matches("#/components/schemas/");
             let rust = self
@@ -488,14 +512,26 @@ impl<'a> Lowering<'a> {
         }
         if let Some(values) = schema.get("additionalProperties").filter(|values| values.is_object()) {
             let mut out = schema.as_object().cloned().unwrap_or_default();
-            let lowered = self.lower_child(values, &format!("{hint}Value"), parent, member, &at.child("additionalProperties"))?;
+            let lowered = self.lower_child(
+                values,
+                &format!("{hint}Value"),
+                parent,
+                member,
+                &at.child("additionalProperties"),
+            )?;
             out.insert("additionalProperties".into(), lowered);
             return Ok(Value::Object(out));
         }
         Ok(schema.clone())
     }
 
-    fn tagged_union(&mut self, rust_name: &str, schema: &Value, discriminator: &Value, at: &At<'_>) -> Result<DefKind, SpecError> {
+    fn tagged_union(
+        &mut self,
+        rust_name: &str,
+        schema: &Value,
+        discriminator: &Value,
+        at: &At<'_>,
+    ) -> Result<DefKind, SpecError> {
         let tag = discriminator
             .get("propertyName")
             .and_then(Value::as_str)

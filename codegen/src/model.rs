@@ -257,7 +257,12 @@ impl Ctx<'_> {
 }
 
 fn text(value: &Value, key: &str) -> String {
-    value.get(key).and_then(Value::as_str).unwrap_or_default().trim().to_owned()
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 fn strings(value: Option<&Value>) -> Vec<String> {
@@ -362,14 +367,20 @@ fn operation(
         return Err(ctx.error(format!("operationId must be snake_case, found {id:?}")));
     }
     let rust_method = text(op, "x-rust-method");
-    if rust_method.is_empty() || rust_method.split('.').any(|part| part.is_empty() || part.to_snake_case() != part) {
+    if rust_method.is_empty()
+        || rust_method
+            .split('.')
+            .any(|part| part.is_empty() || part.to_snake_case() != part)
+    {
         return Err(ctx.error(format!(
             "`x-rust-method` must name the client method in snake_case (`create`, `messages.create`), found {rust_method:?}"
         )));
     }
     let tags = strings(op.get("tags"));
     if tags != [family] {
-        return Err(ctx.error(format!("tags must be exactly [{family}] (the file's family), found {tags:?}")));
+        return Err(ctx.error(format!(
+            "tags must be exactly [{family}] (the file's family), found {tags:?}"
+        )));
     }
     let Some(doc_pages) = op.get("x-doc-pages").map(|pages| strings(Some(pages))) else {
         return Err(ctx.error("`x-doc-pages` is required (use [] for operations the doc does not show)"));

@@ -1,8 +1,8 @@
 //! Emitting the operation descriptors (`allmhub_types::operations`) and the schema registry.
 
+use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use heck::ToShoutySnakeCase;
 
 use crate::model::{BodyType, Method, Model, ParamLocation};
 
@@ -116,7 +116,11 @@ pub fn schemas_file(model: &Model) -> syn::File {
         let ty = format_ident!("{}", schema.rust_name);
         let name = &schema.name;
         let rust_name = &schema.rust_name;
-        let pattern = if name == rust_name { quote!(#name) } else { quote!(#name | #rust_name) };
+        let pattern = if name == rust_name {
+            quote!(#name)
+        } else {
+            quote!(#name | #rust_name)
+        };
         quote!(#pattern => visitor.visit::<crate::#ty>(&SCHEMAS[#index]))
     });
     syn::parse_quote! {

@@ -139,7 +139,12 @@ impl Spec {
         for name in &order {
             let file = &homes[name];
             let pointer = format!("{SCHEMAS_PREFIX}{}", escape(name));
-            let schema = bundler.files.get(file)?.pointer(&pointer).cloned().unwrap_or(Value::Null);
+            let schema = bundler
+                .files
+                .get(file)?
+                .pointer(&pointer)
+                .cloned()
+                .unwrap_or(Value::Null);
             schemas.insert(name.clone(), bundler.resolve(file, &pointer, &schema, 0)?);
         }
 
@@ -250,9 +255,10 @@ const MAX_DEPTH: usize = 32;
 
 impl Bundler<'_> {
     fn lookup(&mut self, file: &str, fragment: &str, from_file: &str, from: &str) -> Result<Value, SpecError> {
-        let doc = self.files.get(file).map_err(|error| {
-            SpecError::new(from_file, from, format!("reference into {file}: {}", error.message))
-        })?;
+        let doc = self
+            .files
+            .get(file)
+            .map_err(|error| SpecError::new(from_file, from, format!("reference into {file}: {}", error.message)))?;
         doc.pointer(fragment)
             .cloned()
             .ok_or_else(|| SpecError::new(from_file, from, format!("dangling reference {file}#{fragment}")))
@@ -281,7 +287,9 @@ impl Bundler<'_> {
                     let resolved = match key.as_str() {
                         // Example values are data, not spec: nothing inside them is resolved.
                         "example" if !in_properties => item.clone(),
-                        "examples" if !in_properties && item.is_object() => self.resolve_examples(file, &at, item, depth)?,
+                        "examples" if !in_properties && item.is_object() => {
+                            self.resolve_examples(file, &at, item, depth)?
+                        }
                         _ => self.resolve(file, &at, item, depth)?,
                     };
                     out.insert(key.clone(), resolved);
@@ -293,7 +301,13 @@ impl Bundler<'_> {
     }
 
     /// Resolves an OpenAPI `examples` map: references to Example Objects, but never inside example values.
-    fn resolve_examples(&mut self, file: &str, pointer: &str, examples: &Value, depth: usize) -> Result<Value, SpecError> {
+    fn resolve_examples(
+        &mut self,
+        file: &str,
+        pointer: &str,
+        examples: &Value,
+        depth: usize,
+    ) -> Result<Value, SpecError> {
         let mut out = Map::new();
         for (key, example) in examples.as_object().into_iter().flatten() {
             let at = format!("{pointer}/{}", escape(key));
@@ -335,7 +349,11 @@ impl Bundler<'_> {
                     ));
                 }
                 None => {
-                    return Err(SpecError::new(file, pointer, format!("`{reference}`: no schema `{name}`")));
+                    return Err(SpecError::new(
+                        file,
+                        pointer,
+                        format!("`{reference}`: no schema `{name}`"),
+                    ));
                 }
             }
             let mut out = Map::new();
@@ -345,11 +363,7 @@ impl Bundler<'_> {
         }
 
         // Not a schema: inline the target, resolved in its own file.
-        let escaped: String = fragment
-            .split('/')
-            .map(escape)
-            .collect::<Vec<_>>()
-            .join("/");
+        let escaped: String = fragment.split('/').map(escape).collect::<Vec<_>>().join("/");
         let target = self.lookup(&target_file, &escaped, file, pointer)?;
         let mut resolved = self.resolve(&target_file, &escaped, &target, depth + 1)?;
         if let Value::Object(map) = &mut resolved {

@@ -32,7 +32,12 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
     let file_types = file_types(defs);
     let summaries: BTreeMap<&str, &str> = defs
         .iter()
-        .map(|def| (def.rust_name.as_str(), def.description.lines().next().unwrap_or_default()))
+        .map(|def| {
+            (
+                def.rust_name.as_str(),
+                def.description.lines().next().unwrap_or_default(),
+            )
+        })
         .collect();
     let mut modules: BTreeMap<String, Vec<Item>> = BTreeMap::new();
     for def in defs {
@@ -43,9 +48,9 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                 variant_titles,
                 ..
             } => {
-                let mut items = typify_items.remove(&def.rust_name).ok_or_else(|| {
-                    GenError::Generator(format!("typify produced no type for `{}`", def.rust_name))
-                })?;
+                let mut items = typify_items
+                    .remove(&def.rust_name)
+                    .ok_or_else(|| GenError::Generator(format!("typify produced no type for `{}`", def.rust_name)))?;
                 let mut extra = Vec::new();
                 for item in &mut items {
                     match item {
@@ -84,7 +89,10 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                     pub struct #name {}
                 })?
             }
-            DefKind::JsonObjectAlias => alias(def, quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>))?,
+            DefKind::JsonObjectAlias => alias(
+                def,
+                quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+            )?,
             DefKind::StringOrNumberAlias => alias(def, quote!(crate::StringOrNumber))?,
         };
         modules.entry(def.family.clone()).or_default().extend(items);
@@ -106,7 +114,10 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
 
 /// Every family that a family's types refer to, from the emitted items (used for feature dependencies).
 pub fn family_dependencies(defs: &[Def], modules: &TypeModules) -> BTreeMap<String, Vec<String>> {
-    let family_of: BTreeMap<&str, &str> = defs.iter().map(|def| (def.rust_name.as_str(), def.family.as_str())).collect();
+    let family_of: BTreeMap<&str, &str> = defs
+        .iter()
+        .map(|def| (def.rust_name.as_str(), def.family.as_str()))
+        .collect();
     let mut out = BTreeMap::new();
     for (family, items) in &modules.modules {
         let mut deps: Vec<String> = Vec::new();
@@ -125,13 +136,18 @@ pub fn family_dependencies(defs: &[Def], modules: &TypeModules) -> BTreeMap<Stri
 }
 
 fn parse_items(tokens: TokenStream) -> Result<Vec<Item>, GenError> {
-    let file: syn::File = syn::parse2(tokens).map_err(|error| GenError::Generator(format!("emitted invalid Rust: {error}")))?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|error| GenError::Generator(format!("emitted invalid Rust: {error}")))?;
     Ok(file.items)
 }
 
 fn doc_attrs(text: &str) -> TokenStream {
     let lines = text.trim().lines().map(|line| {
-        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
         quote!(#[doc = #line])
     });
     quote!(#(#lines)*)
@@ -171,7 +187,11 @@ fn run_typify(defs: &[Def]) -> Result<BTreeMap<String, Vec<Item>>, GenError> {
             }
         }
     }
-    settings.with_replacement(STRING_OR_NUMBER, "crate::StringOrNumber", [TypeSpaceImpl::Display].into_iter());
+    settings.with_replacement(
+        STRING_OR_NUMBER,
+        "crate::StringOrNumber",
+        [TypeSpaceImpl::Display].into_iter(),
+    );
     definitions.push((STRING_OR_NUMBER.to_owned(), json!({})));
     settings.with_replacement(UPLOAD, "crate::Upload", [TypeSpaceImpl::Default].into_iter());
     definitions.push((UPLOAD.to_owned(), json!({})));
@@ -255,6 +275,27 @@ fn held_type(ty: &syn::Type) -> Option<String> {
     }
 }
 
+/// `T` of a `Box<Option<T>>`.
+fn boxed_option(ty: &syn::Type) -> Option<syn::Type> {
+    let generic = |ty: &syn::Type, name: &str| -> Option<syn::Type> {
+        let syn::Type::Path(path) = ty else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        if last.ident != name {
+            return None;
+        }
+        match &last.arguments {
+            syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+                syn::GenericArgument::Type(inner) => Some(inner.clone()),
+                _ => None,
+            }),
+            _ => None,
+        }
+    };
+    generic(&generic(ty, "Box")?, "Option")
+}
+
 /// The name of a type written as a plain path without generic arguments (`ChatImageUrl`, not `Vec<…>`).
 fn direct_type(ty: &syn::Type) -> Option<String> {
     let syn::Type::Path(path) = ty else {
@@ -275,7 +316,10 @@ fn file_types(defs: &[Def]) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = [UPLOAD.to_owned()].into();
     for def in defs {
         if let DefKind::Typify { schema, .. } = &def.kind {
-            let alternatives = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array);
+            let alternatives = schema
+                .get("oneOf")
+                .or_else(|| schema.get("anyOf"))
+                .and_then(Value::as_array);
             if alternatives.is_some_and(|alternatives| alternatives.iter().all(is_upload)) {
                 out.insert(def.rust_name.clone());
             }
@@ -293,7 +337,8 @@ fn tidy_serde_attr(attr: &mut Attribute) {
             .replace(" :: ", "::")
             .parse()
             .expect("re-parsing a serde attribute");
-        let mut parsed: Vec<Attribute> = syn::parse::Parser::parse2(Attribute::parse_outer, tokens).expect("an attribute");
+        let mut parsed: Vec<Attribute> =
+            syn::parse::Parser::parse2(Attribute::parse_outer, tokens).expect("an attribute");
         *attr = parsed.remove(0);
     }
 }
@@ -312,10 +357,28 @@ fn shape_struct(
     let mut list: Vec<syn::Field> = fields.named.iter().cloned().collect();
     let position = |field: &syn::Field| {
         let name = wire_name(field);
-        order.iter().position(|candidate| *candidate == name).unwrap_or(usize::MAX)
+        order
+            .iter()
+            .position(|candidate| *candidate == name)
+            .unwrap_or(usize::MAX)
     };
     list.sort_by_key(position);
     for field in &mut list {
+        let required_nullable = field
+            .attrs
+            .iter()
+            .any(|attr| attr.path().is_ident("serde") && quote!(#attr).to_string().contains("Option::deserialize"));
+        // A recursive optional member comes as `Box<Option<T>>`, serialized as `null` when absent; make it
+        // `Option<Box<T>>`, omitted when absent (unless the spec requires it).
+        if let Some(inner) = boxed_option(&field.ty) {
+            field.ty = parse_quote!(::std::option::Option<::std::boxed::Box<#inner>>);
+            if !required_nullable {
+                field.attrs.retain(|attr| !attr.path().is_ident("serde"));
+                field
+                    .attrs
+                    .push(parse_quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]));
+            }
+        }
         // typify makes a required-but-nullable member mandatory; real payloads omit it, so accept absence
         // (and still always serialize it, as `null` when empty).
         for attr in &mut field.attrs {
@@ -509,8 +572,14 @@ fn tagged_union_tokens(def: &Def, defs: &[Def], tag: &str, variants: &[(String, 
     let name = format_ident!("{}", def.rust_name);
     let docs = doc_attrs(&def.description);
     let tags: Vec<&String> = variants.iter().map(|(tag, _, _)| tag).collect();
-    let idents: Vec<_> = variants.iter().map(|(_, variant, _)| format_ident!("{variant}")).collect();
-    let payloads: Vec<_> = variants.iter().map(|(_, _, payload)| format_ident!("{payload}")).collect();
+    let idents: Vec<_> = variants
+        .iter()
+        .map(|(_, variant, _)| format_ident!("{variant}"))
+        .collect();
+    let payloads: Vec<_> = variants
+        .iter()
+        .map(|(_, _, payload)| format_ident!("{payload}"))
+        .collect();
     let variant_docs: Vec<TokenStream> = variants
         .iter()
         .map(|(tag_value, _, payload)| {
@@ -740,7 +809,11 @@ impl KindTable {
                         .parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
                         .ok()?
                         .into_iter()
-                        .filter(|path| path.segments.last().is_none_or(|segment| segment.ident != "Deserialize"))
+                        .filter(|path| {
+                            path.segments
+                                .last()
+                                .is_none_or(|segment| segment.ident != "Deserialize")
+                        })
                         .collect();
                     *attr = parse_quote!(#[derive(#(#kept),*)]);
                 }

@@ -3,7 +3,9 @@
 use std::path::Path;
 
 fn generated_types(fixture: &str) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
     let files = allmhub_codegen::generate(&dir).unwrap_or_else(|error| panic!("{fixture}: {error}"));
     files
         .into_iter()
@@ -15,7 +17,10 @@ fn generated_types(fixture: &str) -> String {
 #[test]
 fn open_enum() {
     let code = generated_types("open_enum");
-    assert!(code.contains("Unknown(::std::string::String)"), "open enums keep unknown values");
+    assert!(
+        code.contains("Unknown(::std::string::String)"),
+        "open enums keep unknown values"
+    );
     insta::assert_snapshot!(code);
 }
 
@@ -28,7 +33,10 @@ fn nullable() {
 fn tagged_union() {
     let code = generated_types("tagged_union");
     assert!(code.contains("Unknown(::serde_json::Value)"), "unknown tags are kept");
-    assert!(!code.contains("DeltaEventType"), "the tag lives on the union, not on its variants");
+    assert!(
+        !code.contains("DeltaEventType"),
+        "the tag lives on the union, not on its variants"
+    );
     insta::assert_snapshot!(code);
 }
 
@@ -43,13 +51,22 @@ fn string_or_number() {
 fn chinese_name() {
     let code = generated_types("chinese_name");
     assert!(code.contains("pub struct MjButton"));
-    assert!(code.contains("Spec schema `可执行按钮`."), "the doc comment names the doc schema");
+    assert!(
+        code.contains("Spec schema `可执行按钮`."),
+        "the doc comment names the doc schema"
+    );
     insta::assert_snapshot!(code);
 }
 
 #[test]
 fn generation_is_deterministic() {
-    for fixture in ["open_enum", "nullable", "tagged_union", "string_or_number", "chinese_name"] {
+    for fixture in [
+        "open_enum",
+        "nullable",
+        "tagged_union",
+        "string_or_number",
+        "chinese_name",
+    ] {
         assert_eq!(generated_types(fixture), generated_types(fixture), "{fixture}");
     }
 }
