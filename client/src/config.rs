@@ -108,7 +108,9 @@ pub struct ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -216,7 +218,9 @@ impl ClientBuilder {
         }
         let base = &self.config.base_url;
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::Config(format!("base URL must start with http:// or https://, found {base:?}")));
+            return Err(Error::Config(format!(
+                "base URL must start with http:// or https://, found {base:?}"
+            )));
         }
         let http = match self.http {
             Some(http) => http,

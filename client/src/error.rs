@@ -95,7 +95,10 @@ pub struct ApiError {
 impl ApiError {
     /// The error message, from the envelope or the raw body.
     pub fn message(&self) -> Option<&str> {
-        self.body.as_ref().and_then(ApiErrorBody::message).or(self.raw.as_deref())
+        self.body
+            .as_ref()
+            .and_then(ApiErrorBody::message)
+            .or(self.raw.as_deref())
     }
 }
 
@@ -300,8 +303,16 @@ pub struct DecodeError {
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.event {
-            Some(index) => write!(f, "cannot decode stream event {index} at {}: {}", self.path, self.message),
-            None => write!(f, "cannot decode the answer (HTTP {}) at {}: {}", self.status, self.path, self.message),
+            Some(index) => write!(
+                f,
+                "cannot decode stream event {index} at {}: {}",
+                self.path, self.message
+            ),
+            None => write!(
+                f,
+                "cannot decode the answer (HTTP {}) at {}: {}",
+                self.status, self.path, self.message
+            ),
         }
     }
 }
@@ -317,7 +328,11 @@ pub struct StreamError {
 
 impl fmt::Display for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "stream broke after {} events: {}", self.events_received, self.message)
+        write!(
+            f,
+            "stream broke after {} events: {}",
+            self.events_received, self.message
+        )
     }
 }
 

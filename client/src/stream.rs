@@ -1,7 +1,7 @@
 //! Typed event streams ([`EventStream`]) and raw byte streams ([`ByteStream`]).
 
-use std::marker::PhantomData;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -16,31 +16,29 @@ use tokio::time::{Instant, Sleep};
 use crate::Error;
 use crate::error::{ApiError, ApiErrorBody, DecodeError, StreamError, Timeout, TimeoutKind, json_path, snippet};
 
-type SseEvents = Pin<Box<dyn Stream<Item = Result<eventsource_stream::Event, EventStreamError<std::io::Error>>> + Send>>;
+type SseEvents =
+    Pin<Box<dyn Stream<Item = Result<eventsource_stream::Event, EventStreamError<std::io::Error>>> + Send>>;
 
 /// The data of the event that ends an OpenAI chat stream.
 const DONE: &str = "[DONE]";
 
-pin_project_lite::pin_project! {
-    /// A stream of typed events from a Server-Sent Events answer.
-    ///
-    /// Each item is one event's data decoded as `T`. The stream ends at `data: [DONE]` or when the server
-    /// closes it. An error event from the server (`event: error`, or an error envelope as data) is yielded
-    /// as [`Error::Api`] and ends the stream; so does a broken connection ([`Error::Stream`]) or a gap
-    /// between events longer than the idle timeout ([`Error::Timeout`]). An event that does not decode is
-    /// yielded as [`Error::Decode`] and the stream goes on.
-    #[must_use = "streams do nothing unless polled"]
-    pub struct EventStream<T> {
-        events: SseEvents,
-        #[pin]
-        idle: Sleep,
-        idle_timeout: Duration,
-        status: u16,
-        request_id: Option<String>,
-        delivered: usize,
-        done: bool,
-        marker: PhantomData<fn() -> T>,
-    }
+/// A stream of typed events from a Server-Sent Events answer.
+///
+/// Each item is one event's data decoded as `T`. The stream ends at `data: [DONE]` or when the server
+/// closes it. An error event from the server (`event: error`, or an error envelope as data) is yielded
+/// as [`Error::Api`] and ends the stream; so does a broken connection ([`Error::Stream`]) or a gap
+/// between events longer than the idle timeout ([`Error::Timeout`]). An event that does not decode is
+/// yielded as [`Error::Decode`] and the stream goes on.
+#[must_use = "streams do nothing unless polled"]
+pub struct EventStream<T> {
+    events: SseEvents,
+    idle: Pin<Box<Sleep>>,
+    idle_timeout: Duration,
+    status: u16,
+    request_id: Option<String>,
+    delivered: usize,
+    done: bool,
+    marker: PhantomData<fn() -> T>,
 }
 
 impl<T> std::fmt::Debug for EventStream<T> {
@@ -71,9 +69,13 @@ impl<T> EventStream<T> {
     where
         S: Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
     {
+        // A body that ends cleanly right after a `data:` line still delivers that last event (the SSE
+        // spec would drop it); a cut-off one then fails to decode instead of vanishing.
+        let ending = futures_util::stream::once(std::future::ready(Ok(Bytes::from_static(b"\n\n"))));
+        let bytes = futures_util::StreamExt::chain(bytes, ending);
         EventStream {
             events: Box::pin(bytes.eventsource()),
-            idle: tokio::time::sleep(idle_timeout),
+            idle: Box::pin(tokio::time::sleep(idle_timeout)),
             idle_timeout,
             status,
             request_id,
@@ -93,25 +95,25 @@ impl<T: DeserializeOwned> Stream for EventStream<T> {
     type Item = Result<T, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut this = self.project();
-        if *this.done {
+        let this = self.get_mut();
+        if this.done {
             return Poll::Ready(None);
         }
         loop {
             match this.events.as_mut().poll_next(cx) {
                 Poll::Ready(Some(Ok(event))) => {
-                    this.idle.as_mut().reset(Instant::now() + *this.idle_timeout);
+                    this.idle.as_mut().reset(Instant::now() + this.idle_timeout);
                     if event.data.is_empty() {
                         continue;
                     }
                     if event.data == DONE {
-                        *this.done = true;
+                        this.done = true;
                         return Poll::Ready(None);
                     }
                     if let Some(body) = error_event(&event) {
-                        *this.done = true;
+                        this.done = true;
                         return Poll::Ready(Some(Err(Error::Api(Box::new(ApiError {
-                            status: *this.status,
+                            status: this.status,
                             body: Some(body),
                             request_id: this.request_id.clone(),
                             raw: None,
@@ -119,12 +121,12 @@ impl<T: DeserializeOwned> Stream for EventStream<T> {
                             retry_after: None,
                         })))));
                     }
-                    let index = *this.delivered;
-                    *this.delivered += 1;
-                    return Poll::Ready(Some(decode_event(&event.data, index, *this.status)));
+                    let index = this.delivered;
+                    this.delivered += 1;
+                    return Poll::Ready(Some(decode_event(&event.data, index, this.status)));
                 }
                 Poll::Ready(Some(Err(error))) => {
-                    *this.done = true;
+                    this.done = true;
                     let message = match error {
                         EventStreamError::Transport(error) => format!("the connection broke: {error}"),
                         EventStreamError::Utf8(error) => format!("the stream is not UTF-8: {error}"),
@@ -132,19 +134,19 @@ impl<T: DeserializeOwned> Stream for EventStream<T> {
                     };
                     return Poll::Ready(Some(Err(Error::Stream(StreamError {
                         message,
-                        events_received: *this.delivered,
+                        events_received: this.delivered,
                     }))));
                 }
                 Poll::Ready(None) => {
-                    *this.done = true;
+                    this.done = true;
                     return Poll::Ready(None);
                 }
                 Poll::Pending => {
                     if this.idle.as_mut().poll(cx).is_ready() {
-                        *this.done = true;
+                        this.done = true;
                         return Poll::Ready(Some(Err(Error::Timeout(Timeout {
                             kind: TimeoutKind::StreamIdle,
-                            after: *this.idle_timeout,
+                            after: this.idle_timeout,
                         }))));
                     }
                     return Poll::Pending;
@@ -186,23 +188,21 @@ fn decode_event<T: DeserializeOwned>(data: &str, index: usize, status: u16) -> R
     Ok(value)
 }
 
-pin_project_lite::pin_project! {
-    /// The body of a binary answer (audio, video) as a stream of chunks, with the idle timeout between
-    /// chunks.
-    #[must_use = "streams do nothing unless polled"]
-    pub struct ByteStream {
-        chunks: Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>,
-        #[pin]
-        idle: Sleep,
-        idle_timeout: Duration,
-        received: usize,
-        done: bool,
-    }
+/// The body of a binary answer (audio, video) as a stream of chunks, with the idle timeout between chunks.
+#[must_use = "streams do nothing unless polled"]
+pub struct ByteStream {
+    chunks: Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>,
+    idle: Pin<Box<Sleep>>,
+    idle_timeout: Duration,
+    received: usize,
+    done: bool,
 }
 
 impl std::fmt::Debug for ByteStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ByteStream").field("received", &self.received).finish_non_exhaustive()
+        f.debug_struct("ByteStream")
+            .field("received", &self.received)
+            .finish_non_exhaustive()
     }
 }
 
@@ -210,7 +210,7 @@ impl ByteStream {
     pub(crate) fn new(response: reqwest::Response, idle_timeout: Duration) -> Self {
         ByteStream {
             chunks: Box::pin(response.bytes_stream()),
-            idle: tokio::time::sleep(idle_timeout),
+            idle: Box::pin(tokio::time::sleep(idle_timeout)),
             idle_timeout,
             received: 0,
             done: false,
@@ -222,33 +222,33 @@ impl Stream for ByteStream {
     type Item = Result<Bytes, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut this = self.project();
-        if *this.done {
+        let this = self.get_mut();
+        if this.done {
             return Poll::Ready(None);
         }
         match this.chunks.as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                this.idle.as_mut().reset(Instant::now() + *this.idle_timeout);
-                *this.received += 1;
+                this.idle.as_mut().reset(Instant::now() + this.idle_timeout);
+                this.received += 1;
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(Some(Err(error))) => {
-                *this.done = true;
+                this.done = true;
                 Poll::Ready(Some(Err(Error::Stream(StreamError {
                     message: format!("the connection broke: {error}"),
-                    events_received: *this.received,
+                    events_received: this.received,
                 }))))
             }
             Poll::Ready(None) => {
-                *this.done = true;
+                this.done = true;
                 Poll::Ready(None)
             }
             Poll::Pending => {
                 if this.idle.as_mut().poll(cx).is_ready() {
-                    *this.done = true;
+                    this.done = true;
                     return Poll::Ready(Some(Err(Error::Timeout(Timeout {
                         kind: TimeoutKind::StreamIdle,
-                        after: *this.idle_timeout,
+                        after: this.idle_timeout,
                     }))));
                 }
                 Poll::Pending

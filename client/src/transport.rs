@@ -23,7 +23,12 @@ use crate::{Client, Error};
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Response headers that carry the gateway's request id, most specific first.
-const REQUEST_ID_HEADERS: &[&str] = &["x-oneapi-request-id", "x-new-api-request-id", "x-request-id", "request-id"];
+const REQUEST_ID_HEADERS: &[&str] = &[
+    "x-oneapi-request-id",
+    "x-new-api-request-id",
+    "x-request-id",
+    "request-id",
+];
 
 /// One call of an operation, being built.
 pub(crate) struct Call<'a> {
@@ -301,7 +306,12 @@ impl<'a> Call<'a> {
 
     fn url(&self) -> Result<String, Error> {
         let mut path = self.op.path.to_owned();
-        for param in self.op.params.iter().filter(|param| param.location == ParamLocation::Path) {
+        for param in self
+            .op
+            .params
+            .iter()
+            .filter(|param| param.location == ParamLocation::Path)
+        {
             let value = self
                 .path_args
                 .iter()
@@ -311,7 +321,10 @@ impl<'a> Call<'a> {
             if value.is_empty() {
                 return Err(Error::Request(format!("path parameter `{}` is empty", param.name)));
             }
-            path = path.replace(&format!("{{{}}}", param.name), &utf8_percent_encode(value, SEGMENT).to_string());
+            path = path.replace(
+                &format!("{{{}}}", param.name),
+                &utf8_percent_encode(value, SEGMENT).to_string(),
+            );
         }
         let mut url = format!("{}{path}", self.client.config().base_url);
         let fixed = self
@@ -334,7 +347,12 @@ impl<'a> Call<'a> {
         let config = self.client.config();
         let mut headers = config.headers.clone();
         headers.insert(ACCEPT, HeaderValue::from_static(accept));
-        for param in self.op.params.iter().filter(|param| param.location == ParamLocation::Header) {
+        for param in self
+            .op
+            .params
+            .iter()
+            .filter(|param| param.location == ParamLocation::Header)
+        {
             let value = match param.fixed_value {
                 Some(value) => value,
                 None if param.name.eq_ignore_ascii_case("anthropic-version") => config.anthropic_version.as_str(),
@@ -342,7 +360,12 @@ impl<'a> Call<'a> {
             };
             headers.insert(header_name(param.name)?, header_value(value, false)?);
         }
-        let missing_key = || Error::Config(format!("no API key: set {} or use ClientBuilder::api_key", crate::config::API_KEY_ENV));
+        let missing_key = || {
+            Error::Config(format!(
+                "no API key: set {} or use ClientBuilder::api_key",
+                crate::config::API_KEY_ENV
+            ))
+        };
         let requirement = self.op.security.first().copied().unwrap_or_default();
         for scheme in requirement {
             match *scheme {
@@ -387,7 +410,8 @@ fn header_name(name: &str) -> Result<HeaderName, Error> {
 
 fn header_value(value: &str, sensitive: bool) -> Result<HeaderValue, Error> {
     // The message never repeats the value: it may be a secret.
-    let mut value = HeaderValue::try_from(value).map_err(|_| Error::Config("a header value has invalid characters".to_owned()))?;
+    let mut value =
+        HeaderValue::try_from(value).map_err(|_| Error::Config("a header value has invalid characters".to_owned()))?;
     value.set_sensitive(sensitive);
     Ok(value)
 }
@@ -466,8 +490,17 @@ pub(crate) fn retry_after(headers: &HeaderMap, cap: Duration) -> Option<Duration
     Some(wait.min(cap))
 }
 
-fn api_error(status: u16, request_id: Option<String>, body: &[u8], in_band: bool, retry_after: Option<Duration>) -> Error {
-    let decoded = serde_json::from_slice::<Value>(body).ok().as_ref().and_then(ApiErrorBody::from_value);
+fn api_error(
+    status: u16,
+    request_id: Option<String>,
+    body: &[u8],
+    in_band: bool,
+    retry_after: Option<Duration>,
+) -> Error {
+    let decoded = serde_json::from_slice::<Value>(body)
+        .ok()
+        .as_ref()
+        .and_then(ApiErrorBody::from_value);
     let raw = if decoded.is_none() && !body.is_empty() {
         Some(snippet(body))
     } else {
@@ -519,6 +552,7 @@ fn decode_json<T: DeserializeOwned>(answer: &FullAnswer, in_band: &[&str]) -> Re
     let mut json = serde_json::Deserializer::from_slice(&answer.body);
     let value = serde_path_to_error::deserialize(&mut json)
         .map_err(|error| decode_error(json_path(error.path()), error.inner().to_string()))?;
-    json.end().map_err(|error| decode_error("$".to_owned(), error.to_string()))?;
+    json.end()
+        .map_err(|error| decode_error("$".to_owned(), error.to_string()))?;
     Ok(value)
 }

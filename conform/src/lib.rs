@@ -35,7 +35,10 @@ impl std::error::Error for UnknownSchema {}
 
 /// Looks a schema up by its spec name (`任务`) or Rust name (`MjTask`).
 pub fn find_schema(name: &str) -> Result<&'static SchemaInfo, UnknownSchema> {
-    if let Some(schema) = SCHEMAS.iter().find(|schema| schema.name == name || schema.rust_name == name) {
+    if let Some(schema) = SCHEMAS
+        .iter()
+        .find(|schema| schema.name == name || schema.rust_name == name)
+    {
         return Ok(schema);
     }
     let wanted = name.to_lowercase();
@@ -88,8 +91,7 @@ impl std::error::Error for DecodeError {}
 
 /// Decodes `input` (one JSON document) as `schema`.
 pub fn check_json(schema: &'static SchemaInfo, input: &[u8]) -> Result<Conformed, DecodeError> {
-    visit_schema(schema.rust_name, Check { input })
-        .unwrap_or_else(|| unreachable_schema(schema))
+    visit_schema(schema.rust_name, Check { input }).unwrap_or_else(|| unreachable_schema(schema))
 }
 
 fn unreachable_schema(schema: &SchemaInfo) -> Result<Conformed, DecodeError> {
@@ -130,10 +132,7 @@ impl SchemaVisitor for Check<'_> {
             path: "$".to_owned(),
             message: format!("decoded, but could not serialize back: {error}"),
         })?;
-        Ok(Conformed {
-            value,
-            unknown_members,
-        })
+        Ok(Conformed { value, unknown_members })
     }
 }
 

@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "allmhub-conform", version, about = "Check a captured ALLMHUB payload against a spec schema")]
+#[command(
+    name = "allmhub-conform",
+    version,
+    about = "Check a captured ALLMHUB payload against a spec schema"
+)]
 struct Cli {
     #[command(flatten)]
     args: allmhub_conform::cli::ConformArgs,

@@ -13,8 +13,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// Generated modules are formatted by the generator, not by `cargo fmt`.
+#[rustfmt::skip]
 pub mod operations;
+#[rustfmt::skip]
 mod schemas;
+#[rustfmt::skip]
 pub mod types;
 
 pub use schemas::{SCHEMAS, visit_schema};
