@@ -1,6 +1,8 @@
 //! Shared helpers of the allmhub-rs integration tests: the loaded spec, every example in it, and the
 //! reference lists in `../shared/reference/`.
 
+pub mod normalize;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -121,7 +123,12 @@ pub struct OperationRef {
 /// Every operation of the spec.
 pub fn operations() -> Vec<OperationRef> {
     let mut out = Vec::new();
-    for item in spec().doc["paths"].as_object().into_iter().flatten().map(|(_, item)| item) {
+    for item in spec().doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, item)| item)
+    {
         for (method, op) in item.as_object().into_iter().flatten() {
             if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
                 continue;
@@ -151,7 +158,11 @@ fn media_examples(out: &mut Vec<Example>, operation: &str, place: Place, content
                 place: place.clone(),
                 media_type: media_type.clone(),
                 key: key.clone(),
-                summary: example.get("summary").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                summary: example
+                    .get("summary")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
                 doc_page: example.get("x-doc-page").and_then(Value::as_str).map(str::to_owned),
                 value: example.get("value").cloned().unwrap_or(Value::Null),
                 schema: media.get("schema").cloned(),
@@ -174,7 +185,11 @@ pub fn examples() -> Vec<Example> {
                     place: Place::Parameter(name.to_owned()),
                     media_type: String::new(),
                     key: key.clone(),
-                    summary: example.get("summary").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    summary: example
+                        .get("summary")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
                     doc_page: example.get("x-doc-page").and_then(Value::as_str).map(str::to_owned),
                     value: example.get("value").cloned().unwrap_or(Value::Null),
                     schema: param.get("schema").cloned(),
@@ -184,7 +199,12 @@ pub fn examples() -> Vec<Example> {
         }
         media_examples(&mut out, &op.id, Place::Request, value.pointer("/requestBody/content"));
         for (status, response) in value.get("responses").and_then(Value::as_object).into_iter().flatten() {
-            media_examples(&mut out, &op.id, Place::Response(status.clone()), response.get("content"));
+            media_examples(
+                &mut out,
+                &op.id,
+                Place::Response(status.clone()),
+                response.get("content"),
+            );
         }
     }
     out

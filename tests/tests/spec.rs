@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use allmhub_tests::{Example, Place, examples, operations, reference_list, sse_data, spec};
+use allmhub_tests::{Example, Place, examples, operations, reference_list, spec, sse_data};
 use serde_json::{Value, json};
 
 fn fail_on(problems: Vec<String>, what: &str) {
@@ -35,7 +35,10 @@ fn every_doc_page_is_implemented_by_exactly_one_operation() {
     }
     for page in owners.keys() {
         if !pages.iter().any(|known| known == page) {
-            problems.push(format!("x-doc-pages entry is not a doc page: {page} (in {})", owners[page].join(", ")));
+            problems.push(format!(
+                "x-doc-pages entry is not a doc page: {page} (in {})",
+                owners[page].join(", ")
+            ));
         }
     }
     fail_on(problems, "page coverage problems");
@@ -69,11 +72,18 @@ fn every_doc_page_has_its_own_example() {
         let title = page.rsplit('/').next().unwrap_or_default();
         for example in &own {
             if example.summary != title {
-                problems.push(format!("{}: summary {:?} is not the page title {title:?}", example.label(), example.summary));
+                problems.push(format!(
+                    "{}: summary {:?} is not the page title {title:?}",
+                    example.label(),
+                    example.summary
+                ));
             }
             let owner = ops.iter().find(|op| op.id == example.operation);
             if !owner.is_some_and(|op| op.doc_pages.contains(&page)) {
-                problems.push(format!("{}: documents {page}, which its operation does not list", example.label()));
+                problems.push(format!(
+                    "{}: documents {page}, which its operation does not list",
+                    example.label()
+                ));
             }
         }
         // A page that shows a request shows it as a request example; GET pages have no body.
@@ -88,13 +98,51 @@ fn every_doc_page_has_its_own_example() {
     fail_on(problems, "example coverage problems");
 }
 
+/// The components keyed by their ASCII Rust names, with references rewritten to `#/$defs/<RustName>`: JSON
+/// Schema references are URIs, and the doc's names (`任务`, `Message«string»`) are not valid in one.
+fn ascii_refs(value: &Value, names: &BTreeMap<String, String>) -> Value {
+    match value {
+        Value::Object(object) => Value::Object(
+            object
+                .iter()
+                .map(|(key, item)| {
+                    let item = match (key.as_str(), item.as_str()) {
+                        ("$ref", Some(target)) => {
+                            let name = target.trim_start_matches("#/components/schemas/");
+                            Value::String(format!("#/$defs/{}", names.get(name).map_or(name, String::as_str)))
+                        }
+                        _ => ascii_refs(item, names),
+                    };
+                    (key.clone(), item)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|item| ascii_refs(item, names)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn rust_names() -> BTreeMap<String, String> {
+    spec()
+        .schemas()
+        .iter()
+        .map(|(name, schema)| (name.clone(), schema["x-rust-name"].as_str().unwrap_or(name).to_owned()))
+        .collect()
+}
+
 /// A validator for `schema` (a media or parameter schema) in the context of every component.
 fn validator(schema: &Value) -> jsonschema::Validator {
+    let names = rust_names();
+    let defs: serde_json::Map<String, Value> = spec()
+        .schemas()
+        .iter()
+        .map(|(name, schema)| (names[name].clone(), ascii_refs(schema, &names)))
+        .collect();
     let mut root = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "components": { "schemas": spec().schemas() },
+        "$defs": defs,
     });
-    for (key, value) in schema.as_object().into_iter().flatten() {
+    for (key, value) in ascii_refs(schema, &names).as_object().into_iter().flatten() {
         root[key] = value.clone();
     }
     jsonschema::draft202012::new(&root).unwrap_or_else(|error| panic!("schema does not compile: {error}"))
@@ -104,7 +152,13 @@ fn component(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-fn check(problems: &mut Vec<String>, validators: &mut BTreeMap<String, jsonschema::Validator>, label: &str, schema: &Value, instance: &Value) {
+fn check(
+    problems: &mut Vec<String>,
+    validators: &mut BTreeMap<String, jsonschema::Validator>,
+    label: &str,
+    schema: &Value,
+    instance: &Value,
+) {
     let key = schema.to_string();
     let validator = validators.entry(key).or_insert_with(|| validator(schema));
     for error in validator.iter_errors(instance).take(5) {
@@ -131,7 +185,13 @@ fn every_example_validates_against_its_schema() {
             for (index, data) in events.iter().enumerate().filter(|(_, data)| *data != "[DONE]") {
                 match serde_json::from_str::<Value>(data) {
                     Ok(event) => {
-                        check(&mut problems, &mut validators, &format!("{label} event {index}"), &component(event_schema), &event);
+                        check(
+                            &mut problems,
+                            &mut validators,
+                            &format!("{label} event {index}"),
+                            &component(event_schema),
+                            &event,
+                        );
                         checked += 1;
                     }
                     Err(error) => problems.push(format!("{label} event {index}: not JSON: {error}")),
@@ -163,8 +223,12 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
 fn the_seed_page_is_in_the_spec_verbatim() {
     let seed_path = allmhub_tests::shared_reference_dir().join("../seed/000_d60c4072b67aeb9a.txt");
     let seed = std::fs::read_to_string(&seed_path).unwrap_or_else(|error| panic!("{}: {error}", seed_path.display()));
-    let request: Value = serde_json::from_str(between(&seed, "Body 参数application/json\n\n示例\n", "\n\n请求示例代码"))
-        .expect("the seed's request is JSON");
+    let request: Value = serde_json::from_str(between(
+        &seed,
+        "Body 参数application/json\n\n示例\n",
+        "\n\n请求示例代码",
+    ))
+    .expect("the seed's request is JSON");
     let stream_lines: Vec<&str> = between(&seed, "Body\n\n示例\n", "\n\n上一页")
         .lines()
         .filter(|line| line.starts_with("data: "))

@@ -1,0 +1,470 @@
+//! Every operation of the spec, called through its generated method with the spec's own examples against a
+//! server on 127.0.0.1: the request must arrive with the operation's method, path, query, authentication
+//! headers and body, and the answer must decode into the typed value the example shows.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use allmhub::types::operations;
+use allmhub::{ApiErrorBody, Client, Error, EventStream};
+use allmhub_tests::normalize::{alias_table, normalize};
+use allmhub_tests::{Example, Place, examples};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use support::{KEY, Received, Reply, Server, builder, within};
+
+const ACCESS_TOKEN: &str = "access-token-of-user-42";
+
+fn body<T: DeserializeOwned>(value: &Value) -> T {
+    serde_json::from_value(value.clone()).unwrap_or_else(|error| panic!("the example does not decode: {error}"))
+}
+
+/// The events of a stream as JSON; an error event the server sent ends the list as its envelope.
+async fn events<T: serde::Serialize + DeserializeOwned>(stream: EventStream<T>) -> Result<Value, Error> {
+    let mut out = Vec::new();
+    let items: Vec<Result<T, Error>> = stream.collect().await;
+    for item in items {
+        match item {
+            Ok(event) => out.push(serde_json::to_value(event).expect("events serialize")),
+            Err(error) => match error.api().filter(|api| api.in_band).and_then(|api| api.body.as_ref()) {
+                Some(ApiErrorBody::Claude(body)) => out.push(serde_json::to_value(body).expect("serializes")),
+                Some(ApiErrorBody::OpenAi(body)) => out.push(serde_json::to_value(body).expect("serializes")),
+                _ => return Err(error),
+            },
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+fn json<T: serde::Serialize>(answer: Result<T, Error>) -> Result<Value, Error> {
+    answer.map(|value| serde_json::to_value(value).expect("answers serialize"))
+}
+
+/// How a case is called and answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Json,
+    Stream,
+    Bytes,
+    Text,
+}
+
+/// Calls operation `op` through its generated method.
+async fn call(
+    client: &Client,
+    op: &str,
+    kind: Kind,
+    content_type: &str,
+    request: &Value,
+    path: &[String],
+) -> Result<Value, Error> {
+    let multipart = content_type == "multipart/form-data";
+    let arg = |index: usize| path[index].as_str();
+    match (op, kind) {
+        ("create_chat_completion", Kind::Stream) => events(client.chat().create_stream(&body(request)).await?).await,
+        ("create_chat_completion", _) => json(client.chat().create(&body(request)).await),
+        ("create_response", Kind::Stream) => events(client.responses().create_stream(&body(request)).await?).await,
+        ("create_response", _) => json(client.responses().create(&body(request)).await),
+        ("create_speech", _) => client
+            .audio()
+            .speech(&body(request))
+            .await
+            .map(|bytes| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+        ("create_transcription", Kind::Text) => client.audio().transcribe_text(&body(request)).await.map(Value::String),
+        ("create_transcription", _) => json(client.audio().transcribe(&body(request)).await),
+        ("create_translation", Kind::Text) => client.audio().translate_text(&body(request)).await.map(Value::String),
+        ("create_translation", _) => json(client.audio().translate(&body(request)).await),
+        ("create_embedding", _) => json(client.embeddings().create(&body(request)).await),
+        ("create_rerank", _) => json(client.embeddings().rerank(&body(request)).await),
+        ("create_image", _) => json(client.images().generate(&body(request)).await),
+        ("edit_image", _) if multipart => json(client.images().edit(&body(request)).await),
+        ("edit_image", _) => json(client.images().edit_json(&body(request)).await),
+        ("create_video", _) if multipart => json(client.videos().create_multipart(&body(request)).await),
+        ("create_video", _) => json(client.videos().create(&body(request)).await),
+        ("retrieve_video", _) => json(client.videos().retrieve(arg(0)).await),
+        ("download_video_content", _) => client
+            .videos()
+            .download_content(arg(0), None)
+            .await
+            .map(|bytes| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+        ("create_claude_message", Kind::Stream) => {
+            events(client.claude().messages().create_stream(&body(request)).await?).await
+        }
+        ("create_claude_message", _) => json(client.claude().messages().create(&body(request)).await),
+        ("gemini_generate_content", _) => json(client.gemini().generate_content(arg(0), &body(request)).await),
+        ("gemini_stream_generate_content", _) => {
+            events(client.gemini().generate_content_stream(arg(0), &body(request)).await?).await
+        }
+        ("mj_submit_change", _) => json(client.midjourney().submit_change(&body(request)).await),
+        ("mj_submit_action", _) => json(client.midjourney().submit_action(&body(request)).await),
+        ("mj_submit_simple_change", _) => json(client.midjourney().submit_simple_change(&body(request)).await),
+        ("mj_submit_blend", _) => json(client.midjourney().submit_blend(&body(request)).await),
+        ("mj_submit_describe", _) => json(client.midjourney().submit_describe(&body(request)).await),
+        ("mj_submit_imagine", _) => json(client.midjourney().submit_imagine(&body(request)).await),
+        ("mj_submit_modal", _) => json(client.midjourney().submit_modal(&body(request)).await),
+        ("mj_submit_shorten", _) => json(client.midjourney().submit_shorten(&body(request)).await),
+        ("mj_submit_video", _) => json(client.midjourney().submit_video(&body(request)).await),
+        ("mj_swap_face", _) => json(client.midjourney().swap_face(&body(request)).await),
+        ("mj_list_tasks_by_condition", _) => json(client.midjourney().list_tasks(&body(request)).await),
+        ("mj_fetch_task", _) => json(client.midjourney().fetch_task(arg(0)).await),
+        ("mj_get_image_seed", _) => json(client.midjourney().image_seed(arg(0)).await),
+        ("get_billing_subscription", _) => json(client.account().billing_subscription().await),
+        ("get_billing_usage", _) => json(client.account().billing_usage(None, None).await),
+        ("get_user_self", _) => json(client.account().user_self().await),
+        ("list_models", _) => json(client.account().models().await),
+        ("list_gemini_models", _) => json(client.account().gemini_models().await),
+        (other, _) => panic!("no call for operation `{other}`: add it to this table"),
+    }
+}
+
+/// One call: a request (or none) and the answer the server gives.
+struct Case {
+    op: &'static allmhub::types::Operation,
+    key: String,
+    request: Option<Example>,
+    answer: Example,
+}
+
+fn cases() -> Vec<Case> {
+    let all = examples();
+    let mut out = Vec::new();
+    for op in operations::ALL {
+        let of_op: Vec<&Example> = all.iter().filter(|example| example.operation == op.id).collect();
+        let answers: Vec<&&Example> = of_op
+            .iter()
+            .filter(|example| matches!(&example.place, Place::Response(status) if status.starts_with('2')))
+            .collect();
+        let requests: Vec<&&Example> = of_op.iter().filter(|example| example.place == Place::Request).collect();
+        if requests.is_empty() && answers.is_empty() {
+            // A binary download without examples: the server sends bytes.
+            out.push(Case {
+                op,
+                key: "bytes".to_owned(),
+                request: None,
+                answer: binary_answer(op),
+            });
+            continue;
+        }
+        if requests.is_empty() {
+            for answer in answers {
+                out.push(Case {
+                    op,
+                    key: answer.key.clone(),
+                    request: None,
+                    answer: (**answer).clone(),
+                });
+            }
+            continue;
+        }
+        for request in requests {
+            // The page's own answer (same key); else any answer of the matching kind.
+            let wants_stream = request.value.get(op.stream_flag.unwrap_or("stream")) == Some(&Value::Bool(true))
+                || op.response.json.is_none() && op.response.stream_event.is_some();
+            let answer = answers
+                .iter()
+                .find(|answer| answer.key == request.key)
+                .or_else(|| {
+                    answers
+                        .iter()
+                        .find(|answer| (answer.media_type == "text/event-stream") == wants_stream)
+                })
+                .or_else(|| answers.first());
+            match answer {
+                Some(answer) => out.push(Case {
+                    op,
+                    key: request.key.clone(),
+                    request: Some((**request).clone()),
+                    answer: (**answer).clone(),
+                }),
+                // A binary answer has no example: the server sends bytes.
+                None => out.push(Case {
+                    op,
+                    key: request.key.clone(),
+                    request: Some((**request).clone()),
+                    answer: binary_answer(op),
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// The answer of an operation that returns bytes.
+fn binary_answer(op: &allmhub::types::Operation) -> Example {
+    assert!(
+        !op.response.binary.is_empty(),
+        "{} has no example answer and answers no bytes",
+        op.id
+    );
+    Example {
+        operation: op.id.to_owned(),
+        place: Place::Response("200".to_owned()),
+        media_type: op.response.binary[0].to_owned(),
+        key: "bytes".to_owned(),
+        summary: String::new(),
+        doc_page: None,
+        value: Value::String("\u{0}\u{1}binary answer bytes".to_owned()),
+        schema: None,
+        stream_event: None,
+    }
+}
+
+fn path_args(op: &allmhub::types::Operation, key: &str) -> Vec<String> {
+    let all = examples();
+    op.params
+        .iter()
+        .filter(|param| param.location == allmhub::types::ParamLocation::Path)
+        .map(|param| {
+            let of_param: Vec<&Example> = all
+                .iter()
+                .filter(|example| {
+                    example.operation == op.id && example.place == Place::Parameter(param.name.to_owned())
+                })
+                .collect();
+            of_param
+                .iter()
+                .find(|example| example.key == key)
+                .or(of_param.first())
+                .and_then(|example| example.value.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "test-id-1".to_owned())
+        })
+        .collect()
+}
+
+fn expected_target(op: &allmhub::types::Operation, args: &[String]) -> String {
+    let mut path = op.path.to_owned();
+    let names = op
+        .params
+        .iter()
+        .filter(|param| param.location == allmhub::types::ParamLocation::Path);
+    for (param, value) in names.zip(args) {
+        let encoded: String = url_encode(value);
+        path = path.replace(&format!("{{{}}}", param.name), &encoded);
+    }
+    let query: Vec<String> = op
+        .params
+        .iter()
+        .filter_map(|param| {
+            param
+                .fixed_value
+                .filter(|_| param.location == allmhub::types::ParamLocation::Query)
+                .map(|value| format!("{}={value}", param.name))
+        })
+        .collect();
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+fn url_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+fn check_auth(op: &allmhub::types::Operation, received: &Received) -> Vec<String> {
+    let bearer = format!("Bearer {KEY}");
+    let mut expected: Vec<(&str, &str)> = Vec::new();
+    let mut problems = Vec::new();
+    for scheme in op.security[0] {
+        match *scheme {
+            "bearerAuth" => expected.push(("authorization", &bearer)),
+            "claudeApiKey" => {
+                expected.push(("x-api-key", KEY));
+                expected.push(("anthropic-version", allmhub::DEFAULT_ANTHROPIC_VERSION));
+            }
+            "geminiApiKey" => expected.push(("x-goog-api-key", KEY)),
+            "accessToken" => expected.push(("authorization", ACCESS_TOKEN)),
+            "newApiUser" => expected.push(("new-api-user", "42")),
+            other => problems.push(format!("untested scheme {other}")),
+        }
+    }
+    for (name, value) in expected {
+        if received.header(name) != Some(value) {
+            problems.push(format!(
+                "header {name}: expected {value:?}, got {:?}",
+                received.header(name)
+            ));
+        }
+    }
+    // The key goes only where the scheme puts it.
+    let key_headers = received.headers.iter().filter(|(_, value)| value.contains(KEY)).count();
+    if op.security[0]
+        .iter()
+        .any(|scheme| scheme.ends_with("ApiKey") || *scheme == "bearerAuth")
+        && key_headers != 1
+    {
+        problems.push(format!("the key is in {key_headers} headers"));
+    }
+    problems
+}
+
+fn answer_reply(case: &Case) -> Reply {
+    let media = case.answer.media_type.as_str();
+    let body = match &case.answer.value {
+        Value::String(text) => text.clone().into_bytes(),
+        other => other.to_string().into_bytes(),
+    };
+    if media == "text/event-stream" {
+        return Reply::sse_in_pieces(&String::from_utf8(body).expect("text"), 13);
+    }
+    Reply::Status {
+        status: 200,
+        headers: vec![("content-type", media.to_owned())],
+        body,
+    }
+}
+
+fn kind(case: &Case) -> Kind {
+    match case.answer.media_type.as_str() {
+        "text/event-stream" => Kind::Stream,
+        "text/plain" => Kind::Text,
+        media if media.contains("json") => Kind::Json,
+        _ => Kind::Bytes,
+    }
+}
+
+#[tokio::test]
+async fn every_operation_sends_its_example_and_decodes_the_answer() {
+    let aliases = alias_table();
+    let mut problems = Vec::new();
+    let mut covered = BTreeSet::new();
+    let cases = cases();
+    for case in &cases {
+        let label = format!("{} [{}]", case.op.id, case.key);
+        let server = Server::start(vec![answer_reply(case)]).await;
+        let client = builder(&server.url)
+            .access_token(ACCESS_TOKEN, "42")
+            .build()
+            .expect("client");
+        let args = path_args(case.op, &case.key);
+        let kind = kind(case);
+        let (request, content_type) = match &case.request {
+            Some(request) => (request.value.clone(), request.media_type.as_str()),
+            None => (Value::Null, ""),
+        };
+        let outcome = within(10, call(&client, case.op.id, kind, content_type, &request, &args)).await;
+        covered.insert(case.op.id);
+
+        let received = server.requests();
+        let [received] = received.as_slice() else {
+            problems.push(format!(
+                "{label}: expected one request, the server got {}",
+                received.len()
+            ));
+            continue;
+        };
+        if received.method != case.op.method.as_str() {
+            problems.push(format!("{label}: method {}", received.method));
+        }
+        let target = expected_target(case.op, &args);
+        if received.target != target {
+            problems.push(format!("{label}: target {} (expected {target})", received.target));
+        }
+        problems.extend(
+            check_auth(case.op, received)
+                .into_iter()
+                .map(|problem| format!("{label}: {problem}")),
+        );
+
+        if case.request.is_some() {
+            if content_type == "multipart/form-data" {
+                let header = received.header("content-type").unwrap_or_default();
+                let body = String::from_utf8_lossy(&received.body);
+                if !header.starts_with("multipart/form-data; boundary=") {
+                    problems.push(format!("{label}: content type {header}"));
+                }
+                for (name, value) in request.as_object().into_iter().flatten() {
+                    let name = name.trim_end_matches("[]");
+                    if !body.contains(&format!("name=\"{name}")) {
+                        problems.push(format!("{label}: the form lacks the part {name}"));
+                    }
+                    if let Some(text) = value.as_str().filter(|text| text.starts_with('@')) {
+                        if !body.contains(&format!("filename=\"{text}\"")) {
+                            problems.push(format!("{label}: the file part {name} lacks its file name"));
+                        }
+                    }
+                }
+            } else {
+                let mut expected = request.clone();
+                if let (Some(flag), Value::Object(object)) = (case.op.stream_flag, &mut expected) {
+                    if kind == Kind::Stream {
+                        object.insert(flag.to_owned(), Value::Bool(true));
+                    } else if object.get(flag) == Some(&Value::Bool(true)) {
+                        object.remove(flag);
+                    }
+                }
+                if normalize(&received.json(), &aliases) != normalize(&expected, &aliases) {
+                    problems.push(format!("{label}: body {} (expected {expected})", received.json()));
+                }
+            }
+        }
+
+        let answer = match outcome {
+            Ok(answer) => answer,
+            Err(error) => {
+                problems.push(format!("{label}: the call failed: {error}"));
+                continue;
+            }
+        };
+        let expected = match kind {
+            Kind::Stream => {
+                let data = allmhub_tests::sse_data(case.answer.value.as_str().expect("a raw stream"));
+                Value::Array(
+                    data.iter()
+                        .filter(|data| *data != "[DONE]")
+                        .map(|data| serde_json::from_str(data).expect("JSON events"))
+                        .collect(),
+                )
+            }
+            _ => case.answer.value.clone(),
+        };
+        if normalize(&answer, &aliases) != normalize(&expected, &aliases) {
+            problems.push(format!("{label}: answer {answer} (expected {expected})"));
+        }
+    }
+    let all: BTreeSet<&str> = operations::ALL.iter().map(|op| op.id).collect();
+    let missing: Vec<&&str> = all.difference(&covered).collect();
+    assert!(missing.is_empty(), "operations without a case: {missing:?}");
+    assert!(cases.len() >= 80, "only {} cases", cases.len());
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
+}
+
+#[tokio::test]
+async fn multipart_files_arrive_with_their_bytes_name_and_type() {
+    let server = Server::start(vec![Reply::json(200, r#"{"text":"你好"}"#)]).await;
+    let client = support::client(&server.url);
+    let mut form: allmhub::types::TranscriptionRequest =
+        serde_json::from_value(serde_json::json!({"file": "x", "model": "whisper-1", "language": "zh"})).expect("form");
+    form.file = allmhub::types::Upload::from_bytes("meeting.mp3", b"ID3\x04fake-mp3-bytes".to_vec());
+    let answer = within(10, client.audio().transcribe(&form)).await.expect("transcribed");
+    assert_eq!(answer.text, "你好");
+    let received = &server.requests()[0];
+    let body = &received.body;
+    let text = String::from_utf8_lossy(body);
+    assert!(text.contains("name=\"file\"; filename=\"meeting.mp3\""), "{text}");
+    assert!(
+        text.contains("content-type: audio/mpeg") || text.contains("Content-Type: audio/mpeg"),
+        "{text}"
+    );
+    let file = b"ID3\x04fake-mp3-bytes";
+    assert!(
+        body.windows(file.len()).any(|window| window == file),
+        "the file bytes are sent as they are"
+    );
+    assert!(text.contains("name=\"model\"\r\n\r\nwhisper-1\r\n"), "{text}");
+    assert!(text.contains("name=\"language\"\r\n\r\nzh\r\n"), "{text}");
+}

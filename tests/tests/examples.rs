@@ -1,0 +1,183 @@
+//! Every example of the spec decodes into its generated type, uses only members the spec knows, and
+//! re-serializes to the same JSON modulo the normalizations of `allmhub_tests::normalize` — request and
+//! response bodies, every event of every stream example (the seed's 22-event stream among them) and
+//! multipart forms. The re-serialized values are insta snapshots.
+
+use allmhub_conform::{Conformed, check_json, find_schema};
+use allmhub_tests::normalize::{alias_table, normalize};
+use allmhub_tests::{Example, examples, sse_data};
+use serde_json::Value;
+
+/// The component names an example body may be decoded as: its schema, or each alternative of an
+/// `anyOf`/`oneOf` of components (error responses).
+fn candidates(example: &Example) -> Vec<(String, bool)> {
+    if let Some(named) = example.schema_name() {
+        return vec![named];
+    }
+    let Some(schema) = &example.schema else {
+        return Vec::new();
+    };
+    ["anyOf", "oneOf"]
+        .iter()
+        .filter_map(|key| schema.get(*key).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|alternative| alternative.get("$ref").and_then(Value::as_str))
+        .filter_map(|target| target.strip_prefix("#/components/schemas/"))
+        .map(|name| (name.to_owned(), false))
+        .collect()
+}
+
+/// Decodes `value` as the component `name` (or an array of it).
+fn decode(name: &str, array: bool, value: &Value) -> Result<Conformed, String> {
+    let schema = find_schema(name).map_err(|error| error.to_string())?;
+    if !array {
+        return check_json(schema, value.to_string().as_bytes()).map_err(|error| error.to_string());
+    }
+    let items = value.as_array().ok_or("expected an array")?;
+    let mut out = Vec::new();
+    let mut unknown = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let conformed =
+            check_json(schema, item.to_string().as_bytes()).map_err(|error| format!("[{index}]: {error}"))?;
+        unknown.extend(
+            conformed
+                .unknown_members
+                .iter()
+                .map(|path| format!("[{index}]{}", &path[1..])),
+        );
+        out.push(conformed.value);
+    }
+    Ok(Conformed {
+        value: Value::Array(out),
+        unknown_members: unknown,
+    })
+}
+
+/// Decodes and checks one JSON value; returns the re-serialized value.
+fn round_trip(label: &str, names: &[(String, bool)], original: &Value, problems: &mut Vec<String>) -> Option<Value> {
+    let aliases = alias_table();
+    let mut failures = Vec::new();
+    for (name, array) in names {
+        match decode(name, *array, original) {
+            Ok(conformed) if !conformed.unknown_members.is_empty() => failures.push(format!(
+                "as `{name}`: members unknown to the spec: {}",
+                conformed.unknown_members.join(", ")
+            )),
+            Ok(conformed) => {
+                if normalize(&conformed.value, &aliases) == normalize(original, &aliases) {
+                    return Some(conformed.value);
+                }
+                failures.push(format!(
+                    "as `{name}`: does not round-trip\n      original: {}\n      decoded:  {}",
+                    normalize(original, &aliases),
+                    normalize(&conformed.value, &aliases)
+                ));
+            }
+            Err(error) => failures.push(format!("as `{name}`: {error}")),
+        }
+    }
+    problems.push(format!("{label}: {}", failures.join("; ")));
+    None
+}
+
+fn snapshot_name(label: &str) -> String {
+    label.replace('/', "__")
+}
+
+#[test]
+fn every_example_round_trips_through_its_generated_type() {
+    let mut problems = Vec::new();
+    let mut decoded = 0;
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("snapshots/examples");
+    let _guard = settings.bind_to_scope();
+
+    for example in examples() {
+        let label = example.label();
+        if let Some(event) = &example.stream_event {
+            let Some(text) = example.value.as_str() else {
+                problems.push(format!("{label}: a stream example must be text"));
+                continue;
+            };
+            let mut events = Vec::new();
+            for (index, data) in sse_data(text).iter().enumerate() {
+                if data == "[DONE]" {
+                    events.push(Value::String(data.clone()));
+                    continue;
+                }
+                let original: Value = match serde_json::from_str(data) {
+                    Ok(value) => value,
+                    Err(error) => {
+                        problems.push(format!("{label} event {index}: not JSON: {error}"));
+                        continue;
+                    }
+                };
+                let names = [(event.clone(), false)];
+                if let Some(value) = round_trip(&format!("{label} event {index}"), &names, &original, &mut problems) {
+                    events.push(value);
+                    decoded += 1;
+                }
+            }
+            insta::assert_json_snapshot!(snapshot_name(&label), events);
+            continue;
+        }
+        if example.media_type.is_empty() || example.media_type.starts_with("text/plain") {
+            continue; // parameter values and plain text: strings, nothing to decode
+        }
+        let names = candidates(&example);
+        if names.is_empty() {
+            problems.push(format!("{label}: no component schema to decode into"));
+            continue;
+        }
+        if let Some(value) = round_trip(&label, &names, &example.value, &mut problems) {
+            decoded += 1;
+            insta::assert_json_snapshot!(snapshot_name(&label), value);
+        }
+    }
+    assert!(decoded > 100, "only {decoded} example values decoded");
+    assert!(
+        problems.is_empty(),
+        "{} examples fail:\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn the_seed_stream_decodes_into_22_chunks_with_its_progress_log() {
+    let example = examples()
+        .into_iter()
+        .find(|example| {
+            example.doc_page.as_deref() == Some("图像模型(Images)/Nano Banana/Chat格式/Banana图生图")
+                && example.stream_event.is_some()
+        })
+        .expect("the seed's stream example");
+    let data = sse_data(example.value.as_str().expect("raw stream"));
+    assert_eq!(data.len(), 22);
+    assert_eq!(data.last().map(String::as_str), Some("[DONE]"));
+    let chunks: Vec<allmhub_types::ChatCompletionChunk> = data[..21]
+        .iter()
+        .map(|data| serde_json::from_str(data).expect("a chunk"))
+        .collect();
+    let text: String = chunks
+        .iter()
+        .flat_map(|chunk| &chunk.choices)
+        .filter_map(|choice| choice.delta.content.as_deref())
+        .collect();
+    assert!(text.contains("> 🏃 进度:9.0%"));
+    assert!(text.contains(
+        "(https://midjourney-plus.oss-us-west-1.aliyuncs.com/sora/e987e9c4-d6f3-4858-a7db-fb2e92e80c4f.mp4)"
+    ));
+    let last = chunks.last().expect("a last chunk");
+    assert_eq!(last.choices[0].finish_reason, Some(allmhub_types::FinishReason::Stop));
+    let usage = last.usage.as_ref().expect("usage on the last chunk");
+    assert_eq!(
+        (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens),
+        (Some(450), Some(490), Some(940))
+    );
+    assert!(
+        chunks[..20].iter().all(|chunk| chunk.usage.is_none()),
+        "usage is null until the last chunk"
+    );
+}
