@@ -261,6 +261,21 @@ fn needs_name(schema: &Value) -> bool {
         || is_string_enum(schema)
 }
 
+/// The first sentence of a description's first paragraph (descriptions are wrapped at arbitrary points).
+pub fn summary(description: &str) -> String {
+    let paragraph: Vec<&str> = description
+        .trim()
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let paragraph = paragraph.join(" ");
+    match paragraph.find(". ") {
+        Some(end) => paragraph[..=end].to_owned(),
+        None => paragraph,
+    }
+}
+
 /// A Rust identifier for a wire value (enum value or union tag).
 pub fn variant_name(value: &str) -> String {
     let name = value.to_upper_camel_case();

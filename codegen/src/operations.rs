@@ -109,7 +109,7 @@ pub fn schemas_file(model: &Model) -> syn::File {
         let name = &schema.name;
         let rust_name = &schema.rust_name;
         let family = &schema.family;
-        let summary = schema.description.lines().next().unwrap_or_default();
+        let summary = crate::lower::summary(&schema.description);
         quote!(crate::SchemaInfo { name: #name, rust_name: #rust_name, family: #family, summary: #summary })
     });
     let arms = model.schemas.iter().enumerate().map(|(index, schema)| {

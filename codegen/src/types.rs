@@ -30,14 +30,9 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
     let mut typify_items = run_typify(defs)?;
     let kinds = KindTable::new(defs);
     let file_types = file_types(defs);
-    let summaries: BTreeMap<&str, &str> = defs
+    let summaries: BTreeMap<&str, String> = defs
         .iter()
-        .map(|def| {
-            (
-                def.rust_name.as_str(),
-                def.description.lines().next().unwrap_or_default(),
-            )
-        })
+        .map(|def| (def.rust_name.as_str(), crate::lower::summary(&def.description)))
         .collect();
     let mut modules: BTreeMap<String, Vec<Item>> = BTreeMap::new();
     for def in defs {
@@ -56,6 +51,9 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                     match item {
                         Item::Struct(item) => {
                             shape_struct(item, property_order, aliases, &summaries);
+                            if let Some(tokens) = constructor(item) {
+                                extra.extend(parse_items(tokens)?);
+                            }
                             if multipart.contains(&def.rust_name) {
                                 extra.extend(parse_items(multipart_form_impl(item, &file_types))?);
                             }
@@ -349,7 +347,7 @@ fn shape_struct(
     item: &mut syn::ItemStruct,
     order: &[String],
     aliases: &BTreeMap<String, Vec<String>>,
-    summaries: &BTreeMap<&str, &str>,
+    summaries: &BTreeMap<&str, String>,
 ) {
     let Fields::Named(fields) = &mut item.fields else {
         return;
@@ -396,9 +394,9 @@ fn shape_struct(
             }
         }
         if !field.attrs.iter().any(|attr| attr.path().is_ident("doc")) {
-            let held = held_type(&field.ty).and_then(|name| summaries.get(name.as_str()).copied());
+            let held = held_type(&field.ty).and_then(|name| summaries.get(name.as_str()));
             let text = match held {
-                Some(summary) if !summary.is_empty() => summary.to_owned(),
+                Some(summary) if !summary.is_empty() => summary.clone(),
                 _ => format!("The `{}` member.", wire_name(field)),
             };
             field.attrs.insert(0, parse_quote!(#[doc = #text]));
@@ -586,7 +584,7 @@ fn tagged_union_tokens(def: &Def, defs: &[Def], tag: &str, variants: &[(String, 
             let first = defs
                 .iter()
                 .find(|def| def.rust_name == *payload)
-                .and_then(|def| def.description.lines().next())
+                .map(|def| crate::lower::summary(&def.description))
                 .unwrap_or_default();
             doc_attrs(&format!("`{tag_value}`: {first}"))
         })
@@ -821,7 +819,40 @@ impl KindTable {
         }
         let name = &item.ident;
         let expecting = seen.describe();
+        // `"text".into()` for a union with one text alternative.
+        let text_variants: Vec<&syn::Variant> = item
+            .variants
+            .iter()
+            .filter(|variant| match &variant.fields {
+                syn::Fields::Unnamed(fields) => fields
+                    .unnamed
+                    .first()
+                    .is_some_and(|field| direct_type(&field.ty).as_deref() == Some("String")),
+                _ => false,
+            })
+            .collect();
+        let from_text = match text_variants.as_slice() {
+            [variant] => {
+                let ident = &variant.ident;
+                quote! {
+                    impl ::std::convert::From<&str> for #name {
+                        fn from(value: &str) -> Self {
+                            Self::#ident(value.to_owned())
+                        }
+                    }
+
+                    impl ::std::convert::From<::std::string::String> for #name {
+                        fn from(value: ::std::string::String) -> Self {
+                            Self::#ident(value)
+                        }
+                    }
+                }
+            }
+            _ => quote!(),
+        };
         Some(quote! {
+            #from_text
+
             impl<'de> ::serde::Deserialize<'de> for #name {
                 fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                     crate::__private::deserialize_by_kind(deserializer)
@@ -948,4 +979,42 @@ fn multipart_form_impl(item: &syn::ItemStruct, file_types: &BTreeSet<String>) ->
             }
         }
     }
+}
+
+/// `new(required members…)` for a struct with required members: the optional ones start empty.
+fn constructor(item: &syn::ItemStruct) -> Option<TokenStream> {
+    let optional = |field: &syn::Field| {
+        let ty = &field.ty;
+        quote!(#ty).to_string().starts_with(":: std :: option :: Option")
+            || field
+                .attrs
+                .iter()
+                .any(|attr| attr.path().is_ident("serde") && quote!(#attr).to_string().contains("default"))
+    };
+    let fields: Vec<&syn::Field> = item.fields.iter().collect();
+    if fields.iter().all(|field| optional(field)) {
+        return None; // such structs derive `Default`
+    }
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    for field in &fields {
+        let ident = field.ident.as_ref().expect("named field");
+        let ty = &field.ty;
+        if optional(field) {
+            inits.push(quote!(#ident: ::std::default::Default::default()));
+        } else {
+            params.push(quote!(#ident: impl ::std::convert::Into<#ty>));
+            inits.push(quote!(#ident: #ident.into()));
+        }
+    }
+    let name = &item.ident;
+    let doc = format!(" Builds a `{name}` from its required members; the optional ones start empty.");
+    Some(quote! {
+        impl #name {
+            #[doc = #doc]
+            pub fn new(#(#params),*) -> Self {
+                Self { #(#inits),* }
+            }
+        }
+    })
 }
