@@ -28,6 +28,22 @@ pub struct BillingSubscription {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub access_until: ::std::option::Option<i64>,
 }
+impl BillingSubscription {
+    /// Builds a `BillingSubscription` from its required members; the optional ones start empty.
+    pub fn new(
+        object: impl ::std::convert::Into<::std::string::String>,
+        hard_limit_usd: impl ::std::convert::Into<f64>,
+    ) -> Self {
+        Self {
+            object: object.into(),
+            has_payment_method: ::std::default::Default::default(),
+            soft_limit_usd: ::std::default::Default::default(),
+            hard_limit_usd: hard_limit_usd.into(),
+            system_hard_limit_usd: ::std::default::Default::default(),
+            access_until: ::std::default::Default::default(),
+        }
+    }
+}
 /// Answer of `GET /v1/dashboard/billing/usage`: the amount used by the key since its creation, × 100, in the
 /// site's display unit.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -38,6 +54,15 @@ pub struct BillingUsage {
     /// Used amount × 100 (cents when the display unit is dollars); the date range is ignored.
     pub total_usage: f64,
 }
+impl BillingUsage {
+    /// Builds a `BillingUsage` from its required members; the optional ones start empty.
+    pub fn new(total_usage: impl ::std::convert::Into<f64>) -> Self {
+        Self {
+            object: ::std::default::Default::default(),
+            total_usage: total_usage.into(),
+        }
+    }
+}
 /// Answer of `GET /api/user/self` in the gateway's `{success, message, data}` envelope.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UserSelfResponse {
@@ -46,9 +71,19 @@ pub struct UserSelfResponse {
     /// Empty on success.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
-    /// The caller's account as `GET /api/user/self` reports it. Quota amounts are quota units: 500 000 per US
+    /// The caller's account as `GET /api/user/self` reports it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<UserSelf>,
+}
+impl UserSelfResponse {
+    /// Builds a `UserSelfResponse` from its required members; the optional ones start empty.
+    pub fn new(success: impl ::std::convert::Into<bool>) -> Self {
+        Self {
+            success: success.into(),
+            message: ::std::default::Default::default(),
+            data: ::std::default::Default::default(),
+        }
+    }
 }
 /// The caller's account as `GET /api/user/self` reports it. Quota amounts are quota units: 500 000 per US
 /// dollar (so the balance in dollars is `quota` / 500000). The member set varies with the gateway version;
@@ -147,6 +182,16 @@ pub struct ModelList {
     /// The models.
     pub data: ::std::vec::Vec<ListedModel>,
 }
+impl ModelList {
+    /// Builds a `ModelList` from its required members; the optional ones start empty.
+    pub fn new(data: impl ::std::convert::Into<::std::vec::Vec<ListedModel>>) -> Self {
+        Self {
+            success: ::std::default::Default::default(),
+            object: ::std::default::Default::default(),
+            data: data.into(),
+        }
+    }
+}
 /// One model of `ModelList` (OpenAI `Model` plus gateway members).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ListedModel {
@@ -167,6 +212,19 @@ pub struct ListedModel {
     /// Input/output modalities, sent by some gateway versions.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modalities: ::std::option::Option<::std::string::String>,
+}
+impl ListedModel {
+    /// Builds a `ListedModel` from its required members; the optional ones start empty.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            id: id.into(),
+            object: ::std::default::Default::default(),
+            created: ::std::default::Default::default(),
+            owned_by: ::std::default::Default::default(),
+            supported_endpoint_types: ::std::default::Default::default(),
+            modalities: ::std::default::Default::default(),
+        }
+    }
 }
 /// An API format a model supports: `openai` (chat completions), `openai-response`, `openai-response-compact`,
 /// `anthropic`, `gemini`, `jina-rerank`, `image-generation`, `embeddings`, `openai-video`. Open enum.
@@ -283,6 +341,17 @@ pub struct GeminiModelList {
     )]
     pub next_page_token: ::std::option::Option<::std::string::String>,
 }
+impl GeminiModelList {
+    /// Builds a `GeminiModelList` from its required members; the optional ones start empty.
+    pub fn new(
+        models: impl ::std::convert::Into<::std::vec::Vec<GeminiModelInfo>>,
+    ) -> Self {
+        Self {
+            models: models.into(),
+            next_page_token: ::std::default::Default::default(),
+        }
+    }
+}
 /// One model of `GeminiModelList` (Google's `Model` shape). `name` is the bare model id without Google's
 /// `models/` prefix; the other members are `null` from this gateway but keep Google's types.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -345,4 +414,24 @@ pub struct GeminiModelInfo {
     /// The `topK` member.
     #[serde(rename = "topK", skip_serializing_if = "::std::option::Option::is_none")]
     pub top_k: ::std::option::Option<i64>,
+}
+impl GeminiModelInfo {
+    /// Builds a `GeminiModelInfo` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            base_model_id: ::std::default::Default::default(),
+            version: ::std::default::Default::default(),
+            display_name: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            input_token_limit: ::std::default::Default::default(),
+            output_token_limit: ::std::default::Default::default(),
+            supported_generation_methods: ::std::default::Default::default(),
+            thinking: ::std::default::Default::default(),
+            temperature: ::std::default::Default::default(),
+            max_temperature: ::std::default::Default::default(),
+            top_p: ::std::default::Default::default(),
+            top_k: ::std::default::Default::default(),
+        }
+    }
 }

@@ -18,7 +18,7 @@ pub struct SpeechRequest {
     /// Tone, accent, speed or style instructions (`gpt-4o-mini-tts`; not `tts-1`/`tts-1-hd`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub instructions: ::std::option::Option<::std::string::String>,
-    /// Audio encoding of the speech: `mp3` (default), `opus`, `aac`, `flac`, `wav` or `pcm` (raw 24 kHz 16-bit
+    /// Audio encoding of the speech: `mp3` (default), `opus`, `aac`, `flac`, `wav` or `pcm` (raw 24 kHz 16-bit little-endian mono samples, no header).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<SpeechResponseFormat>,
     /// Playback speed from 0.25 to 4.0 (default 1.0).
@@ -30,6 +30,25 @@ pub struct SpeechRequest {
     /// Channel-specific extra parameters forwarded by the gateway.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
     pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SpeechRequest {
+    /// Builds a `SpeechRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        input: impl ::std::convert::Into<::std::string::String>,
+        voice: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            input: input.into(),
+            voice: voice.into(),
+            instructions: ::std::default::Default::default(),
+            response_format: ::std::default::Default::default(),
+            speed: ::std::default::Default::default(),
+            stream_format: ::std::default::Default::default(),
+            metadata: ::std::default::Default::default(),
+        }
+    }
 }
 /// Audio encoding of the speech: `mp3` (default), `opus`, `aac`, `flac`, `wav` or `pcm` (raw 24 kHz 16-bit
 /// little-endian mono samples, no header).
@@ -132,7 +151,7 @@ pub struct TranscriptionRequest {
     /// Text that guides style or continues a previous segment, in the spoken language.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt: ::std::option::Option<::std::string::String>,
-    /// Output of a transcription or translation: `json` (default, `{text}`), `verbose_json` (with language,
+    /// Output of a transcription or translation: `json` (default, `{text}`), `verbose_json` (with language, duration, segments and words), `text`, `srt` or `vtt` (plain-text bodies), `diarized_json` (speaker segments, diarization models only).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<AudioResponseFormat>,
     /// Sampling temperature 0 to 1 (default 0, which lets the model raise it automatically).
@@ -155,6 +174,25 @@ pub struct TranscriptionRequest {
     /// Stream transcript deltas as Server-Sent Events (gpt-4o transcribe models; not modelled here).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
+}
+impl TranscriptionRequest {
+    /// Builds a `TranscriptionRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        file: impl ::std::convert::Into<crate::Upload>,
+        model: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            file: file.into(),
+            model: model.into(),
+            language: ::std::default::Default::default(),
+            prompt: ::std::default::Default::default(),
+            response_format: ::std::default::Default::default(),
+            temperature: ::std::default::Default::default(),
+            timestamp_granularities: ::std::default::Default::default(),
+            include: ::std::default::Default::default(),
+            stream: ::std::default::Default::default(),
+        }
+    }
 }
 impl crate::MultipartForm for TranscriptionRequest {
     fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
@@ -255,12 +293,27 @@ pub struct TranslationRequest {
     /// English text that guides style or continues a previous segment.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt: ::std::option::Option<::std::string::String>,
-    /// Output of a transcription or translation: `json` (default, `{text}`), `verbose_json` (with language,
+    /// Output of a transcription or translation: `json` (default, `{text}`), `verbose_json` (with language, duration, segments and words), `text`, `srt` or `vtt` (plain-text bodies), `diarized_json` (speaker segments, diarization models only).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<AudioResponseFormat>,
     /// Sampling temperature 0 to 1 (default 0).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temperature: ::std::option::Option<f64>,
+}
+impl TranslationRequest {
+    /// Builds a `TranslationRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        file: impl ::std::convert::Into<crate::Upload>,
+        model: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            file: file.into(),
+            model: model.into(),
+            prompt: ::std::default::Default::default(),
+            response_format: ::std::default::Default::default(),
+            temperature: ::std::default::Default::default(),
+        }
+    }
 }
 impl crate::MultipartForm for TranslationRequest {
     fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
@@ -394,6 +447,21 @@ pub struct AudioTranscriptionResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<AudioTranscriptionUsage>,
 }
+impl AudioTranscriptionResponse {
+    /// Builds a `AudioTranscriptionResponse` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            text: text.into(),
+            task: ::std::default::Default::default(),
+            language: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            segments: ::std::default::Default::default(),
+            words: ::std::default::Default::default(),
+            logprobs: ::std::default::Default::default(),
+            usage: ::std::default::Default::default(),
+        }
+    }
+}
 /// A segment of a verbose transcript with its timing and decoding statistics.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct AudioTranscriptionSegment {
@@ -437,6 +505,20 @@ pub struct AudioTranscriptionWord {
     pub start: f64,
     /// End time in seconds.
     pub end: f64,
+}
+impl AudioTranscriptionWord {
+    /// Builds a `AudioTranscriptionWord` from its required members; the optional ones start empty.
+    pub fn new(
+        word: impl ::std::convert::Into<::std::string::String>,
+        start: impl ::std::convert::Into<f64>,
+        end: impl ::std::convert::Into<f64>,
+    ) -> Self {
+        Self {
+            word: word.into(),
+            start: start.into(),
+            end: end.into(),
+        }
+    }
 }
 /// Log probability of one transcript token.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -532,4 +614,10 @@ pub struct AudioTranscriptionInputTokenDetails {
 pub struct AudioTranscriptionUsageDuration {
     /// Billed audio length in seconds.
     pub seconds: f64,
+}
+impl AudioTranscriptionUsageDuration {
+    /// Builds a `AudioTranscriptionUsageDuration` from its required members; the optional ones start empty.
+    pub fn new(seconds: impl ::std::convert::Into<f64>) -> Self {
+        Self { seconds: seconds.into() }
+    }
 }

@@ -43,7 +43,7 @@ pub struct ClaudeMessagesRequest {
     /// Tools the model may use — custom tools described by a JSON Schema, and Anthropic-defined tools.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub tools: ::std::vec::Vec<ClaudeTool>,
-    /// How the model may use the tools, tagged by `type`. Only `auto` and `none` combine with thinking.
+    /// How the model may use the tools, tagged by `type`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tool_choice: ::std::option::Option<ClaudeToolChoice>,
     /// Request metadata.
@@ -79,13 +79,57 @@ pub struct ClaudeMessagesRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub inference_geo: ::std::option::Option<::std::string::String>,
 }
+impl ClaudeMessagesRequest {
+    /// Builds a `ClaudeMessagesRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        max_tokens: impl ::std::convert::Into<i64>,
+        messages: impl ::std::convert::Into<::std::vec::Vec<ClaudeMessage>>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            max_tokens: max_tokens.into(),
+            messages: messages.into(),
+            system: ::std::default::Default::default(),
+            stream: ::std::default::Default::default(),
+            temperature: ::std::default::Default::default(),
+            top_p: ::std::default::Default::default(),
+            top_k: ::std::default::Default::default(),
+            stop_sequences: ::std::default::Default::default(),
+            thinking: ::std::default::Default::default(),
+            tools: ::std::default::Default::default(),
+            tool_choice: ::std::default::Default::default(),
+            metadata: ::std::default::Default::default(),
+            service_tier: ::std::default::Default::default(),
+            container: ::std::default::Default::default(),
+            mcp_servers: ::std::default::Default::default(),
+            context_management: ::std::default::Default::default(),
+            output_config: ::std::default::Default::default(),
+            output_format: ::std::default::Default::default(),
+            cache_control: ::std::default::Default::default(),
+            inference_geo: ::std::default::Default::default(),
+        }
+    }
+}
 /// One turn of the conversation.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeMessage {
-    /// Author of a turn. There is no `system` role; use the top-level `system` member.
+    /// Author of a turn.
     pub role: ClaudeRole,
     /// Turn content: a string (shorthand for one text block) or a list of content blocks.
     pub content: ClaudeMessageContent,
+}
+impl ClaudeMessage {
+    /// Builds a `ClaudeMessage` from its required members; the optional ones start empty.
+    pub fn new(
+        role: impl ::std::convert::Into<ClaudeRole>,
+        content: impl ::std::convert::Into<ClaudeMessageContent>,
+    ) -> Self {
+        Self {
+            role: role.into(),
+            content: content.into(),
+        }
+    }
 }
 /// Author of a turn. There is no `system` role; use the top-level `system` member.
 ///
@@ -168,6 +212,16 @@ for ClaudeMessageContent {
         Self::Blocks(value)
     }
 }
+impl ::std::convert::From<&str> for ClaudeMessageContent {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ClaudeMessageContent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Text(value)
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ClaudeMessageContent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -206,6 +260,16 @@ impl ::std::convert::From<::std::vec::Vec<ClaudeSystemTextBlock>> for ClaudeSyst
         Self::Blocks(value)
     }
 }
+impl ::std::convert::From<&str> for ClaudeSystem {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ClaudeSystem {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Text(value)
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ClaudeSystem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -241,9 +305,23 @@ pub struct ClaudeSystemTextBlock {
     /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
-    /// A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page
+    /// A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page range of a PDF, a block range of a custom-content document, a web search result, or a caller-supplied search result.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<::std::vec::Vec<ClaudeTextCitation>>,
+}
+impl ClaudeSystemTextBlock {
+    /// Builds a `ClaudeSystemTextBlock` from its required members; the optional ones start empty.
+    pub fn new(
+        type_: impl ::std::convert::Into<::std::string::String>,
+        text: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            text: text.into(),
+            cache_control: ::std::default::Default::default(),
+            citations: ::std::default::Default::default(),
+        }
+    }
 }
 /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -254,6 +332,15 @@ pub struct ClaudeCacheControl {
     /// Cache lifetime, `5m` (default) or `1h`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ttl: ::std::option::Option<::std::string::String>,
+}
+impl ClaudeCacheControl {
+    /// Builds a `ClaudeCacheControl` from its required members; the optional ones start empty.
+    pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            type_: type_.into(),
+            ttl: ::std::default::Default::default(),
+        }
+    }
 }
 /// Request metadata.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -289,7 +376,7 @@ pub enum ClaudeContentBlockParam {
     /// `document`: A document (PDF, plain text or custom content blocks) the model can read and cite.
     #[serde(rename = "document")]
     Document(ClaudeDocumentBlockParam),
-    /// `search_result`: A search result supplied by the caller (e.g. from its own retrieval), citable with `search_result_location`.
+    /// `search_result`: A search result supplied by the caller (e.g.
     #[serde(rename = "search_result")]
     SearchResult(ClaudeSearchResultBlockParam),
     /// `thinking`: A thinking block of an earlier answer, sent back exactly as received (required during tool use with thinking).
@@ -376,6 +463,16 @@ pub struct ClaudeTextBlockParam {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<::std::vec::Vec<ClaudeTextCitation>>,
 }
+impl ClaudeTextBlockParam {
+    /// Builds a `ClaudeTextBlockParam` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            text: text.into(),
+            cache_control: ::std::default::Default::default(),
+            citations: ::std::default::Default::default(),
+        }
+    }
+}
 /// An image (JPEG, PNG, GIF or WebP), inline as base64 or by URL.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeImageBlockParam {
@@ -384,6 +481,15 @@ pub struct ClaudeImageBlockParam {
     /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
+}
+impl ClaudeImageBlockParam {
+    /// Builds a `ClaudeImageBlockParam` from its required members; the optional ones start empty.
+    pub fn new(source: impl ::std::convert::Into<ClaudeImageSource>) -> Self {
+        Self {
+            source: source.into(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
 }
 /// Where an image comes from, tagged by `type`.
 ///
@@ -443,11 +549,29 @@ pub struct ClaudeBase64ImageSource {
     /// Base64 of the image file (no `data:` prefix).
     pub data: ::std::string::String,
 }
+impl ClaudeBase64ImageSource {
+    /// Builds a `ClaudeBase64ImageSource` from its required members; the optional ones start empty.
+    pub fn new(
+        media_type: impl ::std::convert::Into<::std::string::String>,
+        data: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            media_type: media_type.into(),
+            data: data.into(),
+        }
+    }
+}
 /// An image fetched by Anthropic from a public URL.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeUrlImageSource {
     /// The `url` member.
     pub url: ::std::string::String,
+}
+impl ClaudeUrlImageSource {
+    /// Builds a `ClaudeUrlImageSource` from its required members; the optional ones start empty.
+    pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { url: url.into() }
+    }
 }
 /// A document (PDF, plain text or custom content blocks) the model can read and cite.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -466,6 +590,18 @@ pub struct ClaudeDocumentBlockParam {
     /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
+}
+impl ClaudeDocumentBlockParam {
+    /// Builds a `ClaudeDocumentBlockParam` from its required members; the optional ones start empty.
+    pub fn new(source: impl ::std::convert::Into<ClaudeDocumentSource>) -> Self {
+        Self {
+            source: source.into(),
+            title: ::std::default::Default::default(),
+            context: ::std::default::Default::default(),
+            citations: ::std::default::Default::default(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
 }
 /// Whether the model may cite this source.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -542,11 +678,29 @@ pub struct ClaudeBase64PdfSource {
     /// Base64 of the PDF file.
     pub data: ::std::string::String,
 }
+impl ClaudeBase64PdfSource {
+    /// Builds a `ClaudeBase64PdfSource` from its required members; the optional ones start empty.
+    pub fn new(
+        media_type: impl ::std::convert::Into<::std::string::String>,
+        data: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            media_type: media_type.into(),
+            data: data.into(),
+        }
+    }
+}
 /// A PDF fetched by Anthropic from a public URL.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeUrlPdfSource {
     /// The `url` member.
     pub url: ::std::string::String,
+}
+impl ClaudeUrlPdfSource {
+    /// Builds a `ClaudeUrlPdfSource` from its required members; the optional ones start empty.
+    pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { url: url.into() }
+    }
 }
 /// A plain-text document inline.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -556,11 +710,31 @@ pub struct ClaudePlainTextSource {
     /// The `data` member.
     pub data: ::std::string::String,
 }
+impl ClaudePlainTextSource {
+    /// Builds a `ClaudePlainTextSource` from its required members; the optional ones start empty.
+    pub fn new(
+        media_type: impl ::std::convert::Into<::std::string::String>,
+        data: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            media_type: media_type.into(),
+            data: data.into(),
+        }
+    }
+}
 /// A document made of the caller's own blocks; citations then point at block indexes.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeContentDocumentSource {
     /// A string, or a list of text and image blocks (shaped like `ClaudeTextBlockParam` / `ClaudeImageBlockParam`).
     pub content: ClaudeContentDocumentSourceContent,
+}
+impl ClaudeContentDocumentSource {
+    /// Builds a `ClaudeContentDocumentSource` from its required members; the optional ones start empty.
+    pub fn new(
+        content: impl ::std::convert::Into<ClaudeContentDocumentSourceContent>,
+    ) -> Self {
+        Self { content: content.into() }
+    }
 }
 /// A string, or a list of text and image blocks (shaped like `ClaudeTextBlockParam` / `ClaudeImageBlockParam`).
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -582,6 +756,16 @@ impl ::std::convert::From<
         >,
     ) -> Self {
         Self::Blocks(value)
+    }
+}
+impl ::std::convert::From<&str> for ClaudeContentDocumentSourceContent {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ClaudeContentDocumentSourceContent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Text(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ClaudeContentDocumentSourceContent {
@@ -624,6 +808,22 @@ pub struct ClaudeSearchResultBlockParam {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
+impl ClaudeSearchResultBlockParam {
+    /// Builds a `ClaudeSearchResultBlockParam` from its required members; the optional ones start empty.
+    pub fn new(
+        source: impl ::std::convert::Into<::std::string::String>,
+        title: impl ::std::convert::Into<::std::string::String>,
+        content: impl ::std::convert::Into<::std::vec::Vec<ClaudeSystemTextBlock>>,
+    ) -> Self {
+        Self {
+            source: source.into(),
+            title: title.into(),
+            content: content.into(),
+            citations: ::std::default::Default::default(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
+}
 /// A thinking block of an earlier answer, sent back exactly as received (required during tool use with thinking).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeThinkingBlockParam {
@@ -632,11 +832,29 @@ pub struct ClaudeThinkingBlockParam {
     /// Opaque signature that proves the block came from the model; keep it intact.
     pub signature: ::std::string::String,
 }
+impl ClaudeThinkingBlockParam {
+    /// Builds a `ClaudeThinkingBlockParam` from its required members; the optional ones start empty.
+    pub fn new(
+        thinking: impl ::std::convert::Into<::std::string::String>,
+        signature: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            thinking: thinking.into(),
+            signature: signature.into(),
+        }
+    }
+}
 /// A redacted thinking block of an earlier answer, sent back unchanged.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeRedactedThinkingBlockParam {
     /// Encrypted thinking; opaque.
     pub data: ::std::string::String,
+}
+impl ClaudeRedactedThinkingBlockParam {
+    /// Builds a `ClaudeRedactedThinkingBlockParam` from its required members; the optional ones start empty.
+    pub fn new(data: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { data: data.into() }
+    }
 }
 /// A tool call of an earlier answer, sent back in the assistant turn.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -650,6 +868,23 @@ pub struct ClaudeToolUseBlockParam {
     /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
+}
+impl ClaudeToolUseBlockParam {
+    /// Builds a `ClaudeToolUseBlockParam` from its required members; the optional ones start empty.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        name: impl ::std::convert::Into<::std::string::String>,
+        input: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            input: input.into(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
 }
 /// The result of a custom tool call, in the user turn that follows the call.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -666,6 +901,17 @@ pub struct ClaudeToolResultBlockParam {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
+impl ClaudeToolResultBlockParam {
+    /// Builds a `ClaudeToolResultBlockParam` from its required members; the optional ones start empty.
+    pub fn new(tool_use_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            tool_use_id: tool_use_id.into(),
+            content: ::std::default::Default::default(),
+            is_error: ::std::default::Default::default(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
+}
 /// A tool result: a string, or a list of text, image, document and search-result blocks.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
@@ -679,6 +925,16 @@ impl ::std::convert::From<::std::vec::Vec<ClaudeToolResultContentBlock>>
 for ClaudeToolResultContent {
     fn from(value: ::std::vec::Vec<ClaudeToolResultContentBlock>) -> Self {
         Self::Blocks(value)
+    }
+}
+impl ::std::convert::From<&str> for ClaudeToolResultContent {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ClaudeToolResultContent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Text(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ClaudeToolResultContent {
@@ -774,6 +1030,15 @@ pub struct ClaudeToolResultTextBlock {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
+impl ClaudeToolResultTextBlock {
+    /// Builds a `ClaudeToolResultTextBlock` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            text: text.into(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
+}
 /// An image inside a tool result.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolResultImageBlock {
@@ -782,6 +1047,15 @@ pub struct ClaudeToolResultImageBlock {
     /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
+}
+impl ClaudeToolResultImageBlock {
+    /// Builds a `ClaudeToolResultImageBlock` from its required members; the optional ones start empty.
+    pub fn new(source: impl ::std::convert::Into<ClaudeImageSource>) -> Self {
+        Self {
+            source: source.into(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
 }
 /// A document inside a tool result.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -798,6 +1072,17 @@ pub struct ClaudeToolResultDocumentBlock {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<ClaudeCitationsConfig>,
 }
+impl ClaudeToolResultDocumentBlock {
+    /// Builds a `ClaudeToolResultDocumentBlock` from its required members; the optional ones start empty.
+    pub fn new(source: impl ::std::convert::Into<ClaudeDocumentSource>) -> Self {
+        Self {
+            source: source.into(),
+            title: ::std::default::Default::default(),
+            context: ::std::default::Default::default(),
+            citations: ::std::default::Default::default(),
+        }
+    }
+}
 /// A search result returned by a custom search tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolResultSearchResultBlock {
@@ -810,6 +1095,21 @@ pub struct ClaudeToolResultSearchResultBlock {
     /// Whether the model may cite this source.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<ClaudeCitationsConfig>,
+}
+impl ClaudeToolResultSearchResultBlock {
+    /// Builds a `ClaudeToolResultSearchResultBlock` from its required members; the optional ones start empty.
+    pub fn new(
+        source: impl ::std::convert::Into<::std::string::String>,
+        title: impl ::std::convert::Into<::std::string::String>,
+        content: impl ::std::convert::Into<::std::vec::Vec<ClaudeSystemTextBlock>>,
+    ) -> Self {
+        Self {
+            source: source.into(),
+            title: title.into(),
+            content: content.into(),
+            citations: ::std::default::Default::default(),
+        }
+    }
 }
 /// A server-tool call of an earlier answer, sent back in the assistant turn.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -824,6 +1124,23 @@ pub struct ClaudeServerToolUseBlockParam {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
+impl ClaudeServerToolUseBlockParam {
+    /// Builds a `ClaudeServerToolUseBlockParam` from its required members; the optional ones start empty.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        name: impl ::std::convert::Into<::std::string::String>,
+        input: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            input: input.into(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
+}
 /// The web search result block of an earlier answer, sent back in the assistant turn.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeWebSearchToolResultBlockParam {
@@ -834,6 +1151,19 @@ pub struct ClaudeWebSearchToolResultBlockParam {
     /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
+}
+impl ClaudeWebSearchToolResultBlockParam {
+    /// Builds a `ClaudeWebSearchToolResultBlockParam` from its required members; the optional ones start empty.
+    pub fn new(
+        tool_use_id: impl ::std::convert::Into<::std::string::String>,
+        content: impl ::std::convert::Into<ClaudeWebSearchToolResultContent>,
+    ) -> Self {
+        Self {
+            tool_use_id: tool_use_id.into(),
+            content: content.into(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
 }
 /// A tool the model may use: a custom tool (`name` + `input_schema`, no `type` or `type: custom`), or an
 /// Anthropic-defined tool identified by a versioned `type` such as `web_search_20250305`.
@@ -874,6 +1204,24 @@ pub struct ClaudeCustomTool {
     /// Enforce the schema on the generated input (structured-outputs beta).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub strict: ::std::option::Option<bool>,
+}
+impl ClaudeCustomTool {
+    /// Builds a `ClaudeCustomTool` from its required members; the optional ones start empty.
+    pub fn new(
+        name: impl ::std::convert::Into<::std::string::String>,
+        input_schema: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        Self {
+            type_: ::std::default::Default::default(),
+            name: name.into(),
+            description: ::std::default::Default::default(),
+            input_schema: input_schema.into(),
+            cache_control: ::std::default::Default::default(),
+            strict: ::std::default::Default::default(),
+        }
+    }
 }
 /// An Anthropic-defined tool, tagged by its versioned `type`. Server tools (web search, web fetch, code
 /// execution) run at Anthropic; `bash` and `text_editor` are client tools with a built-in schema. Whether a
@@ -978,6 +1326,19 @@ pub struct ClaudeWebSearchTool {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
+impl ClaudeWebSearchTool {
+    /// Builds a `ClaudeWebSearchTool` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            max_uses: ::std::default::Default::default(),
+            allowed_domains: ::std::default::Default::default(),
+            blocked_domains: ::std::default::Default::default(),
+            user_location: ::std::default::Default::default(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
+}
 /// Approximate location of the user, to localize search results.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeUserLocation {
@@ -996,6 +1357,18 @@ pub struct ClaudeUserLocation {
     /// IANA time zone, e.g. `America/New_York`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub timezone: ::std::option::Option<::std::string::String>,
+}
+impl ClaudeUserLocation {
+    /// Builds a `ClaudeUserLocation` from its required members; the optional ones start empty.
+    pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            type_: type_.into(),
+            city: ::std::default::Default::default(),
+            region: ::std::default::Default::default(),
+            country: ::std::default::Default::default(),
+            timezone: ::std::default::Default::default(),
+        }
+    }
 }
 /// Anthropic's web fetch tool (beta, needs `anthropic-beta`), run server-side.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1021,6 +1394,20 @@ pub struct ClaudeWebFetchTool {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
+impl ClaudeWebFetchTool {
+    /// Builds a `ClaudeWebFetchTool` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            max_uses: ::std::default::Default::default(),
+            allowed_domains: ::std::default::Default::default(),
+            blocked_domains: ::std::default::Default::default(),
+            citations: ::std::default::Default::default(),
+            max_content_tokens: ::std::default::Default::default(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
+}
 /// Anthropic's sandboxed code execution (beta), run server-side.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeCodeExecutionTool {
@@ -1030,6 +1417,15 @@ pub struct ClaudeCodeExecutionTool {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
+impl ClaudeCodeExecutionTool {
+    /// Builds a `ClaudeCodeExecutionTool` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
+}
 /// The Anthropic-defined bash tool; the caller runs the commands and returns `tool_result` blocks.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeBashTool {
@@ -1038,6 +1434,15 @@ pub struct ClaudeBashTool {
     /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
+}
+impl ClaudeBashTool {
+    /// Builds a `ClaudeBashTool` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
 }
 /// The Anthropic-defined text editor tool; the caller applies the edits and returns `tool_result` blocks.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1050,6 +1455,16 @@ pub struct ClaudeTextEditorTool {
     /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
+}
+impl ClaudeTextEditorTool {
+    /// Builds a `ClaudeTextEditorTool` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            max_characters: ::std::default::Default::default(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
 }
 /// How the model may use the tools, tagged by `type`. Only `auto` and `none` combine with thinking.
 ///
@@ -1134,6 +1549,15 @@ pub struct ClaudeToolChoiceTool {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub disable_parallel_tool_use: ::std::option::Option<bool>,
 }
+impl ClaudeToolChoiceTool {
+    /// Builds a `ClaudeToolChoiceTool` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            disable_parallel_tool_use: ::std::default::Default::default(),
+        }
+    }
+}
 /// The model must not call tools.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ClaudeToolChoiceNone {}
@@ -1143,7 +1567,7 @@ pub struct ClaudeToolChoiceNone {}
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
 pub enum ClaudeThinkingConfig {
-    /// `enabled`: Think before answering, within a token budget. The answer then starts with `thinking` (or
+    /// `enabled`: Think before answering, within a token budget.
     #[serde(rename = "enabled")]
     Enabled(ClaudeThinkingEnabled),
     /// `disabled`: No extended thinking.
@@ -1203,6 +1627,15 @@ pub struct ClaudeThinkingEnabled {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub display: ::std::option::Option<::std::string::String>,
 }
+impl ClaudeThinkingEnabled {
+    /// Builds a `ClaudeThinkingEnabled` from its required members; the optional ones start empty.
+    pub fn new(budget_tokens: impl ::std::convert::Into<i64>) -> Self {
+        Self {
+            budget_tokens: budget_tokens.into(),
+            display: ::std::default::Default::default(),
+        }
+    }
+}
 /// No extended thinking.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ClaudeThinkingDisabled {}
@@ -1232,13 +1665,13 @@ pub struct ClaudeMessagesResponse {
     /// The generated blocks, in order. Always present from Anthropic.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub content: ::std::vec::Vec<ClaudeContentBlock>,
-    /// Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer
+    /// Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer contains tool calls), `pause_turn` (a long server-tool turn was paused; send the answer back to continue), `refusal`, `model_context_window_exceeded`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stop_reason: ::std::option::Option<ClaudeStopReason>,
     /// The stop sequence that ended generation, when `stop_reason` is `stop_sequence`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stop_sequence: ::std::option::Option<::std::string::String>,
-    /// Token usage of a message. The total input is `input_tokens + cache_creation_input_tokens +
+    /// Token usage of a message.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<ClaudeUsage>,
     /// Code-execution container used by the request (`{id, expires_at}`), when any.
@@ -1246,6 +1679,27 @@ pub struct ClaudeMessagesResponse {
     pub container: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
+}
+impl ClaudeMessagesResponse {
+    /// Builds a `ClaudeMessagesResponse` from its required members; the optional ones start empty.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        type_: impl ::std::convert::Into<::std::string::String>,
+        role: impl ::std::convert::Into<::std::string::String>,
+        model: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            type_: type_.into(),
+            role: role.into(),
+            model: model.into(),
+            content: ::std::default::Default::default(),
+            stop_reason: ::std::default::Default::default(),
+            stop_sequence: ::std::default::Default::default(),
+            usage: ::std::default::Default::default(),
+            container: ::std::default::Default::default(),
+        }
+    }
 }
 /// Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer
 /// contains tool calls), `pause_turn` (a long server-tool turn was paused; send the answer back to continue),
@@ -1370,6 +1824,25 @@ pub struct ClaudeUsage {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub claude_cache_creation_1_h_tokens: ::std::option::Option<i64>,
 }
+impl ClaudeUsage {
+    /// Builds a `ClaudeUsage` from its required members; the optional ones start empty.
+    pub fn new(
+        input_tokens: impl ::std::convert::Into<i64>,
+        output_tokens: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self {
+            input_tokens: input_tokens.into(),
+            output_tokens: output_tokens.into(),
+            cache_creation_input_tokens: ::std::default::Default::default(),
+            cache_read_input_tokens: ::std::default::Default::default(),
+            cache_creation: ::std::default::Default::default(),
+            server_tool_use: ::std::default::Default::default(),
+            service_tier: ::std::default::Default::default(),
+            claude_cache_creation_5_m_tokens: ::std::default::Default::default(),
+            claude_cache_creation_1_h_tokens: ::std::default::Default::default(),
+        }
+    }
+}
 /// Cache writes by lifetime.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ClaudeCacheCreation {
@@ -1401,16 +1874,16 @@ pub enum ClaudeContentBlock {
     /// `text`: Generated text, with the sources it cites when citations are enabled or web search was used.
     #[serde(rename = "text")]
     Text(ClaudeTextBlock),
-    /// `thinking`: The model's (summarized) reasoning. Send it back unchanged, `signature` included, when continuing a tool-use
+    /// `thinking`: The model's (summarized) reasoning.
     #[serde(rename = "thinking")]
     Thinking(ClaudeThinkingBlock),
     /// `redacted_thinking`: Reasoning withheld by safety systems, as encrypted data to send back unchanged.
     #[serde(rename = "redacted_thinking")]
     RedactedThinking(ClaudeRedactedThinkingBlock),
-    /// `tool_use`: A call of a custom tool. Answer with a `tool_result` block carrying the same id.
+    /// `tool_use`: A call of a custom tool.
     #[serde(rename = "tool_use")]
     ToolUse(ClaudeToolUseBlock),
-    /// `server_tool_use`: A server-tool call the model made (e.g. a web search); Anthropic runs it and appends the result block.
+    /// `server_tool_use`: A server-tool call the model made (e.g.
     #[serde(rename = "server_tool_use")]
     ServerToolUse(ClaudeServerToolUseBlock),
     /// `web_search_tool_result`: The results of a web search call.
@@ -1467,9 +1940,18 @@ impl crate::__private::TaggedUnion for ClaudeContentBlock {
 pub struct ClaudeTextBlock {
     /// The `text` member.
     pub text: ::std::string::String,
-    /// A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page
+    /// A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page range of a PDF, a block range of a custom-content document, a web search result, or a caller-supplied search result.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<::std::vec::Vec<ClaudeTextCitation>>,
+}
+impl ClaudeTextBlock {
+    /// Builds a `ClaudeTextBlock` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            text: text.into(),
+            citations: ::std::default::Default::default(),
+        }
+    }
 }
 /// The model's (summarized) reasoning. Send it back unchanged, `signature` included, when continuing a tool-use
 /// turn. Blocks translated from other vendors' reasoning text carry no `signature`.
@@ -1488,6 +1970,12 @@ pub struct ClaudeRedactedThinkingBlock {
     /// The `data` member.
     pub data: ::std::string::String,
 }
+impl ClaudeRedactedThinkingBlock {
+    /// Builds a `ClaudeRedactedThinkingBlock` from its required members; the optional ones start empty.
+    pub fn new(data: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { data: data.into() }
+    }
+}
 /// A call of a custom tool. Answer with a `tool_result` block carrying the same id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolUseBlock {
@@ -1500,6 +1988,20 @@ pub struct ClaudeToolUseBlock {
     /// the gateway sends them as a string.
     pub input: ::serde_json::Value,
 }
+impl ClaudeToolUseBlock {
+    /// Builds a `ClaudeToolUseBlock` from its required members; the optional ones start empty.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        name: impl ::std::convert::Into<::std::string::String>,
+        input: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            input: input.into(),
+        }
+    }
+}
 /// A server-tool call the model made (e.g. a web search); Anthropic runs it and appends the result block.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeServerToolUseBlock {
@@ -1510,6 +2012,22 @@ pub struct ClaudeServerToolUseBlock {
     /// The arguments, e.g. `{"query": "…"}` for web search.
     pub input: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+impl ClaudeServerToolUseBlock {
+    /// Builds a `ClaudeServerToolUseBlock` from its required members; the optional ones start empty.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        name: impl ::std::convert::Into<::std::string::String>,
+        input: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            input: input.into(),
+        }
+    }
+}
 /// The results of a web search call.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeWebSearchToolResultBlock {
@@ -1517,6 +2035,18 @@ pub struct ClaudeWebSearchToolResultBlock {
     pub tool_use_id: ::std::string::String,
     /// The found pages, or an error object when the search failed.
     pub content: ClaudeWebSearchToolResultContent,
+}
+impl ClaudeWebSearchToolResultBlock {
+    /// Builds a `ClaudeWebSearchToolResultBlock` from its required members; the optional ones start empty.
+    pub fn new(
+        tool_use_id: impl ::std::convert::Into<::std::string::String>,
+        content: impl ::std::convert::Into<ClaudeWebSearchToolResultContent>,
+    ) -> Self {
+        Self {
+            tool_use_id: tool_use_id.into(),
+            content: content.into(),
+        }
+    }
 }
 /// The found pages, or an error object when the search failed.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1579,6 +2109,23 @@ pub struct ClaudeWebSearchResult {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub page_age: ::std::option::Option<::std::string::String>,
 }
+impl ClaudeWebSearchResult {
+    /// Builds a `ClaudeWebSearchResult` from its required members; the optional ones start empty.
+    pub fn new(
+        type_: impl ::std::convert::Into<::std::string::String>,
+        url: impl ::std::convert::Into<::std::string::String>,
+        title: impl ::std::convert::Into<::std::string::String>,
+        encrypted_content: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            url: url.into(),
+            title: title.into(),
+            encrypted_content: encrypted_content.into(),
+            page_age: ::std::default::Default::default(),
+        }
+    }
+}
 /// A failed web search. The request itself still succeeds.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeWebSearchToolResultError {
@@ -1587,6 +2134,18 @@ pub struct ClaudeWebSearchToolResultError {
     pub type_: ::std::string::String,
     /// Why a web search failed.
     pub error_code: ClaudeWebSearchErrorCode,
+}
+impl ClaudeWebSearchToolResultError {
+    /// Builds a `ClaudeWebSearchToolResultError` from its required members; the optional ones start empty.
+    pub fn new(
+        type_: impl ::std::convert::Into<::std::string::String>,
+        error_code: impl ::std::convert::Into<ClaudeWebSearchErrorCode>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            error_code: error_code.into(),
+        }
+    }
 }
 /// Why a web search failed.
 ///
@@ -1761,6 +2320,24 @@ pub struct ClaudeCitationCharLocation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file_id: ::std::option::Option<::std::string::String>,
 }
+impl ClaudeCitationCharLocation {
+    /// Builds a `ClaudeCitationCharLocation` from its required members; the optional ones start empty.
+    pub fn new(
+        cited_text: impl ::std::convert::Into<::std::string::String>,
+        document_index: impl ::std::convert::Into<i64>,
+        start_char_index: impl ::std::convert::Into<i64>,
+        end_char_index: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self {
+            cited_text: cited_text.into(),
+            document_index: document_index.into(),
+            document_title: ::std::default::Default::default(),
+            start_char_index: start_char_index.into(),
+            end_char_index: end_char_index.into(),
+            file_id: ::std::default::Default::default(),
+        }
+    }
+}
 /// A page range of a PDF document (1-based, end exclusive).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeCitationPageLocation {
@@ -1778,6 +2355,24 @@ pub struct ClaudeCitationPageLocation {
     /// The `file_id` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file_id: ::std::option::Option<::std::string::String>,
+}
+impl ClaudeCitationPageLocation {
+    /// Builds a `ClaudeCitationPageLocation` from its required members; the optional ones start empty.
+    pub fn new(
+        cited_text: impl ::std::convert::Into<::std::string::String>,
+        document_index: impl ::std::convert::Into<i64>,
+        start_page_number: impl ::std::convert::Into<i64>,
+        end_page_number: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self {
+            cited_text: cited_text.into(),
+            document_index: document_index.into(),
+            document_title: ::std::default::Default::default(),
+            start_page_number: start_page_number.into(),
+            end_page_number: end_page_number.into(),
+            file_id: ::std::default::Default::default(),
+        }
+    }
 }
 /// A block range of a custom-content document (0-based, end exclusive).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1797,6 +2392,24 @@ pub struct ClaudeCitationContentBlockLocation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file_id: ::std::option::Option<::std::string::String>,
 }
+impl ClaudeCitationContentBlockLocation {
+    /// Builds a `ClaudeCitationContentBlockLocation` from its required members; the optional ones start empty.
+    pub fn new(
+        cited_text: impl ::std::convert::Into<::std::string::String>,
+        document_index: impl ::std::convert::Into<i64>,
+        start_block_index: impl ::std::convert::Into<i64>,
+        end_block_index: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self {
+            cited_text: cited_text.into(),
+            document_index: document_index.into(),
+            document_title: ::std::default::Default::default(),
+            start_block_index: start_block_index.into(),
+            end_block_index: end_block_index.into(),
+            file_id: ::std::default::Default::default(),
+        }
+    }
+}
 /// A passage of a web search result.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeCitationWebSearchResultLocation {
@@ -1809,6 +2422,21 @@ pub struct ClaudeCitationWebSearchResultLocation {
     pub cited_text: ::std::string::String,
     /// Opaque reference to the passage; send it back unchanged.
     pub encrypted_index: ::std::string::String,
+}
+impl ClaudeCitationWebSearchResultLocation {
+    /// Builds a `ClaudeCitationWebSearchResultLocation` from its required members; the optional ones start empty.
+    pub fn new(
+        url: impl ::std::convert::Into<::std::string::String>,
+        cited_text: impl ::std::convert::Into<::std::string::String>,
+        encrypted_index: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            url: url.into(),
+            title: ::std::default::Default::default(),
+            cited_text: cited_text.into(),
+            encrypted_index: encrypted_index.into(),
+        }
+    }
 }
 /// A block range of a caller-supplied search result.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1826,6 +2454,25 @@ pub struct ClaudeCitationSearchResultLocation {
     pub start_block_index: i64,
     /// The `end_block_index` member.
     pub end_block_index: i64,
+}
+impl ClaudeCitationSearchResultLocation {
+    /// Builds a `ClaudeCitationSearchResultLocation` from its required members; the optional ones start empty.
+    pub fn new(
+        cited_text: impl ::std::convert::Into<::std::string::String>,
+        source: impl ::std::convert::Into<::std::string::String>,
+        search_result_index: impl ::std::convert::Into<i64>,
+        start_block_index: impl ::std::convert::Into<i64>,
+        end_block_index: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self {
+            cited_text: cited_text.into(),
+            source: source.into(),
+            title: ::std::default::Default::default(),
+            search_result_index: search_result_index.into(),
+            start_block_index: start_block_index.into(),
+            end_block_index: end_block_index.into(),
+        }
+    }
 }
 /// One event of a streamed answer (the `data:` of an SSE event; the `event:` line repeats `type`). Order:
 /// `message_start`, then for each block `content_block_start`, `content_block_delta`…, `content_block_stop`,
@@ -1857,7 +2504,7 @@ pub enum ClaudeStreamEvent {
     /// `ping`: Keep-alive; carries nothing.
     #[serde(rename = "ping")]
     Ping(ClaudePingEvent),
-    /// `error`: A failure after the stream started (e.g. `overloaded_error`); the stream ends after it. Same payload as the
+    /// `error`: A failure after the stream started (e.g.
     #[serde(rename = "error")]
     Error(ClaudeErrorEvent),
     /// An object whose `type` this version does not know, kept whole.
@@ -1913,16 +2560,34 @@ impl crate::__private::TaggedUnion for ClaudeStreamEvent {
 /// First event; carries the message envelope with empty `content` and preliminary usage.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeMessageStartEvent {
-    /// The generated message. Also the `message` of a stream's `message_start` event, where `content` is empty and
+    /// The generated message.
     pub message: ClaudeMessagesResponse,
+}
+impl ClaudeMessageStartEvent {
+    /// Builds a `ClaudeMessageStartEvent` from its required members; the optional ones start empty.
+    pub fn new(message: impl ::std::convert::Into<ClaudeMessagesResponse>) -> Self {
+        Self { message: message.into() }
+    }
 }
 /// A new content block begins at `index`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeContentBlockStartEvent {
     /// Position of the block in the final `content`.
     pub index: i64,
-    /// A block of the answer, tagged by `type`; also the `content_block` of `content_block_start`, where text and
+    /// A block of the answer, tagged by `type`; also the `content_block` of `content_block_start`, where text and thinking start empty.
     pub content_block: ClaudeContentBlock,
+}
+impl ClaudeContentBlockStartEvent {
+    /// Builds a `ClaudeContentBlockStartEvent` from its required members; the optional ones start empty.
+    pub fn new(
+        index: impl ::std::convert::Into<i64>,
+        content_block: impl ::std::convert::Into<ClaudeContentBlock>,
+    ) -> Self {
+        Self {
+            index: index.into(),
+            content_block: content_block.into(),
+        }
+    }
 }
 /// An increment of the block at `index`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1932,25 +2597,52 @@ pub struct ClaudeContentBlockDeltaEvent {
     /// The increment in a `content_block_delta` event, tagged by `type`.
     pub delta: ClaudeContentBlockDelta,
 }
+impl ClaudeContentBlockDeltaEvent {
+    /// Builds a `ClaudeContentBlockDeltaEvent` from its required members; the optional ones start empty.
+    pub fn new(
+        index: impl ::std::convert::Into<i64>,
+        delta: impl ::std::convert::Into<ClaudeContentBlockDelta>,
+    ) -> Self {
+        Self {
+            index: index.into(),
+            delta: delta.into(),
+        }
+    }
+}
 /// The block at `index` is complete.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeContentBlockStopEvent {
     /// The `index` member.
     pub index: i64,
 }
+impl ClaudeContentBlockStopEvent {
+    /// Builds a `ClaudeContentBlockStopEvent` from its required members; the optional ones start empty.
+    pub fn new(index: impl ::std::convert::Into<i64>) -> Self {
+        Self { index: index.into() }
+    }
+}
 /// Top-level changes at the end of the message (stop reason) and the final, cumulative usage.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeMessageDeltaEvent {
-    /// The `delta` of `message_delta`. Translated streams send only `stop_reason`.
+    /// The `delta` of `message_delta`.
     pub delta: ClaudeMessageDelta,
-    /// Cumulative usage at the end of a stream. Anthropic sends at least `output_tokens`; the gateway's translated
+    /// Cumulative usage at the end of a stream.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<ClaudeMessageDeltaUsage>,
+}
+impl ClaudeMessageDeltaEvent {
+    /// Builds a `ClaudeMessageDeltaEvent` from its required members; the optional ones start empty.
+    pub fn new(delta: impl ::std::convert::Into<ClaudeMessageDelta>) -> Self {
+        Self {
+            delta: delta.into(),
+            usage: ::std::default::Default::default(),
+        }
+    }
 }
 /// The `delta` of `message_delta`. Translated streams send only `stop_reason`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ClaudeMessageDelta {
-    /// Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer
+    /// Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer contains tool calls), `pause_turn` (a long server-tool turn was paused; send the answer back to continue), `refusal`, `model_context_window_exceeded`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stop_reason: ::std::option::Option<ClaudeStopReason>,
     /// The `stop_sequence` member.
@@ -1990,6 +2682,21 @@ pub struct ClaudeMessageDeltaUsage {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub claude_cache_creation_1_h_tokens: ::std::option::Option<i64>,
 }
+impl ClaudeMessageDeltaUsage {
+    /// Builds a `ClaudeMessageDeltaUsage` from its required members; the optional ones start empty.
+    pub fn new(output_tokens: impl ::std::convert::Into<i64>) -> Self {
+        Self {
+            output_tokens: output_tokens.into(),
+            input_tokens: ::std::default::Default::default(),
+            cache_creation_input_tokens: ::std::default::Default::default(),
+            cache_read_input_tokens: ::std::default::Default::default(),
+            server_tool_use: ::std::default::Default::default(),
+            cache_creation: ::std::default::Default::default(),
+            claude_cache_creation_5_m_tokens: ::std::default::Default::default(),
+            claude_cache_creation_1_h_tokens: ::std::default::Default::default(),
+        }
+    }
+}
 /// Last event of a complete stream.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ClaudeMessageStopEvent {}
@@ -2005,6 +2712,15 @@ pub struct ClaudeErrorEvent {
     /// The `request_id` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub request_id: ::std::option::Option<::std::string::String>,
+}
+impl ClaudeErrorEvent {
+    /// Builds a `ClaudeErrorEvent` from its required members; the optional ones start empty.
+    pub fn new(error: impl ::std::convert::Into<ClaudeErrorDetail>) -> Self {
+        Self {
+            error: error.into(),
+            request_id: ::std::default::Default::default(),
+        }
+    }
 }
 /// The increment in a `content_block_delta` event, tagged by `type`.
 ///
@@ -2077,11 +2793,23 @@ pub struct ClaudeTextDelta {
     /// The `text` member.
     pub text: ::std::string::String,
 }
+impl ClaudeTextDelta {
+    /// Builds a `ClaudeTextDelta` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { text: text.into() }
+    }
+}
 /// Reasoning text to append to a thinking block.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeThinkingDelta {
     /// The `thinking` member.
     pub thinking: ::std::string::String,
+}
+impl ClaudeThinkingDelta {
+    /// Builds a `ClaudeThinkingDelta` from its required members; the optional ones start empty.
+    pub fn new(thinking: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { thinking: thinking.into() }
+    }
 }
 /// The signature of a thinking block, sent once just before the block stops.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2089,15 +2817,37 @@ pub struct ClaudeSignatureDelta {
     /// The `signature` member.
     pub signature: ::std::string::String,
 }
+impl ClaudeSignatureDelta {
+    /// Builds a `ClaudeSignatureDelta` from its required members; the optional ones start empty.
+    pub fn new(signature: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            signature: signature.into(),
+        }
+    }
+}
 /// A fragment of a tool call's input JSON; concatenate the fragments of a block and parse at `content_block_stop`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeInputJsonDelta {
     /// The `partial_json` member.
     pub partial_json: ::std::string::String,
 }
+impl ClaudeInputJsonDelta {
+    /// Builds a `ClaudeInputJsonDelta` from its required members; the optional ones start empty.
+    pub fn new(partial_json: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            partial_json: partial_json.into(),
+        }
+    }
+}
 /// A citation to add to the current text block.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeCitationsDelta {
-    /// A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page
+    /// A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page range of a PDF, a block range of a custom-content document, a web search result, or a caller-supplied search result.
     pub citation: ClaudeTextCitation,
+}
+impl ClaudeCitationsDelta {
+    /// Builds a `ClaudeCitationsDelta` from its required members; the optional ones start empty.
+    pub fn new(citation: impl ::std::convert::Into<ClaudeTextCitation>) -> Self {
+        Self { citation: citation.into() }
+    }
 }

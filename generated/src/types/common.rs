@@ -21,10 +21,10 @@ pub struct Usage {
     /// Prompt plus completion tokens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub total_tokens: ::std::option::Option<i64>,
-    /// Breakdown of the prompt tokens. The gateway sends every counter, with zeros.
+    /// Breakdown of the prompt tokens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt_tokens_details: ::std::option::Option<PromptTokensDetails>,
-    /// Breakdown of the completion tokens. The gateway sends every counter, with zeros.
+    /// Breakdown of the completion tokens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub completion_tokens_details: ::std::option::Option<CompletionTokensDetails>,
     /// Gateway duplicate of the Responses/Claude name for prompt tokens; usually 0.
@@ -103,6 +103,12 @@ pub struct ErrorResponse {
     /// The `error` member of an OpenAI-style error envelope.
     pub error: ErrorDetail,
 }
+impl ErrorResponse {
+    /// Builds a `ErrorResponse` from its required members; the optional ones start empty.
+    pub fn new(error: impl ::std::convert::Into<ErrorDetail>) -> Self {
+        Self { error: error.into() }
+    }
+}
 /// The `error` member of an OpenAI-style error envelope.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ErrorDetail {
@@ -137,6 +143,16 @@ pub struct NewApiErrorResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<::serde_json::Value>,
 }
+impl NewApiErrorResponse {
+    /// Builds a `NewApiErrorResponse` from its required members; the optional ones start empty.
+    pub fn new(success: impl ::std::convert::Into<bool>) -> Self {
+        Self {
+            success: success.into(),
+            message: ::std::default::Default::default(),
+            data: ::std::default::Default::default(),
+        }
+    }
+}
 /// The Anthropic error envelope returned by `/v1/messages`, and sent as an `error` event inside a Claude
 /// stream. Through the gateway `error.type` is not limited to Anthropic's set: gateway errors carry
 /// `new_api_error`, `upstream_error` or an OpenAI error code there.
@@ -150,6 +166,19 @@ pub struct ClaudeErrorResponse {
     /// Upstream Anthropic request id, when passed through.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub request_id: ::std::option::Option<::std::string::String>,
+}
+impl ClaudeErrorResponse {
+    /// Builds a `ClaudeErrorResponse` from its required members; the optional ones start empty.
+    pub fn new(
+        type_: impl ::std::convert::Into<::std::string::String>,
+        error: impl ::std::convert::Into<ClaudeErrorDetail>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            error: error.into(),
+            request_id: ::std::default::Default::default(),
+        }
+    }
 }
 /// The `error` member of a Claude error envelope.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -169,6 +198,12 @@ pub struct ClaudeErrorDetail {
 pub struct GeminiErrorResponse {
     /// The `error` member of a Google error envelope.
     pub error: GeminiErrorDetail,
+}
+impl GeminiErrorResponse {
+    /// Builds a `GeminiErrorResponse` from its required members; the optional ones start empty.
+    pub fn new(error: impl ::std::convert::Into<GeminiErrorDetail>) -> Self {
+        Self { error: error.into() }
+    }
 }
 /// The `error` member of a Google error envelope.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -209,6 +244,18 @@ pub struct MjErrorResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: ::std::option::Option<JsonObject>,
 }
+impl MjErrorResponse {
+    /// Builds a `MjErrorResponse` from its required members; the optional ones start empty.
+    pub fn new(code: impl ::std::convert::Into<i64>) -> Self {
+        Self {
+            code: code.into(),
+            description: ::std::default::Default::default(),
+            type_: ::std::default::Default::default(),
+            result: ::std::default::Default::default(),
+            properties: ::std::default::Default::default(),
+        }
+    }
+}
 /// The error envelope of the task routes (`/v1/videos*`, `/v1/video/generations*`), e.g. HTTP 400
 /// `{"code": "task_not_exist", "message": "task_not_exist", "data": null}`. Unlike Midjourney's, `code` is a
 /// string.
@@ -221,4 +268,17 @@ pub struct TaskErrorResponse {
     /// Usually `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<::serde_json::Value>,
+}
+impl TaskErrorResponse {
+    /// Builds a `TaskErrorResponse` from its required members; the optional ones start empty.
+    pub fn new(
+        code: impl ::std::convert::Into<::std::string::String>,
+        message: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            data: ::std::default::Default::default(),
+        }
+    }
 }

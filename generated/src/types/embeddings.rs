@@ -11,7 +11,7 @@ use crate::*;
 pub struct EmbeddingRequest {
     /// Embedding model, e.g. `text-embedding-3-small`, `text-embedding-3-large`, `text-embedding-ada-002`.
     pub model: ::std::string::String,
-    /// What to embed: one text, several texts, one token array or several token arrays. OpenAI limits a request
+    /// What to embed: one text, several texts, one token array or several token arrays.
     pub input: EmbeddingInput,
     /// `float` (default): vectors as JSON numbers; `base64`: vectors as base64 of little-endian float32.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -37,6 +37,26 @@ pub struct EmbeddingRequest {
     /// Gateway pass-through.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub presence_penalty: ::std::option::Option<f64>,
+}
+impl EmbeddingRequest {
+    /// Builds a `EmbeddingRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        input: impl ::std::convert::Into<EmbeddingInput>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            input: input.into(),
+            encoding_format: ::std::default::Default::default(),
+            dimensions: ::std::default::Default::default(),
+            user: ::std::default::Default::default(),
+            seed: ::std::default::Default::default(),
+            temperature: ::std::default::Default::default(),
+            top_p: ::std::default::Default::default(),
+            frequency_penalty: ::std::default::Default::default(),
+            presence_penalty: ::std::default::Default::default(),
+        }
+    }
 }
 /// What to embed: one text, several texts, one token array or several token arrays. OpenAI limits a request
 /// to 2048 inputs and 300 000 tokens in total, and each input to the model's context (8192 tokens); inputs
@@ -145,9 +165,20 @@ pub struct EmbeddingResponse {
     /// The model that produced the vectors.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub model: ::std::option::Option<::std::string::String>,
-    /// Token usage of a chat completion or embedding, as the gateway serializes it. The gateway's usage object is a
+    /// Token usage of a chat completion or embedding, as the gateway serializes it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<Usage>,
+}
+impl EmbeddingResponse {
+    /// Builds a `EmbeddingResponse` from its required members; the optional ones start empty.
+    pub fn new(data: impl ::std::convert::Into<::std::vec::Vec<EmbeddingData>>) -> Self {
+        Self {
+            object: ::std::default::Default::default(),
+            data: data.into(),
+            model: ::std::default::Default::default(),
+            usage: ::std::default::Default::default(),
+        }
+    }
 }
 /// One embedding.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -159,6 +190,19 @@ pub struct EmbeddingData {
     pub index: i64,
     /// The vector, as numbers (`encoding_format: float`) or as a base64 string (`encoding_format: base64`).
     pub embedding: EmbeddingVector,
+}
+impl EmbeddingData {
+    /// Builds a `EmbeddingData` from its required members; the optional ones start empty.
+    pub fn new(
+        index: impl ::std::convert::Into<i64>,
+        embedding: impl ::std::convert::Into<EmbeddingVector>,
+    ) -> Self {
+        Self {
+            object: ::std::default::Default::default(),
+            index: index.into(),
+            embedding: embedding.into(),
+        }
+    }
 }
 /// The vector, as numbers (`encoding_format: float`) or as a base64 string (`encoding_format: base64`).
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -172,6 +216,16 @@ pub enum EmbeddingVector {
 impl ::std::convert::From<::std::vec::Vec<f64>> for EmbeddingVector {
     fn from(value: ::std::vec::Vec<f64>) -> Self {
         Self::Float(value)
+    }
+}
+impl ::std::convert::From<&str> for EmbeddingVector {
+    fn from(value: &str) -> Self {
+        Self::Base64(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for EmbeddingVector {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Base64(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EmbeddingVector {
@@ -220,6 +274,24 @@ pub struct RerankRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub overlap_tokens: ::std::option::Option<i64>,
 }
+impl RerankRequest {
+    /// Builds a `RerankRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        query: impl ::std::convert::Into<::std::string::String>,
+        documents: impl ::std::convert::Into<::std::vec::Vec<RerankDocument>>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            query: query.into(),
+            documents: documents.into(),
+            top_n: ::std::default::Default::default(),
+            return_documents: ::std::default::Default::default(),
+            max_chunk_per_doc: ::std::default::Default::default(),
+            overlap_tokens: ::std::default::Default::default(),
+        }
+    }
+}
 /// A document, as a plain string or as an object (usually `{"text": …}`).
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
@@ -235,6 +307,16 @@ for RerankDocument {
         value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     ) -> Self {
         Self::Object(value)
+    }
+}
+impl ::std::convert::From<&str> for RerankDocument {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for RerankDocument {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Text(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for RerankDocument {
@@ -266,9 +348,20 @@ impl crate::__private::KindUnion for RerankDocument {
 pub struct RerankResponse {
     /// One scored document.
     pub results: ::std::vec::Vec<RerankResult>,
-    /// Token usage of a chat completion or embedding, as the gateway serializes it. The gateway's usage object is a
+    /// Token usage of a chat completion or embedding, as the gateway serializes it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<Usage>,
+}
+impl RerankResponse {
+    /// Builds a `RerankResponse` from its required members; the optional ones start empty.
+    pub fn new(
+        results: impl ::std::convert::Into<::std::vec::Vec<RerankResult>>,
+    ) -> Self {
+        Self {
+            results: results.into(),
+            usage: ::std::default::Default::default(),
+        }
+    }
 }
 /// One scored document.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -280,4 +373,17 @@ pub struct RerankResult {
     /// A document, as a plain string or as an object (usually `{"text": …}`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub document: ::std::option::Option<RerankDocument>,
+}
+impl RerankResult {
+    /// Builds a `RerankResult` from its required members; the optional ones start empty.
+    pub fn new(
+        index: impl ::std::convert::Into<i64>,
+        relevance_score: impl ::std::convert::Into<f64>,
+    ) -> Self {
+        Self {
+            index: index.into(),
+            relevance_score: relevance_score.into(),
+            document: ::std::default::Default::default(),
+        }
+    }
 }

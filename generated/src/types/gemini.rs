@@ -21,7 +21,7 @@ pub struct GeminiGenerateContentRequest {
     )]
     #[serde(alias = "system_instruction")]
     pub system_instruction: ::std::option::Option<GeminiContent>,
-    /// Sampling, output-format, thinking and image options. The gateway understands the snake_case spellings of
+    /// Sampling, output-format, thinking and image options.
     #[serde(
         rename = "generationConfig",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -54,6 +54,22 @@ pub struct GeminiGenerateContentRequest {
     #[serde(alias = "cached_content")]
     pub cached_content: ::std::option::Option<::std::string::String>,
 }
+impl GeminiGenerateContentRequest {
+    /// Builds a `GeminiGenerateContentRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        contents: impl ::std::convert::Into<::std::vec::Vec<GeminiContent>>,
+    ) -> Self {
+        Self {
+            contents: contents.into(),
+            system_instruction: ::std::default::Default::default(),
+            generation_config: ::std::default::Default::default(),
+            safety_settings: ::std::default::Default::default(),
+            tools: ::std::default::Default::default(),
+            tool_config: ::std::default::Default::default(),
+            cached_content: ::std::default::Default::default(),
+        }
+    }
+}
 /// One turn: a role and its parts. In responses `parts` can be missing (e.g. when generation stopped for
 /// safety or token limits before any output).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -61,7 +77,7 @@ pub struct GeminiContent {
     /// Producer of a turn; requests without a role count as `user`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub role: ::std::option::Option<GeminiRole>,
-    /// One piece of a turn. Normally exactly one data member is set (`text`, `inlineData`, `fileData`,
+    /// One piece of a turn.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub parts: ::std::vec::Vec<GeminiPart>,
 }
@@ -161,7 +177,7 @@ pub struct GeminiPart {
     #[serde(rename = "fileData", skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(alias = "file_data")]
     pub file_data: ::std::option::Option<GeminiFileData>,
-    /// A function call predicted by the model. Answer it with a `functionResponse` part of the same name.
+    /// A function call predicted by the model.
     #[serde(
         rename = "functionCall",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -220,6 +236,16 @@ pub struct GeminiBlob {
     )]
     pub display_name: ::std::option::Option<::std::string::String>,
 }
+impl GeminiBlob {
+    /// Builds a `GeminiBlob` from its required members; the optional ones start empty.
+    pub fn new(data: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            mime_type: ::std::default::Default::default(),
+            data: data.into(),
+            display_name: ::std::default::Default::default(),
+        }
+    }
+}
 /// A file by URI (`fileData`) — a Files API URI or a YouTube URL.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiFileData {
@@ -250,6 +276,16 @@ pub struct GeminiFunctionCall {
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
     pub args: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+impl GeminiFunctionCall {
+    /// Builds a `GeminiFunctionCall` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            id: ::std::default::Default::default(),
+            name: name.into(),
+            args: ::std::default::Default::default(),
+        }
+    }
+}
 /// The result of a function call, sent back in a `user` turn.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GeminiFunctionResponse {
@@ -269,6 +305,23 @@ pub struct GeminiFunctionResponse {
     /// `SILENT`, `WHEN_IDLE` or `INTERRUPT` for non-blocking calls.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub scheduling: ::std::option::Option<::std::string::String>,
+}
+impl GeminiFunctionResponse {
+    /// Builds a `GeminiFunctionResponse` from its required members; the optional ones start empty.
+    pub fn new(
+        name: impl ::std::convert::Into<::std::string::String>,
+        response: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        Self {
+            id: ::std::default::Default::default(),
+            name: name.into(),
+            response: response.into(),
+            will_continue: ::std::default::Default::default(),
+            scheduling: ::std::default::Default::default(),
+        }
+    }
 }
 /// Code the model wrote for the code-execution tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -415,7 +468,7 @@ pub struct GeminiGenerationConfig {
     )]
     #[serde(alias = "media_resolution")]
     pub media_resolution: ::std::option::Option<GeminiMediaResolution>,
-    /// Thinking options of thinking models. The gateway may fill it from model-name suffixes (`-thinking`,
+    /// Thinking options of thinking models.
     #[serde(
         rename = "thinkingConfig",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -821,7 +874,7 @@ pub struct GeminiFunctionDeclaration {
     /// The `description` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
-    /// The OpenAPI 3.0 subset Gemini uses for `responseSchema` and function `parameters`. `type` is written
+    /// The OpenAPI 3.0 subset Gemini uses for `responseSchema` and function `parameters`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub parameters: ::std::option::Option<GeminiSchema>,
     /// The parameters as standard JSON Schema (alternative to `parameters`); any JSON value.
@@ -831,7 +884,7 @@ pub struct GeminiFunctionDeclaration {
     )]
     #[serde(alias = "parameters_json_schema")]
     pub parameters_json_schema: ::std::option::Option<::serde_json::Value>,
-    /// The OpenAPI 3.0 subset Gemini uses for `responseSchema` and function `parameters`. `type` is written
+    /// The OpenAPI 3.0 subset Gemini uses for `responseSchema` and function `parameters`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response: ::std::option::Option<GeminiSchema>,
     /// The function output as standard JSON Schema; any JSON value.
@@ -843,6 +896,20 @@ pub struct GeminiFunctionDeclaration {
     /// `BLOCKING` or `NON_BLOCKING` (Live API).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub behavior: ::std::option::Option<::std::string::String>,
+}
+impl GeminiFunctionDeclaration {
+    /// Builds a `GeminiFunctionDeclaration` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            description: ::std::default::Default::default(),
+            parameters: ::std::default::Default::default(),
+            parameters_json_schema: ::std::default::Default::default(),
+            response: ::std::default::Default::default(),
+            response_json_schema: ::std::default::Default::default(),
+            behavior: ::std::default::Default::default(),
+        }
+    }
 }
 /// Options shared by all tools of the request.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -865,7 +932,7 @@ pub struct GeminiToolConfig {
 /// How the model may call functions.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiFunctionCallingConfig {
-    /// `AUTO` (model decides, the default), `ANY` (must call a function), `NONE` (no calls), `VALIDATED` (calls or
+    /// `AUTO` (model decides, the default), `ANY` (must call a function), `NONE` (no calls), `VALIDATED` (calls or text, with calls checked against the schemas).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: ::std::option::Option<GeminiFunctionCallingMode>,
     /// With mode `ANY`, restrict the calls to these functions.
@@ -966,6 +1033,18 @@ pub struct GeminiSafetySetting {
     pub category: GeminiHarmCategory,
     /// Block content at or above this probability of harm; `BLOCK_NONE` blocks nothing, `OFF` also turns the filter off.
     pub threshold: GeminiHarmBlockThreshold,
+}
+impl GeminiSafetySetting {
+    /// Builds a `GeminiSafetySetting` from its required members; the optional ones start empty.
+    pub fn new(
+        category: impl ::std::convert::Into<GeminiHarmCategory>,
+        threshold: impl ::std::convert::Into<GeminiHarmBlockThreshold>,
+    ) -> Self {
+        Self {
+            category: category.into(),
+            threshold: threshold.into(),
+        }
+    }
 }
 /// A category of harmful content.
 ///
@@ -1156,7 +1235,7 @@ pub struct GeminiGenerateContentResponse {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub prompt_feedback: ::std::option::Option<GeminiPromptFeedback>,
-    /// Token counts. `totalTokenCount` = prompt + candidates + thoughts + tool-use prompt tokens. In a stream the
+    /// Token counts.
     #[serde(
         rename = "usageMetadata",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1184,7 +1263,7 @@ pub struct GeminiGenerateContentResponse {
 /// One generated answer.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiCandidate {
-    /// One turn: a role and its parts. In responses `parts` can be missing (e.g. when generation stopped for
+    /// One turn: a role and its parts.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<GeminiContent>,
     /// Why generation stopped; absent or `null` while a stream continues.
@@ -1208,13 +1287,13 @@ pub struct GeminiCandidate {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub safety_ratings: ::std::option::Option<::std::vec::Vec<GeminiSafetyRating>>,
-    /// Sources the candidate quotes at length. The Gemini API names the list `citationSources`; Vertex AI names it
+    /// Sources the candidate quotes at length.
     #[serde(
         rename = "citationMetadata",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub citation_metadata: ::std::option::Option<GeminiCitationMetadata>,
-    /// How the answer was grounded by Google Search (or Maps, retrieval): the queries run, the sources found and
+    /// How the answer was grounded by Google Search (or Maps, retrieval): the queries run, the sources found and which answer segments they support.
     #[serde(
         rename = "groundingMetadata",
         skip_serializing_if = "::std::option::Option::is_none"

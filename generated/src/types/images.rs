@@ -23,10 +23,10 @@ pub struct ImageGenerationRequest {
     /// size to an aspect ratio.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<::std::string::String>,
-    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image). Gemini channels map
+    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quality: ::std::option::Option<ImageQuality>,
-    /// Return images as URLs (`url`) or base64 (`b64_json`). gpt-image models always return `b64_json`.
+    /// Return images as URLs (`url`) or base64 (`b64_json`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<ImageResponseFormat>,
     /// `vivid` (default) or `natural`; `dall-e-3` only.
@@ -53,7 +53,7 @@ pub struct ImageGenerationRequest {
     /// Stream the generation as Server-Sent Events (gpt-image, Seedream); not modelled here.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
-    /// Reference image(s) as `https://` URLs or `data:image/…;base64,…` URIs, one or a list (how many a model
+    /// Reference image(s) as `https://` URLs or `data:image/…;base64,…` URIs, one or a list (how many a model accepts depends on the model).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image: ::std::option::Option<ImageReferenceInput>,
     /// Seedream; `auto` lets the model produce a set of related images, `disabled` (default) produces one.
@@ -84,6 +84,39 @@ pub struct ImageGenerationRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image_size: ::std::option::Option<::std::string::String>,
 }
+impl ImageGenerationRequest {
+    /// Builds a `ImageGenerationRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        prompt: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            prompt: prompt.into(),
+            n: ::std::default::Default::default(),
+            size: ::std::default::Default::default(),
+            quality: ::std::default::Default::default(),
+            response_format: ::std::default::Default::default(),
+            style: ::std::default::Default::default(),
+            user: ::std::default::Default::default(),
+            background: ::std::default::Default::default(),
+            moderation: ::std::default::Default::default(),
+            output_format: ::std::default::Default::default(),
+            output_compression: ::std::default::Default::default(),
+            partial_images: ::std::default::Default::default(),
+            stream: ::std::default::Default::default(),
+            image: ::std::default::Default::default(),
+            sequential_image_generation: ::std::default::Default::default(),
+            sequential_image_generation_options: ::std::default::Default::default(),
+            watermark: ::std::default::Default::default(),
+            seed: ::std::default::Default::default(),
+            guidance_scale: ::std::default::Default::default(),
+            optimize_prompt_options: ::std::default::Default::default(),
+            aspect_ratio: ::std::default::Default::default(),
+            image_size: ::std::default::Default::default(),
+        }
+    }
+}
 /// The `multipart/form-data` body of `POST /v1/images/edits`. `image` takes one file or several (one form
 /// part per file; the gateway also accepts the field names `image[]` and `image[<n>]`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -103,10 +136,10 @@ pub struct ImageEditRequest {
     /// `1024x1024`, `1536x1024`, `1024x1536` or `auto` for gpt-image; channel dependent otherwise.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<::std::string::String>,
-    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image). Gemini channels map
+    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quality: ::std::option::Option<ImageQuality>,
-    /// Return images as URLs (`url`) or base64 (`b64_json`). gpt-image models always return `b64_json`.
+    /// Return images as URLs (`url`) or base64 (`b64_json`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<ImageResponseFormat>,
     /// Background of gpt-image output; `transparent` needs `png` or `webp`.
@@ -130,6 +163,32 @@ pub struct ImageEditRequest {
     /// Gemini image models; `1K`, `2K` or `4K` (gateway extension; channel dependent).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image_size: ::std::option::Option<::std::string::String>,
+}
+impl ImageEditRequest {
+    /// Builds a `ImageEditRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        image: impl ::std::convert::Into<ImageEditFiles>,
+        prompt: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            image: image.into(),
+            prompt: prompt.into(),
+            mask: ::std::default::Default::default(),
+            n: ::std::default::Default::default(),
+            size: ::std::default::Default::default(),
+            quality: ::std::default::Default::default(),
+            response_format: ::std::default::Default::default(),
+            background: ::std::default::Default::default(),
+            output_format: ::std::default::Default::default(),
+            output_compression: ::std::default::Default::default(),
+            input_fidelity: ::std::default::Default::default(),
+            user: ::std::default::Default::default(),
+            aspect_ratio: ::std::default::Default::default(),
+            image_size: ::std::default::Default::default(),
+        }
+    }
 }
 impl crate::MultipartForm for ImageEditRequest {
     fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
@@ -216,7 +275,7 @@ pub struct ImageEditJsonRequest {
     pub model: ::std::string::String,
     /// The `prompt` member.
     pub prompt: ::std::string::String,
-    /// Reference image(s) as `https://` URLs or `data:image/…;base64,…` URIs, one or a list (how many a model
+    /// Reference image(s) as `https://` URLs or `data:image/…;base64,…` URIs, one or a list (how many a model accepts depends on the model).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image: ::std::option::Option<ImageReferenceInput>,
     /// OpenAI JSON form; source images by URL or file id (1–16).
@@ -231,10 +290,10 @@ pub struct ImageEditJsonRequest {
     /// As in `ImageGenerationRequest.size`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<::std::string::String>,
-    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image). Gemini channels map
+    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quality: ::std::option::Option<ImageQuality>,
-    /// Return images as URLs (`url`) or base64 (`b64_json`). gpt-image models always return `b64_json`.
+    /// Return images as URLs (`url`) or base64 (`b64_json`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<ImageResponseFormat>,
     /// Background of gpt-image output; `transparent` needs `png` or `webp`.
@@ -279,6 +338,38 @@ pub struct ImageEditJsonRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image_size: ::std::option::Option<::std::string::String>,
 }
+impl ImageEditJsonRequest {
+    /// Builds a `ImageEditJsonRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        prompt: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            prompt: prompt.into(),
+            image: ::std::default::Default::default(),
+            images: ::std::default::Default::default(),
+            mask: ::std::default::Default::default(),
+            n: ::std::default::Default::default(),
+            size: ::std::default::Default::default(),
+            quality: ::std::default::Default::default(),
+            response_format: ::std::default::Default::default(),
+            background: ::std::default::Default::default(),
+            moderation: ::std::default::Default::default(),
+            output_format: ::std::default::Default::default(),
+            output_compression: ::std::default::Default::default(),
+            input_fidelity: ::std::default::Default::default(),
+            user: ::std::default::Default::default(),
+            sequential_image_generation: ::std::default::Default::default(),
+            sequential_image_generation_options: ::std::default::Default::default(),
+            watermark: ::std::default::Default::default(),
+            seed: ::std::default::Default::default(),
+            guidance_scale: ::std::default::Default::default(),
+            aspect_ratio: ::std::default::Default::default(),
+            image_size: ::std::default::Default::default(),
+        }
+    }
+}
 /// Reference image(s) as `https://` URLs or `data:image/…;base64,…` URIs, one or a list (how many a model
 /// accepts depends on the model).
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -293,6 +384,16 @@ impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
 for ImageReferenceInput {
     fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
         Self::Multiple(value)
+    }
+}
+impl ::std::convert::From<&str> for ImageReferenceInput {
+    fn from(value: &str) -> Self {
+        Self::Single(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ImageReferenceInput {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Single(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ImageReferenceInput {
@@ -778,7 +879,7 @@ pub struct ImageOptimizePromptOptions {
 pub struct ImageResponse {
     /// Creation time, Unix seconds.
     pub created: i64,
-    /// One generated image. An empty string means the member does not apply.
+    /// One generated image.
     pub data: ::std::vec::Vec<ImageData>,
     /// Token or image usage (gpt-image and Seedream shapes).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -792,7 +893,7 @@ pub struct ImageResponse {
     /// File format of gpt-image output.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_format: ::std::option::Option<ImageOutputFormat>,
-    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image). Gemini channels map
+    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quality: ::std::option::Option<ImageQuality>,
     /// gpt-image; size of the images, e.g. `1024x1024`.
@@ -801,6 +902,25 @@ pub struct ImageResponse {
     /// Channel-specific metadata passed through by the gateway; any JSON value.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: ::std::option::Option<::serde_json::Value>,
+}
+impl ImageResponse {
+    /// Builds a `ImageResponse` from its required members; the optional ones start empty.
+    pub fn new(
+        created: impl ::std::convert::Into<i64>,
+        data: impl ::std::convert::Into<::std::vec::Vec<ImageData>>,
+    ) -> Self {
+        Self {
+            created: created.into(),
+            data: data.into(),
+            usage: ::std::default::Default::default(),
+            model: ::std::default::Default::default(),
+            background: ::std::default::Default::default(),
+            output_format: ::std::default::Default::default(),
+            quality: ::std::default::Default::default(),
+            size: ::std::default::Default::default(),
+            metadata: ::std::default::Default::default(),
+        }
+    }
 }
 /// One generated image. An empty string means the member does not apply.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]

@@ -30,6 +30,21 @@ pub struct MjChangeRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
 }
+impl MjChangeRequest {
+    /// Builds a `MjChangeRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        task_id: impl ::std::convert::Into<::std::string::String>,
+        action: impl ::std::convert::Into<MjChangeAction>,
+    ) -> Self {
+        Self {
+            task_id: task_id.into(),
+            action: action.into(),
+            index: ::std::default::Default::default(),
+            notify_hook: ::std::default::Default::default(),
+            state: ::std::default::Default::default(),
+        }
+    }
+}
 /// Action of `变化任务提交参数`: `UPSCALE` (U1–U4), `VARIATION` (V1–V4) or `REROLL` (run the prompt again).
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`.
@@ -135,6 +150,22 @@ pub struct MjActionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
 }
+impl MjActionRequest {
+    /// Builds a `MjActionRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        task_id: impl ::std::convert::Into<::std::string::String>,
+        custom_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            task_id: task_id.into(),
+            custom_id: custom_id.into(),
+            choose_same_channel: ::std::default::Default::default(),
+            account_filter: ::std::default::Default::default(),
+            notify_hook: ::std::default::Default::default(),
+            state: ::std::default::Default::default(),
+        }
+    }
+}
 /// Body of `POST /mj/submit/simple-change` (midjourney-proxy `SubmitSimpleChangeDTO`).
 ///
 /// Spec schema `变化任务提交参数-simple`.
@@ -152,12 +183,22 @@ pub struct MjSimpleChangeRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
 }
+impl MjSimpleChangeRequest {
+    /// Builds a `MjSimpleChangeRequest` from its required members; the optional ones start empty.
+    pub fn new(content: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            content: content.into(),
+            notify_hook: ::std::default::Default::default(),
+            state: ::std::default::Default::default(),
+        }
+    }
+}
 /// Body of `POST /mj/submit/blend` (midjourney-proxy `SubmitBlendDTO`).
 ///
 /// Spec schema `Blend提交参数`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MjBlendRequest {
-    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`. Proxy-plus only.
+    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`.
     #[serde(rename = "botType", skip_serializing_if = "::std::option::Option::is_none")]
     pub bot_type: ::std::option::Option<MjBotType>,
     /// Two to five images as data URIs (`data:image/png;base64,…`).
@@ -181,6 +222,21 @@ pub struct MjBlendRequest {
     /// Caller data, echoed back in the task's `state`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
+}
+impl MjBlendRequest {
+    /// Builds a `MjBlendRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        base64_array: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        Self {
+            bot_type: ::std::default::Default::default(),
+            base64_array: base64_array.into(),
+            dimensions: ::std::default::Default::default(),
+            account_filter: ::std::default::Default::default(),
+            notify_hook: ::std::default::Default::default(),
+            state: ::std::default::Default::default(),
+        }
+    }
 }
 /// Aspect ratio of a blend: `PORTRAIT` (2:3), `SQUARE` (1:1, the default when absent) or `LANDSCAPE` (3:2).
 ///
@@ -324,7 +380,7 @@ impl<'de> ::serde::Deserialize<'de> for MjBotType {
 /// Spec schema `Describe提交参数`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MjDescribeRequest {
-    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`. Proxy-plus only.
+    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`.
     #[serde(rename = "botType", skip_serializing_if = "::std::option::Option::is_none")]
     pub bot_type: ::std::option::Option<MjBotType>,
     /// The image as a data URI (`data:image/png;base64,…`).
@@ -345,12 +401,24 @@ pub struct MjDescribeRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
 }
+impl MjDescribeRequest {
+    /// Builds a `MjDescribeRequest` from its required members; the optional ones start empty.
+    pub fn new(base64: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            bot_type: ::std::default::Default::default(),
+            base64: base64.into(),
+            account_filter: ::std::default::Default::default(),
+            notify_hook: ::std::default::Default::default(),
+            state: ::std::default::Default::default(),
+        }
+    }
+}
 /// Body of `POST /mj/submit/imagine` (midjourney-proxy `SubmitImagineDTO`).
 ///
 /// Spec schema `Imagine提交参数`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MjImagineRequest {
-    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`. Proxy-plus only.
+    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`.
     #[serde(rename = "botType", skip_serializing_if = "::std::option::Option::is_none")]
     pub bot_type: ::std::option::Option<MjBotType>,
     /// The prompt, with Midjourney parameters inline (`--ar 16:9 --v 6.1`). Chinese is translated by the proxy.
@@ -381,6 +449,20 @@ pub struct MjImagineRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
 }
+impl MjImagineRequest {
+    /// Builds a `MjImagineRequest` from its required members; the optional ones start empty.
+    pub fn new(prompt: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            bot_type: ::std::default::Default::default(),
+            prompt: prompt.into(),
+            base64_array: ::std::default::Default::default(),
+            base64: ::std::default::Default::default(),
+            account_filter: ::std::default::Default::default(),
+            notify_hook: ::std::default::Default::default(),
+            state: ::std::default::Default::default(),
+        }
+    }
+}
 /// Body of `POST /mj/submit/modal` (midjourney-proxy-plus `SubmitModalDTO`). It has no `notifyHook` or `state`.
 ///
 /// Spec schema `Modal提交参数`.
@@ -399,12 +481,22 @@ pub struct MjModalRequest {
     )]
     pub mask_base64: ::std::option::Option<::std::string::String>,
 }
+impl MjModalRequest {
+    /// Builds a `MjModalRequest` from its required members; the optional ones start empty.
+    pub fn new(task_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            task_id: task_id.into(),
+            prompt: ::std::default::Default::default(),
+            mask_base64: ::std::default::Default::default(),
+        }
+    }
+}
 /// Body of `POST /mj/submit/shorten` (midjourney-proxy-plus `SubmitShortenDTO`).
 ///
 /// Spec schema `Shorten提交参数`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MjShortenRequest {
-    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`. Proxy-plus only.
+    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`.
     #[serde(rename = "botType", skip_serializing_if = "::std::option::Option::is_none")]
     pub bot_type: ::std::option::Option<MjBotType>,
     /// The prompt to analyse.
@@ -424,6 +516,18 @@ pub struct MjShortenRequest {
     /// Caller data, echoed back in the task's `state`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
+}
+impl MjShortenRequest {
+    /// Builds a `MjShortenRequest` from its required members; the optional ones start empty.
+    pub fn new(prompt: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            bot_type: ::std::default::Default::default(),
+            prompt: prompt.into(),
+            account_filter: ::std::default::Default::default(),
+            notify_hook: ::std::default::Default::default(),
+            state: ::std::default::Default::default(),
+        }
+    }
 }
 /// Body of `POST /mj/submit/video`. Not one of the doc's named schemas; reconstructed from reseller pages of
 /// the same API and from the gateway's request parser (`index` a number, parent id in `taskId`).
@@ -456,6 +560,21 @@ pub struct MjVideoRequest {
     /// Caller data, echoed back in the task's `state`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
+}
+impl MjVideoRequest {
+    /// Builds a `MjVideoRequest` from its required members; the optional ones start empty.
+    pub fn new(motion: impl ::std::convert::Into<MjVideoMotion>) -> Self {
+        Self {
+            prompt: ::std::default::Default::default(),
+            motion: motion.into(),
+            image: ::std::default::Default::default(),
+            action: ::std::default::Default::default(),
+            index: ::std::default::Default::default(),
+            task_id: ::std::default::Default::default(),
+            notify_hook: ::std::default::Default::default(),
+            state: ::std::default::Default::default(),
+        }
+    }
 }
 /// Amount of motion of a Midjourney video: `low` or `high`.
 ///
@@ -550,6 +669,21 @@ pub struct MjSwapFaceRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
 }
+impl MjSwapFaceRequest {
+    /// Builds a `MjSwapFaceRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        source_base64: impl ::std::convert::Into<::std::string::String>,
+        target_base64: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            source_base64: source_base64.into(),
+            target_base64: target_base64.into(),
+            account_filter: ::std::default::Default::default(),
+            notify_hook: ::std::default::Default::default(),
+            state: ::std::default::Default::default(),
+        }
+    }
+}
 /// Account filter of `SwapFace提交参数` (midjourney-proxy-plus `SwapFaceDTO.Filter`).
 ///
 /// Spec schema `Filter`.
@@ -630,6 +764,17 @@ pub struct MjSubmitResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: ::std::option::Option<JsonObject>,
 }
+impl MjSubmitResponse {
+    /// Builds a `MjSubmitResponse` from its required members; the optional ones start empty.
+    pub fn new(code: impl ::std::convert::Into<i32>) -> Self {
+        Self {
+            code: code.into(),
+            description: ::std::default::Default::default(),
+            result: ::std::default::Default::default(),
+            properties: ::std::default::Default::default(),
+        }
+    }
+}
 /// The proxy's generic result envelope with a string result (`Message<String>`), answered by
 /// `POST /mj/insight-face/swap` (task id) and `GET /mj/task/{id}/image-seed` (seed). `code` 1 is success;
 /// 3 not found, 4 validation error, 9 failure. The gateway re-serializes it with an extra `properties: null`.
@@ -649,6 +794,17 @@ pub struct MjMessageString {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: ::std::option::Option<JsonObject>,
 }
+impl MjMessageString {
+    /// Builds a `MjMessageString` from its required members; the optional ones start empty.
+    pub fn new(code: impl ::std::convert::Into<i32>) -> Self {
+        Self {
+            code: code.into(),
+            description: ::std::default::Default::default(),
+            result: ::std::default::Default::default(),
+            properties: ::std::default::Default::default(),
+        }
+    }
+}
 /// The proxy's generic result envelope without a payload (`Message<Void>`), answered by the proxy-plus admin
 /// routes (task cancel, account create/update/delete). Not relayed by the ALLMHUB gateway; defined because the
 /// doc lists it.
@@ -665,6 +821,16 @@ pub struct MjMessageVoid {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub result: ::std::option::Option<::serde_json::Value>,
 }
+impl MjMessageVoid {
+    /// Builds a `MjMessageVoid` from its required members; the optional ones start empty.
+    pub fn new(code: impl ::std::convert::Into<i32>) -> Self {
+        Self {
+            code: code.into(),
+            description: ::std::default::Default::default(),
+            result: ::std::default::Default::default(),
+        }
+    }
+}
 /// The proxy's generic result envelope with an object result (`Message<Map<String, Object>>`), answered by
 /// proxy-plus admin routes on accounts. Not relayed by the ALLMHUB gateway; defined because the doc lists it.
 ///
@@ -680,6 +846,16 @@ pub struct MjMessageMap {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub result: ::std::option::Option<JsonObject>,
 }
+impl MjMessageMap {
+    /// Builds a `MjMessageMap` from its required members; the optional ones start empty.
+    pub fn new(code: impl ::std::convert::Into<i32>) -> Self {
+        Self {
+            code: code.into(),
+            description: ::std::default::Default::default(),
+            result: ::std::default::Default::default(),
+        }
+    }
+}
 /// A Midjourney task (midjourney-proxy `Task`) as the gateway returns it (new-api `MidjourneyDto`). Through the
 /// gateway every member is present: unset strings are `""`, unset times 0, `properties` is reduced to
 /// `{finalPrompt, finalZhPrompt}` or `null`, and `customId`, `botType`, `videoUrl`, `videoUrls` and
@@ -691,7 +867,7 @@ pub struct MjMessageMap {
 pub struct MjTask {
     /// Task id (16–19 digits). A string through the gateway; some proxies send a number above 2^53, so keep the digits.
     pub id: crate::StringOrNumber,
-    /// Kind of task. Proxy actions: `IMAGINE`, `UPSCALE`, `VARIATION`, `REROLL`, `ZOOM`, `PAN`, `DESCRIBE`,
+    /// Kind of task.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action: ::std::option::Option<MjTaskAction>,
     /// Gateway field, usually empty.
@@ -743,7 +919,7 @@ pub struct MjTask {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_urls: ::std::option::Option<::std::vec::Vec<MjVideoUrl>>,
-    /// Task state: `NOT_START`, `SUBMITTED` (sent to Discord), `MODAL` (waiting for `POST /mj/submit/modal`),
+    /// Task state: `NOT_START`, `SUBMITTED` (sent to Discord), `MODAL` (waiting for `POST /mj/submit/modal`), `IN_PROGRESS`, and the final `SUCCESS`, `FAILURE`, `CANCEL`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<MjTaskStatus>,
     /// Progress as a percentage string (`"0%"`…`"100%"`), `""` after a failure; may go down between polls.
@@ -767,6 +943,33 @@ pub struct MjTask {
     /// Prompt details; `null` through the gateway when not yet known.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: ::std::option::Option<MjTaskProperties>,
+}
+impl MjTask {
+    /// Builds a `MjTask` from its required members; the optional ones start empty.
+    pub fn new(id: impl ::std::convert::Into<crate::StringOrNumber>) -> Self {
+        Self {
+            id: id.into(),
+            action: ::std::default::Default::default(),
+            custom_id: ::std::default::Default::default(),
+            bot_type: ::std::default::Default::default(),
+            prompt: ::std::default::Default::default(),
+            prompt_en: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            state: ::std::default::Default::default(),
+            submit_time: ::std::default::Default::default(),
+            start_time: ::std::default::Default::default(),
+            finish_time: ::std::default::Default::default(),
+            image_url: ::std::default::Default::default(),
+            video_url: ::std::default::Default::default(),
+            video_urls: ::std::default::Default::default(),
+            status: ::std::default::Default::default(),
+            progress: ::std::default::Default::default(),
+            fail_reason: ::std::default::Default::default(),
+            buttons: ::std::default::Default::default(),
+            mask_base64: ::std::default::Default::default(),
+            properties: ::std::default::Default::default(),
+        }
+    }
 }
 /// Kind of task. Proxy actions: `IMAGINE`, `UPSCALE`, `VARIATION`, `REROLL`, `ZOOM`, `PAN`, `DESCRIBE`,
 /// `BLEND`, `SHORTEN`, `SWAP_FACE`; gateway actions for plus buttons and other routes: `INPAINT`,
@@ -1119,7 +1322,7 @@ pub struct MjTaskQueryRequest {
     /// Sort as `<field>,<asc|desc>`, e.g. `id,desc`; by submission time descending when absent.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sort: ::std::option::Option<::std::string::String>,
-    /// Task state: `NOT_START`, `SUBMITTED` (sent to Discord), `MODAL` (waiting for `POST /mj/submit/modal`),
+    /// Task state: `NOT_START`, `SUBMITTED` (sent to Discord), `MODAL` (waiting for `POST /mj/submit/modal`), `IN_PROGRESS`, and the final `SUCCESS`, `FAILURE`, `CANCEL`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<MjTaskStatus>,
     /// Several states (overrides `status`).
@@ -1129,7 +1332,7 @@ pub struct MjTaskQueryRequest {
         skip_serializing_if = "::std::vec::Vec::is_empty"
     )]
     pub status_set: ::std::vec::Vec<MjTaskStatus>,
-    /// Kind of task. Proxy actions: `IMAGINE`, `UPSCALE`, `VARIATION`, `REROLL`, `ZOOM`, `PAN`, `DESCRIBE`,
+    /// Kind of task.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action: ::std::option::Option<MjTaskAction>,
     /// Task ids.
@@ -1177,7 +1380,7 @@ pub struct MjPageable {
     /// Negation of `paged`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub unpaged: ::std::option::Option<bool>,
-    /// Sort flags of a Spring Data page (`Sort`). Admin data; not relayed by the ALLMHUB gateway.
+    /// Sort flags of a Spring Data page (`Sort`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sort: ::std::option::Option<MjSort>,
 }
@@ -1205,7 +1408,7 @@ pub struct MjTaskPage {
     /// The tasks of this page.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub content: ::std::vec::Vec<MjTask>,
-    /// Paging request echoed in a Spring Data page (`Pageable`). Admin data; not relayed by the ALLMHUB gateway.
+    /// Paging request echoed in a Spring Data page (`Pageable`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pageable: ::std::option::Option<MjPageable>,
     /// Number of pages.
@@ -1238,7 +1441,7 @@ pub struct MjTaskPage {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub number_of_elements: ::std::option::Option<i32>,
-    /// Sort flags of a Spring Data page (`Sort`). Admin data; not relayed by the ALLMHUB gateway.
+    /// Sort flags of a Spring Data page (`Sort`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sort: ::std::option::Option<MjSort>,
     /// The page has no tasks.
@@ -1254,7 +1457,7 @@ pub struct MjObjectPage {
     /// The rows of this page.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub content: ::std::vec::Vec<JsonObject>,
-    /// Paging request echoed in a Spring Data page (`Pageable`). Admin data; not relayed by the ALLMHUB gateway.
+    /// Paging request echoed in a Spring Data page (`Pageable`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pageable: ::std::option::Option<MjPageable>,
     /// Number of pages.
@@ -1287,7 +1490,7 @@ pub struct MjObjectPage {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub number_of_elements: ::std::option::Option<i32>,
-    /// Sort flags of a Spring Data page (`Sort`). Admin data; not relayed by the ALLMHUB gateway.
+    /// Sort flags of a Spring Data page (`Sort`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sort: ::std::option::Option<MjSort>,
     /// The page has no rows.
@@ -1312,6 +1515,12 @@ pub struct MjCheckActivationRequest {
 pub struct MjActivationRequest {
     /// Activation code.
     pub code: ::std::string::String,
+}
+impl MjActivationRequest {
+    /// Builds a `MjActivationRequest` from its required members; the optional ones start empty.
+    pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { code: code.into() }
+    }
 }
 /// Body of the proxy-plus admin route `POST /mj/account/create` (answered with `Message«Void»`). Not relayed by
 /// the ALLMHUB gateway; defined because the doc lists it.
@@ -1370,6 +1579,28 @@ pub struct MjAccountCreateRequest {
     /// Free note.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
+}
+impl MjAccountCreateRequest {
+    /// Builds a `MjAccountCreateRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        guild_id: impl ::std::convert::Into<::std::string::String>,
+        channel_id: impl ::std::convert::Into<::std::string::String>,
+        user_token: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            guild_id: guild_id.into(),
+            channel_id: channel_id.into(),
+            user_token: user_token.into(),
+            mj_bot_channel_id: ::std::default::Default::default(),
+            niji_bot_channel_id: ::std::default::Default::default(),
+            user_agent: ::std::default::Default::default(),
+            remix_auto_submit: ::std::default::Default::default(),
+            core_size: ::std::default::Default::default(),
+            queue_size: ::std::default::Default::default(),
+            timeout_minutes: ::std::default::Default::default(),
+            remark: ::std::default::Default::default(),
+        }
+    }
 }
 /// Body of the proxy-plus admin route `PUT /mj/account/{id}/update-reconnect` (answered with `Message«Void»`).
 /// Not relayed by the ALLMHUB gateway; defined because the doc lists it.
@@ -1431,6 +1662,29 @@ pub struct MjAccountUpdateRequest {
     /// Free note.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
+}
+impl MjAccountUpdateRequest {
+    /// Builds a `MjAccountUpdateRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        guild_id: impl ::std::convert::Into<::std::string::String>,
+        channel_id: impl ::std::convert::Into<::std::string::String>,
+        user_token: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            guild_id: guild_id.into(),
+            channel_id: channel_id.into(),
+            user_token: user_token.into(),
+            mj_bot_channel_id: ::std::default::Default::default(),
+            niji_bot_channel_id: ::std::default::Default::default(),
+            user_agent: ::std::default::Default::default(),
+            enable: ::std::default::Default::default(),
+            remix_auto_submit: ::std::default::Default::default(),
+            core_size: ::std::default::Default::default(),
+            queue_size: ::std::default::Default::default(),
+            timeout_minutes: ::std::default::Default::default(),
+            remark: ::std::default::Default::default(),
+        }
+    }
 }
 /// Body of the proxy-plus admin route `POST /mj/account/query` (answered with `Page«Map«string,object»»`). Not
 /// relayed by the ALLMHUB gateway; defined because the doc lists it.

@@ -76,13 +76,13 @@ pub struct ChatCompletionRequest {
     /// Prompt cache retention policy: `in_memory` or `24h`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt_cache_retention: ::std::option::Option<::std::string::String>,
-    /// Output format, tagged by `type`: `text` (default), `json_object` (any valid JSON; the prompt must ask for
+    /// Output format, tagged by `type`: `text` (default), `json_object` (any valid JSON; the prompt must ask for JSON) or `json_schema` (Structured Outputs).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<ChatResponseFormat>,
     /// Tools the model may call (function tools; custom tools on models that support them).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub tools: ::std::vec::Vec<ChatTool>,
-    /// Which tool the model may or must call: a mode string (`none`, `auto` — the default when tools are given —,
+    /// Which tool the model may or must call: a mode string (`none`, `auto` — the default when tools are given —, `required`) or an object naming a tool or restricting the allowed tools.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tool_choice: ::std::option::Option<ChatToolChoice>,
     /// Allow several tool calls in one turn (default true).
@@ -94,7 +94,7 @@ pub struct ChatCompletionRequest {
     /// Deprecated predecessor of `tool_choice`: `"none"`, `"auto"` or `{"name": …}`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub function_call: ::std::option::Option<ChatFunctionCallChoice>,
-    /// How much a reasoning model thinks before answering (o-series, gpt-5 and the reasoning models of other vendors
+    /// How much a reasoning model thinks before answering (o-series, gpt-5 and the reasoning models of other vendors that the gateway maps).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reasoning_effort: ::std::option::Option<ChatReasoningEffort>,
     /// How long and detailed the answer should be (gpt-5 family).
@@ -106,13 +106,13 @@ pub struct ChatCompletionRequest {
     /// Voice and format of spoken output; required when `modalities` includes `audio`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub audio: ::std::option::Option<ChatAudioOutputOptions>,
-    /// Predicted Output: text expected to largely reappear in the answer (e.g. a file being edited), which speeds
+    /// Predicted Output: text expected to largely reappear in the answer (e.g.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prediction: ::std::option::Option<ChatPrediction>,
     /// Web search settings for search-enabled models (`gpt-4o-search-preview` and similar).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub web_search_options: ::std::option::Option<ChatWebSearchOptions>,
-    /// OpenAI processing tier. In a request it asks for a tier (`auto` by default); in a response it is the tier
+    /// OpenAI processing tier.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub service_tier: ::std::option::Option<ChatServiceTier>,
     /// Let OpenAI store the completion for distillation and evals.
@@ -128,7 +128,7 @@ pub struct ChatCompletionRequest {
     /// `{"max_tokens": 2000}`, `{"exclude": true}` or `{"enabled": true}`.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
     pub reasoning: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// Claude/Doubao/GLM-style thinking switch forwarded by the gateway, e.g. `{"type": "enabled",
+    /// Claude/Doubao/GLM-style thinking switch forwarded by the gateway, e.g.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub thinking: ::std::option::Option<ChatThinkingOptions>,
     /// Qwen-style switch for the thinking mode of hybrid reasoning models (gateway pass-through).
@@ -146,6 +146,58 @@ pub struct ChatCompletionRequest {
     /// Vendor-specific parameters forwarded as they are (e.g. `{"google": {"thinking_config": {…}}}`).
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
     pub extra_body: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl ChatCompletionRequest {
+    /// Builds a `ChatCompletionRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        messages: impl ::std::convert::Into<::std::vec::Vec<ChatMessage>>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            messages: messages.into(),
+            stream: ::std::default::Default::default(),
+            stream_options: ::std::default::Default::default(),
+            max_tokens: ::std::default::Default::default(),
+            max_completion_tokens: ::std::default::Default::default(),
+            temperature: ::std::default::Default::default(),
+            top_p: ::std::default::Default::default(),
+            top_k: ::std::default::Default::default(),
+            n: ::std::default::Default::default(),
+            stop: ::std::default::Default::default(),
+            presence_penalty: ::std::default::Default::default(),
+            frequency_penalty: ::std::default::Default::default(),
+            logit_bias: ::std::default::Default::default(),
+            logprobs: ::std::default::Default::default(),
+            top_logprobs: ::std::default::Default::default(),
+            seed: ::std::default::Default::default(),
+            user: ::std::default::Default::default(),
+            safety_identifier: ::std::default::Default::default(),
+            prompt_cache_key: ::std::default::Default::default(),
+            prompt_cache_retention: ::std::default::Default::default(),
+            response_format: ::std::default::Default::default(),
+            tools: ::std::default::Default::default(),
+            tool_choice: ::std::default::Default::default(),
+            parallel_tool_calls: ::std::default::Default::default(),
+            functions: ::std::default::Default::default(),
+            function_call: ::std::default::Default::default(),
+            reasoning_effort: ::std::default::Default::default(),
+            verbosity: ::std::default::Default::default(),
+            modalities: ::std::default::Default::default(),
+            audio: ::std::default::Default::default(),
+            prediction: ::std::default::Default::default(),
+            web_search_options: ::std::default::Default::default(),
+            service_tier: ::std::default::Default::default(),
+            store: ::std::default::Default::default(),
+            metadata: ::std::default::Default::default(),
+            reasoning: ::std::default::Default::default(),
+            thinking: ::std::default::Default::default(),
+            enable_thinking: ::std::default::Default::default(),
+            chat_template_kwargs: ::std::default::Default::default(),
+            enable_search: ::std::default::Default::default(),
+            extra_body: ::std::default::Default::default(),
+        }
+    }
 }
 /// Options of a streamed answer; only allowed with `stream: true`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -170,6 +222,16 @@ pub enum ChatStop {
 impl ::std::convert::From<::std::vec::Vec<::std::string::String>> for ChatStop {
     fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
         Self::Multiple(value)
+    }
+}
+impl ::std::convert::From<&str> for ChatStop {
+    fn from(value: &str) -> Self {
+        Self::Single(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ChatStop {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Single(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ChatStop {
@@ -521,6 +583,18 @@ pub struct ChatAudioOutputOptions {
     /// Encoding of spoken output (`pcm16` is raw 24 kHz 16-bit little-endian samples).
     pub format: ChatAudioFormat,
 }
+impl ChatAudioOutputOptions {
+    /// Builds a `ChatAudioOutputOptions` from its required members; the optional ones start empty.
+    pub fn new(
+        voice: impl ::std::convert::Into<::std::string::String>,
+        format: impl ::std::convert::Into<ChatAudioFormat>,
+    ) -> Self {
+        Self {
+            voice: voice.into(),
+            format: format.into(),
+        }
+    }
+}
 /// Encoding of spoken output (`pcm16` is raw 24 kHz 16-bit little-endian samples).
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`.
@@ -617,13 +691,25 @@ pub struct ChatPrediction {
     /// Message content, either plain text or a list of typed parts (text, images, audio, files, video).
     pub content: ChatMessageContent,
 }
+impl ChatPrediction {
+    /// Builds a `ChatPrediction` from its required members; the optional ones start empty.
+    pub fn new(
+        type_: impl ::std::convert::Into<::std::string::String>,
+        content: impl ::std::convert::Into<ChatMessageContent>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            content: content.into(),
+        }
+    }
+}
 /// Web search settings for search-enabled models (`gpt-4o-search-preview` and similar).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ChatWebSearchOptions {
     /// How much retrieved web context the model uses (default `medium`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub search_context_size: ::std::option::Option<ChatSearchContextSize>,
-    /// Approximate user location to localize search results. `type` is always `approximate`.
+    /// Approximate user location to localize search results.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_location: ::std::option::Option<ChatWebSearchUserLocation>,
 }
@@ -707,6 +793,18 @@ pub struct ChatWebSearchUserLocation {
     /// Free-text location fields; all optional.
     pub approximate: ChatApproximateLocation,
 }
+impl ChatWebSearchUserLocation {
+    /// Builds a `ChatWebSearchUserLocation` from its required members; the optional ones start empty.
+    pub fn new(
+        type_: impl ::std::convert::Into<::std::string::String>,
+        approximate: impl ::std::convert::Into<ChatApproximateLocation>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            approximate: approximate.into(),
+        }
+    }
+}
 /// Free-text location fields; all optional.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ChatApproximateLocation {
@@ -743,7 +841,7 @@ pub struct ChatThinkingOptions {
 /// Spec schema `Message`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatMessage {
-    /// Author of a message. `developer` replaces `system` for o-series and gpt-5 models (the gateway converts as
+    /// Author of a message.
     pub role: ChatRole,
     /// Text, a list of content parts, or `null` (assistant messages that only call tools).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -769,7 +867,7 @@ pub struct ChatMessage {
     /// Citations for web-search answers.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub annotations: ::std::vec::Vec<ChatAnnotation>,
-    /// Spoken output of an audio-output model. In a response (and its stream deltas) it carries `id`, `data`
+    /// Spoken output of an audio-output model.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub audio: ::std::option::Option<ChatMessageAudio>,
     /// Deprecated single function call of the assistant (replaced by `tool_calls`).
@@ -778,6 +876,25 @@ pub struct ChatMessage {
     /// DeepSeek prefix completion: the last assistant message is a prefix to continue (gateway pass-through).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prefix: ::std::option::Option<bool>,
+}
+impl ChatMessage {
+    /// Builds a `ChatMessage` from its required members; the optional ones start empty.
+    pub fn new(role: impl ::std::convert::Into<ChatRole>) -> Self {
+        Self {
+            role: role.into(),
+            content: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            tool_calls: ::std::default::Default::default(),
+            tool_call_id: ::std::default::Default::default(),
+            reasoning_content: ::std::default::Default::default(),
+            reasoning: ::std::default::Default::default(),
+            refusal: ::std::default::Default::default(),
+            annotations: ::std::default::Default::default(),
+            audio: ::std::default::Default::default(),
+            function_call: ::std::default::Default::default(),
+            prefix: ::std::default::Default::default(),
+        }
+    }
 }
 /// Author of a message. `developer` replaces `system` for o-series and gpt-5 models (the gateway converts as
 /// needed); `function` is the deprecated predecessor of `tool`.
@@ -880,6 +997,16 @@ impl ::std::convert::From<::std::vec::Vec<ChatContentPart>> for ChatMessageConte
         Self::Parts(value)
     }
 }
+impl ::std::convert::From<&str> for ChatMessageContent {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ChatMessageContent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Text(value)
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ChatMessageContent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -922,7 +1049,7 @@ pub enum ChatContentPart {
     /// `input_audio`: Base64-encoded audio input for audio-capable models.
     #[serde(rename = "input_audio")]
     InputAudio(ChatContentPartInputAudio),
-    /// `file`: A file (e.g. PDF) given inline as base64 data or by an uploaded file id.
+    /// `file`: A file (e.g.
     #[serde(rename = "file")]
     File(ChatContentPartFile),
     /// `video_url`: A video by URL (gateway extension for video-understanding models).
@@ -982,18 +1109,36 @@ impl crate::__private::TaggedUnion for ChatContentPart {
 pub struct ChatContentPartText {
     /// The `text` member.
     pub text: ::std::string::String,
-    /// Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels
+    /// Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ChatCacheControl>,
+}
+impl ChatContentPartText {
+    /// Builds a `ChatContentPartText` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            text: text.into(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
 }
 /// An image, by URL or data URI.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatContentPartImageUrl {
-    /// The `image_url` member: OpenAI's object form, or the bare URL string, which the gateway also accepts
+    /// The `image_url` member: OpenAI's object form, or the bare URL string, which the gateway also accepts (non-OpenAI clients send it).
     pub image_url: ChatImageUrlValue,
-    /// Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels
+    /// Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ChatCacheControl>,
+}
+impl ChatContentPartImageUrl {
+    /// Builds a `ChatContentPartImageUrl` from its required members; the optional ones start empty.
+    pub fn new(image_url: impl ::std::convert::Into<ChatImageUrlValue>) -> Self {
+        Self {
+            image_url: image_url.into(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
 }
 /// The `image_url` member: OpenAI's object form, or the bare URL string, which the gateway also accepts
 /// (non-OpenAI clients send it).
@@ -1008,6 +1153,16 @@ pub enum ChatImageUrlValue {
 impl ::std::convert::From<ChatImageUrl> for ChatImageUrlValue {
     fn from(value: ChatImageUrl) -> Self {
         Self::Object(value)
+    }
+}
+impl ::std::convert::From<&str> for ChatImageUrlValue {
+    fn from(value: &str) -> Self {
+        Self::Url(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ChatImageUrlValue {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Url(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ChatImageUrlValue {
@@ -1045,6 +1200,16 @@ pub struct ChatImageUrl {
     /// MIME type hint for the image data (gateway extension, rarely needed).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub mime_type: ::std::option::Option<::std::string::String>,
+}
+impl ChatImageUrl {
+    /// Builds a `ChatImageUrl` from its required members; the optional ones start empty.
+    pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            url: url.into(),
+            detail: ::std::default::Default::default(),
+            mime_type: ::std::default::Default::default(),
+        }
+    }
 }
 /// Resolution at which a vision model looks at an image (OpenAI default `auto`; the gateway's own token estimate assumes `high` when absent).
 ///
@@ -1123,6 +1288,14 @@ pub struct ChatContentPartInputAudio {
     /// Inline audio data.
     pub input_audio: ChatInputAudio,
 }
+impl ChatContentPartInputAudio {
+    /// Builds a `ChatContentPartInputAudio` from its required members; the optional ones start empty.
+    pub fn new(input_audio: impl ::std::convert::Into<ChatInputAudio>) -> Self {
+        Self {
+            input_audio: input_audio.into(),
+        }
+    }
+}
 /// Inline audio data.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatInputAudio {
@@ -1131,11 +1304,29 @@ pub struct ChatInputAudio {
     /// Audio encoding, `wav` or `mp3` (other values for some non-OpenAI channels).
     pub format: ::std::string::String,
 }
+impl ChatInputAudio {
+    /// Builds a `ChatInputAudio` from its required members; the optional ones start empty.
+    pub fn new(
+        data: impl ::std::convert::Into<::std::string::String>,
+        format: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            data: data.into(),
+            format: format.into(),
+        }
+    }
+}
 /// A file (e.g. PDF) given inline as base64 data or by an uploaded file id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatContentPartFile {
     /// File content: either `file_data` (with `filename`) or `file_id`.
     pub file: ChatInputFile,
+}
+impl ChatContentPartFile {
+    /// Builds a `ChatContentPartFile` from its required members; the optional ones start empty.
+    pub fn new(file: impl ::std::convert::Into<ChatInputFile>) -> Self {
+        Self { file: file.into() }
+    }
 }
 /// File content: either `file_data` (with `filename`) or `file_id`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -1156,6 +1347,14 @@ pub struct ChatContentPartVideoUrl {
     /// The `video_url` member: `{"url": …}`, or the bare URL string.
     pub video_url: ChatVideoUrlValue,
 }
+impl ChatContentPartVideoUrl {
+    /// Builds a `ChatContentPartVideoUrl` from its required members; the optional ones start empty.
+    pub fn new(video_url: impl ::std::convert::Into<ChatVideoUrlValue>) -> Self {
+        Self {
+            video_url: video_url.into(),
+        }
+    }
+}
 /// The `video_url` member: `{"url": …}`, or the bare URL string.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
@@ -1168,6 +1367,16 @@ pub enum ChatVideoUrlValue {
 impl ::std::convert::From<ChatVideoUrl> for ChatVideoUrlValue {
     fn from(value: ChatVideoUrl) -> Self {
         Self::Object(value)
+    }
+}
+impl ::std::convert::From<&str> for ChatVideoUrlValue {
+    fn from(value: &str) -> Self {
+        Self::Url(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ChatVideoUrlValue {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Url(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ChatVideoUrlValue {
@@ -1200,11 +1409,23 @@ pub struct ChatVideoUrl {
     /// Video URL (or data URI where the channel accepts one).
     pub url: ::std::string::String,
 }
+impl ChatVideoUrl {
+    /// Builds a `ChatVideoUrl` from its required members; the optional ones start empty.
+    pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { url: url.into() }
+    }
+}
 /// A refusal part, in assistant messages sent back as history.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatContentPartRefusal {
     /// The `refusal` member.
     pub refusal: ::std::string::String,
+}
+impl ChatContentPartRefusal {
+    /// Builds a `ChatContentPartRefusal` from its required members; the optional ones start empty.
+    pub fn new(refusal: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { refusal: refusal.into() }
+    }
 }
 /// Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels
 /// (OpenRouter convention), e.g. `{"type": "ephemeral"}`.
@@ -1268,6 +1489,14 @@ pub struct ChatUrlCitationAnnotation {
     /// Where a cited span is and what it cites.
     pub url_citation: ChatUrlCitation,
 }
+impl ChatUrlCitationAnnotation {
+    /// Builds a `ChatUrlCitationAnnotation` from its required members; the optional ones start empty.
+    pub fn new(url_citation: impl ::std::convert::Into<ChatUrlCitation>) -> Self {
+        Self {
+            url_citation: url_citation.into(),
+        }
+    }
+}
 /// Where a cited span is and what it cites.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ChatUrlCitation {
@@ -1308,6 +1537,18 @@ pub struct ChatFunctionCall {
     pub name: ::std::string::String,
     /// The arguments as JSON text generated by the model; validate before use.
     pub arguments: ::std::string::String,
+}
+impl ChatFunctionCall {
+    /// Builds a `ChatFunctionCall` from its required members; the optional ones start empty.
+    pub fn new(
+        name: impl ::std::convert::Into<::std::string::String>,
+        arguments: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            arguments: arguments.into(),
+        }
+    }
 }
 /// A tool the model may call, tagged by `type`.
 ///
@@ -1367,6 +1608,12 @@ pub struct ChatFunctionTool {
     /// Name, purpose and parameters of a callable function.
     pub function: ChatFunctionDefinition,
 }
+impl ChatFunctionTool {
+    /// Builds a `ChatFunctionTool` from its required members; the optional ones start empty.
+    pub fn new(function: impl ::std::convert::Into<ChatFunctionDefinition>) -> Self {
+        Self { function: function.into() }
+    }
+}
 /// Name, purpose and parameters of a callable function.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatFunctionDefinition {
@@ -1382,11 +1629,28 @@ pub struct ChatFunctionDefinition {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub strict: ::std::option::Option<bool>,
 }
+impl ChatFunctionDefinition {
+    /// Builds a `ChatFunctionDefinition` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            description: ::std::default::Default::default(),
+            parameters: ::std::default::Default::default(),
+            strict: ::std::default::Default::default(),
+        }
+    }
+}
 /// A custom tool that takes free-form text input, optionally constrained by a grammar (gpt-5 family).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatCustomTool {
     /// Name, purpose and input format of a custom tool.
     pub custom: ChatCustomToolDefinition,
+}
+impl ChatCustomTool {
+    /// Builds a `ChatCustomTool` from its required members; the optional ones start empty.
+    pub fn new(custom: impl ::std::convert::Into<ChatCustomToolDefinition>) -> Self {
+        Self { custom: custom.into() }
+    }
 }
 /// Name, purpose and input format of a custom tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1399,6 +1663,16 @@ pub struct ChatCustomToolDefinition {
     /// Input format of a custom tool, tagged by `type` (unconstrained text by default).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<ChatCustomToolFormat>,
+}
+impl ChatCustomToolDefinition {
+    /// Builds a `ChatCustomToolDefinition` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            description: ::std::default::Default::default(),
+            format: ::std::default::Default::default(),
+        }
+    }
 }
 /// Input format of a custom tool, tagged by `type` (unconstrained text by default).
 ///
@@ -1459,6 +1733,12 @@ pub struct ChatCustomToolFormatGrammar {
     /// A grammar constraining the input of a custom tool.
     pub grammar: ChatGrammar,
 }
+impl ChatCustomToolFormatGrammar {
+    /// Builds a `ChatCustomToolFormatGrammar` from its required members; the optional ones start empty.
+    pub fn new(grammar: impl ::std::convert::Into<ChatGrammar>) -> Self {
+        Self { grammar: grammar.into() }
+    }
+}
 /// A grammar constraining the input of a custom tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatGrammar {
@@ -1466,6 +1746,18 @@ pub struct ChatGrammar {
     pub definition: ::std::string::String,
     /// `lark` or `regex`.
     pub syntax: ::std::string::String,
+}
+impl ChatGrammar {
+    /// Builds a `ChatGrammar` from its required members; the optional ones start empty.
+    pub fn new(
+        definition: impl ::std::convert::Into<::std::string::String>,
+        syntax: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            definition: definition.into(),
+            syntax: syntax.into(),
+        }
+    }
 }
 /// Which tool the model may or must call: a mode string (`none`, `auto` — the default when tools are given —,
 /// `required`) or an object naming a tool or restricting the allowed tools.
@@ -1643,17 +1935,37 @@ pub struct ChatToolChoiceFunction {
     /// A reference to a function or custom tool by name.
     pub function: ChatFunctionName,
 }
+impl ChatToolChoiceFunction {
+    /// Builds a `ChatToolChoiceFunction` from its required members; the optional ones start empty.
+    pub fn new(function: impl ::std::convert::Into<ChatFunctionName>) -> Self {
+        Self { function: function.into() }
+    }
+}
 /// Force a call of the named custom tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatToolChoiceCustom {
     /// A reference to a function or custom tool by name.
     pub custom: ChatFunctionName,
 }
+impl ChatToolChoiceCustom {
+    /// Builds a `ChatToolChoiceCustom` from its required members; the optional ones start empty.
+    pub fn new(custom: impl ::std::convert::Into<ChatFunctionName>) -> Self {
+        Self { custom: custom.into() }
+    }
+}
 /// Restrict the model to a subset of the declared tools.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatToolChoiceAllowedTools {
     /// A subset of the declared tools and whether calling one of them is required.
     pub allowed_tools: ChatAllowedTools,
+}
+impl ChatToolChoiceAllowedTools {
+    /// Builds a `ChatToolChoiceAllowedTools` from its required members; the optional ones start empty.
+    pub fn new(allowed_tools: impl ::std::convert::Into<ChatAllowedTools>) -> Self {
+        Self {
+            allowed_tools: allowed_tools.into(),
+        }
+    }
 }
 /// A subset of the declared tools and whether calling one of them is required.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1665,11 +1977,33 @@ pub struct ChatAllowedTools {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+impl ChatAllowedTools {
+    /// Builds a `ChatAllowedTools` from its required members; the optional ones start empty.
+    pub fn new(
+        mode: impl ::std::convert::Into<::std::string::String>,
+        tools: impl ::std::convert::Into<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+    ) -> Self {
+        Self {
+            mode: mode.into(),
+            tools: tools.into(),
+        }
+    }
+}
 /// A reference to a function or custom tool by name.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatFunctionName {
     /// The `name` member.
     pub name: ::std::string::String,
+}
+impl ChatFunctionName {
+    /// Builds a `ChatFunctionName` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { name: name.into() }
+    }
 }
 /// Deprecated predecessor of `tool_choice`: `"none"`, `"auto"` or `{"name": …}`.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1683,6 +2017,16 @@ pub enum ChatFunctionCallChoice {
 impl ::std::convert::From<ChatFunctionName> for ChatFunctionCallChoice {
     fn from(value: ChatFunctionName) -> Self {
         Self::Named(value)
+    }
+}
+impl ::std::convert::From<&str> for ChatFunctionCallChoice {
+    fn from(value: &str) -> Self {
+        Self::Mode(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ChatFunctionCallChoice {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Mode(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ChatFunctionCallChoice {
@@ -1717,7 +2061,7 @@ impl crate::__private::KindUnion for ChatFunctionCallChoice {
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
 pub enum ChatToolCall {
-    /// `function`: A call of a function tool. Answer it with a `tool` message carrying the same `id` as `tool_call_id`.
+    /// `function`: A call of a function tool.
     #[serde(rename = "function")]
     Function(ChatFunctionToolCall),
     /// `custom`: A call of a custom tool.
@@ -1770,6 +2114,15 @@ pub struct ChatFunctionToolCall {
     /// A function invocation by the model.
     pub function: ChatFunctionCall,
 }
+impl ChatFunctionToolCall {
+    /// Builds a `ChatFunctionToolCall` from its required members; the optional ones start empty.
+    pub fn new(function: impl ::std::convert::Into<ChatFunctionCall>) -> Self {
+        Self {
+            id: ::std::default::Default::default(),
+            function: function.into(),
+        }
+    }
+}
 /// A call of a custom tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatCustomToolCall {
@@ -1779,6 +2132,15 @@ pub struct ChatCustomToolCall {
     /// The custom tool called and the free-form input the model generated for it.
     pub custom: ChatCustomToolInput,
 }
+impl ChatCustomToolCall {
+    /// Builds a `ChatCustomToolCall` from its required members; the optional ones start empty.
+    pub fn new(custom: impl ::std::convert::Into<ChatCustomToolInput>) -> Self {
+        Self {
+            id: ::std::default::Default::default(),
+            custom: custom.into(),
+        }
+    }
+}
 /// The custom tool called and the free-form input the model generated for it.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatCustomToolInput {
@@ -1786,6 +2148,18 @@ pub struct ChatCustomToolInput {
     pub name: ::std::string::String,
     /// The `input` member.
     pub input: ::std::string::String,
+}
+impl ChatCustomToolInput {
+    /// Builds a `ChatCustomToolInput` from its required members; the optional ones start empty.
+    pub fn new(
+        name: impl ::std::convert::Into<::std::string::String>,
+        input: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            input: input.into(),
+        }
+    }
 }
 /// Output format, tagged by `type`: `text` (default), `json_object` (any valid JSON; the prompt must ask for
 /// JSON) or `json_schema` (Structured Outputs). The JSON arrives as a string in `content`.
@@ -1857,6 +2231,14 @@ pub struct ChatResponseFormatJsonSchema {
     /// A named JSON Schema for Structured Outputs.
     pub json_schema: ChatJsonSchema,
 }
+impl ChatResponseFormatJsonSchema {
+    /// Builds a `ChatResponseFormatJsonSchema` from its required members; the optional ones start empty.
+    pub fn new(json_schema: impl ::std::convert::Into<ChatJsonSchema>) -> Self {
+        Self {
+            json_schema: json_schema.into(),
+        }
+    }
+}
 /// A named JSON Schema for Structured Outputs.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatJsonSchema {
@@ -1871,6 +2253,17 @@ pub struct ChatJsonSchema {
     /// Enforce the schema exactly (default false).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub strict: ::std::option::Option<bool>,
+}
+impl ChatJsonSchema {
+    /// Builds a `ChatJsonSchema` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            description: ::std::default::Default::default(),
+            schema: ::std::default::Default::default(),
+            strict: ::std::default::Default::default(),
+        }
+    }
 }
 /// A complete (non-streamed) chat completion. Gateway-built answers (converted channels, image and video
 /// models) usually lack `system_fingerprint`, `logprobs` and `service_tier`.
@@ -1889,12 +2282,33 @@ pub struct ChatCompletionResponse {
     pub system_fingerprint: ::std::option::Option<::std::string::String>,
     /// One generated answer of a non-streamed completion.
     pub choices: ::std::vec::Vec<ChatCompletionChoice>,
-    /// Token usage of a chat completion or embedding, as the gateway serializes it. The gateway's usage object is a
+    /// Token usage of a chat completion or embedding, as the gateway serializes it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<Usage>,
-    /// OpenAI processing tier. In a request it asks for a tier (`auto` by default); in a response it is the tier
+    /// OpenAI processing tier.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub service_tier: ::std::option::Option<ChatServiceTier>,
+}
+impl ChatCompletionResponse {
+    /// Builds a `ChatCompletionResponse` from its required members; the optional ones start empty.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        object: impl ::std::convert::Into<::std::string::String>,
+        created: impl ::std::convert::Into<i64>,
+        model: impl ::std::convert::Into<::std::string::String>,
+        choices: impl ::std::convert::Into<::std::vec::Vec<ChatCompletionChoice>>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            object: object.into(),
+            created: created.into(),
+            model: model.into(),
+            system_fingerprint: ::std::default::Default::default(),
+            choices: choices.into(),
+            usage: ::std::default::Default::default(),
+            service_tier: ::std::default::Default::default(),
+        }
+    }
 }
 /// One generated answer of a non-streamed completion.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1902,14 +2316,25 @@ pub struct ChatCompletionChoice {
     /// Position of the choice (0 to n-1).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub index: ::std::option::Option<i64>,
-    /// One chat message. The same shape serves request messages of every role and the assistant message of a
+    /// One chat message.
     pub message: ChatMessage,
-    /// Why generation stopped: `stop` (natural end or stop sequence), `length` (token limit), `tool_calls`,
+    /// Why generation stopped: `stop` (natural end or stop sequence), `length` (token limit), `tool_calls`, `content_filter`, `function_call` (deprecated).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub finish_reason: ::std::option::Option<FinishReason>,
     /// Per-token log probabilities of a choice (when `logprobs` was requested).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprobs: ::std::option::Option<ChatLogprobs>,
+}
+impl ChatCompletionChoice {
+    /// Builds a `ChatCompletionChoice` from its required members; the optional ones start empty.
+    pub fn new(message: impl ::std::convert::Into<ChatMessage>) -> Self {
+        Self {
+            index: ::std::default::Default::default(),
+            message: message.into(),
+            finish_reason: ::std::default::Default::default(),
+            logprobs: ::std::default::Default::default(),
+        }
+    }
 }
 /// Why generation stopped: `stop` (natural end or stop sequence), `length` (token limit), `tool_calls`,
 /// `content_filter`, `function_call` (deprecated). Other channels pass their own values through.
@@ -2017,6 +2442,20 @@ pub struct ChatTokenLogprob {
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub top_logprobs: ::std::vec::Vec<ChatTopLogprob>,
 }
+impl ChatTokenLogprob {
+    /// Builds a `ChatTokenLogprob` from its required members; the optional ones start empty.
+    pub fn new(
+        token: impl ::std::convert::Into<::std::string::String>,
+        logprob: impl ::std::convert::Into<f64>,
+    ) -> Self {
+        Self {
+            token: token.into(),
+            logprob: logprob.into(),
+            bytes: ::std::default::Default::default(),
+            top_logprobs: ::std::default::Default::default(),
+        }
+    }
+}
 /// An alternative token at one position.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatTopLogprob {
@@ -2027,6 +2466,19 @@ pub struct ChatTopLogprob {
     /// The `bytes` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bytes: ::std::option::Option<::std::vec::Vec<i64>>,
+}
+impl ChatTopLogprob {
+    /// Builds a `ChatTopLogprob` from its required members; the optional ones start empty.
+    pub fn new(
+        token: impl ::std::convert::Into<::std::string::String>,
+        logprob: impl ::std::convert::Into<f64>,
+    ) -> Self {
+        Self {
+            token: token.into(),
+            logprob: logprob.into(),
+            bytes: ::std::default::Default::default(),
+        }
+    }
 }
 /// One `data:` event of a streamed chat completion. The gateway always sends `system_fingerprint`, `usage`,
 /// `logprobs` and `finish_reason`, as `null` until they have a value; the first chunk usually carries only
@@ -2047,15 +2499,37 @@ pub struct ChatCompletionChunk {
     pub system_fingerprint: ::std::option::Option<::std::string::String>,
     /// Usually one element; empty on a usage-only chunk.
     pub choices: ::std::vec::Vec<ChatCompletionChunkChoice>,
-    /// Token usage of a chat completion or embedding, as the gateway serializes it. The gateway's usage object is a
+    /// Token usage of a chat completion or embedding, as the gateway serializes it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<Usage>,
-    /// OpenAI processing tier. In a request it asks for a tier (`auto` by default); in a response it is the tier
+    /// OpenAI processing tier.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub service_tier: ::std::option::Option<ChatServiceTier>,
     /// Random padding (OpenAI `include_obfuscation`); ignore.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub obfuscation: ::std::option::Option<::std::string::String>,
+}
+impl ChatCompletionChunk {
+    /// Builds a `ChatCompletionChunk` from its required members; the optional ones start empty.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        object: impl ::std::convert::Into<::std::string::String>,
+        created: impl ::std::convert::Into<i64>,
+        model: impl ::std::convert::Into<::std::string::String>,
+        choices: impl ::std::convert::Into<::std::vec::Vec<ChatCompletionChunkChoice>>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            object: object.into(),
+            created: created.into(),
+            model: model.into(),
+            system_fingerprint: ::std::default::Default::default(),
+            choices: choices.into(),
+            usage: ::std::default::Default::default(),
+            service_tier: ::std::default::Default::default(),
+            obfuscation: ::std::default::Default::default(),
+        }
+    }
 }
 /// The increment of one choice in a chunk.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2063,21 +2537,32 @@ pub struct ChatCompletionChunkChoice {
     /// The `index` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub index: ::std::option::Option<i64>,
-    /// Text and tool-call fragments to append to the choice. Every member is optional; concatenate `content`,
+    /// Text and tool-call fragments to append to the choice.
     pub delta: ChatCompletionDelta,
     /// Per-token log probabilities of a choice (when `logprobs` was requested).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprobs: ::std::option::Option<ChatLogprobs>,
-    /// Why generation stopped: `stop` (natural end or stop sequence), `length` (token limit), `tool_calls`,
+    /// Why generation stopped: `stop` (natural end or stop sequence), `length` (token limit), `tool_calls`, `content_filter`, `function_call` (deprecated).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub finish_reason: ::std::option::Option<FinishReason>,
+}
+impl ChatCompletionChunkChoice {
+    /// Builds a `ChatCompletionChunkChoice` from its required members; the optional ones start empty.
+    pub fn new(delta: impl ::std::convert::Into<ChatCompletionDelta>) -> Self {
+        Self {
+            index: ::std::default::Default::default(),
+            delta: delta.into(),
+            logprobs: ::std::default::Default::default(),
+            finish_reason: ::std::default::Default::default(),
+        }
+    }
 }
 /// Text and tool-call fragments to append to the choice. Every member is optional; concatenate `content`,
 /// `reasoning_content`/`reasoning` and `refusal` in order, and `tool_calls[].function.arguments` per
 /// `tool_calls[].index`. Chat-format image models may put a whole base64 image into one `content` fragment.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ChatCompletionDelta {
-    /// Author of a message. `developer` replaces `system` for o-series and gpt-5 models (the gateway converts as
+    /// Author of a message.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub role: ::std::option::Option<ChatRole>,
     /// The `content` member.
@@ -2092,7 +2577,7 @@ pub struct ChatCompletionDelta {
     /// The `refusal` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub refusal: ::std::option::Option<::std::string::String>,
-    /// A fragment of a tool call in a stream. The first fragment of a call carries `id`, `type` and the function
+    /// A fragment of a tool call in a stream.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tool_calls: ::std::option::Option<::std::vec::Vec<ChatToolCallChunk>>,
     /// A fragment of a function call; both members optional.
@@ -2101,7 +2586,7 @@ pub struct ChatCompletionDelta {
     /// Citations, on channels that stream them.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub annotations: ::std::vec::Vec<ChatAnnotation>,
-    /// Spoken output of an audio-output model. In a response (and its stream deltas) it carries `id`, `data`
+    /// Spoken output of an audio-output model.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub audio: ::std::option::Option<ChatMessageAudio>,
 }

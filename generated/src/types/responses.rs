@@ -95,6 +95,44 @@ pub struct ResponsesRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<::std::string::String>,
 }
+impl ResponsesRequest {
+    /// Builds a `ResponsesRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        input: impl ::std::convert::Into<ResponsesInput>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            input: input.into(),
+            instructions: ::std::default::Default::default(),
+            stream: ::std::default::Default::default(),
+            stream_options: ::std::default::Default::default(),
+            background: ::std::default::Default::default(),
+            max_output_tokens: ::std::default::Default::default(),
+            max_tool_calls: ::std::default::Default::default(),
+            temperature: ::std::default::Default::default(),
+            top_p: ::std::default::Default::default(),
+            top_logprobs: ::std::default::Default::default(),
+            tools: ::std::default::Default::default(),
+            tool_choice: ::std::default::Default::default(),
+            parallel_tool_calls: ::std::default::Default::default(),
+            reasoning: ::std::default::Default::default(),
+            text: ::std::default::Default::default(),
+            previous_response_id: ::std::default::Default::default(),
+            conversation: ::std::default::Default::default(),
+            store: ::std::default::Default::default(),
+            include: ::std::default::Default::default(),
+            metadata: ::std::default::Default::default(),
+            truncation: ::std::default::Default::default(),
+            service_tier: ::std::default::Default::default(),
+            prompt: ::std::default::Default::default(),
+            prompt_cache_key: ::std::default::Default::default(),
+            prompt_cache_retention: ::std::default::Default::default(),
+            safety_identifier: ::std::default::Default::default(),
+            user: ::std::default::Default::default(),
+        }
+    }
+}
 /// The `input` of a Responses request: a plain text prompt, or a list of input items.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
@@ -107,6 +145,16 @@ pub enum ResponsesInput {
 impl ::std::convert::From<::std::vec::Vec<ResponsesInputItem>> for ResponsesInput {
     fn from(value: ::std::vec::Vec<ResponsesInputItem>) -> Self {
         Self::Items(value)
+    }
+}
+impl ::std::convert::From<&str> for ResponsesInput {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ResponsesInput {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Text(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ResponsesInput {
@@ -158,10 +206,22 @@ impl ::std::convert::From<ResponsesEasyInputMessage> for ResponsesInputItem {
 /// member the same object is a typed `message` item (`ResponsesInputMessage`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesEasyInputMessage {
-    /// The author of an input message. `developer` and `system` messages take precedence over `user` ones.
+    /// The author of an input message.
     pub role: ResponsesMessageRole,
     /// The content of an input message or of a tool output: plain text, or a list of content parts.
     pub content: ResponsesMessageContent,
+}
+impl ResponsesEasyInputMessage {
+    /// Builds a `ResponsesEasyInputMessage` from its required members; the optional ones start empty.
+    pub fn new(
+        role: impl ::std::convert::Into<ResponsesMessageRole>,
+        content: impl ::std::convert::Into<ResponsesMessageContent>,
+    ) -> Self {
+        Self {
+            role: role.into(),
+            content: content.into(),
+        }
+    }
 }
 /// The author of an input message. `developer` and `system` messages take precedence over `user` ones.
 ///
@@ -254,6 +314,16 @@ for ResponsesMessageContent {
         Self::Parts(value)
     }
 }
+impl ::std::convert::From<&str> for ResponsesMessageContent {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ResponsesMessageContent {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Text(value)
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ResponsesMessageContent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -285,7 +355,7 @@ impl crate::__private::KindUnion for ResponsesMessageContent {
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
 pub enum ResponsesInputTypedItem {
-    /// `message`: A typed input message (`type: message`). Also the form in which an earlier assistant output message is
+    /// `message`: A typed input message (`type: message`).
     #[serde(rename = "message")]
     Message(ResponsesInputMessage),
     /// `function_call`: An earlier `function_call` output item, sent back so the model sees its own call.
@@ -294,10 +364,10 @@ pub enum ResponsesInputTypedItem {
     /// `function_call_output`: The result of a function call, returned to the model.
     #[serde(rename = "function_call_output")]
     FunctionCallOutput(ResponsesInputFunctionCallOutput),
-    /// `reasoning`: An earlier `reasoning` output item, sent back to keep the chain of thought (with `encrypted_content` when
+    /// `reasoning`: An earlier `reasoning` output item, sent back to keep the chain of thought (with `encrypted_content` when the response was not stored).
     #[serde(rename = "reasoning")]
     Reasoning(ResponsesInputReasoning),
-    /// `item_reference`: A reference to a stored item by id. OpenAI lets `type` be omitted here; through this union the
+    /// `item_reference`: A reference to a stored item by id.
     #[serde(rename = "item_reference")]
     ItemReference(ResponsesInputItemReference),
     /// `custom_tool_call`: An earlier `custom_tool_call` output item, sent back.
@@ -363,16 +433,30 @@ impl crate::__private::TaggedUnion for ResponsesInputTypedItem {
 /// sent back (with its `id`, `status` and `output_text` parts).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesInputMessage {
-    /// The author of an input message. `developer` and `system` messages take precedence over `user` ones.
+    /// The author of an input message.
     pub role: ResponsesMessageRole,
     /// The content of an input message or of a tool output: plain text, or a list of content parts.
     pub content: ResponsesMessageContent,
     /// Id of the output message this item repeats.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
+}
+impl ResponsesInputMessage {
+    /// Builds a `ResponsesInputMessage` from its required members; the optional ones start empty.
+    pub fn new(
+        role: impl ::std::convert::Into<ResponsesMessageRole>,
+        content: impl ::std::convert::Into<ResponsesMessageContent>,
+    ) -> Self {
+        Self {
+            role: role.into(),
+            content: content.into(),
+            id: ::std::default::Default::default(),
+            status: ::std::default::Default::default(),
+        }
+    }
 }
 /// An earlier `function_call` output item, sent back so the model sees its own call.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -386,9 +470,25 @@ pub struct ResponsesInputFunctionCall {
     /// The output item id (`fc_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
+}
+impl ResponsesInputFunctionCall {
+    /// Builds a `ResponsesInputFunctionCall` from its required members; the optional ones start empty.
+    pub fn new(
+        call_id: impl ::std::convert::Into<::std::string::String>,
+        name: impl ::std::convert::Into<::std::string::String>,
+        arguments: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            call_id: call_id.into(),
+            name: name.into(),
+            arguments: arguments.into(),
+            id: ::std::default::Default::default(),
+            status: ::std::default::Default::default(),
+        }
+    }
 }
 /// The result of a function call, returned to the model.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -404,6 +504,20 @@ pub struct ResponsesInputFunctionCallOutput {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
 }
+impl ResponsesInputFunctionCallOutput {
+    /// Builds a `ResponsesInputFunctionCallOutput` from its required members; the optional ones start empty.
+    pub fn new(
+        call_id: impl ::std::convert::Into<::std::string::String>,
+        output: impl ::std::convert::Into<ResponsesMessageContent>,
+    ) -> Self {
+        Self {
+            call_id: call_id.into(),
+            output: output.into(),
+            id: ::std::default::Default::default(),
+            status: ::std::default::Default::default(),
+        }
+    }
+}
 /// An earlier `reasoning` output item, sent back to keep the chain of thought (with `encrypted_content` when
 /// the response was not stored).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -418,9 +532,24 @@ pub struct ResponsesInputReasoning {
     /// The opaque encrypted reasoning, as received.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub encrypted_content: ::std::option::Option<::std::string::String>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
+}
+impl ResponsesInputReasoning {
+    /// Builds a `ResponsesInputReasoning` from its required members; the optional ones start empty.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        summary: impl ::std::convert::Into<::std::vec::Vec<ResponsesSummaryText>>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            summary: summary.into(),
+            content: ::std::default::Default::default(),
+            encrypted_content: ::std::default::Default::default(),
+            status: ::std::default::Default::default(),
+        }
+    }
 }
 /// A reference to a stored item by id. OpenAI lets `type` be omitted here; through this union the
 /// `type: item_reference` member is needed (an object without `type` must be a `{role, content}` message).
@@ -428,6 +557,12 @@ pub struct ResponsesInputReasoning {
 pub struct ResponsesInputItemReference {
     /// The id of the referenced item.
     pub id: ::std::string::String,
+}
+impl ResponsesInputItemReference {
+    /// Builds a `ResponsesInputItemReference` from its required members; the optional ones start empty.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { id: id.into() }
+    }
 }
 /// An earlier `custom_tool_call` output item, sent back.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -442,6 +577,21 @@ pub struct ResponsesInputCustomToolCall {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
+impl ResponsesInputCustomToolCall {
+    /// Builds a `ResponsesInputCustomToolCall` from its required members; the optional ones start empty.
+    pub fn new(
+        call_id: impl ::std::convert::Into<::std::string::String>,
+        name: impl ::std::convert::Into<::std::string::String>,
+        input: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            call_id: call_id.into(),
+            name: name.into(),
+            input: input.into(),
+            id: ::std::default::Default::default(),
+        }
+    }
+}
 /// The result of a custom tool call, returned to the model.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesInputCustomToolCallOutput {
@@ -452,6 +602,19 @@ pub struct ResponsesInputCustomToolCallOutput {
     /// The `id` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
+}
+impl ResponsesInputCustomToolCallOutput {
+    /// Builds a `ResponsesInputCustomToolCallOutput` from its required members; the optional ones start empty.
+    pub fn new(
+        call_id: impl ::std::convert::Into<::std::string::String>,
+        output: impl ::std::convert::Into<ResponsesMessageContent>,
+    ) -> Self {
+        Self {
+            call_id: call_id.into(),
+            output: output.into(),
+            id: ::std::default::Default::default(),
+        }
+    }
 }
 /// The answer to an `mcp_approval_request` output item.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -466,6 +629,20 @@ pub struct ResponsesInputMcpApprovalResponse {
     /// The `id` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
+}
+impl ResponsesInputMcpApprovalResponse {
+    /// Builds a `ResponsesInputMcpApprovalResponse` from its required members; the optional ones start empty.
+    pub fn new(
+        approval_request_id: impl ::std::convert::Into<::std::string::String>,
+        approve: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        Self {
+            approval_request_id: approval_request_id.into(),
+            approve: approve.into(),
+            reason: ::std::default::Default::default(),
+            id: ::std::default::Default::default(),
+        }
+    }
 }
 /// A content part of an input message or tool output: text, image or file; `output_text` and `refusal` parts
 /// appear when an earlier assistant message is sent back.
@@ -539,6 +716,12 @@ pub struct ResponsesInputText {
     /// The `text` member.
     pub text: ::std::string::String,
 }
+impl ResponsesInputText {
+    /// Builds a `ResponsesInputText` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { text: text.into() }
+    }
+}
 /// An image part, by URL (`https://…` or a `data:image/…;base64,…` URI) or by uploaded file id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesInputImage {
@@ -548,7 +731,7 @@ pub struct ResponsesInputImage {
     /// Id of an uploaded file (the gateway does not implement `/v1/files`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file_id: ::std::option::Option<::std::string::String>,
-    /// Image resolution the model uses. Default `auto`.
+    /// Image resolution the model uses.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<ResponsesImageDetail>,
 }
@@ -653,11 +836,26 @@ pub struct ResponsesInputOutputText {
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub annotations: ::std::vec::Vec<ResponsesAnnotation>,
 }
+impl ResponsesInputOutputText {
+    /// Builds a `ResponsesInputOutputText` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            text: text.into(),
+            annotations: ::std::default::Default::default(),
+        }
+    }
+}
 /// A refusal of an earlier assistant message, sent back as input.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesInputRefusal {
     /// The `refusal` member.
     pub refusal: ::std::string::String,
+}
+impl ResponsesInputRefusal {
+    /// Builds a `ResponsesInputRefusal` from its required members; the optional ones start empty.
+    pub fn new(refusal: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { refusal: refusal.into() }
+    }
 }
 /// One part of a reasoning summary (`type: summary_text`). Used in reasoning items and in
 /// `response.reasoning_summary_part.*` events.
@@ -669,6 +867,15 @@ pub struct ResponsesSummaryText {
     /// The `text` member.
     pub text: ::std::string::String,
 }
+impl ResponsesSummaryText {
+    /// Builds a `ResponsesSummaryText` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            type_: ::std::default::Default::default(),
+            text: text.into(),
+        }
+    }
+}
 /// One part of the raw reasoning of a reasoning item (`type: reasoning_text`). Items rebuilt by the gateway
 /// from a chat channel put the reasoning here with `type: summary_text`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -678,6 +885,15 @@ pub struct ResponsesReasoningText {
     pub type_: ::std::option::Option<::std::string::String>,
     /// The `text` member.
     pub text: ::std::string::String,
+}
+impl ResponsesReasoningText {
+    /// Builds a `ResponsesReasoningText` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            type_: ::std::default::Default::default(),
+            text: text.into(),
+        }
+    }
 }
 /// A tool the model may use. Function tools are flat (`{type: function, name, parameters}`, not nested
 /// under `function` as in Chat Completions). Hosted tools run on the provider's side and exist only on
@@ -800,6 +1016,17 @@ pub struct ResponsesFunctionTool {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub strict: ::std::option::Option<bool>,
 }
+impl ResponsesFunctionTool {
+    /// Builds a `ResponsesFunctionTool` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            description: ::std::default::Default::default(),
+            parameters: ::std::default::Default::default(),
+            strict: ::std::default::Default::default(),
+        }
+    }
+}
 /// The hosted web search tool (`web_search`, or its dated version `web_search_2025_08_26`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesWebSearchTool {
@@ -809,7 +1036,7 @@ pub struct ResponsesWebSearchTool {
     /// The approximate location of the user, to localize web search results.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_location: ::std::option::Option<ResponsesUserLocation>,
-    /// How much search context to use. Default `medium`.
+    /// How much search context to use.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub search_context_size: ::std::option::Option<ResponsesSearchContextSize>,
     /// Allow live internet access (default `true`); `false` uses cached content only.
@@ -822,7 +1049,7 @@ pub struct ResponsesWebSearchPreviewTool {
     /// The approximate location of the user, to localize web search results.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_location: ::std::option::Option<ResponsesUserLocation>,
-    /// How much search context to use. Default `medium`.
+    /// How much search context to use.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub search_context_size: ::std::option::Option<ResponsesSearchContextSize>,
 }
@@ -938,11 +1165,36 @@ pub struct ResponsesFileSearchTool {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub filters: ::std::option::Option<::serde_json::Value>,
 }
+impl ResponsesFileSearchTool {
+    /// Builds a `ResponsesFileSearchTool` from its required members; the optional ones start empty.
+    pub fn new(
+        vector_store_ids: impl ::std::convert::Into<
+            ::std::vec::Vec<::std::string::String>,
+        >,
+    ) -> Self {
+        Self {
+            vector_store_ids: vector_store_ids.into(),
+            max_num_results: ::std::default::Default::default(),
+            ranking_options: ::std::default::Default::default(),
+            filters: ::std::default::Default::default(),
+        }
+    }
+}
 /// The hosted code interpreter (Python in a container).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesCodeInterpreterTool {
     /// The container of the code interpreter, by id or as automatic-creation settings.
     pub container: ResponsesCodeInterpreterContainer,
+}
+impl ResponsesCodeInterpreterTool {
+    /// Builds a `ResponsesCodeInterpreterTool` from its required members; the optional ones start empty.
+    pub fn new(
+        container: impl ::std::convert::Into<ResponsesCodeInterpreterContainer>,
+    ) -> Self {
+        Self {
+            container: container.into(),
+        }
+    }
 }
 /// The container of the code interpreter, by id or as automatic-creation settings.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -957,6 +1209,16 @@ impl ::std::convert::From<ResponsesCodeInterpreterAutoContainer>
 for ResponsesCodeInterpreterContainer {
     fn from(value: ResponsesCodeInterpreterAutoContainer) -> Self {
         Self::Auto(value)
+    }
+}
+impl ::std::convert::From<&str> for ResponsesCodeInterpreterContainer {
+    fn from(value: &str) -> Self {
+        Self::Id(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ResponsesCodeInterpreterContainer {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Id(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ResponsesCodeInterpreterContainer {
@@ -1058,9 +1320,24 @@ pub struct ResponsesMcpTool {
     /// The tools of an MCP server the model may use, as a list of names or a filter.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub allowed_tools: ::std::option::Option<ResponsesMcpAllowedTools>,
-    /// Which MCP tool calls need approval, `always`/`never` or per tool filter. Default `always`.
+    /// Which MCP tool calls need approval, `always`/`never` or per tool filter.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub require_approval: ::std::option::Option<ResponsesMcpRequireApproval>,
+}
+impl ResponsesMcpTool {
+    /// Builds a `ResponsesMcpTool` from its required members; the optional ones start empty.
+    pub fn new(server_label: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            server_label: server_label.into(),
+            server_url: ::std::default::Default::default(),
+            connector_id: ::std::default::Default::default(),
+            authorization: ::std::default::Default::default(),
+            server_description: ::std::default::Default::default(),
+            headers: ::std::default::Default::default(),
+            allowed_tools: ::std::default::Default::default(),
+            require_approval: ::std::default::Default::default(),
+        }
+    }
 }
 /// The tools of an MCP server the model may use, as a list of names or a filter.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1130,6 +1407,16 @@ impl ::std::convert::From<ResponsesMcpApprovalFilter> for ResponsesMcpRequireApp
         Self::Filter(value)
     }
 }
+impl ::std::convert::From<&str> for ResponsesMcpRequireApproval {
+    fn from(value: &str) -> Self {
+        Self::Mode(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ResponsesMcpRequireApproval {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Mode(value)
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ResponsesMcpRequireApproval {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1176,6 +1463,16 @@ pub struct ResponsesCustomTool {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<ResponsesCustomToolFormat>,
 }
+impl ResponsesCustomTool {
+    /// Builds a `ResponsesCustomTool` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            description: ::std::default::Default::default(),
+            format: ::std::default::Default::default(),
+        }
+    }
+}
 /// Input format of a custom tool, `{type: text}` or `{type: grammar, syntax, definition}`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesCustomToolFormat {
@@ -1201,6 +1498,20 @@ pub struct ResponsesComputerUsePreviewTool {
     pub display_height: i64,
     /// `windows`, `mac`, `linux`, `ubuntu` or `browser`.
     pub environment: ::std::string::String,
+}
+impl ResponsesComputerUsePreviewTool {
+    /// Builds a `ResponsesComputerUsePreviewTool` from its required members; the optional ones start empty.
+    pub fn new(
+        display_width: impl ::std::convert::Into<i64>,
+        display_height: impl ::std::convert::Into<i64>,
+        environment: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            display_width: display_width.into(),
+            display_height: display_height.into(),
+            environment: environment.into(),
+        }
+    }
 }
 /// How the model chooses tools, a mode or a specific tool.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1424,11 +1735,23 @@ pub struct ResponsesToolChoiceFunction {
     /// The `name` member.
     pub name: ::std::string::String,
 }
+impl ResponsesToolChoiceFunction {
+    /// Builds a `ResponsesToolChoiceFunction` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { name: name.into() }
+    }
+}
 /// Force a call of this custom tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesToolChoiceCustom {
     /// The `name` member.
     pub name: ::std::string::String,
+}
+impl ResponsesToolChoiceCustom {
+    /// Builds a `ResponsesToolChoiceCustom` from its required members; the optional ones start empty.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { name: name.into() }
+    }
 }
 /// Force a call of a tool on this MCP server.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1439,6 +1762,15 @@ pub struct ResponsesToolChoiceMcp {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
+impl ResponsesToolChoiceMcp {
+    /// Builds a `ResponsesToolChoiceMcp` from its required members; the optional ones start empty.
+    pub fn new(server_label: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            server_label: server_label.into(),
+            name: ::std::default::Default::default(),
+        }
+    }
+}
 /// Restrict the model to a subset of the declared tools.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesToolChoiceAllowed {
@@ -1448,6 +1780,22 @@ pub struct ResponsesToolChoiceAllowed {
     pub tools: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
+}
+impl ResponsesToolChoiceAllowed {
+    /// Builds a `ResponsesToolChoiceAllowed` from its required members; the optional ones start empty.
+    pub fn new(
+        mode: impl ::std::convert::Into<::std::string::String>,
+        tools: impl ::std::convert::Into<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+    ) -> Self {
+        Self {
+            mode: mode.into(),
+            tools: tools.into(),
+        }
+    }
 }
 /// Force the use of a hosted tool, named by `type`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1716,7 +2064,7 @@ pub enum ResponsesTextFormat {
     /// `json_object`: Any JSON object (JSON mode); the prompt must ask for JSON.
     #[serde(rename = "json_object")]
     JsonObject(ResponsesTextFormatJsonObject),
-    /// `json_schema`: Structured output that follows a JSON Schema. Unlike Chat, the members are flat (not under `json_schema`).
+    /// `json_schema`: Structured output that follows a JSON Schema.
     #[serde(rename = "json_schema")]
     JsonSchema(ResponsesTextFormatJsonSchema),
     /// An object whose `type` this version does not know, kept whole.
@@ -1778,6 +2126,22 @@ pub struct ResponsesTextFormatJsonSchema {
     /// Enforce the schema exactly (default `false`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub strict: ::std::option::Option<bool>,
+}
+impl ResponsesTextFormatJsonSchema {
+    /// Builds a `ResponsesTextFormatJsonSchema` from its required members; the optional ones start empty.
+    pub fn new(
+        name: impl ::std::convert::Into<::std::string::String>,
+        schema: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            schema: schema.into(),
+            description: ::std::default::Default::default(),
+            strict: ::std::default::Default::default(),
+        }
+    }
 }
 /// An extra piece of data to include in the answer.
 ///
@@ -2042,6 +2406,16 @@ pub struct ResponsesPromptTemplate {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+impl ResponsesPromptTemplate {
+    /// Builds a `ResponsesPromptTemplate` from its required members; the optional ones start empty.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            id: id.into(),
+            version: ::std::default::Default::default(),
+            variables: ::std::default::Default::default(),
+        }
+    }
+}
 /// Options of the event stream.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesStreamOptions {
@@ -2061,6 +2435,16 @@ pub enum ResponsesConversation {
 impl ::std::convert::From<ResponsesConversationRef> for ResponsesConversation {
     fn from(value: ResponsesConversationRef) -> Self {
         Self::Object(value)
+    }
+}
+impl ::std::convert::From<&str> for ResponsesConversation {
+    fn from(value: &str) -> Self {
+        Self::Id(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ResponsesConversation {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Id(value)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ResponsesConversation {
@@ -2092,6 +2476,12 @@ impl crate::__private::KindUnion for ResponsesConversation {
 pub struct ResponsesConversationRef {
     /// The `id` member.
     pub id: ::std::string::String,
+}
+impl ResponsesConversationRef {
+    /// Builds a `ResponsesConversationRef` from its required members; the optional ones start empty.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { id: id.into() }
+    }
 }
 /// A model response (OpenAI `Response`), as the non-streamed answer and as the `response` member of
 /// lifecycle stream events. From OpenAI-compatible channels the upstream body arrives unchanged; answers
@@ -2159,7 +2549,7 @@ pub struct ResponsesResponse {
     /// The `prompt_cache_retention` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt_cache_retention: ::std::option::Option<::std::string::String>,
-    /// Reasoning options (request) and the options used (response). Echoed values may be `null`.
+    /// Reasoning options (request) and the options used (response).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reasoning: ::std::option::Option<ResponsesReasoning>,
     /// The `safety_identifier` member.
@@ -2203,6 +2593,50 @@ pub struct ResponsesResponse {
     pub metadata: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
+}
+impl ResponsesResponse {
+    /// Builds a `ResponsesResponse` from its required members; the optional ones start empty.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        output: impl ::std::convert::Into<::std::vec::Vec<ResponsesOutputItem>>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            object: ::std::default::Default::default(),
+            created_at: ::std::default::Default::default(),
+            completed_at: ::std::default::Default::default(),
+            status: ::std::default::Default::default(),
+            background: ::std::default::Default::default(),
+            error: ::std::default::Default::default(),
+            incomplete_details: ::std::default::Default::default(),
+            instructions: ::std::default::Default::default(),
+            max_output_tokens: ::std::default::Default::default(),
+            max_tool_calls: ::std::default::Default::default(),
+            model: ::std::default::Default::default(),
+            output: output.into(),
+            output_text: ::std::default::Default::default(),
+            parallel_tool_calls: ::std::default::Default::default(),
+            previous_response_id: ::std::default::Default::default(),
+            conversation: ::std::default::Default::default(),
+            prompt: ::std::default::Default::default(),
+            prompt_cache_key: ::std::default::Default::default(),
+            prompt_cache_retention: ::std::default::Default::default(),
+            reasoning: ::std::default::Default::default(),
+            safety_identifier: ::std::default::Default::default(),
+            service_tier: ::std::default::Default::default(),
+            store: ::std::default::Default::default(),
+            temperature: ::std::default::Default::default(),
+            text: ::std::default::Default::default(),
+            tool_choice: ::std::default::Default::default(),
+            tools: ::std::default::Default::default(),
+            top_logprobs: ::std::default::Default::default(),
+            top_p: ::std::default::Default::default(),
+            truncation: ::std::default::Default::default(),
+            usage: ::std::default::Default::default(),
+            user: ::std::default::Default::default(),
+            metadata: ::std::default::Default::default(),
+        }
+    }
 }
 /// Status of a response.
 ///
@@ -2305,6 +2739,16 @@ for ResponsesInstructions {
         Self::Items(value)
     }
 }
+impl ::std::convert::From<&str> for ResponsesInstructions {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+impl ::std::convert::From<::std::string::String> for ResponsesInstructions {
+    fn from(value: ::std::string::String) -> Self {
+        Self::Text(value)
+    }
+}
 impl<'de> ::serde::Deserialize<'de> for ResponsesInstructions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2345,6 +2789,17 @@ pub struct ResponsesError {
     /// The `param` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub param: ::std::option::Option<::std::string::String>,
+}
+impl ResponsesError {
+    /// Builds a `ResponsesError` from its required members; the optional ones start empty.
+    pub fn new(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            code: ::std::default::Default::default(),
+            message: message.into(),
+            type_: ::std::default::Default::default(),
+            param: ::std::default::Default::default(),
+        }
+    }
 }
 /// Why a response stopped early.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2430,10 +2885,10 @@ pub enum ResponsesOutputItem {
     /// `message`: An assistant message.
     #[serde(rename = "message")]
     Message(ResponsesOutputMessage),
-    /// `reasoning`: The model's reasoning: summary parts (when `reasoning.summary` was asked), raw reasoning text on some
+    /// `reasoning`: The model's reasoning: summary parts (when `reasoning.summary` was asked), raw reasoning text on some models, and `encrypted_content` (with `include: [reasoning.encrypted_content]`).
     #[serde(rename = "reasoning")]
     Reasoning(ResponsesReasoningItem),
-    /// `function_call`: A call of a function tool. Answer it with a `function_call_output` input item with the same `call_id`.
+    /// `function_call`: A call of a function tool.
     #[serde(rename = "function_call")]
     FunctionCall(ResponsesFunctionCall),
     /// `web_search_call`: A hosted web search the model ran.
@@ -2627,11 +3082,24 @@ pub struct ResponsesOutputMessage {
     /// Always `assistant`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub role: ::std::option::Option<::std::string::String>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
     /// A content part of an output message (or of a `response.content_part.*` event).
     pub content: ::std::vec::Vec<ResponsesOutputContent>,
+}
+impl ResponsesOutputMessage {
+    /// Builds a `ResponsesOutputMessage` from its required members; the optional ones start empty.
+    pub fn new(
+        content: impl ::std::convert::Into<::std::vec::Vec<ResponsesOutputContent>>,
+    ) -> Self {
+        Self {
+            id: ::std::default::Default::default(),
+            role: ::std::default::Default::default(),
+            status: ::std::default::Default::default(),
+            content: content.into(),
+        }
+    }
 }
 /// The model's reasoning: summary parts (when `reasoning.summary` was asked), raw reasoning text on some
 /// models, and `encrypted_content` (with `include: [reasoning.encrypted_content]`).
@@ -2640,16 +3108,16 @@ pub struct ResponsesReasoningItem {
     /// Item id (`rs_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// One part of a reasoning summary (`type: summary_text`). Used in reasoning items and in
+    /// One part of a reasoning summary (`type: summary_text`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub summary: ::std::option::Option<::std::vec::Vec<ResponsesSummaryText>>,
-    /// One part of the raw reasoning of a reasoning item (`type: reasoning_text`). Items rebuilt by the gateway
+    /// One part of the raw reasoning of a reasoning item (`type: reasoning_text`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<::std::vec::Vec<ResponsesReasoningText>>,
     /// The `encrypted_content` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub encrypted_content: ::std::option::Option<::std::string::String>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
 }
@@ -2666,9 +3134,24 @@ pub struct ResponsesFunctionCall {
     /// The arguments as a JSON text (absent from gateway-built items when the model sent none).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<::std::string::String>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
+}
+impl ResponsesFunctionCall {
+    /// Builds a `ResponsesFunctionCall` from its required members; the optional ones start empty.
+    pub fn new(
+        call_id: impl ::std::convert::Into<::std::string::String>,
+        name: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            id: ::std::default::Default::default(),
+            call_id: call_id.into(),
+            name: name.into(),
+            arguments: ::std::default::Default::default(),
+            status: ::std::default::Default::default(),
+        }
+    }
 }
 /// A hosted web search the model ran.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2676,7 +3159,7 @@ pub struct ResponsesWebSearchCall {
     /// Item id (`ws_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
     /// What a web search call did, `search` (with `query`), `open_page` (with `url`) or `find` (with `pattern`).
@@ -2721,7 +3204,7 @@ pub struct ResponsesFileSearchCall {
     /// The `id` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
     /// The `queries` member.
@@ -2758,7 +3241,7 @@ pub struct ResponsesImageGenerationCall {
     /// The `id` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
     /// The image, base64-encoded.
@@ -2786,7 +3269,7 @@ pub struct ResponsesCodeInterpreterCall {
     /// The `id` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
     /// The `container_id` member.
@@ -2822,7 +3305,7 @@ pub struct ResponsesMcpCall {
     /// The error of a failed call (text or object); any JSON value.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::serde_json::Value>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
     /// The `approval_request_id` member.
@@ -2907,7 +3390,7 @@ pub struct ResponsesLocalShellCall {
     /// `{type: exec, command[], env, timeout_ms, user, working_directory}`.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
     pub action: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
 }
@@ -2928,7 +3411,7 @@ pub struct ResponsesComputerCall {
     pub pending_safety_checks: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
+    /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
 }
@@ -2999,17 +3482,39 @@ pub struct ResponsesOutputText {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprobs: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
 }
+impl ResponsesOutputText {
+    /// Builds a `ResponsesOutputText` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            text: text.into(),
+            annotations: ::std::default::Default::default(),
+            logprobs: ::std::default::Default::default(),
+        }
+    }
+}
 /// A refusal by the model.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesRefusal {
     /// The `refusal` member.
     pub refusal: ::std::string::String,
 }
+impl ResponsesRefusal {
+    /// Builds a `ResponsesRefusal` from its required members; the optional ones start empty.
+    pub fn new(refusal: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { refusal: refusal.into() }
+    }
+}
 /// Raw reasoning text, as a content part of `response.content_part.*` events.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesContentReasoningText {
     /// The `text` member.
     pub text: ::std::string::String,
+}
+impl ResponsesContentReasoningText {
+    /// Builds a `ResponsesContentReasoningText` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { text: text.into() }
+    }
 }
 /// A citation in output text.
 ///
@@ -3086,6 +3591,17 @@ pub struct ResponsesUrlCitation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub end_index: ::std::option::Option<i64>,
 }
+impl ResponsesUrlCitation {
+    /// Builds a `ResponsesUrlCitation` from its required members; the optional ones start empty.
+    pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            url: url.into(),
+            title: ::std::default::Default::default(),
+            start_index: ::std::default::Default::default(),
+            end_index: ::std::default::Default::default(),
+        }
+    }
+}
 /// A file (file search) cited at `index`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesFileCitation {
@@ -3097,6 +3613,16 @@ pub struct ResponsesFileCitation {
     /// The `index` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub index: ::std::option::Option<i64>,
+}
+impl ResponsesFileCitation {
+    /// Builds a `ResponsesFileCitation` from its required members; the optional ones start empty.
+    pub fn new(file_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            file_id: file_id.into(),
+            filename: ::std::default::Default::default(),
+            index: ::std::default::Default::default(),
+        }
+    }
 }
 /// A file in a code interpreter container, cited by a text range.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3116,6 +3642,18 @@ pub struct ResponsesContainerFileCitation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub end_index: ::std::option::Option<i64>,
 }
+impl ResponsesContainerFileCitation {
+    /// Builds a `ResponsesContainerFileCitation` from its required members; the optional ones start empty.
+    pub fn new(file_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            container_id: ::std::default::Default::default(),
+            file_id: file_id.into(),
+            filename: ::std::default::Default::default(),
+            start_index: ::std::default::Default::default(),
+            end_index: ::std::default::Default::default(),
+        }
+    }
+}
 /// A path to a generated file, at `index`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesFilePath {
@@ -3124,6 +3662,15 @@ pub struct ResponsesFilePath {
     /// The `index` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub index: ::std::option::Option<i64>,
+}
+impl ResponsesFilePath {
+    /// Builds a `ResponsesFilePath` from its required members; the optional ones start empty.
+    pub fn new(file_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            file_id: file_id.into(),
+            index: ::std::default::Default::default(),
+        }
+    }
 }
 /// The data of one event of a Responses stream, tagged by `type` (the SSE `event:` line repeats it; the
 /// `type` member is authoritative). OpenAI numbers every event with `sequence_number`; events the gateway
@@ -3134,22 +3681,22 @@ pub struct ResponsesFilePath {
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
 pub enum ResponsesStreamEvent {
-    /// `response.created`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal
+    /// `response.created`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal completed, incomplete or failed (the last carries the final output and usage).
     #[serde(rename = "response.created")]
     ResponseCreated(ResponsesStreamLifecycleEvent),
-    /// `response.in_progress`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal
+    /// `response.in_progress`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal completed, incomplete or failed (the last carries the final output and usage).
     #[serde(rename = "response.in_progress")]
     ResponseInProgress(ResponsesStreamLifecycleEvent),
-    /// `response.completed`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal
+    /// `response.completed`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal completed, incomplete or failed (the last carries the final output and usage).
     #[serde(rename = "response.completed")]
     ResponseCompleted(ResponsesStreamLifecycleEvent),
-    /// `response.incomplete`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal
+    /// `response.incomplete`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal completed, incomplete or failed (the last carries the final output and usage).
     #[serde(rename = "response.incomplete")]
     ResponseIncomplete(ResponsesStreamLifecycleEvent),
-    /// `response.failed`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal
+    /// `response.failed`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal completed, incomplete or failed (the last carries the final output and usage).
     #[serde(rename = "response.failed")]
     ResponseFailed(ResponsesStreamLifecycleEvent),
-    /// `response.queued`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal
+    /// `response.queued`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal completed, incomplete or failed (the last carries the final output and usage).
     #[serde(rename = "response.queued")]
     ResponseQueued(ResponsesStreamLifecycleEvent),
     /// `response.output_item.added`: An output item was added (first state) or is done (final state).
@@ -3203,58 +3750,58 @@ pub enum ResponsesStreamEvent {
     /// `response.function_call_arguments.done`: The complete JSON arguments of a function call.
     #[serde(rename = "response.function_call_arguments.done")]
     ResponseFunctionCallArgumentsDone(ResponsesStreamFunctionCallArgumentsDoneEvent),
-    /// `response.web_search_call.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.web_search_call.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.web_search_call.in_progress")]
     ResponseWebSearchCallInProgress(ResponsesStreamToolCallStatusEvent),
-    /// `response.web_search_call.searching`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.web_search_call.searching`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.web_search_call.searching")]
     ResponseWebSearchCallSearching(ResponsesStreamToolCallStatusEvent),
-    /// `response.web_search_call.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.web_search_call.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.web_search_call.completed")]
     ResponseWebSearchCallCompleted(ResponsesStreamToolCallStatusEvent),
-    /// `response.file_search_call.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.file_search_call.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.file_search_call.in_progress")]
     ResponseFileSearchCallInProgress(ResponsesStreamToolCallStatusEvent),
-    /// `response.file_search_call.searching`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.file_search_call.searching`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.file_search_call.searching")]
     ResponseFileSearchCallSearching(ResponsesStreamToolCallStatusEvent),
-    /// `response.file_search_call.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.file_search_call.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.file_search_call.completed")]
     ResponseFileSearchCallCompleted(ResponsesStreamToolCallStatusEvent),
-    /// `response.image_generation_call.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.image_generation_call.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.image_generation_call.in_progress")]
     ResponseImageGenerationCallInProgress(ResponsesStreamToolCallStatusEvent),
-    /// `response.image_generation_call.generating`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.image_generation_call.generating`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.image_generation_call.generating")]
     ResponseImageGenerationCallGenerating(ResponsesStreamToolCallStatusEvent),
-    /// `response.image_generation_call.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.image_generation_call.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.image_generation_call.completed")]
     ResponseImageGenerationCallCompleted(ResponsesStreamToolCallStatusEvent),
-    /// `response.code_interpreter_call.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.code_interpreter_call.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.code_interpreter_call.in_progress")]
     ResponseCodeInterpreterCallInProgress(ResponsesStreamToolCallStatusEvent),
-    /// `response.code_interpreter_call.interpreting`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.code_interpreter_call.interpreting`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.code_interpreter_call.interpreting")]
     ResponseCodeInterpreterCallInterpreting(ResponsesStreamToolCallStatusEvent),
-    /// `response.code_interpreter_call.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.code_interpreter_call.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.code_interpreter_call.completed")]
     ResponseCodeInterpreterCallCompleted(ResponsesStreamToolCallStatusEvent),
-    /// `response.mcp_call.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.mcp_call.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.mcp_call.in_progress")]
     ResponseMcpCallInProgress(ResponsesStreamToolCallStatusEvent),
-    /// `response.mcp_call.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.mcp_call.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.mcp_call.completed")]
     ResponseMcpCallCompleted(ResponsesStreamToolCallStatusEvent),
-    /// `response.mcp_call.failed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.mcp_call.failed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.mcp_call.failed")]
     ResponseMcpCallFailed(ResponsesStreamToolCallStatusEvent),
-    /// `response.mcp_list_tools.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.mcp_list_tools.in_progress`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.mcp_list_tools.in_progress")]
     ResponseMcpListToolsInProgress(ResponsesStreamToolCallStatusEvent),
-    /// `response.mcp_list_tools.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.mcp_list_tools.completed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.mcp_list_tools.completed")]
     ResponseMcpListToolsCompleted(ResponsesStreamToolCallStatusEvent),
-    /// `response.mcp_list_tools.failed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
+    /// `response.mcp_list_tools.failed`: A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.
     #[serde(rename = "response.mcp_list_tools.failed")]
     ResponseMcpListToolsFailed(ResponsesStreamToolCallStatusEvent),
     /// `response.image_generation_call.partial_image`: A partial image of a running image generation call (with `partial_images` > 0).
@@ -3280,7 +3827,7 @@ pub enum ResponsesStreamEvent {
     /// `response.custom_tool_call_input.done`: The complete input of a custom tool call.
     #[serde(rename = "response.custom_tool_call_input.done")]
     ResponseCustomToolCallInputDone(ResponsesStreamCustomToolCallInputDoneEvent),
-    /// `error`: An error that ends the stream. OpenAI puts `code`, `message` and `param` at the top level; some channels
+    /// `error`: An error that ends the stream.
     #[serde(rename = "error")]
     Error(ResponsesStreamErrorEvent),
     /// An object whose `type` this version does not know, kept whole.
@@ -3550,8 +4097,17 @@ pub struct ResponsesStreamLifecycleEvent {
     /// Position of the event in the stream.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// A model response (OpenAI `Response`), as the non-streamed answer and as the `response` member of
+    /// A model response (OpenAI `Response`), as the non-streamed answer and as the `response` member of lifecycle stream events.
     pub response: ResponsesResponse,
+}
+impl ResponsesStreamLifecycleEvent {
+    /// Builds a `ResponsesStreamLifecycleEvent` from its required members; the optional ones start empty.
+    pub fn new(response: impl ::std::convert::Into<ResponsesResponse>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            response: response.into(),
+        }
+    }
 }
 /// An output item was added (first state) or is done (final state).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3562,8 +4118,18 @@ pub struct ResponsesStreamOutputItemEvent {
     /// Index of the item in `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// One output item. Items rebuilt by the gateway from a chat channel carry extra empty members (`role`,
+    /// One output item.
     pub item: ResponsesOutputItem,
+}
+impl ResponsesStreamOutputItemEvent {
+    /// Builds a `ResponsesStreamOutputItemEvent` from its required members; the optional ones start empty.
+    pub fn new(item: impl ::std::convert::Into<ResponsesOutputItem>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            item: item.into(),
+        }
+    }
 }
 /// A content part of a message was added (empty) or is done (final).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3582,6 +4148,18 @@ pub struct ResponsesStreamContentPartEvent {
     pub content_index: ::std::option::Option<i64>,
     /// A content part of an output message (or of a `response.content_part.*` event).
     pub part: ResponsesOutputContent,
+}
+impl ResponsesStreamContentPartEvent {
+    /// Builds a `ResponsesStreamContentPartEvent` from its required members; the optional ones start empty.
+    pub fn new(part: impl ::std::convert::Into<ResponsesOutputContent>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            content_index: ::std::default::Default::default(),
+            part: part.into(),
+        }
+    }
 }
 /// A piece of output text; append `delta` to the text of the part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3607,6 +4185,20 @@ pub struct ResponsesStreamTextDeltaEvent {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub obfuscation: ::std::option::Option<::std::string::String>,
 }
+impl ResponsesStreamTextDeltaEvent {
+    /// Builds a `ResponsesStreamTextDeltaEvent` from its required members; the optional ones start empty.
+    pub fn new(delta: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            content_index: ::std::default::Default::default(),
+            delta: delta.into(),
+            logprobs: ::std::default::Default::default(),
+            obfuscation: ::std::default::Default::default(),
+        }
+    }
+}
 /// The full text of an output text part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamTextDoneEvent {
@@ -3627,6 +4219,19 @@ pub struct ResponsesStreamTextDoneEvent {
     /// The `logprobs` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprobs: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+}
+impl ResponsesStreamTextDoneEvent {
+    /// Builds a `ResponsesStreamTextDoneEvent` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            content_index: ::std::default::Default::default(),
+            text: text.into(),
+            logprobs: ::std::default::Default::default(),
+        }
+    }
 }
 /// A citation was added to an output text part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3649,6 +4254,19 @@ pub struct ResponsesStreamAnnotationAddedEvent {
     /// A citation in output text.
     pub annotation: ResponsesAnnotation,
 }
+impl ResponsesStreamAnnotationAddedEvent {
+    /// Builds a `ResponsesStreamAnnotationAddedEvent` from its required members; the optional ones start empty.
+    pub fn new(annotation: impl ::std::convert::Into<ResponsesAnnotation>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            content_index: ::std::default::Default::default(),
+            annotation_index: ::std::default::Default::default(),
+            annotation: annotation.into(),
+        }
+    }
+}
 /// A piece of refusal text.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamRefusalDeltaEvent {
@@ -3666,6 +4284,18 @@ pub struct ResponsesStreamRefusalDeltaEvent {
     pub content_index: ::std::option::Option<i64>,
     /// The `delta` member.
     pub delta: ::std::string::String,
+}
+impl ResponsesStreamRefusalDeltaEvent {
+    /// Builds a `ResponsesStreamRefusalDeltaEvent` from its required members; the optional ones start empty.
+    pub fn new(delta: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            content_index: ::std::default::Default::default(),
+            delta: delta.into(),
+        }
+    }
 }
 /// The full refusal text.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3685,6 +4315,18 @@ pub struct ResponsesStreamRefusalDoneEvent {
     /// The `refusal` member.
     pub refusal: ::std::string::String,
 }
+impl ResponsesStreamRefusalDoneEvent {
+    /// Builds a `ResponsesStreamRefusalDoneEvent` from its required members; the optional ones start empty.
+    pub fn new(refusal: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            content_index: ::std::default::Default::default(),
+            refusal: refusal.into(),
+        }
+    }
+}
 /// A reasoning summary part was added (empty) or is done (final).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamReasoningSummaryPartEvent {
@@ -3700,8 +4342,20 @@ pub struct ResponsesStreamReasoningSummaryPartEvent {
     /// Index of the part in the item's `summary` (the gateway's chat bridge sends `content_index`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub summary_index: ::std::option::Option<i64>,
-    /// One part of a reasoning summary (`type: summary_text`). Used in reasoning items and in
+    /// One part of a reasoning summary (`type: summary_text`).
     pub part: ResponsesSummaryText,
+}
+impl ResponsesStreamReasoningSummaryPartEvent {
+    /// Builds a `ResponsesStreamReasoningSummaryPartEvent` from its required members; the optional ones start empty.
+    pub fn new(part: impl ::std::convert::Into<ResponsesSummaryText>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            summary_index: ::std::default::Default::default(),
+            part: part.into(),
+        }
+    }
 }
 /// A piece of reasoning summary text (the gateway's chat bridge streams chat reasoning this way).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3721,6 +4375,18 @@ pub struct ResponsesStreamReasoningSummaryTextDeltaEvent {
     /// The `delta` member.
     pub delta: ::std::string::String,
 }
+impl ResponsesStreamReasoningSummaryTextDeltaEvent {
+    /// Builds a `ResponsesStreamReasoningSummaryTextDeltaEvent` from its required members; the optional ones start empty.
+    pub fn new(delta: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            summary_index: ::std::default::Default::default(),
+            delta: delta.into(),
+        }
+    }
+}
 /// The full text of a reasoning summary part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamReasoningSummaryTextDoneEvent {
@@ -3738,6 +4404,18 @@ pub struct ResponsesStreamReasoningSummaryTextDoneEvent {
     pub summary_index: ::std::option::Option<i64>,
     /// The `text` member.
     pub text: ::std::string::String,
+}
+impl ResponsesStreamReasoningSummaryTextDoneEvent {
+    /// Builds a `ResponsesStreamReasoningSummaryTextDoneEvent` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            summary_index: ::std::default::Default::default(),
+            text: text.into(),
+        }
+    }
 }
 /// A piece of raw reasoning text.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3757,6 +4435,18 @@ pub struct ResponsesStreamReasoningTextDeltaEvent {
     /// The `delta` member.
     pub delta: ::std::string::String,
 }
+impl ResponsesStreamReasoningTextDeltaEvent {
+    /// Builds a `ResponsesStreamReasoningTextDeltaEvent` from its required members; the optional ones start empty.
+    pub fn new(delta: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            content_index: ::std::default::Default::default(),
+            delta: delta.into(),
+        }
+    }
+}
 /// The full raw reasoning text of a part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamReasoningTextDoneEvent {
@@ -3774,6 +4464,18 @@ pub struct ResponsesStreamReasoningTextDoneEvent {
     pub content_index: ::std::option::Option<i64>,
     /// The `text` member.
     pub text: ::std::string::String,
+}
+impl ResponsesStreamReasoningTextDoneEvent {
+    /// Builds a `ResponsesStreamReasoningTextDoneEvent` from its required members; the optional ones start empty.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            content_index: ::std::default::Default::default(),
+            text: text.into(),
+        }
+    }
 }
 /// A piece of the JSON arguments of a function call.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3796,6 +4498,19 @@ pub struct ResponsesStreamFunctionCallArgumentsDeltaEvent {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub obfuscation: ::std::option::Option<::std::string::String>,
 }
+impl ResponsesStreamFunctionCallArgumentsDeltaEvent {
+    /// Builds a `ResponsesStreamFunctionCallArgumentsDeltaEvent` from its required members; the optional ones start empty.
+    pub fn new(delta: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            call_id: ::std::default::Default::default(),
+            delta: delta.into(),
+            obfuscation: ::std::default::Default::default(),
+        }
+    }
+}
 /// The complete JSON arguments of a function call.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamFunctionCallArgumentsDoneEvent {
@@ -3816,6 +4531,19 @@ pub struct ResponsesStreamFunctionCallArgumentsDoneEvent {
     pub name: ::std::option::Option<::std::string::String>,
     /// The `arguments` member.
     pub arguments: ::std::string::String,
+}
+impl ResponsesStreamFunctionCallArgumentsDoneEvent {
+    /// Builds a `ResponsesStreamFunctionCallArgumentsDoneEvent` from its required members; the optional ones start empty.
+    pub fn new(arguments: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            call_id: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            arguments: arguments.into(),
+        }
+    }
 }
 /// A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool
 /// listing) changed state; the `type` names the tool and the new state.
@@ -3861,6 +4589,24 @@ pub struct ResponsesStreamImageGenerationPartialImageEvent {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_format: ::std::option::Option<::std::string::String>,
 }
+impl ResponsesStreamImageGenerationPartialImageEvent {
+    /// Builds a `ResponsesStreamImageGenerationPartialImageEvent` from its required members; the optional ones start empty.
+    pub fn new(
+        partial_image_b64: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            partial_image_index: ::std::default::Default::default(),
+            partial_image_b64: partial_image_b64.into(),
+            size: ::std::default::Default::default(),
+            quality: ::std::default::Default::default(),
+            background: ::std::default::Default::default(),
+            output_format: ::std::default::Default::default(),
+        }
+    }
+}
 /// A piece of MCP call arguments, code interpreter code, or custom tool input.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamToolInputDeltaEvent {
@@ -3879,6 +4625,18 @@ pub struct ResponsesStreamToolInputDeltaEvent {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub obfuscation: ::std::option::Option<::std::string::String>,
 }
+impl ResponsesStreamToolInputDeltaEvent {
+    /// Builds a `ResponsesStreamToolInputDeltaEvent` from its required members; the optional ones start empty.
+    pub fn new(delta: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            delta: delta.into(),
+            obfuscation: ::std::default::Default::default(),
+        }
+    }
+}
 /// The complete arguments of an MCP tool call (a JSON text).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamMcpCallArgumentsDoneEvent {
@@ -3893,6 +4651,17 @@ pub struct ResponsesStreamMcpCallArgumentsDoneEvent {
     pub output_index: ::std::option::Option<i64>,
     /// The `arguments` member.
     pub arguments: ::std::string::String,
+}
+impl ResponsesStreamMcpCallArgumentsDoneEvent {
+    /// Builds a `ResponsesStreamMcpCallArgumentsDoneEvent` from its required members; the optional ones start empty.
+    pub fn new(arguments: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            arguments: arguments.into(),
+        }
+    }
 }
 /// The complete code of a code interpreter call.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3909,6 +4678,17 @@ pub struct ResponsesStreamCodeInterpreterCodeDoneEvent {
     /// The `code` member.
     pub code: ::std::string::String,
 }
+impl ResponsesStreamCodeInterpreterCodeDoneEvent {
+    /// Builds a `ResponsesStreamCodeInterpreterCodeDoneEvent` from its required members; the optional ones start empty.
+    pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            code: code.into(),
+        }
+    }
+}
 /// The complete input of a custom tool call.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamCustomToolCallInputDoneEvent {
@@ -3923,6 +4703,17 @@ pub struct ResponsesStreamCustomToolCallInputDoneEvent {
     pub output_index: ::std::option::Option<i64>,
     /// The `input` member.
     pub input: ::std::string::String,
+}
+impl ResponsesStreamCustomToolCallInputDoneEvent {
+    /// Builds a `ResponsesStreamCustomToolCallInputDoneEvent` from its required members; the optional ones start empty.
+    pub fn new(input: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            sequence_number: ::std::default::Default::default(),
+            item_id: ::std::default::Default::default(),
+            output_index: ::std::default::Default::default(),
+            input: input.into(),
+        }
+    }
 }
 /// An error that ends the stream. OpenAI puts `code`, `message` and `param` at the top level; some channels
 /// nest an OpenAI-style `error` object instead.

@@ -74,6 +74,37 @@ pub struct VideoRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub watermark: ::std::option::Option<bool>,
 }
+impl VideoRequest {
+    /// Builds a `VideoRequest` from its required members; the optional ones start empty.
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        prompt: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            prompt: prompt.into(),
+            seconds: ::std::default::Default::default(),
+            size: ::std::default::Default::default(),
+            input_reference: ::std::default::Default::default(),
+            image: ::std::default::Default::default(),
+            images: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            mode: ::std::default::Default::default(),
+            width: ::std::default::Default::default(),
+            height: ::std::default::Default::default(),
+            fps: ::std::default::Default::default(),
+            seed: ::std::default::Default::default(),
+            n: ::std::default::Default::default(),
+            response_format: ::std::default::Default::default(),
+            user: ::std::default::Default::default(),
+            metadata: ::std::default::Default::default(),
+            aspect_ratio: ::std::default::Default::default(),
+            enhance_prompt: ::std::default::Default::default(),
+            enable_upsample: ::std::default::Default::default(),
+            watermark: ::std::default::Default::default(),
+        }
+    }
+}
 /// The `multipart/form-data` body of `POST /v1/videos` (OpenAI's form).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct VideoRequestForm {
@@ -90,6 +121,21 @@ pub struct VideoRequestForm {
     /// First-frame image (JPEG, PNG or WebP) with the same size as the video.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_reference: ::std::option::Option<crate::Upload>,
+}
+impl VideoRequestForm {
+    /// Builds a `VideoRequestForm` from its required members; the optional ones start empty.
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        prompt: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            prompt: prompt.into(),
+            seconds: ::std::default::Default::default(),
+            size: ::std::default::Default::default(),
+            input_reference: ::std::default::Default::default(),
+        }
+    }
 }
 impl crate::MultipartForm for VideoRequestForm {
     fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
@@ -161,6 +207,34 @@ pub struct VideoTask {
     /// Video URL sent by some channels (channel extension).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub video_url: ::std::option::Option<::std::string::String>,
+}
+impl VideoTask {
+    /// Builds a `VideoTask` from its required members; the optional ones start empty.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        status: impl ::std::convert::Into<VideoStatus>,
+        progress: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            task_id: ::std::default::Default::default(),
+            object: ::std::default::Default::default(),
+            model: ::std::default::Default::default(),
+            status: status.into(),
+            progress: progress.into(),
+            created_at: ::std::default::Default::default(),
+            completed_at: ::std::default::Default::default(),
+            expires_at: ::std::default::Default::default(),
+            prompt: ::std::default::Default::default(),
+            seconds: ::std::default::Default::default(),
+            size: ::std::default::Default::default(),
+            remixed_from_video_id: ::std::default::Default::default(),
+            error: ::std::default::Default::default(),
+            usage: ::std::default::Default::default(),
+            metadata: ::std::default::Default::default(),
+            video_url: ::std::default::Default::default(),
+        }
+    }
 }
 /// State of a video job.
 ///
@@ -248,6 +322,15 @@ pub struct OpenAiVideoError {
     /// Error code, often empty.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<::std::string::String>,
+}
+impl OpenAiVideoError {
+    /// Builds a `OpenAiVideoError` from its required members; the optional ones start empty.
+    pub fn new(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            message: message.into(),
+            code: ::std::default::Default::default(),
+        }
+    }
 }
 /// Token usage reported by some video channels.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
