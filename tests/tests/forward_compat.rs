@@ -1,0 +1,108 @@
+//! What the server may add or change without breaking decoding: unknown members, new enum values, new event
+//! types, `null` where a value was optional, and ids too large for a float.
+
+use allmhub_types::{
+    ChatCompletionChunk, ClaudeStreamEvent, FinishReason, MjSubmitResponse, MjTask, MjTaskStatus, ResponsesStreamEvent,
+    StringOrNumber,
+};
+use serde_json::{Value, json};
+
+fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value) -> (T, Value) {
+    let decoded: T = serde_json::from_value(value.clone()).unwrap_or_else(|error| panic!("{error}: {value}"));
+    let again = serde_json::to_value(&decoded).expect("serializes");
+    (decoded, again)
+}
+
+fn chunk(choice: Value) -> Value {
+    json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [choice]})
+}
+
+#[test]
+fn unknown_members_are_ignored_at_every_level() {
+    let mut value = chunk(json!({"index": 0, "delta": {"content": "hi", "brand_new": [1, 2]}, "future": true}));
+    value["gateway_cost"] = json!({"usd": 0.01});
+    let (decoded, _): (ChatCompletionChunk, _) = round_trip(&value);
+    assert_eq!(decoded.choices[0].delta.content.as_deref(), Some("hi"));
+}
+
+#[test]
+fn an_unknown_enum_value_is_kept_and_written_back_unchanged() {
+    let value = chunk(json!({"index": 0, "delta": {}, "finish_reason": "moderation_pause"}));
+    let (decoded, again): (ChatCompletionChunk, _) = round_trip(&value);
+    assert_eq!(
+        decoded.choices[0].finish_reason,
+        Some(FinishReason::Unknown("moderation_pause".into()))
+    );
+    assert_eq!(again["choices"][0]["finish_reason"], "moderation_pause");
+    // Known values still map to their variant, and a new Midjourney status is kept too.
+    assert_eq!("stop".parse::<FinishReason>(), Ok(FinishReason::Stop));
+    let task: MjTask = serde_json::from_value(json!({"id": "1", "status": "PAUSED"})).expect("decodes");
+    assert_eq!(task.status, Some(MjTaskStatus::Unknown("PAUSED".into())));
+}
+
+#[test]
+fn an_unknown_event_type_is_kept_whole() {
+    let event = json!({"type": "content_block_reasoning_summary", "index": 2, "summary": {"text": "…"}});
+    let (decoded, again): (ClaudeStreamEvent, _) = round_trip(&event);
+    assert!(matches!(decoded, ClaudeStreamEvent::Unknown(_)));
+    assert_eq!(decoded.tag(), "content_block_reasoning_summary");
+    assert_eq!(again, event, "written back as it came");
+
+    let responses = json!({"type": "response.audio_transcript.delta", "sequence_number": 7, "delta": "hi"});
+    let (decoded, again): (ResponsesStreamEvent, _) = round_trip(&responses);
+    assert!(matches!(decoded, ResponsesStreamEvent::Unknown(_)));
+    assert_eq!(again, responses);
+
+    // A known event type decodes into its variant whatever the member order.
+    let ping: ClaudeStreamEvent = serde_json::from_value(json!({"type": "ping"})).expect("ping");
+    assert!(matches!(ping, ClaudeStreamEvent::Ping(_)));
+    let late_tag = r#"{"index":0,"type":"content_block_stop"}"#;
+    let stop: ClaudeStreamEvent = serde_json::from_str(late_tag).expect("tag after the members");
+    assert!(matches!(stop, ClaudeStreamEvent::ContentBlockStop(_)));
+}
+
+#[test]
+fn a_known_event_with_a_bad_member_is_an_error_not_an_unknown_event() {
+    let bad = r#"{"type":"content_block_stop","index":"first"}"#;
+    let error = serde_json::from_str::<ClaudeStreamEvent>(bad).expect_err("index must be an integer");
+    assert!(error.to_string().contains("invalid type: string \"first\""), "{error}");
+}
+
+#[test]
+fn null_and_absent_optional_members_decode_alike() {
+    let with_nulls =
+        chunk(json!({"index": 0, "delta": {"role": null, "content": null}, "logprobs": null, "finish_reason": null}));
+    let mut with_nulls = with_nulls;
+    with_nulls["usage"] = Value::Null;
+    with_nulls["system_fingerprint"] = Value::Null;
+    let absent = chunk(json!({"index": 0, "delta": {}}));
+    let a: ChatCompletionChunk = serde_json::from_value(with_nulls).expect("nulls");
+    let b: ChatCompletionChunk = serde_json::from_value(absent).expect("absent");
+    assert_eq!(a, b);
+    assert_eq!(a.usage, None);
+}
+
+#[test]
+fn ids_beyond_2_pow_53_keep_every_digit_as_numbers_and_strings() {
+    let big = "14001934816969359"; // > 2^53: a float would make it …360
+    let as_number: Value =
+        serde_json::from_str(&format!(r#"{{"code":1,"description":"ok","result":{big}}}"#)).expect("json");
+    let (decoded, again): (MjSubmitResponse, _) = round_trip(&as_number);
+    let id = decoded.result.as_ref().expect("an id");
+    assert_eq!(id.as_str(), big);
+    assert!(id.is_number());
+    assert_eq!(again["result"].to_string(), big, "written back as the same number");
+
+    let text = format!(r#"{{"code":1,"result":"{big}"}}"#);
+    let decoded: MjSubmitResponse = serde_json::from_str(&text).expect("string id");
+    assert_eq!(decoded.result, Some(StringOrNumber::from(big)));
+    assert_eq!(
+        serde_json::to_string(&decoded.result).expect("json"),
+        format!("\"{big}\"")
+    );
+
+    // A number that cannot be an exact 64-bit integer is refused rather than rounded.
+    let huge = r#"{"code":1,"result":123456789012345678901234567890}"#;
+    let error = serde_json::from_str::<MjSubmitResponse>(huge).expect_err("too large to keep exactly");
+    assert!(error.to_string().contains("exact digits"), "{error}");
+}
