@@ -35,6 +35,9 @@ pub enum Error {
     /// Building the request failed (e.g. a request body that does not serialize).
     #[error("request: {0}")]
     Request(String),
+    /// A long job (Midjourney task, video job) failed or ran past the wait's deadline.
+    #[error("{0}")]
+    Job(crate::jobs::JobError),
 }
 
 impl Error {

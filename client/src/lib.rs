@@ -35,6 +35,7 @@
 mod api;
 mod config;
 mod error;
+pub mod jobs;
 pub mod progress;
 mod stream;
 mod transport;
