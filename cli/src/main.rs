@@ -1,0 +1,477 @@
+//! `allmhub` — the ALLMHUB gateway from the command line.
+//!
+//! Exit status: 0 success, 1 the API or the job failed, 2 usage or configuration error.
+
+mod display;
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use allmhub::jobs::WaitOptions;
+use allmhub::progress::{ProgressEvent, progress_events};
+use allmhub::types::{ChatCompletionRequest, ChatMessage, ChatMessageContent, MjImagineRequest, VideoRequest};
+use allmhub::{Client, Error};
+use clap::{Parser, Subcommand};
+use futures_util::StreamExt;
+
+use display::Progress;
+
+#[derive(Parser)]
+#[command(name = "allmhub", version, about = "The ALLMHUB LLM gateway from the command line")]
+struct Cli {
+    /// The API key (令牌, `sk-…`).
+    #[arg(long, env = "ALLMHUB_API_KEY", hide_env_values = true, global = true)]
+    api_key: Option<String>,
+    /// The gateway's base URL.
+    #[arg(long, env = "ALLMHUB_BASE_URL", global = true, default_value = allmhub::DEFAULT_BASE_URL)]
+    base_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Following a long job.
+#[derive(clap::Args, Clone, Copy)]
+struct Follow {
+    /// Print the final result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 1800)]
+    timeout: u64,
+    /// Seconds between the first looks at the job (the delay grows up to 15 s).
+    #[arg(long, default_value_t = 2.0)]
+    poll: f64,
+}
+
+impl Follow {
+    fn options(self) -> WaitOptions {
+        let first = Duration::from_secs_f64(self.poll.max(0.001));
+        WaitOptions::default()
+            .delays(first, Duration::from_secs(15).max(first))
+            .deadline(Duration::from_secs(self.timeout))
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Chat with a model; the answer streams to stdout. The prompt is the argument or standard input.
+    Chat {
+        /// The prompt (read from standard input when absent).
+        prompt: Option<String>,
+        /// The model.
+        #[arg(short, long, default_value = "gpt-4o-mini")]
+        model: String,
+        /// A system message.
+        #[arg(long)]
+        system: Option<String>,
+        /// Wait for the whole answer instead of streaming it.
+        #[arg(long)]
+        no_stream: bool,
+    },
+    /// Midjourney imagine: submit the prompt, follow the task, print the image URL.
+    Imagine {
+        /// The prompt, Midjourney parameters included (`--ar 16:9`).
+        prompt: String,
+        #[command(flatten)]
+        follow: Follow,
+    },
+    /// Generate a video (Sora, Veo): submit, follow the job, print the video URL.
+    Video {
+        /// What the video shows.
+        prompt: String,
+        /// The model (`sora-2`, `veo3.1`, …; with `--chat`, a chat-format model such as `sora_video2`).
+        #[arg(short, long, default_value = "sora-2")]
+        model: String,
+        /// Length in seconds (`4`, `8`, `12`).
+        #[arg(long)]
+        seconds: Option<String>,
+        /// Size, `720x1280` or `1280x720`.
+        #[arg(long)]
+        size: Option<String>,
+        /// Use the chat format: the model streams its progress as text.
+        #[arg(long)]
+        chat: bool,
+        /// Also download the video to this file.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        follow: Follow,
+    },
+    /// Show a Midjourney task.
+    Task {
+        /// The task id.
+        id: String,
+        /// Print the task as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The key's balance: total limit, used, remaining.
+    Balance {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The models the key may use.
+    Models {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a captured payload against a spec schema (the same as `cargo xtask conform`).
+    Conform(allmhub_conform::cli::ConformArgs),
+}
+
+/// A failure and its exit status.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let code = if matches!(error, Error::Config(_)) { 2 } else { 1 };
+        Failure {
+            code,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Self {
+        Failure {
+            code: 1,
+            message: error.to_string(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Conform(args) = &cli.command {
+        return ExitCode::from(allmhub_conform::cli::run(
+            args,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        ));
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn client(cli: &Cli) -> Result<Client, Failure> {
+    let Some(key) = cli.api_key.as_deref().filter(|key| !key.trim().is_empty()) else {
+        return Err(Failure {
+            code: 2,
+            message: "no API key: set ALLMHUB_API_KEY or pass --api-key".to_owned(),
+        });
+    };
+    Ok(Client::builder().api_key(key.trim()).base_url(&cli.base_url).build()?)
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let client = client(&cli)?;
+    match cli.command {
+        Command::Chat {
+            prompt,
+            model,
+            system,
+            no_stream,
+        } => chat(&client, prompt, model, system, no_stream).await,
+        Command::Imagine { prompt, follow } => imagine(&client, prompt, follow).await,
+        Command::Video {
+            prompt,
+            model,
+            chat: true,
+            output,
+            follow,
+            ..
+        } => chat_video(&client, prompt, model, output, follow).await,
+        Command::Video {
+            prompt,
+            model,
+            seconds,
+            size,
+            output,
+            follow,
+            ..
+        } => video(&client, prompt, model, seconds, size, output, follow).await,
+        Command::Task { id, json } => task(&client, &id, json).await,
+        Command::Balance { json } => balance(&client, json).await,
+        Command::Models { json } => models(&client, json).await,
+        Command::Conform(_) => unreachable!("handled before the runtime starts"),
+    }
+}
+
+async fn chat(
+    client: &Client,
+    prompt: Option<String>,
+    model: String,
+    system: Option<String>,
+    no_stream: bool,
+) -> Result<(), Failure> {
+    let prompt = match prompt {
+        Some(prompt) => prompt,
+        None => {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text)?;
+            text
+        }
+    };
+    if prompt.trim().is_empty() {
+        return Err(Failure {
+            code: 2,
+            message: "no prompt: pass one as an argument or on standard input".to_owned(),
+        });
+    }
+    let mut messages = Vec::new();
+    messages.extend(system.map(ChatMessage::system));
+    messages.push(ChatMessage::user(prompt));
+    let request = ChatCompletionRequest::new(model, messages);
+    let mut stdout = std::io::stdout().lock();
+    if no_stream {
+        let answer = client.chat().create(&request).await?;
+        if let Some(ChatMessageContent::Text(text)) =
+            answer.choices.first().and_then(|choice| choice.message.content.clone())
+        {
+            writeln!(stdout, "{text}")?;
+        }
+        return Ok(());
+    }
+    let mut stream = client.chat().create_stream(&request).await?;
+    while let Some(chunk) = stream.next().await {
+        for choice in chunk?.choices {
+            if let Some(text) = choice.delta.content {
+                stdout.write_all(text.as_bytes())?;
+                stdout.flush()?;
+            }
+        }
+    }
+    writeln!(stdout)?;
+    Ok(())
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|error| Failure {
+        code: 1,
+        message: error.to_string(),
+    })?;
+    println!("{text}");
+    Ok(())
+}
+
+async fn imagine(client: &Client, prompt: String, follow: Follow) -> Result<(), Failure> {
+    let submitted = client
+        .midjourney()
+        .submit_imagine(&MjImagineRequest::new(prompt))
+        .await?;
+    let Some(id) = submitted.result else {
+        return Err(Failure {
+            code: 1,
+            message: format!(
+                "no task id in the answer: {}",
+                submitted.description.unwrap_or_default()
+            ),
+        });
+    };
+    let progress = Progress::new(&format!("imagine {id}"));
+    let mut updates = std::pin::pin!(client.midjourney().watch(id.as_str(), follow.options()));
+    let mut last = None;
+    while let Some(update) = updates.next().await {
+        let update = update.inspect_err(|_| progress.abandon())?;
+        progress.update(&update.status, update.percent, update.max_percent);
+        last = Some(update.job);
+    }
+    progress.finish();
+    let Some(task) = last else {
+        return Ok(());
+    };
+    if follow.json {
+        return print_json(&task);
+    }
+    match task.image_url.filter(|url| !url.is_empty()) {
+        Some(url) => println!("{url}"),
+        None => println!("task {} finished without an image URL", task.id),
+    }
+    Ok(())
+}
+
+async fn video(
+    client: &Client,
+    prompt: String,
+    model: String,
+    seconds: Option<String>,
+    size: Option<String>,
+    output: Option<std::path::PathBuf>,
+    follow: Follow,
+) -> Result<(), Failure> {
+    let mut request = VideoRequest::new(model, prompt);
+    request.seconds = seconds;
+    request.size = size;
+    let job = client.videos().create(&request).await?;
+    let progress = Progress::new(&format!("video {}", job.id));
+    let mut updates = std::pin::pin!(client.videos().watch(&job.id, follow.options()));
+    let mut last = None;
+    while let Some(update) = updates.next().await {
+        let update = update.inspect_err(|_| progress.abandon())?;
+        progress.update(&update.status, update.percent, update.max_percent);
+        last = Some(update.job);
+    }
+    progress.finish();
+    let Some(job) = last else {
+        return Ok(());
+    };
+    if let Some(path) = &output {
+        let bytes = client.videos().download_content(&job.id, None).await?;
+        std::fs::write(path, &bytes)?;
+        eprintln!("saved {} ({} bytes)", path.display(), bytes.len());
+    }
+    if follow.json {
+        return print_json(&job);
+    }
+    // Where the MP4 is depends on the channel: `video_url`, `metadata.url`, or only the content endpoint.
+    let url = job.video_url.clone().filter(|url| !url.is_empty()).or_else(|| {
+        job.metadata
+            .as_ref()
+            .and_then(|metadata| metadata.get("url"))
+            .and_then(|url| url.as_str())
+            .map(str::to_owned)
+    });
+    match url {
+        Some(url) => println!("{url}"),
+        None => println!("video {} is ready: download it with --output FILE", job.id),
+    }
+    Ok(())
+}
+
+async fn chat_video(
+    client: &Client,
+    prompt: String,
+    model: String,
+    output: Option<std::path::PathBuf>,
+    follow: Follow,
+) -> Result<(), Failure> {
+    if output.is_some() {
+        return Err(Failure {
+            code: 2,
+            message: "--output needs a video job; the chat format only links the video".to_owned(),
+        });
+    }
+    let request = ChatCompletionRequest::new(model, vec![ChatMessage::user(prompt)]);
+    let chunks = client.chat().create_stream(&request).await?;
+    let progress = Progress::new("video");
+    let deadline = Duration::from_secs(follow.timeout);
+    let mut events = std::pin::pin!(progress_events(chunks));
+    let mut urls = Vec::new();
+    let watched = tokio::time::timeout(deadline, async {
+        while let Some(event) = events.next().await {
+            match event? {
+                ProgressEvent::Queued { .. } => progress.update("queued", None, None),
+                ProgressEvent::Progress { percent, max_percent } => {
+                    progress.update("in_progress", Some(percent), Some(max_percent))
+                }
+                ProgressEvent::MediaReady { urls: ready } => urls.extend(ready),
+                ProgressEvent::Failed { message } => {
+                    return Err(Failure { code: 1, message });
+                }
+                ProgressEvent::Text(_) => {}
+            }
+        }
+        Ok(())
+    })
+    .await;
+    match watched {
+        Err(_) => {
+            progress.abandon();
+            return Err(Failure {
+                code: 1,
+                message: format!("no result after {} s", follow.timeout),
+            });
+        }
+        Ok(Err(failure)) => {
+            progress.abandon();
+            return Err(failure);
+        }
+        Ok(Ok(())) => progress.finish(),
+    }
+    if follow.json {
+        return print_json(&serde_json::json!({ "urls": urls }));
+    }
+    if urls.is_empty() {
+        return Err(Failure {
+            code: 1,
+            message: "the stream ended without a result link".to_owned(),
+        });
+    }
+    for url in urls {
+        println!("{url}");
+    }
+    Ok(())
+}
+
+async fn task(client: &Client, id: &str, json: bool) -> Result<(), Failure> {
+    let task = client.midjourney().fetch_task(id).await?;
+    if json {
+        return print_json(&task);
+    }
+    let field = |value: Option<String>| {
+        value
+            .filter(|value| !value.is_empty())
+            .unwrap_or_else(|| "-".to_owned())
+    };
+    println!("id        {}", task.id);
+    println!("action    {}", field(task.action.map(|action| action.to_string())));
+    println!("status    {}", field(task.status.map(|status| status.to_string())));
+    println!("progress  {}", field(task.progress));
+    println!("image     {}", field(task.image_url));
+    println!("failure   {}", field(task.fail_reason));
+    Ok(())
+}
+
+async fn balance(client: &Client, json: bool) -> Result<(), Failure> {
+    let subscription = client.account().billing_subscription().await?;
+    let usage = client.account().billing_usage(None, None).await?;
+    // `total_usage` is in hundredths of the unit of `hard_limit_usd` (the site's display currency).
+    let limit = subscription.hard_limit_usd;
+    let used = usage.total_usage / 100.0;
+    let remaining = limit - used;
+    if json {
+        return print_json(&serde_json::json!({ "limit": limit, "used": used, "remaining": remaining }));
+    }
+    println!("limit      {limit:.4}");
+    println!("used       {used:.4}");
+    println!("remaining  {remaining:.4}");
+    Ok(())
+}
+
+async fn models(client: &Client, json: bool) -> Result<(), Failure> {
+    let list = client.account().models().await?;
+    let ids: Vec<&str> = list.data.iter().map(|model| model.id.as_str()).collect();
+    if json {
+        return print_json(&ids);
+    }
+    let mut stdout = std::io::stdout().lock();
+    for id in ids {
+        writeln!(stdout, "{id}")?;
+    }
+    Ok(())
+}
+
+/// Whether standard error is a terminal (progress bars), or a pipe or file (plain lines).
+fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}

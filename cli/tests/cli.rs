@@ -1,0 +1,245 @@
+//! The `allmhub` binary against a scripted server on 127.0.0.1: exit codes, stdout, plain progress lines when
+//! standard error is not a terminal, and the key never echoed.
+
+#[path = "../../client/tests/support/mod.rs"]
+mod support;
+
+use std::process::Output;
+
+use assert_cmd::Command;
+use support::{KEY, Reply, Server};
+
+/// Runs `allmhub` with `args` against `url` (off the async runtime, which serves the requests).
+async fn allmhub(url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut command = Command::cargo_bin("allmhub").expect("the binary");
+    command
+        .env_remove("ALLMHUB_API_KEY")
+        .env_remove("ALLMHUB_BASE_URL")
+        .args(["--api-key", KEY, "--base-url", url])
+        .args(args)
+        .write_stdin(stdin.to_owned())
+        .timeout(std::time::Duration::from_secs(30));
+    tokio::task::spawn_blocking(move || command.output().expect("runs"))
+        .await
+        .expect("joins")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn chunk(content: &str) -> String {
+    format!(
+        "data: {}\n\n",
+        serde_json::json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+            "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": null}]})
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_streams_tokens_and_reads_the_prompt_from_stdin() {
+    let body = chunk("Hello") + &chunk(", world!") + "data: [DONE]\n\n";
+    let server = Server::start(vec![Reply::sse_in_pieces(&body, 5)]).await;
+    let out = allmhub(
+        &server.url,
+        &["chat", "-m", "gpt-4o-mini", "--system", "Be brief."],
+        "Say hello\n",
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Hello, world!\n");
+    let request = server.requests()[0].json();
+    assert_eq!(request["stream"], true);
+    assert_eq!(request["messages"][0]["content"], "Be brief.");
+    assert_eq!(request["messages"][1]["content"], "Say hello\n");
+}
+
+fn task(status: &str, progress: &str) -> Reply {
+    Reply::json(
+        200,
+        &format!(
+            r#"{{"id":"1730621718151844","action":"IMAGINE","status":"{status}","progress":"{progress}","imageUrl":"https://cdn.example.com/cat.png","failReason":"{}"}}"#,
+            if status == "FAILURE" { "banned prompt" } else { "" }
+        ),
+    )
+}
+
+fn submitted() -> Reply {
+    Reply::json(
+        200,
+        r#"{"code":1,"description":"Submit success","result":"1730621718151844","properties":{}}"#,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imagine_follows_the_task_and_prints_the_image() {
+    let server = Server::start(vec![
+        submitted(),
+        task("SUBMITTED", "0%"),
+        task("IN_PROGRESS", "45%"),
+        task("SUCCESS", "100%"),
+    ])
+    .await;
+    let out = allmhub(&server.url, &["imagine", "Cat --ar 16:9", "--poll", "0.01"], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "https://cdn.example.com/cat.png\n");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("imagine 1730621718151844 IN_PROGRESS 45.0%"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no terminal escapes when stderr is not a terminal: {stderr:?}"
+    );
+    assert_eq!(server.requests()[0].json()["prompt"], "Cat --ar 16:9");
+
+    let server = Server::start(vec![submitted(), task("SUCCESS", "100%")]).await;
+    let out = allmhub(&server.url, &["imagine", "Cat", "--json", "--poll", "0.01"], "").await;
+    let task: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(task["status"], "SUCCESS");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_task_exits_1_with_the_reason() {
+    let server = Server::start(vec![submitted(), task("FAILURE", "")]).await;
+    let out = allmhub(&server.url, &["imagine", "x", "--poll", "0.01"], "").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("failed (FAILURE): banned prompt"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+fn video(status: &str, progress: u32, extra: &str) -> Reply {
+    Reply::json(
+        200,
+        &format!(
+            r#"{{"id":"video_1","object":"video","model":"sora-2","status":"{status}","progress":{progress}{extra}}}"#
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn video_jobs_print_the_video_or_hit_the_timeout() {
+    let done = r#","metadata":{"url":"https://v.example.com/1.mp4"}"#;
+    let server = Server::start(vec![
+        video("queued", 0, ""),
+        video("in_progress", 60, ""),
+        video("completed", 100, done),
+    ])
+    .await;
+    let out = allmhub(&server.url, &["video", "A cat", "--seconds", "8", "--poll", "0.01"], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "https://v.example.com/1.mp4\n");
+    assert_eq!(server.requests()[0].json()["seconds"], "8");
+
+    let server = Server::start(vec![video("queued", 0, ""), video("in_progress", 10, "")]).await;
+    let out = allmhub(&server.url, &["video", "A cat", "--poll", "0.05", "--timeout", "1"], "").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("still in_progress after 1s"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_format_video_follows_the_streamed_progress() {
+    let seed = allmhub_tests::examples()
+        .into_iter()
+        .find(|example| {
+            example.doc_page.as_deref() == Some("图像模型(Images)/Nano Banana/Chat格式/Banana图生图")
+                && example.stream_event.is_some()
+        })
+        .expect("the seed's stream");
+    let server = Server::start(vec![Reply::sse_in_pieces(seed.value.as_str().expect("text"), 64)]).await;
+    let out = allmhub(
+        &server.url,
+        &["video", "--chat", "-m", "sora_video2", "狗狗在草地上打滚"],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "https://midjourney-plus.oss-us-west-1.aliyuncs.com/sora/e987e9c4-d6f3-4858-a7db-fb2e92e80c4f.mp4\n"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("video queued") && stderr.contains("video in_progress 96.6%"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_balance_and_models() {
+    let server = Server::start(vec![task("IN_PROGRESS", "45%")]).await;
+    let out = allmhub(&server.url, &["task", "1730621718151844"], "").await;
+    assert!(text(&out.stdout).contains("progress  45%"), "{}", text(&out.stdout));
+    assert_eq!(server.requests()[0].target, "/mj/task/1730621718151844/fetch");
+
+    let server = Server::start(vec![
+        Reply::json(200, r#"{"object":"billing_subscription","has_payment_method":true,"soft_limit_usd":5,"hard_limit_usd":5,"system_hard_limit_usd":5,"access_until":0}"#),
+        Reply::json(200, r#"{"object":"list","total_usage":139.4104}"#),
+    ])
+    .await;
+    let out = allmhub(&server.url, &["balance", "--json"], "").await;
+    let balance: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let remaining = balance["remaining"].as_f64().expect("a number");
+    assert!((remaining - 3.605896).abs() < 1e-9, "{balance}");
+
+    let server = Server::start(vec![Reply::json(
+        200,
+        r#"{"success":true,"object":"list","data":[{"id":"gpt-4o","object":"model","created":1626777600,"owned_by":"openai"},{"id":"mj_imagine","object":"model","created":1626777600,"owned_by":"midjourney"}]}"#,
+    )])
+    .await;
+    let out = allmhub(&server.url, &["models"], "").await;
+    assert_eq!(text(&out.stdout), "gpt-4o\nmj_imagine\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conform_has_the_same_contract_as_the_xtask() {
+    let out = allmhub(
+        "http://127.0.0.1:9",
+        &["conform", "任务", "-"],
+        r#"{"id":1,"status":"SUCCESS","extra":true}"#,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "$.extra\n");
+    let strict = allmhub(
+        "http://127.0.0.1:9",
+        &["conform", "任务", "--strict"],
+        r#"{"id":1,"extra":true}"#,
+    )
+    .await;
+    assert_eq!(strict.status.code(), Some(1));
+    let unknown = allmhub("http://127.0.0.1:9", &["conform", "Task"], "{}").await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("nearest"), "{}", text(&unknown.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_exit_1_without_echoing_the_key_and_a_missing_key_exits_2() {
+    let server = Server::start(vec![Reply::json(
+        401,
+        r#"{"error":{"message":"无效的令牌","type":"new_api_error"}}"#,
+    )])
+    .await;
+    let out = allmhub(&server.url, &["models"], "").await;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("HTTP 401") && stderr.contains("无效的令牌"), "{stderr}");
+    assert!(!stderr.contains(KEY) && !text(&out.stdout).contains(KEY));
+
+    let mut command = Command::cargo_bin("allmhub").expect("the binary");
+    command.env_remove("ALLMHUB_API_KEY").args(["models"]);
+    let out = tokio::task::spawn_blocking(move || command.output().expect("runs"))
+        .await
+        .expect("joins");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no API key"));
+}
