@@ -2,77 +2,89 @@
 
 //! The operations of the spec as client methods, grouped by family. Each method sends one operation
 //! described in [`allmhub_types::operations`].
-#![allow(clippy::too_many_arguments)]
+#![allow(clippy::too_many_arguments, unused_imports)]
 use allmhub_types::operations;
 use crate::transport::Call;
 use crate::{ByteStream, Client, Error, EventStream};
 impl Client {
     /// OpenAI Chat Completions, also used by the chat-format image and video models.
     ///
-    /// Operations of the `openai-chat` family.
+    /// Operations of the `openai-chat` family (Cargo feature `openai-chat`).
+    #[cfg(feature = "openai-chat")]
     pub fn chat(&self) -> Chat<'_> {
         Chat { client: self }
     }
     /// OpenAI Responses API.
     ///
-    /// Operations of the `responses` family.
+    /// Operations of the `responses` family (Cargo feature `responses`).
+    #[cfg(feature = "responses")]
     pub fn responses(&self) -> Responses<'_> {
         Responses { client: self }
     }
     /// OpenAI text to speech, transcription and translation.
     ///
-    /// Operations of the `audio` family.
+    /// Operations of the `audio` family (Cargo feature `audio`).
+    #[cfg(feature = "audio")]
     pub fn audio(&self) -> Audio<'_> {
         Audio { client: self }
     }
     /// OpenAI embeddings and Jina/Cohere-style rerank.
     ///
-    /// Operations of the `embeddings` family.
+    /// Operations of the `embeddings` family (Cargo feature `embeddings`).
+    #[cfg(feature = "embeddings")]
     pub fn embeddings(&self) -> Embeddings<'_> {
         Embeddings { client: self }
     }
     /// OpenAI Images API (generations and edits) for gpt-image, Nano Banana and Seedream models.
     ///
-    /// Operations of the `images` family.
+    /// Operations of the `images` family (Cargo feature `images`).
+    #[cfg(feature = "images")]
     pub fn images(&self) -> Images<'_> {
         Images { client: self }
     }
     /// OpenAI video jobs (Sora, Veo) under /v1/videos.
     ///
-    /// Operations of the `videos` family.
+    /// Operations of the `videos` family (Cargo feature `videos`).
+    #[cfg(feature = "videos")]
     pub fn videos(&self) -> Videos<'_> {
         Videos { client: self }
     }
     /// Anthropic Claude Messages API.
     ///
-    /// Operations of the `claude` family.
+    /// Operations of the `claude` family (Cargo feature `claude`).
+    #[cfg(feature = "claude")]
     pub fn claude(&self) -> Claude<'_> {
         Claude { client: self }
     }
     /// Google Gemini v1beta generateContent.
     ///
-    /// Operations of the `gemini` family.
+    /// Operations of the `gemini` family (Cargo feature `gemini`).
+    #[cfg(feature = "gemini")]
     pub fn gemini(&self) -> Gemini<'_> {
         Gemini { client: self }
     }
     /// Midjourney-proxy task endpoints (/mj/*).
     ///
-    /// Operations of the `midjourney` family.
+    /// Operations of the `midjourney` family (Cargo feature `midjourney`).
+    #[cfg(feature = "midjourney")]
     pub fn midjourney(&self) -> Midjourney<'_> {
         Midjourney { client: self }
     }
     /// Token and user balances, model lists.
     ///
-    /// Operations of the `account` family.
+    /// Operations of the `account` family (Cargo feature `account`).
+    #[cfg(feature = "account")]
     pub fn account(&self) -> Account<'_> {
         Account { client: self }
     }
 }
 /// OpenAI Chat Completions, also used by the chat-format image and video models.
+#[cfg(feature = "openai-chat")]
 #[derive(Debug, Clone, Copy)]
 pub struct Chat<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "openai-chat")]
 impl<'a> Chat<'a> {
     /// Create a chat completion
     ///
@@ -182,10 +194,12 @@ impl<'a> Chat<'a> {
     }
 }
 /// OpenAI Responses API.
+#[cfg(feature = "responses")]
 #[derive(Debug, Clone, Copy)]
 pub struct Responses<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "responses")]
 impl<'a> Responses<'a> {
     /// Create a model response (OpenAI Responses API).
     ///
@@ -257,10 +271,12 @@ impl<'a> Responses<'a> {
     }
 }
 /// OpenAI text to speech, transcription and translation.
+#[cfg(feature = "audio")]
 #[derive(Debug, Clone, Copy)]
 pub struct Audio<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "audio")]
 impl<'a> Audio<'a> {
     /// Create speech
     ///
@@ -386,10 +402,12 @@ impl<'a> Audio<'a> {
     }
 }
 /// OpenAI embeddings and Jina/Cohere-style rerank.
+#[cfg(feature = "embeddings")]
 #[derive(Debug, Clone, Copy)]
 pub struct Embeddings<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "embeddings")]
 impl<'a> Embeddings<'a> {
     /// Create embeddings
     ///
@@ -429,10 +447,12 @@ impl<'a> Embeddings<'a> {
     }
 }
 /// OpenAI Images API (generations and edits) for gpt-image, Nano Banana and Seedream models.
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, Copy)]
 pub struct Images<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "images")]
 impl<'a> Images<'a> {
     /// Create images from a text prompt.
     ///
@@ -506,10 +526,12 @@ impl<'a> Images<'a> {
     }
 }
 /// OpenAI video jobs (Sora, Veo) under /v1/videos.
+#[cfg(feature = "videos")]
 #[derive(Debug, Clone, Copy)]
 pub struct Videos<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "videos")]
 impl<'a> Videos<'a> {
     /// Create a video generation job.
     ///
@@ -636,10 +658,12 @@ impl<'a> Videos<'a> {
     }
 }
 /// Anthropic Claude Messages API.
+#[cfg(feature = "claude")]
 #[derive(Debug, Clone, Copy)]
 pub struct Claude<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "claude")]
 impl<'a> Claude<'a> {
     /// The `messages` operations.
     pub fn messages(&self) -> ClaudeMessages<'a> {
@@ -649,10 +673,12 @@ impl<'a> Claude<'a> {
     }
 }
 /// The `messages` operations of [`Claude`].
+#[cfg(feature = "claude")]
 #[derive(Debug, Clone, Copy)]
 pub struct ClaudeMessages<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "claude")]
 impl<'a> ClaudeMessages<'a> {
     /// Create a Claude message
     ///
@@ -738,10 +764,12 @@ impl<'a> ClaudeMessages<'a> {
     }
 }
 /// Google Gemini v1beta generateContent.
+#[cfg(feature = "gemini")]
 #[derive(Debug, Clone, Copy)]
 pub struct Gemini<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "gemini")]
 impl<'a> Gemini<'a> {
     /// Generate content (Gemini)
     ///
@@ -821,10 +849,12 @@ impl<'a> Gemini<'a> {
     }
 }
 /// Midjourney-proxy task endpoints (/mj/*).
+#[cfg(feature = "midjourney")]
 #[derive(Debug, Clone, Copy)]
 pub struct Midjourney<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "midjourney")]
 impl<'a> Midjourney<'a> {
     /// Submit an upscale, variation or reroll of a finished task
     ///
@@ -1089,10 +1119,12 @@ impl<'a> Midjourney<'a> {
     }
 }
 /// Token and user balances, model lists.
+#[cfg(feature = "account")]
 #[derive(Debug, Clone, Copy)]
 pub struct Account<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "account")]
 impl<'a> Account<'a> {
     /// Total quota of the API key (OpenAI billing-subscription format)
     ///

@@ -5,12 +5,19 @@
 
 use std::time::Duration;
 
-use allmhub_types::{MjTask, MjTaskStatus, VideoStatus, VideoTask};
+#[cfg(feature = "midjourney")]
+use allmhub_types::{MjTask, MjTaskStatus};
+#[cfg(feature = "videos")]
+use allmhub_types::{VideoStatus, VideoTask};
 use futures_core::Stream;
 use futures_util::StreamExt;
 use tokio::time::Instant;
 
-use crate::{Error, Midjourney, Videos};
+use crate::Error;
+#[cfg(feature = "midjourney")]
+use crate::Midjourney;
+#[cfg(feature = "videos")]
+use crate::Videos;
 
 /// How a waiter polls.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,6 +79,7 @@ pub trait Job {
     fn state(&self) -> JobState;
 }
 
+#[cfg(feature = "midjourney")]
 impl Job for MjTask {
     fn status_text(&self) -> String {
         self.status
@@ -97,6 +105,7 @@ impl Job for MjTask {
     }
 }
 
+#[cfg(feature = "videos")]
 impl Job for VideoTask {
     fn status_text(&self) -> String {
         self.status.as_str().to_owned()
@@ -169,7 +178,8 @@ impl std::fmt::Display for JobError {
 
 impl std::error::Error for JobError {}
 
-/// Polls `look` until the job ends; see [`Midjourney::watch`].
+/// Polls `look` until the job ends; see `Midjourney::watch`.
+#[cfg_attr(not(any(feature = "midjourney", feature = "videos")), allow(dead_code))]
 fn watch_job<'a, T, F, Fut>(
     id: String,
     options: WaitOptions,
@@ -270,6 +280,7 @@ where
 }
 
 /// The last update of a watch, when the job succeeded.
+#[cfg_attr(not(any(feature = "midjourney", feature = "videos")), allow(dead_code))]
 async fn finish<T>(updates: impl Stream<Item = Result<JobUpdate<T>, Error>>) -> Result<T, Error> {
     let mut updates = std::pin::pin!(updates);
     let mut last = None;
@@ -279,6 +290,7 @@ async fn finish<T>(updates: impl Stream<Item = Result<JobUpdate<T>, Error>>) -> 
     last.ok_or_else(|| Error::Request("the job was never looked at".to_owned()))
 }
 
+#[cfg(feature = "midjourney")]
 impl<'a> Midjourney<'a> {
     /// Polls `GET /mj/task/{id}/fetch` until the task succeeds, fails or is cancelled, yielding each look.
     /// A failed task ends the stream with [`Error::Job`] carrying `failReason`; so does the deadline.
@@ -301,6 +313,7 @@ impl<'a> Midjourney<'a> {
     }
 }
 
+#[cfg(feature = "videos")]
 impl<'a> Videos<'a> {
     /// Polls `GET /v1/videos/{video_id}` until the job completes or fails, yielding each look. A failed job
     /// ends the stream with [`Error::Job`] carrying the server's error message; so does the deadline.

@@ -8,13 +8,18 @@
 //! Percentages are reported as sent — they do go down (the doc's own stream goes 45.0 → 36.0) — and
 //! [`ProgressParser::max_percent`] keeps the running maximum for progress bars.
 
+#[cfg(feature = "openai-chat")]
 use std::collections::VecDeque;
 
+#[cfg(feature = "openai-chat")]
 use allmhub_types::ChatCompletionChunk;
+#[cfg(feature = "openai-chat")]
 use futures_core::Stream;
+#[cfg(feature = "openai-chat")]
 use futures_util::StreamExt;
 use pulldown_cmark::{Event, Parser, Tag};
 
+#[cfg(feature = "openai-chat")]
 use crate::Error;
 
 /// What a line of progress prose says.
@@ -184,6 +189,7 @@ fn bare_urls(line: &str) -> Vec<String> {
     urls
 }
 
+#[cfg(feature = "openai-chat")]
 /// The progress events of a chat completion stream: the text of each chunk's first choice goes through a
 /// [`ProgressParser`]; a stream error is passed on and ends the events.
 pub fn progress_events<S>(chunks: S) -> impl Stream<Item = Result<ProgressEvent, Error>>

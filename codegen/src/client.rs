@@ -14,6 +14,7 @@ use crate::operations::descriptor_ident;
 /// A resource struct and its methods.
 #[derive(Default)]
 struct Resource {
+    family: String,
     doc: String,
     methods: Vec<TokenStream>,
     /// Sub-resources: accessor name → struct name.
@@ -36,17 +37,21 @@ pub fn api_file(model: &Model) -> Result<syn::File, GenError> {
         let accessor = format_ident!("{}", family.resource);
         let top_ident = format_ident!("{top}");
         let doc = doc_lines(&format!(
-            "{}\n\nOperations of the `{}` family.",
-            family.description, family.name
+            "{}\n\nOperations of the `{}` family (Cargo feature `{}`).",
+            family.description, family.name, family.name
         ));
+        let gate = crate::types::feature_gate(&family.name);
         accessors.push(quote! {
             #doc
+            #gate
             pub fn #accessor(&self) -> #top_ident<'_> {
                 #top_ident { client: self }
             }
         });
         order.push(top.clone());
-        resources.entry(top.clone()).or_default().doc = family.description.clone();
+        let resource = resources.entry(top.clone()).or_default();
+        resource.doc = family.description.clone();
+        resource.family = family.name.clone();
 
         for op in operations {
             let (owner, method) = match op.rust_method.split_once('.') {
@@ -59,8 +64,9 @@ pub fn api_file(model: &Model) -> Result<syn::File, GenError> {
                         .insert(child.to_owned(), name.clone());
                     if !order.contains(&name) {
                         order.push(name.clone());
-                        resources.entry(name.clone()).or_default().doc =
-                            format!("The `{child}` operations of [`{top}`].");
+                        let resource = resources.entry(name.clone()).or_default();
+                        resource.doc = format!("The `{child}` operations of [`{top}`].");
+                        resource.family = family.name.clone();
                     }
                     (name, method.to_owned())
                 }
@@ -75,6 +81,7 @@ pub fn api_file(model: &Model) -> Result<syn::File, GenError> {
         let resource = &resources[name];
         let ident = format_ident!("{name}");
         let doc = doc_lines(&resource.doc);
+        let gate = crate::types::feature_gate(&resource.family);
         let methods = &resource.methods;
         let children = resource.children.iter().map(|(accessor, child)| {
             let accessor_ident = format_ident!("{accessor}");
@@ -89,11 +96,13 @@ pub fn api_file(model: &Model) -> Result<syn::File, GenError> {
         });
         quote! {
             #doc
+            #gate
             #[derive(Debug, Clone, Copy)]
             pub struct #ident<'a> {
                 client: &'a Client,
             }
 
+            #gate
             impl<'a> #ident<'a> {
                 #(#children)*
                 #(#methods)*
@@ -104,7 +113,7 @@ pub fn api_file(model: &Model) -> Result<syn::File, GenError> {
     Ok(syn::parse_quote! {
         //! The operations of the spec as client methods, grouped by family. Each method sends one operation
         //! described in [`allmhub_types::operations`].
-        #![allow(clippy::too_many_arguments)]
+        #![allow(clippy::too_many_arguments, unused_imports)]
 
         use allmhub_types::operations;
 

@@ -40,8 +40,31 @@ pub enum GenError {
 pub struct GeneratedFile {
     /// Path relative to the workspace root.
     pub path: PathBuf,
-    /// Full contents.
+    /// Full contents, or with `region` the contents of that region.
     pub contents: String,
+    /// The name of the region between `# @generated begin <name>` and `# @generated end <name>` lines that
+    /// the generator owns in an otherwise hand-written file (`Cargo.toml` feature tables).
+    pub region: Option<&'static str>,
+}
+
+impl GeneratedFile {
+    fn whole(path: &str, contents: String) -> Self {
+        GeneratedFile {
+            path: PathBuf::from(path),
+            contents,
+            region: None,
+        }
+    }
+}
+
+/// Replaces the generated region `name` of `text`.
+fn splice_region(text: &str, name: &str, contents: &str) -> Option<String> {
+    let begin = format!("# @generated begin {name}");
+    let end = format!("# @generated end {name}");
+    let start = text.find(&begin)?;
+    let body_start = start + text[start..].find('\n')? + 1;
+    let body_end = body_start + text[body_start..].find(&end)?;
+    Some(format!("{}{contents}{}", &text[..body_start], &text[body_end..]))
 }
 
 /// The first line of every generated file.
@@ -93,28 +116,63 @@ pub fn generate_from_model(model: &model::Model) -> Result<Vec<GeneratedFile>, G
     }
     for family in &order {
         let file = types::family_module(model, family, &modules.modules[family]);
-        files.push(GeneratedFile {
-            path: PathBuf::from(format!("generated/src/types/{}.rs", types::module_name(family))),
-            contents: render(&file),
-        });
+        files.push(GeneratedFile::whole(
+            &format!("generated/src/types/{}.rs", types::module_name(family)),
+            render(&file),
+        ));
     }
+    files.push(GeneratedFile::whole(
+        "generated/src/types.rs",
+        render(&types_index(&order)),
+    ));
+    files.push(GeneratedFile::whole(
+        "generated/src/operations.rs",
+        render(&operations::operations_file(model)),
+    ));
+    files.push(GeneratedFile::whole(
+        "generated/src/schemas.rs",
+        render(&operations::schemas_file(model)),
+    ));
+    files.push(GeneratedFile::whole(
+        "client/src/api.rs",
+        render(&client::api_file(model)?),
+    ));
+
+    let dependencies = types::family_dependencies(&defs, &modules);
+    let families: Vec<&str> = order
+        .iter()
+        .map(String::as_str)
+        .filter(|family| *family != types::COMMON)
+        .collect();
     files.push(GeneratedFile {
-        path: PathBuf::from("generated/src/types.rs"),
-        contents: render(&types_index(&order)),
+        path: PathBuf::from("generated/Cargo.toml"),
+        contents: features_table(&families, |family| {
+            dependencies
+                .get(family)
+                .into_iter()
+                .flatten()
+                .filter(|dependency| *dependency != types::COMMON)
+                .map(|dependency| format!("\"{dependency}\""))
+                .collect()
+        }),
+        region: Some("features"),
     });
     files.push(GeneratedFile {
-        path: PathBuf::from("generated/src/operations.rs"),
-        contents: render(&operations::operations_file(model)),
-    });
-    files.push(GeneratedFile {
-        path: PathBuf::from("generated/src/schemas.rs"),
-        contents: render(&operations::schemas_file(model)),
-    });
-    files.push(GeneratedFile {
-        path: PathBuf::from("client/src/api.rs"),
-        contents: render(&client::api_file(model)?),
+        path: PathBuf::from("client/Cargo.toml"),
+        contents: features_table(&families, |family| vec![format!("\"allmhub-types/{family}\"")]),
+        region: Some("features"),
     });
     Ok(files)
+}
+
+/// One Cargo feature per API family (`default` enables them all).
+fn features_table(families: &[&str], enables: impl Fn(&str) -> Vec<String>) -> String {
+    let all: Vec<String> = families.iter().map(|family| format!("\"{family}\"")).collect();
+    let mut out = format!("[features]\ndefault = [{}]\n", all.join(", "));
+    for family in families {
+        out.push_str(&format!("{family} = [{}]\n", enables(family).join(", ")));
+    }
+    out
 }
 
 fn types_index(families: &[String]) -> syn::File {
@@ -122,11 +180,12 @@ fn types_index(families: &[String]) -> syn::File {
         .iter()
         .map(|family| quote::format_ident!("{}", types::module_name(family)))
         .collect();
+    let gates: Vec<proc_macro2::TokenStream> = families.iter().map(|family| types::feature_gate(family)).collect();
     syn::parse_quote! {
-        //! The types of every API family, one module per family (`spec/<family>.yaml`), all re-exported at
-        //! the crate root.
-        #(#[rustfmt::skip] pub mod #modules;)*
-        #(pub use #modules::*;)*
+        //! The types of every API family, one module per family (`spec/<family>.yaml`) behind the Cargo
+        //! feature of the same name, all re-exported at the crate root.
+        #(#gates #[rustfmt::skip] pub mod #modules;)*
+        #(#gates pub use #modules::*;)*
     }
 }
 
@@ -150,13 +209,23 @@ pub fn write_files(root: &Path, files: &[GeneratedFile], check: bool) -> Result<
     let wanted: BTreeMap<PathBuf, &GeneratedFile> = files.iter().map(|file| (root.join(&file.path), file)).collect();
     for (path, file) in &wanted {
         let current = std::fs::read_to_string(path).ok();
-        if current.as_deref() != Some(file.contents.as_str()) {
+        let new = match (file.region, &current) {
+            (None, _) => file.contents.clone(),
+            (Some(region), Some(current)) => splice_region(current, region, &file.contents).ok_or_else(|| {
+                GenError::Generator(format!(
+                    "{} lacks the `# @generated begin {region}` … `# @generated end {region}` lines",
+                    file.path.display()
+                ))
+            })?,
+            (Some(_), None) => return Err(io(path)(std::io::Error::from(std::io::ErrorKind::NotFound))),
+        };
+        if current.as_deref() != Some(new.as_str()) {
             report.changed.push(file.path.clone());
             if !check {
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent).map_err(io(parent))?;
                 }
-                std::fs::write(path, &file.contents).map_err(io(path))?;
+                std::fs::write(path, &new).map_err(io(path))?;
             }
         }
     }

@@ -67,8 +67,10 @@ pub fn operations_file(model: &Model) -> syn::File {
         let in_band = &op.in_band_errors;
         let pages = &op.doc_pages;
         let doc = format!(" `{} {}`: {}", op.method_str(), op.path, op.summary);
+        let gate = crate::types::feature_gate(&op.family);
         quote! {
             #[doc = #doc]
+            #gate
             pub const #ident: crate::Operation = crate::Operation {
                 id: #id,
                 family: #family,
@@ -92,43 +94,65 @@ pub fn operations_file(model: &Model) -> syn::File {
             };
         }
     });
-    let all = model.operations.iter().map(|op| descriptor_ident(&op.id));
+    let all = model.operations.iter().map(|op| {
+        let ident = descriptor_ident(&op.id);
+        let gate = crate::types::feature_gate(&op.family);
+        quote!(#gate &#ident)
+    });
     syn::parse_quote! {
         //! Descriptors of every operation in the spec: method, path template, parameters, bodies, answer,
         //! authentication and the doc pages each implements. The client builds its methods on them.
         #(#descriptors)*
 
-        /// Every operation, in spec order.
-        pub const ALL: &[&crate::Operation] = &[#(&#all),*];
+        /// Every operation of the enabled families, in spec order.
+        pub const ALL: &[&crate::Operation] = &[#(#all),*];
     }
 }
 
 /// `generated/src/schemas.rs`: every component schema by spec name and Rust name.
 pub fn schemas_file(model: &Model) -> syn::File {
+    let info_ident = |rust_name: &str| format_ident!("{}", rust_name.to_shouty_snake_case());
     let infos = model.schemas.iter().map(|schema| {
+        let ident = info_ident(&schema.rust_name);
         let name = &schema.name;
         let rust_name = &schema.rust_name;
         let family = &schema.family;
         let summary = crate::lower::summary(&schema.description);
-        quote!(crate::SchemaInfo { name: #name, rust_name: #rust_name, family: #family, summary: #summary })
+        let gate = crate::types::feature_gate(family);
+        let doc = format!(" `{name}`.");
+        quote! {
+            #[doc = #doc]
+            #gate
+            const #ident: crate::SchemaInfo =
+                crate::SchemaInfo { name: #name, rust_name: #rust_name, family: #family, summary: #summary };
+        }
     });
-    let arms = model.schemas.iter().enumerate().map(|(index, schema)| {
+    let list = model.schemas.iter().map(|schema| {
+        let ident = info_ident(&schema.rust_name);
+        let gate = crate::types::feature_gate(&schema.family);
+        quote!(#gate #ident)
+    });
+    let arms = model.schemas.iter().map(|schema| {
         let ty = format_ident!("{}", schema.rust_name);
+        let info = info_ident(&schema.rust_name);
         let name = &schema.name;
         let rust_name = &schema.rust_name;
+        let gate = crate::types::feature_gate(&schema.family);
         let pattern = if name == rust_name {
             quote!(#name)
         } else {
             quote!(#name | #rust_name)
         };
-        quote!(#pattern => visitor.visit::<crate::#ty>(&SCHEMAS[#index]))
+        quote!(#gate #pattern => visitor.visit::<crate::#ty>(&#info))
     });
     syn::parse_quote! {
         //! The registry of component schemas: look a schema up by its spec name (`任务`) or Rust name
         //! (`MjTask`), and decode with its type through a [`SchemaVisitor`](crate::SchemaVisitor).
 
-        /// Every component schema of the spec, in spec order.
-        pub const SCHEMAS: &[crate::SchemaInfo] = &[#(#infos),*];
+        #(#infos)*
+
+        /// Every component schema of the enabled families, in spec order.
+        pub const SCHEMAS: &[crate::SchemaInfo] = &[#(#list),*];
 
         /// Calls `visitor` with the Rust type of the schema named `name` (spec name or Rust name).
         pub fn visit_schema<V: crate::SchemaVisitor>(name: &str, visitor: V) -> ::core::option::Option<V::Output> {

@@ -13,6 +13,18 @@ use crate::GenError;
 use crate::lower::{Def, DefKind, STRING_OR_NUMBER, UPLOAD};
 use crate::model::Model;
 
+/// The family of the schemas shared by several families; always compiled.
+pub const COMMON: &str = "common";
+
+/// `#[cfg(feature = "<family>")]`, nothing for the shared schemas.
+pub fn feature_gate(family: &str) -> TokenStream {
+    if family == COMMON {
+        quote!()
+    } else {
+        quote!(#[cfg(feature = #family)])
+    }
+}
+
 /// The Rust module name of a family (`openai-chat` → `openai_chat`).
 pub fn module_name(family: &str) -> String {
     family.replace('-', "_")

@@ -3,6 +3,7 @@
 //! Descriptors of every operation in the spec: method, path template, parameters, bodies, answer,
 //! authentication and the doc pages each implements. The client builds its methods on them.
 /// `POST /v1/chat/completions`: Create a chat completion
+#[cfg(feature = "openai-chat")]
 pub const CREATE_CHAT_COMPLETION: crate::Operation = crate::Operation {
     id: "create_chat_completion",
     family: "openai-chat",
@@ -52,6 +53,7 @@ pub const CREATE_CHAT_COMPLETION: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /v1/responses`: Create a model response (OpenAI Responses API).
+#[cfg(feature = "responses")]
 pub const CREATE_RESPONSE: crate::Operation = crate::Operation {
     id: "create_response",
     family: "responses",
@@ -89,6 +91,7 @@ pub const CREATE_RESPONSE: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /v1/audio/speech`: Create speech
+#[cfg(feature = "audio")]
 pub const CREATE_SPEECH: crate::Operation = crate::Operation {
     id: "create_speech",
     family: "audio",
@@ -124,6 +127,7 @@ pub const CREATE_SPEECH: crate::Operation = crate::Operation {
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建语音"],
 };
 /// `POST /v1/audio/transcriptions`: Create a transcription
+#[cfg(feature = "audio")]
 pub const CREATE_TRANSCRIPTION: crate::Operation = crate::Operation {
     id: "create_transcription",
     family: "audio",
@@ -152,6 +156,7 @@ pub const CREATE_TRANSCRIPTION: crate::Operation = crate::Operation {
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建转录"],
 };
 /// `POST /v1/audio/translations`: Create a translation
+#[cfg(feature = "audio")]
 pub const CREATE_TRANSLATION: crate::Operation = crate::Operation {
     id: "create_translation",
     family: "audio",
@@ -180,6 +185,7 @@ pub const CREATE_TRANSLATION: crate::Operation = crate::Operation {
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建翻译"],
 };
 /// `POST /v1/embeddings`: Create embeddings
+#[cfg(feature = "embeddings")]
 pub const CREATE_EMBEDDING: crate::Operation = crate::Operation {
     id: "create_embedding",
     family: "embeddings",
@@ -208,6 +214,7 @@ pub const CREATE_EMBEDDING: crate::Operation = crate::Operation {
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/嵌入(Embeddings)/创建嵌入"],
 };
 /// `POST /v1/rerank`: Rerank documents
+#[cfg(feature = "embeddings")]
 pub const CREATE_RERANK: crate::Operation = crate::Operation {
     id: "create_rerank",
     family: "embeddings",
@@ -236,6 +243,7 @@ pub const CREATE_RERANK: crate::Operation = crate::Operation {
     doc_pages: &[],
 };
 /// `POST /v1/images/generations`: Create images from a text prompt.
+#[cfg(feature = "images")]
 pub const CREATE_IMAGE: crate::Operation = crate::Operation {
     id: "create_image",
     family: "images",
@@ -268,6 +276,7 @@ pub const CREATE_IMAGE: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /v1/images/edits`: Edit images, or generate from reference images.
+#[cfg(feature = "images")]
 pub const EDIT_IMAGE: crate::Operation = crate::Operation {
     id: "edit_image",
     family: "images",
@@ -305,6 +314,7 @@ pub const EDIT_IMAGE: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /v1/videos`: Create a video generation job.
+#[cfg(feature = "videos")]
 pub const CREATE_VIDEO: crate::Operation = crate::Operation {
     id: "create_video",
     family: "videos",
@@ -341,6 +351,7 @@ pub const CREATE_VIDEO: crate::Operation = crate::Operation {
     ],
 };
 /// `GET /v1/videos/{video_id}`: Retrieve a video job (progress and result).
+#[cfg(feature = "videos")]
 pub const RETRIEVE_VIDEO: crate::Operation = crate::Operation {
     id: "retrieve_video",
     family: "videos",
@@ -373,6 +384,7 @@ pub const RETRIEVE_VIDEO: crate::Operation = crate::Operation {
     ],
 };
 /// `GET /v1/videos/{video_id}/content`: Download the video file of a completed job.
+#[cfg(feature = "videos")]
 pub const DOWNLOAD_VIDEO_CONTENT: crate::Operation = crate::Operation {
     id: "download_video_content",
     family: "videos",
@@ -408,6 +420,7 @@ pub const DOWNLOAD_VIDEO_CONTENT: crate::Operation = crate::Operation {
     doc_pages: &[],
 };
 /// `POST /v1/messages`: Create a Claude message
+#[cfg(feature = "claude")]
 pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
     id: "create_claude_message",
     family: "claude",
@@ -457,6 +470,7 @@ pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /v1beta/models/{model}:generateContent`: Generate content (Gemini)
+#[cfg(feature = "gemini")]
 pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
     id: "gemini_generate_content",
     family: "gemini",
@@ -503,6 +517,7 @@ pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /v1beta/models/{model}:streamGenerateContent`: Stream generated content (Gemini)
+#[cfg(feature = "gemini")]
 pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
     id: "gemini_stream_generate_content",
     family: "gemini",
@@ -548,6 +563,7 @@ pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /mj/submit/change`: Submit an upscale, variation or reroll of a finished task
+#[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_CHANGE: crate::Operation = crate::Operation {
     id: "mj_submit_change",
     family: "midjourney",
@@ -578,6 +594,7 @@ pub const MJ_SUBMIT_CHANGE: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /mj/submit/action`: Press a button of a finished task
+#[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_ACTION: crate::Operation = crate::Operation {
     id: "mj_submit_action",
     family: "midjourney",
@@ -608,6 +625,7 @@ pub const MJ_SUBMIT_ACTION: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /mj/submit/simple-change`: Submit an upscale, variation or reroll written as one command string
+#[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_SIMPLE_CHANGE: crate::Operation = crate::Operation {
     id: "mj_submit_simple_change",
     family: "midjourney",
@@ -638,6 +656,7 @@ pub const MJ_SUBMIT_SIMPLE_CHANGE: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /mj/submit/blend`: Submit a Blend job (mix 2–5 images)
+#[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_BLEND: crate::Operation = crate::Operation {
     id: "mj_submit_blend",
     family: "midjourney",
@@ -668,6 +687,7 @@ pub const MJ_SUBMIT_BLEND: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /mj/submit/describe`: Submit a Describe job (image to prompts)
+#[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_DESCRIBE: crate::Operation = crate::Operation {
     id: "mj_submit_describe",
     family: "midjourney",
@@ -698,6 +718,7 @@ pub const MJ_SUBMIT_DESCRIBE: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /mj/submit/imagine`: Submit an Imagine job (text, optionally with reference images, to image)
+#[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_IMAGINE: crate::Operation = crate::Operation {
     id: "mj_submit_imagine",
     family: "midjourney",
@@ -728,6 +749,7 @@ pub const MJ_SUBMIT_IMAGINE: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /mj/submit/modal`: Complete a task that waits for a modal (vary region, custom zoom, remix)
+#[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_MODAL: crate::Operation = crate::Operation {
     id: "mj_submit_modal",
     family: "midjourney",
@@ -758,6 +780,7 @@ pub const MJ_SUBMIT_MODAL: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /mj/submit/shorten`: Submit a Shorten job (prompt analysis)
+#[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_SHORTEN: crate::Operation = crate::Operation {
     id: "mj_submit_shorten",
     family: "midjourney",
@@ -788,6 +811,7 @@ pub const MJ_SUBMIT_SHORTEN: crate::Operation = crate::Operation {
     ],
 };
 /// `POST /mj/submit/video`: Submit a Midjourney video job (image to four short videos)
+#[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_VIDEO: crate::Operation = crate::Operation {
     id: "mj_submit_video",
     family: "midjourney",
@@ -816,6 +840,7 @@ pub const MJ_SUBMIT_VIDEO: crate::Operation = crate::Operation {
     doc_pages: &["视频模型(Videos)/Midjourney/MJ视频生成"],
 };
 /// `POST /mj/insight-face/swap`: Submit a face swap job (InsightFace)
+#[cfg(feature = "midjourney")]
 pub const MJ_SWAP_FACE: crate::Operation = crate::Operation {
     id: "mj_swap_face",
     family: "midjourney",
@@ -844,6 +869,7 @@ pub const MJ_SWAP_FACE: crate::Operation = crate::Operation {
     doc_pages: &["图像模型(Images)/Midjourney/任务提交/提交swap_face任务"],
 };
 /// `POST /mj/task/list-by-condition`: Fetch several tasks by id
+#[cfg(feature = "midjourney")]
 pub const MJ_LIST_TASKS_BY_CONDITION: crate::Operation = crate::Operation {
     id: "mj_list_tasks_by_condition",
     family: "midjourney",
@@ -874,6 +900,7 @@ pub const MJ_LIST_TASKS_BY_CONDITION: crate::Operation = crate::Operation {
     ],
 };
 /// `GET /mj/task/{id}/fetch`: Fetch one task (image or video)
+#[cfg(feature = "midjourney")]
 pub const MJ_FETCH_TASK: crate::Operation = crate::Operation {
     id: "mj_fetch_task",
     family: "midjourney",
@@ -906,6 +933,7 @@ pub const MJ_FETCH_TASK: crate::Operation = crate::Operation {
     ],
 };
 /// `GET /mj/task/{id}/image-seed`: Get the seed of a task's image
+#[cfg(feature = "midjourney")]
 pub const MJ_GET_IMAGE_SEED: crate::Operation = crate::Operation {
     id: "mj_get_image_seed",
     family: "midjourney",
@@ -937,6 +965,7 @@ pub const MJ_GET_IMAGE_SEED: crate::Operation = crate::Operation {
     ],
 };
 /// `GET /v1/dashboard/billing/subscription`: Total quota of the API key (OpenAI billing-subscription format)
+#[cfg(feature = "account")]
 pub const GET_BILLING_SUBSCRIPTION: crate::Operation = crate::Operation {
     id: "get_billing_subscription",
     family: "account",
@@ -959,6 +988,7 @@ pub const GET_BILLING_SUBSCRIPTION: crate::Operation = crate::Operation {
     doc_pages: &["系统管理API/令牌余额查询"],
 };
 /// `GET /v1/dashboard/billing/usage`: Amount used by the API key (OpenAI billing-usage format)
+#[cfg(feature = "account")]
 pub const GET_BILLING_USAGE: crate::Operation = crate::Operation {
     id: "get_billing_usage",
     family: "account",
@@ -994,6 +1024,7 @@ pub const GET_BILLING_USAGE: crate::Operation = crate::Operation {
     doc_pages: &[],
 };
 /// `GET /api/user/self`: The account of the access token's user, with its balance
+#[cfg(feature = "account")]
 pub const GET_USER_SELF: crate::Operation = crate::Operation {
     id: "get_user_self",
     family: "account",
@@ -1016,6 +1047,7 @@ pub const GET_USER_SELF: crate::Operation = crate::Operation {
     doc_pages: &["系统管理API/用户余额查询"],
 };
 /// `GET /v1/models`: Models the API key may use (OpenAI format)
+#[cfg(feature = "account")]
 pub const LIST_MODELS: crate::Operation = crate::Operation {
     id: "list_models",
     family: "account",
@@ -1038,6 +1070,7 @@ pub const LIST_MODELS: crate::Operation = crate::Operation {
     doc_pages: &["系统管理API/获取令牌支持模型"],
 };
 /// `GET /v1beta/models`: Models the API key may use (Gemini format)
+#[cfg(feature = "account")]
 pub const LIST_GEMINI_MODELS: crate::Operation = crate::Operation {
     id: "list_gemini_models",
     family: "account",
@@ -1059,39 +1092,72 @@ pub const LIST_GEMINI_MODELS: crate::Operation = crate::Operation {
     in_band_errors: &[],
     doc_pages: &["系统管理API/获取令牌支持模型-gemini"],
 };
-/// Every operation, in spec order.
+/// Every operation of the enabled families, in spec order.
 pub const ALL: &[&crate::Operation] = &[
+    #[cfg(feature = "openai-chat")]
     &CREATE_CHAT_COMPLETION,
+    #[cfg(feature = "responses")]
     &CREATE_RESPONSE,
+    #[cfg(feature = "audio")]
     &CREATE_SPEECH,
+    #[cfg(feature = "audio")]
     &CREATE_TRANSCRIPTION,
+    #[cfg(feature = "audio")]
     &CREATE_TRANSLATION,
+    #[cfg(feature = "embeddings")]
     &CREATE_EMBEDDING,
+    #[cfg(feature = "embeddings")]
     &CREATE_RERANK,
+    #[cfg(feature = "images")]
     &CREATE_IMAGE,
+    #[cfg(feature = "images")]
     &EDIT_IMAGE,
+    #[cfg(feature = "videos")]
     &CREATE_VIDEO,
+    #[cfg(feature = "videos")]
     &RETRIEVE_VIDEO,
+    #[cfg(feature = "videos")]
     &DOWNLOAD_VIDEO_CONTENT,
+    #[cfg(feature = "claude")]
     &CREATE_CLAUDE_MESSAGE,
+    #[cfg(feature = "gemini")]
     &GEMINI_GENERATE_CONTENT,
+    #[cfg(feature = "gemini")]
     &GEMINI_STREAM_GENERATE_CONTENT,
+    #[cfg(feature = "midjourney")]
     &MJ_SUBMIT_CHANGE,
+    #[cfg(feature = "midjourney")]
     &MJ_SUBMIT_ACTION,
+    #[cfg(feature = "midjourney")]
     &MJ_SUBMIT_SIMPLE_CHANGE,
+    #[cfg(feature = "midjourney")]
     &MJ_SUBMIT_BLEND,
+    #[cfg(feature = "midjourney")]
     &MJ_SUBMIT_DESCRIBE,
+    #[cfg(feature = "midjourney")]
     &MJ_SUBMIT_IMAGINE,
+    #[cfg(feature = "midjourney")]
     &MJ_SUBMIT_MODAL,
+    #[cfg(feature = "midjourney")]
     &MJ_SUBMIT_SHORTEN,
+    #[cfg(feature = "midjourney")]
     &MJ_SUBMIT_VIDEO,
+    #[cfg(feature = "midjourney")]
     &MJ_SWAP_FACE,
+    #[cfg(feature = "midjourney")]
     &MJ_LIST_TASKS_BY_CONDITION,
+    #[cfg(feature = "midjourney")]
     &MJ_FETCH_TASK,
+    #[cfg(feature = "midjourney")]
     &MJ_GET_IMAGE_SEED,
+    #[cfg(feature = "account")]
     &GET_BILLING_SUBSCRIPTION,
+    #[cfg(feature = "account")]
     &GET_BILLING_USAGE,
+    #[cfg(feature = "account")]
     &GET_USER_SELF,
+    #[cfg(feature = "account")]
     &LIST_MODELS,
+    #[cfg(feature = "account")]
     &LIST_GEMINI_MODELS,
 ];

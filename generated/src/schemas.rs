@@ -2,2708 +2,4482 @@
 
 //! The registry of component schemas: look a schema up by its spec name (`任务`) or Rust name
 //! (`MjTask`), and decode with its type through a [`SchemaVisitor`](crate::SchemaVisitor).
-/// Every component schema of the spec, in spec order.
+/// `ChatCompletionRequest`.
+#[cfg(feature = "openai-chat")]
+const CHAT_COMPLETION_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCompletionRequest",
+    rust_name: "ChatCompletionRequest",
+    family: "openai-chat",
+    summary: "Body of `POST /v1/chat/completions`: OpenAI's chat completion parameters plus the vendor parameters the gateway forwards (`top_k`, `thinking`, `enable_thinking`, `reasoning`, `extra_body`, …).",
+};
+/// `ChatStreamOptions`.
+#[cfg(feature = "openai-chat")]
+const CHAT_STREAM_OPTIONS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatStreamOptions",
+    rust_name: "ChatStreamOptions",
+    family: "openai-chat",
+    summary: "Options of a streamed answer; only allowed with `stream: true`.",
+};
+/// `ChatStop`.
+#[cfg(feature = "openai-chat")]
+const CHAT_STOP: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatStop",
+    rust_name: "ChatStop",
+    family: "openai-chat",
+    summary: "Up to 4 sequences at which generation stops; a single string or a list.",
+};
+/// `ChatReasoningEffort`.
+#[cfg(feature = "openai-chat")]
+const CHAT_REASONING_EFFORT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatReasoningEffort",
+    rust_name: "ChatReasoningEffort",
+    family: "openai-chat",
+    summary: "How much a reasoning model thinks before answering (o-series, gpt-5 and the reasoning models of other vendors that the gateway maps).",
+};
+/// `ChatVerbosity`.
+#[cfg(feature = "openai-chat")]
+const CHAT_VERBOSITY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatVerbosity",
+    rust_name: "ChatVerbosity",
+    family: "openai-chat",
+    summary: "How long and detailed the answer should be (gpt-5 family).",
+};
+/// `ChatModality`.
+#[cfg(feature = "openai-chat")]
+const CHAT_MODALITY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatModality",
+    rust_name: "ChatModality",
+    family: "openai-chat",
+    summary: "An output modality of the model.",
+};
+/// `ChatServiceTier`.
+#[cfg(feature = "openai-chat")]
+const CHAT_SERVICE_TIER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatServiceTier",
+    rust_name: "ChatServiceTier",
+    family: "openai-chat",
+    summary: "OpenAI processing tier.",
+};
+/// `ChatAudioOutputOptions`.
+#[cfg(feature = "openai-chat")]
+const CHAT_AUDIO_OUTPUT_OPTIONS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatAudioOutputOptions",
+    rust_name: "ChatAudioOutputOptions",
+    family: "openai-chat",
+    summary: "Voice and format of spoken output; required when `modalities` includes `audio`.",
+};
+/// `ChatAudioFormat`.
+#[cfg(feature = "openai-chat")]
+const CHAT_AUDIO_FORMAT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatAudioFormat",
+    rust_name: "ChatAudioFormat",
+    family: "openai-chat",
+    summary: "Encoding of spoken output (`pcm16` is raw 24 kHz 16-bit little-endian samples).",
+};
+/// `ChatPrediction`.
+#[cfg(feature = "openai-chat")]
+const CHAT_PREDICTION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatPrediction",
+    rust_name: "ChatPrediction",
+    family: "openai-chat",
+    summary: "Predicted Output: text expected to largely reappear in the answer (e.g.",
+};
+/// `ChatWebSearchOptions`.
+#[cfg(feature = "openai-chat")]
+const CHAT_WEB_SEARCH_OPTIONS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatWebSearchOptions",
+    rust_name: "ChatWebSearchOptions",
+    family: "openai-chat",
+    summary: "Web search settings for search-enabled models (`gpt-4o-search-preview` and similar).",
+};
+/// `ChatSearchContextSize`.
+#[cfg(feature = "openai-chat")]
+const CHAT_SEARCH_CONTEXT_SIZE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatSearchContextSize",
+    rust_name: "ChatSearchContextSize",
+    family: "openai-chat",
+    summary: "How much retrieved web context the model uses (default `medium`).",
+};
+/// `ChatWebSearchUserLocation`.
+#[cfg(feature = "openai-chat")]
+const CHAT_WEB_SEARCH_USER_LOCATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatWebSearchUserLocation",
+    rust_name: "ChatWebSearchUserLocation",
+    family: "openai-chat",
+    summary: "Approximate user location to localize search results.",
+};
+/// `ChatApproximateLocation`.
+#[cfg(feature = "openai-chat")]
+const CHAT_APPROXIMATE_LOCATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatApproximateLocation",
+    rust_name: "ChatApproximateLocation",
+    family: "openai-chat",
+    summary: "Free-text location fields; all optional.",
+};
+/// `ChatThinkingOptions`.
+#[cfg(feature = "openai-chat")]
+const CHAT_THINKING_OPTIONS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatThinkingOptions",
+    rust_name: "ChatThinkingOptions",
+    family: "openai-chat",
+    summary: "Claude/Doubao/GLM-style thinking switch forwarded by the gateway, e.g.",
+};
+/// `Message`.
+#[cfg(feature = "openai-chat")]
+const CHAT_MESSAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Message",
+    rust_name: "ChatMessage",
+    family: "openai-chat",
+    summary: "One chat message.",
+};
+/// `ChatRole`.
+#[cfg(feature = "openai-chat")]
+const CHAT_ROLE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatRole",
+    rust_name: "ChatRole",
+    family: "openai-chat",
+    summary: "Author of a message.",
+};
+/// `ChatMessageContent`.
+#[cfg(feature = "openai-chat")]
+const CHAT_MESSAGE_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatMessageContent",
+    rust_name: "ChatMessageContent",
+    family: "openai-chat",
+    summary: "Message content, either plain text or a list of typed parts (text, images, audio, files, video).",
+};
+/// `MessageContent`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CONTENT_PART: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MessageContent",
+    rust_name: "ChatContentPart",
+    family: "openai-chat",
+    summary: "One part of a multi-part message content, tagged by `type`.",
+};
+/// `ChatContentPartText`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CONTENT_PART_TEXT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatContentPartText",
+    rust_name: "ChatContentPartText",
+    family: "openai-chat",
+    summary: "A text part.",
+};
+/// `ChatContentPartImageUrl`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CONTENT_PART_IMAGE_URL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatContentPartImageUrl",
+    rust_name: "ChatContentPartImageUrl",
+    family: "openai-chat",
+    summary: "An image, by URL or data URI.",
+};
+/// `ChatImageUrlValue`.
+#[cfg(feature = "openai-chat")]
+const CHAT_IMAGE_URL_VALUE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatImageUrlValue",
+    rust_name: "ChatImageUrlValue",
+    family: "openai-chat",
+    summary: "The `image_url` member: OpenAI's object form, or the bare URL string, which the gateway also accepts (non-OpenAI clients send it).",
+};
+/// `ChatImageUrl`.
+#[cfg(feature = "openai-chat")]
+const CHAT_IMAGE_URL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatImageUrl",
+    rust_name: "ChatImageUrl",
+    family: "openai-chat",
+    summary: "An image reference with its processing detail.",
+};
+/// `ChatImageDetail`.
+#[cfg(feature = "openai-chat")]
+const CHAT_IMAGE_DETAIL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatImageDetail",
+    rust_name: "ChatImageDetail",
+    family: "openai-chat",
+    summary: "Resolution at which a vision model looks at an image (OpenAI default `auto`; the gateway's own token estimate assumes `high` when absent).",
+};
+/// `ChatContentPartInputAudio`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CONTENT_PART_INPUT_AUDIO: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatContentPartInputAudio",
+    rust_name: "ChatContentPartInputAudio",
+    family: "openai-chat",
+    summary: "Base64-encoded audio input for audio-capable models.",
+};
+/// `ChatInputAudio`.
+#[cfg(feature = "openai-chat")]
+const CHAT_INPUT_AUDIO: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatInputAudio",
+    rust_name: "ChatInputAudio",
+    family: "openai-chat",
+    summary: "Inline audio data.",
+};
+/// `ChatContentPartFile`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CONTENT_PART_FILE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatContentPartFile",
+    rust_name: "ChatContentPartFile",
+    family: "openai-chat",
+    summary: "A file (e.g.",
+};
+/// `ChatInputFile`.
+#[cfg(feature = "openai-chat")]
+const CHAT_INPUT_FILE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatInputFile",
+    rust_name: "ChatInputFile",
+    family: "openai-chat",
+    summary: "File content: either `file_data` (with `filename`) or `file_id`.",
+};
+/// `ChatContentPartVideoUrl`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CONTENT_PART_VIDEO_URL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatContentPartVideoUrl",
+    rust_name: "ChatContentPartVideoUrl",
+    family: "openai-chat",
+    summary: "A video by URL (gateway extension for video-understanding models).",
+};
+/// `ChatVideoUrlValue`.
+#[cfg(feature = "openai-chat")]
+const CHAT_VIDEO_URL_VALUE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatVideoUrlValue",
+    rust_name: "ChatVideoUrlValue",
+    family: "openai-chat",
+    summary: "The `video_url` member: `{\"url\": …}`, or the bare URL string.",
+};
+/// `ChatVideoUrl`.
+#[cfg(feature = "openai-chat")]
+const CHAT_VIDEO_URL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatVideoUrl",
+    rust_name: "ChatVideoUrl",
+    family: "openai-chat",
+    summary: "A video reference.",
+};
+/// `ChatContentPartRefusal`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CONTENT_PART_REFUSAL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatContentPartRefusal",
+    rust_name: "ChatContentPartRefusal",
+    family: "openai-chat",
+    summary: "A refusal part, in assistant messages sent back as history.",
+};
+/// `ChatCacheControl`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CACHE_CONTROL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCacheControl",
+    rust_name: "ChatCacheControl",
+    family: "openai-chat",
+    summary: "Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g.",
+};
+/// `ChatAnnotation`.
+#[cfg(feature = "openai-chat")]
+const CHAT_ANNOTATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatAnnotation",
+    rust_name: "ChatAnnotation",
+    family: "openai-chat",
+    summary: "An annotation of assistant text, tagged by `type`.",
+};
+/// `ChatUrlCitationAnnotation`.
+#[cfg(feature = "openai-chat")]
+const CHAT_URL_CITATION_ANNOTATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatUrlCitationAnnotation",
+    rust_name: "ChatUrlCitationAnnotation",
+    family: "openai-chat",
+    summary: "A web citation of a span of the answer.",
+};
+/// `ChatUrlCitation`.
+#[cfg(feature = "openai-chat")]
+const CHAT_URL_CITATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatUrlCitation",
+    rust_name: "ChatUrlCitation",
+    family: "openai-chat",
+    summary: "Where a cited span is and what it cites.",
+};
+/// `ChatMessageAudio`.
+#[cfg(feature = "openai-chat")]
+const CHAT_MESSAGE_AUDIO: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatMessageAudio",
+    rust_name: "ChatMessageAudio",
+    family: "openai-chat",
+    summary: "Spoken output of an audio-output model.",
+};
+/// `ChatFunctionCall`.
+#[cfg(feature = "openai-chat")]
+const CHAT_FUNCTION_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatFunctionCall",
+    rust_name: "ChatFunctionCall",
+    family: "openai-chat",
+    summary: "A function invocation by the model.",
+};
+/// `Tool`.
+#[cfg(feature = "openai-chat")]
+const CHAT_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Tool",
+    rust_name: "ChatTool",
+    family: "openai-chat",
+    summary: "A tool the model may call, tagged by `type`.",
+};
+/// `ChatFunctionTool`.
+#[cfg(feature = "openai-chat")]
+const CHAT_FUNCTION_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatFunctionTool",
+    rust_name: "ChatFunctionTool",
+    family: "openai-chat",
+    summary: "A function tool described by a JSON Schema.",
+};
+/// `ChatFunctionDefinition`.
+#[cfg(feature = "openai-chat")]
+const CHAT_FUNCTION_DEFINITION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatFunctionDefinition",
+    rust_name: "ChatFunctionDefinition",
+    family: "openai-chat",
+    summary: "Name, purpose and parameters of a callable function.",
+};
+/// `ChatCustomTool`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CUSTOM_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCustomTool",
+    rust_name: "ChatCustomTool",
+    family: "openai-chat",
+    summary: "A custom tool that takes free-form text input, optionally constrained by a grammar (gpt-5 family).",
+};
+/// `ChatCustomToolDefinition`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CUSTOM_TOOL_DEFINITION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCustomToolDefinition",
+    rust_name: "ChatCustomToolDefinition",
+    family: "openai-chat",
+    summary: "Name, purpose and input format of a custom tool.",
+};
+/// `ChatCustomToolFormat`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CUSTOM_TOOL_FORMAT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCustomToolFormat",
+    rust_name: "ChatCustomToolFormat",
+    family: "openai-chat",
+    summary: "Input format of a custom tool, tagged by `type` (unconstrained text by default).",
+};
+/// `ChatCustomToolFormatText`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CUSTOM_TOOL_FORMAT_TEXT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCustomToolFormatText",
+    rust_name: "ChatCustomToolFormatText",
+    family: "openai-chat",
+    summary: "Unconstrained text input.",
+};
+/// `ChatCustomToolFormatGrammar`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CUSTOM_TOOL_FORMAT_GRAMMAR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCustomToolFormatGrammar",
+    rust_name: "ChatCustomToolFormatGrammar",
+    family: "openai-chat",
+    summary: "Input constrained by a grammar.",
+};
+/// `ChatGrammar`.
+#[cfg(feature = "openai-chat")]
+const CHAT_GRAMMAR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatGrammar",
+    rust_name: "ChatGrammar",
+    family: "openai-chat",
+    summary: "A grammar constraining the input of a custom tool.",
+};
+/// `ChatToolChoice`.
+#[cfg(feature = "openai-chat")]
+const CHAT_TOOL_CHOICE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatToolChoice",
+    rust_name: "ChatToolChoice",
+    family: "openai-chat",
+    summary: "Which tool the model may or must call: a mode string (`none`, `auto` — the default when tools are given —, `required`) or an object naming a tool or restricting the allowed tools.",
+};
+/// `ChatToolChoiceMode`.
+#[cfg(feature = "openai-chat")]
+const CHAT_TOOL_CHOICE_MODE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatToolChoiceMode",
+    rust_name: "ChatToolChoiceMode",
+    family: "openai-chat",
+    summary: "`none` (no tool), `auto` (model decides) or `required` (at least one tool call).",
+};
+/// `ChatNamedToolChoice`.
+#[cfg(feature = "openai-chat")]
+const CHAT_NAMED_TOOL_CHOICE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatNamedToolChoice",
+    rust_name: "ChatNamedToolChoice",
+    family: "openai-chat",
+    summary: "An object tool choice, tagged by `type`.",
+};
+/// `ChatToolChoiceFunction`.
+#[cfg(feature = "openai-chat")]
+const CHAT_TOOL_CHOICE_FUNCTION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatToolChoiceFunction",
+    rust_name: "ChatToolChoiceFunction",
+    family: "openai-chat",
+    summary: "Force a call of the named function.",
+};
+/// `ChatToolChoiceCustom`.
+#[cfg(feature = "openai-chat")]
+const CHAT_TOOL_CHOICE_CUSTOM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatToolChoiceCustom",
+    rust_name: "ChatToolChoiceCustom",
+    family: "openai-chat",
+    summary: "Force a call of the named custom tool.",
+};
+/// `ChatToolChoiceAllowedTools`.
+#[cfg(feature = "openai-chat")]
+const CHAT_TOOL_CHOICE_ALLOWED_TOOLS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatToolChoiceAllowedTools",
+    rust_name: "ChatToolChoiceAllowedTools",
+    family: "openai-chat",
+    summary: "Restrict the model to a subset of the declared tools.",
+};
+/// `ChatAllowedTools`.
+#[cfg(feature = "openai-chat")]
+const CHAT_ALLOWED_TOOLS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatAllowedTools",
+    rust_name: "ChatAllowedTools",
+    family: "openai-chat",
+    summary: "A subset of the declared tools and whether calling one of them is required.",
+};
+/// `ChatFunctionName`.
+#[cfg(feature = "openai-chat")]
+const CHAT_FUNCTION_NAME: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatFunctionName",
+    rust_name: "ChatFunctionName",
+    family: "openai-chat",
+    summary: "A reference to a function or custom tool by name.",
+};
+/// `ChatFunctionCallChoice`.
+#[cfg(feature = "openai-chat")]
+const CHAT_FUNCTION_CALL_CHOICE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatFunctionCallChoice",
+    rust_name: "ChatFunctionCallChoice",
+    family: "openai-chat",
+    summary: "Deprecated predecessor of `tool_choice`: `\"none\"`, `\"auto\"` or `{\"name\": …}`.",
+};
+/// `ToolCall`.
+#[cfg(feature = "openai-chat")]
+const CHAT_TOOL_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ToolCall",
+    rust_name: "ChatToolCall",
+    family: "openai-chat",
+    summary: "A tool call made by the assistant, tagged by `type`.",
+};
+/// `ChatFunctionToolCall`.
+#[cfg(feature = "openai-chat")]
+const CHAT_FUNCTION_TOOL_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatFunctionToolCall",
+    rust_name: "ChatFunctionToolCall",
+    family: "openai-chat",
+    summary: "A call of a function tool.",
+};
+/// `ChatCustomToolCall`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CUSTOM_TOOL_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCustomToolCall",
+    rust_name: "ChatCustomToolCall",
+    family: "openai-chat",
+    summary: "A call of a custom tool.",
+};
+/// `ChatCustomToolInput`.
+#[cfg(feature = "openai-chat")]
+const CHAT_CUSTOM_TOOL_INPUT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCustomToolInput",
+    rust_name: "ChatCustomToolInput",
+    family: "openai-chat",
+    summary: "The custom tool called and the free-form input the model generated for it.",
+};
+/// `ResponseFormat`.
+#[cfg(feature = "openai-chat")]
+const CHAT_RESPONSE_FORMAT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponseFormat",
+    rust_name: "ChatResponseFormat",
+    family: "openai-chat",
+    summary: "Output format, tagged by `type`: `text` (default), `json_object` (any valid JSON; the prompt must ask for JSON) or `json_schema` (Structured Outputs).",
+};
+/// `ChatResponseFormatText`.
+#[cfg(feature = "openai-chat")]
+const CHAT_RESPONSE_FORMAT_TEXT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatResponseFormatText",
+    rust_name: "ChatResponseFormatText",
+    family: "openai-chat",
+    summary: "Plain text output.",
+};
+/// `ChatResponseFormatJsonObject`.
+#[cfg(feature = "openai-chat")]
+const CHAT_RESPONSE_FORMAT_JSON_OBJECT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatResponseFormatJsonObject",
+    rust_name: "ChatResponseFormatJsonObject",
+    family: "openai-chat",
+    summary: "JSON mode.",
+};
+/// `ChatResponseFormatJsonSchema`.
+#[cfg(feature = "openai-chat")]
+const CHAT_RESPONSE_FORMAT_JSON_SCHEMA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatResponseFormatJsonSchema",
+    rust_name: "ChatResponseFormatJsonSchema",
+    family: "openai-chat",
+    summary: "Structured Outputs following a JSON Schema.",
+};
+/// `ChatJsonSchema`.
+#[cfg(feature = "openai-chat")]
+const CHAT_JSON_SCHEMA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatJsonSchema",
+    rust_name: "ChatJsonSchema",
+    family: "openai-chat",
+    summary: "A named JSON Schema for Structured Outputs.",
+};
+/// `ChatCompletionResponse`.
+#[cfg(feature = "openai-chat")]
+const CHAT_COMPLETION_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCompletionResponse",
+    rust_name: "ChatCompletionResponse",
+    family: "openai-chat",
+    summary: "A complete (non-streamed) chat completion.",
+};
+/// `ChatCompletionChoice`.
+#[cfg(feature = "openai-chat")]
+const CHAT_COMPLETION_CHOICE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCompletionChoice",
+    rust_name: "ChatCompletionChoice",
+    family: "openai-chat",
+    summary: "One generated answer of a non-streamed completion.",
+};
+/// `FinishReason`.
+#[cfg(feature = "openai-chat")]
+const FINISH_REASON: crate::SchemaInfo = crate::SchemaInfo {
+    name: "FinishReason",
+    rust_name: "FinishReason",
+    family: "openai-chat",
+    summary: "Why generation stopped: `stop` (natural end or stop sequence), `length` (token limit), `tool_calls`, `content_filter`, `function_call` (deprecated).",
+};
+/// `ChatLogprobs`.
+#[cfg(feature = "openai-chat")]
+const CHAT_LOGPROBS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatLogprobs",
+    rust_name: "ChatLogprobs",
+    family: "openai-chat",
+    summary: "Per-token log probabilities of a choice (when `logprobs` was requested).",
+};
+/// `ChatTokenLogprob`.
+#[cfg(feature = "openai-chat")]
+const CHAT_TOKEN_LOGPROB: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatTokenLogprob",
+    rust_name: "ChatTokenLogprob",
+    family: "openai-chat",
+    summary: "One output token with its log probability and the most likely alternatives.",
+};
+/// `ChatTopLogprob`.
+#[cfg(feature = "openai-chat")]
+const CHAT_TOP_LOGPROB: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatTopLogprob",
+    rust_name: "ChatTopLogprob",
+    family: "openai-chat",
+    summary: "An alternative token at one position.",
+};
+/// `ChatCompletionChunk`.
+#[cfg(feature = "openai-chat")]
+const CHAT_COMPLETION_CHUNK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCompletionChunk",
+    rust_name: "ChatCompletionChunk",
+    family: "openai-chat",
+    summary: "One `data:` event of a streamed chat completion.",
+};
+/// `ChatCompletionChunkChoice`.
+#[cfg(feature = "openai-chat")]
+const CHAT_COMPLETION_CHUNK_CHOICE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCompletionChunkChoice",
+    rust_name: "ChatCompletionChunkChoice",
+    family: "openai-chat",
+    summary: "The increment of one choice in a chunk.",
+};
+/// `ChatCompletionDelta`.
+#[cfg(feature = "openai-chat")]
+const CHAT_COMPLETION_DELTA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatCompletionDelta",
+    rust_name: "ChatCompletionDelta",
+    family: "openai-chat",
+    summary: "Text and tool-call fragments to append to the choice.",
+};
+/// `ChatToolCallChunk`.
+#[cfg(feature = "openai-chat")]
+const CHAT_TOOL_CALL_CHUNK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatToolCallChunk",
+    rust_name: "ChatToolCallChunk",
+    family: "openai-chat",
+    summary: "A fragment of a tool call in a stream.",
+};
+/// `ChatFunctionCallDelta`.
+#[cfg(feature = "openai-chat")]
+const CHAT_FUNCTION_CALL_DELTA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatFunctionCallDelta",
+    rust_name: "ChatFunctionCallDelta",
+    family: "openai-chat",
+    summary: "A fragment of a function call; both members optional.",
+};
+/// `ResponsesRequest`.
+#[cfg(feature = "responses")]
+const RESPONSES_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesRequest",
+    rust_name: "ResponsesRequest",
+    family: "responses",
+    summary: "The body of `POST /v1/responses` (OpenAI `CreateResponse`).",
+};
+/// `ResponsesInput`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInput",
+    rust_name: "ResponsesInput",
+    family: "responses",
+    summary: "The `input` of a Responses request: a plain text prompt, or a list of input items.",
+};
+/// `ResponsesInputItem`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_ITEM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputItem",
+    rust_name: "ResponsesInputItem",
+    family: "responses",
+    summary: "One input item.",
+};
+/// `ResponsesEasyInputMessage`.
+#[cfg(feature = "responses")]
+const RESPONSES_EASY_INPUT_MESSAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesEasyInputMessage",
+    rust_name: "ResponsesEasyInputMessage",
+    family: "responses",
+    summary: "A message in the short form `{role, content}` (OpenAI `EasyInputMessage` without `type`).",
+};
+/// `ResponsesMessageRole`.
+#[cfg(feature = "responses")]
+const RESPONSES_MESSAGE_ROLE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesMessageRole",
+    rust_name: "ResponsesMessageRole",
+    family: "responses",
+    summary: "The author of an input message.",
+};
+/// `ResponsesMessageContent`.
+#[cfg(feature = "responses")]
+const RESPONSES_MESSAGE_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesMessageContent",
+    rust_name: "ResponsesMessageContent",
+    family: "responses",
+    summary: "The content of an input message or of a tool output: plain text, or a list of content parts.",
+};
+/// `ResponsesInputTypedItem`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_TYPED_ITEM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputTypedItem",
+    rust_name: "ResponsesInputTypedItem",
+    family: "responses",
+    summary: "An input item with a `type` member: a message, an earlier output item sent back (function or custom tool call, reasoning), a tool result, an approval, or a reference to a stored item.",
+};
+/// `ResponsesInputMessage`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_MESSAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputMessage",
+    rust_name: "ResponsesInputMessage",
+    family: "responses",
+    summary: "A typed input message (`type: message`).",
+};
+/// `ResponsesInputFunctionCall`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_FUNCTION_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputFunctionCall",
+    rust_name: "ResponsesInputFunctionCall",
+    family: "responses",
+    summary: "An earlier `function_call` output item, sent back so the model sees its own call.",
+};
+/// `ResponsesInputFunctionCallOutput`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_FUNCTION_CALL_OUTPUT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputFunctionCallOutput",
+    rust_name: "ResponsesInputFunctionCallOutput",
+    family: "responses",
+    summary: "The result of a function call, returned to the model.",
+};
+/// `ResponsesInputReasoning`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_REASONING: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputReasoning",
+    rust_name: "ResponsesInputReasoning",
+    family: "responses",
+    summary: "An earlier `reasoning` output item, sent back to keep the chain of thought (with `encrypted_content` when the response was not stored).",
+};
+/// `ResponsesInputItemReference`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_ITEM_REFERENCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputItemReference",
+    rust_name: "ResponsesInputItemReference",
+    family: "responses",
+    summary: "A reference to a stored item by id.",
+};
+/// `ResponsesInputCustomToolCall`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_CUSTOM_TOOL_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputCustomToolCall",
+    rust_name: "ResponsesInputCustomToolCall",
+    family: "responses",
+    summary: "An earlier `custom_tool_call` output item, sent back.",
+};
+/// `ResponsesInputCustomToolCallOutput`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_CUSTOM_TOOL_CALL_OUTPUT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputCustomToolCallOutput",
+    rust_name: "ResponsesInputCustomToolCallOutput",
+    family: "responses",
+    summary: "The result of a custom tool call, returned to the model.",
+};
+/// `ResponsesInputMcpApprovalResponse`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_MCP_APPROVAL_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputMcpApprovalResponse",
+    rust_name: "ResponsesInputMcpApprovalResponse",
+    family: "responses",
+    summary: "The answer to an `mcp_approval_request` output item.",
+};
+/// `ResponsesInputContent`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputContent",
+    rust_name: "ResponsesInputContent",
+    family: "responses",
+    summary: "A content part of an input message or tool output: text, image or file; `output_text` and `refusal` parts appear when an earlier assistant message is sent back.",
+};
+/// `ResponsesInputText`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_TEXT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputText",
+    rust_name: "ResponsesInputText",
+    family: "responses",
+    summary: "A text part.",
+};
+/// `ResponsesInputImage`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_IMAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputImage",
+    rust_name: "ResponsesInputImage",
+    family: "responses",
+    summary: "An image part, by URL (`https://…` or a `data:image/…;base64,…` URI) or by uploaded file id.",
+};
+/// `ResponsesImageDetail`.
+#[cfg(feature = "responses")]
+const RESPONSES_IMAGE_DETAIL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesImageDetail",
+    rust_name: "ResponsesImageDetail",
+    family: "responses",
+    summary: "Image resolution the model uses.",
+};
+/// `ResponsesInputFile`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_FILE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputFile",
+    rust_name: "ResponsesInputFile",
+    family: "responses",
+    summary: "A file part (PDF and similar), inline as base64 data, by URL or by uploaded file id.",
+};
+/// `ResponsesInputOutputText`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_OUTPUT_TEXT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputOutputText",
+    rust_name: "ResponsesInputOutputText",
+    family: "responses",
+    summary: "Text of an earlier assistant message, sent back as input.",
+};
+/// `ResponsesInputRefusal`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_REFUSAL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputRefusal",
+    rust_name: "ResponsesInputRefusal",
+    family: "responses",
+    summary: "A refusal of an earlier assistant message, sent back as input.",
+};
+/// `ResponsesSummaryText`.
+#[cfg(feature = "responses")]
+const RESPONSES_SUMMARY_TEXT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesSummaryText",
+    rust_name: "ResponsesSummaryText",
+    family: "responses",
+    summary: "One part of a reasoning summary (`type: summary_text`).",
+};
+/// `ResponsesReasoningText`.
+#[cfg(feature = "responses")]
+const RESPONSES_REASONING_TEXT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesReasoningText",
+    rust_name: "ResponsesReasoningText",
+    family: "responses",
+    summary: "One part of the raw reasoning of a reasoning item (`type: reasoning_text`).",
+};
+/// `ResponsesTool`.
+#[cfg(feature = "responses")]
+const RESPONSES_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesTool",
+    rust_name: "ResponsesTool",
+    family: "responses",
+    summary: "A tool the model may use.",
+};
+/// `ResponsesFunctionTool`.
+#[cfg(feature = "responses")]
+const RESPONSES_FUNCTION_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesFunctionTool",
+    rust_name: "ResponsesFunctionTool",
+    family: "responses",
+    summary: "A function the application implements; the model answers with `function_call` items.",
+};
+/// `ResponsesWebSearchTool`.
+#[cfg(feature = "responses")]
+const RESPONSES_WEB_SEARCH_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesWebSearchTool",
+    rust_name: "ResponsesWebSearchTool",
+    family: "responses",
+    summary: "The hosted web search tool (`web_search`, or its dated version `web_search_2025_08_26`).",
+};
+/// `ResponsesWebSearchPreviewTool`.
+#[cfg(feature = "responses")]
+const RESPONSES_WEB_SEARCH_PREVIEW_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesWebSearchPreviewTool",
+    rust_name: "ResponsesWebSearchPreviewTool",
+    family: "responses",
+    summary: "The preview web search tool (`web_search_preview`, or `web_search_preview_2025_03_11`).",
+};
+/// `ResponsesWebSearchFilters`.
+#[cfg(feature = "responses")]
+const RESPONSES_WEB_SEARCH_FILTERS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesWebSearchFilters",
+    rust_name: "ResponsesWebSearchFilters",
+    family: "responses",
+    summary: "Restrictions of a web search.",
+};
+/// `ResponsesUserLocation`.
+#[cfg(feature = "responses")]
+const RESPONSES_USER_LOCATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesUserLocation",
+    rust_name: "ResponsesUserLocation",
+    family: "responses",
+    summary: "The approximate location of the user, to localize web search results.",
+};
+/// `ResponsesSearchContextSize`.
+#[cfg(feature = "responses")]
+const RESPONSES_SEARCH_CONTEXT_SIZE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesSearchContextSize",
+    rust_name: "ResponsesSearchContextSize",
+    family: "responses",
+    summary: "How much search context to use.",
+};
+/// `ResponsesFileSearchTool`.
+#[cfg(feature = "responses")]
+const RESPONSES_FILE_SEARCH_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesFileSearchTool",
+    rust_name: "ResponsesFileSearchTool",
+    family: "responses",
+    summary: "The hosted file search tool over OpenAI vector stores.",
+};
+/// `ResponsesCodeInterpreterTool`.
+#[cfg(feature = "responses")]
+const RESPONSES_CODE_INTERPRETER_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesCodeInterpreterTool",
+    rust_name: "ResponsesCodeInterpreterTool",
+    family: "responses",
+    summary: "The hosted code interpreter (Python in a container).",
+};
+/// `ResponsesCodeInterpreterContainer`.
+#[cfg(feature = "responses")]
+const RESPONSES_CODE_INTERPRETER_CONTAINER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesCodeInterpreterContainer",
+    rust_name: "ResponsesCodeInterpreterContainer",
+    family: "responses",
+    summary: "The container of the code interpreter, by id or as automatic-creation settings.",
+};
+/// `ResponsesCodeInterpreterAutoContainer`.
+#[cfg(feature = "responses")]
+const RESPONSES_CODE_INTERPRETER_AUTO_CONTAINER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesCodeInterpreterAutoContainer",
+    rust_name: "ResponsesCodeInterpreterAutoContainer",
+    family: "responses",
+    summary: "Settings of an automatically created container.",
+};
+/// `ResponsesImageGenerationTool`.
+#[cfg(feature = "responses")]
+const RESPONSES_IMAGE_GENERATION_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesImageGenerationTool",
+    rust_name: "ResponsesImageGenerationTool",
+    family: "responses",
+    summary: "The hosted image generation tool (gpt-image models).",
+};
+/// `ResponsesMcpTool`.
+#[cfg(feature = "responses")]
+const RESPONSES_MCP_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesMcpTool",
+    rust_name: "ResponsesMcpTool",
+    family: "responses",
+    summary: "A remote MCP server (or OpenAI connector) whose tools the model may call.",
+};
+/// `ResponsesMcpAllowedTools`.
+#[cfg(feature = "responses")]
+const RESPONSES_MCP_ALLOWED_TOOLS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesMcpAllowedTools",
+    rust_name: "ResponsesMcpAllowedTools",
+    family: "responses",
+    summary: "The tools of an MCP server the model may use, as a list of names or a filter.",
+};
+/// `ResponsesMcpToolFilter`.
+#[cfg(feature = "responses")]
+const RESPONSES_MCP_TOOL_FILTER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesMcpToolFilter",
+    rust_name: "ResponsesMcpToolFilter",
+    family: "responses",
+    summary: "Selects MCP tools by name and/or read-only hint.",
+};
+/// `ResponsesMcpRequireApproval`.
+#[cfg(feature = "responses")]
+const RESPONSES_MCP_REQUIRE_APPROVAL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesMcpRequireApproval",
+    rust_name: "ResponsesMcpRequireApproval",
+    family: "responses",
+    summary: "Which MCP tool calls need approval, `always`/`never` or per tool filter.",
+};
+/// `ResponsesMcpApprovalFilter`.
+#[cfg(feature = "responses")]
+const RESPONSES_MCP_APPROVAL_FILTER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesMcpApprovalFilter",
+    rust_name: "ResponsesMcpApprovalFilter",
+    family: "responses",
+    summary: "Tools that always, or never, need approval.",
+};
+/// `ResponsesCustomTool`.
+#[cfg(feature = "responses")]
+const RESPONSES_CUSTOM_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesCustomTool",
+    rust_name: "ResponsesCustomTool",
+    family: "responses",
+    summary: "A custom tool that takes free-form text input (optionally constrained by a grammar).",
+};
+/// `ResponsesCustomToolFormat`.
+#[cfg(feature = "responses")]
+const RESPONSES_CUSTOM_TOOL_FORMAT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesCustomToolFormat",
+    rust_name: "ResponsesCustomToolFormat",
+    family: "responses",
+    summary: "Input format of a custom tool, `{type: text}` or `{type: grammar, syntax, definition}`.",
+};
+/// `ResponsesLocalShellTool`.
+#[cfg(feature = "responses")]
+const RESPONSES_LOCAL_SHELL_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesLocalShellTool",
+    rust_name: "ResponsesLocalShellTool",
+    family: "responses",
+    summary: "The local shell tool (commands run by the application; used by Codex models).",
+};
+/// `ResponsesComputerUsePreviewTool`.
+#[cfg(feature = "responses")]
+const RESPONSES_COMPUTER_USE_PREVIEW_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesComputerUsePreviewTool",
+    rust_name: "ResponsesComputerUsePreviewTool",
+    family: "responses",
+    summary: "The computer use tool (preview).",
+};
+/// `ResponsesToolChoice`.
+#[cfg(feature = "responses")]
+const RESPONSES_TOOL_CHOICE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesToolChoice",
+    rust_name: "ResponsesToolChoice",
+    family: "responses",
+    summary: "How the model chooses tools, a mode or a specific tool.",
+};
+/// `ResponsesToolChoiceMode`.
+#[cfg(feature = "responses")]
+const RESPONSES_TOOL_CHOICE_MODE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesToolChoiceMode",
+    rust_name: "ResponsesToolChoiceMode",
+    family: "responses",
+    summary: "`none` (no tools), `auto` (model decides, default with tools) or `required` (at least one call).",
+};
+/// `ResponsesToolChoiceObject`.
+#[cfg(feature = "responses")]
+const RESPONSES_TOOL_CHOICE_OBJECT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesToolChoiceObject",
+    rust_name: "ResponsesToolChoiceObject",
+    family: "responses",
+    summary: "Forces a specific tool, or restricts the tools to a subset.",
+};
+/// `ResponsesToolChoiceFunction`.
+#[cfg(feature = "responses")]
+const RESPONSES_TOOL_CHOICE_FUNCTION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesToolChoiceFunction",
+    rust_name: "ResponsesToolChoiceFunction",
+    family: "responses",
+    summary: "Force a call of this function.",
+};
+/// `ResponsesToolChoiceCustom`.
+#[cfg(feature = "responses")]
+const RESPONSES_TOOL_CHOICE_CUSTOM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesToolChoiceCustom",
+    rust_name: "ResponsesToolChoiceCustom",
+    family: "responses",
+    summary: "Force a call of this custom tool.",
+};
+/// `ResponsesToolChoiceMcp`.
+#[cfg(feature = "responses")]
+const RESPONSES_TOOL_CHOICE_MCP: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesToolChoiceMcp",
+    rust_name: "ResponsesToolChoiceMcp",
+    family: "responses",
+    summary: "Force a call of a tool on this MCP server.",
+};
+/// `ResponsesToolChoiceAllowed`.
+#[cfg(feature = "responses")]
+const RESPONSES_TOOL_CHOICE_ALLOWED: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesToolChoiceAllowed",
+    rust_name: "ResponsesToolChoiceAllowed",
+    family: "responses",
+    summary: "Restrict the model to a subset of the declared tools.",
+};
+/// `ResponsesToolChoiceHosted`.
+#[cfg(feature = "responses")]
+const RESPONSES_TOOL_CHOICE_HOSTED: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesToolChoiceHosted",
+    rust_name: "ResponsesToolChoiceHosted",
+    family: "responses",
+    summary: "Force the use of a hosted tool, named by `type`.",
+};
+/// `ResponsesReasoning`.
+#[cfg(feature = "responses")]
+const RESPONSES_REASONING: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesReasoning",
+    rust_name: "ResponsesReasoning",
+    family: "responses",
+    summary: "Reasoning options (request) and the options used (response).",
+};
+/// `ResponsesReasoningEffort`.
+#[cfg(feature = "responses")]
+const RESPONSES_REASONING_EFFORT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesReasoningEffort",
+    rust_name: "ResponsesReasoningEffort",
+    family: "responses",
+    summary: "Reasoning effort.",
+};
+/// `ResponsesReasoningSummary`.
+#[cfg(feature = "responses")]
+const RESPONSES_REASONING_SUMMARY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesReasoningSummary",
+    rust_name: "ResponsesReasoningSummary",
+    family: "responses",
+    summary: "Level of detail of the reasoning summary.",
+};
+/// `ResponsesTextConfig`.
+#[cfg(feature = "responses")]
+const RESPONSES_TEXT_CONFIG: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesTextConfig",
+    rust_name: "ResponsesTextConfig",
+    family: "responses",
+    summary: "Options of the text output (the Responses form of Chat's `response_format`).",
+};
+/// `ResponsesVerbosity`.
+#[cfg(feature = "responses")]
+const RESPONSES_VERBOSITY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesVerbosity",
+    rust_name: "ResponsesVerbosity",
+    family: "responses",
+    summary: "Verbosity of the answer.",
+};
+/// `ResponsesTextFormat`.
+#[cfg(feature = "responses")]
+const RESPONSES_TEXT_FORMAT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesTextFormat",
+    rust_name: "ResponsesTextFormat",
+    family: "responses",
+    summary: "The output format, plain text (default), a JSON object, or JSON that follows a schema.",
+};
+/// `ResponsesTextFormatText`.
+#[cfg(feature = "responses")]
+const RESPONSES_TEXT_FORMAT_TEXT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesTextFormatText",
+    rust_name: "ResponsesTextFormatText",
+    family: "responses",
+    summary: "Plain text output.",
+};
+/// `ResponsesTextFormatJsonObject`.
+#[cfg(feature = "responses")]
+const RESPONSES_TEXT_FORMAT_JSON_OBJECT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesTextFormatJsonObject",
+    rust_name: "ResponsesTextFormatJsonObject",
+    family: "responses",
+    summary: "Any JSON object (JSON mode); the prompt must ask for JSON.",
+};
+/// `ResponsesTextFormatJsonSchema`.
+#[cfg(feature = "responses")]
+const RESPONSES_TEXT_FORMAT_JSON_SCHEMA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesTextFormatJsonSchema",
+    rust_name: "ResponsesTextFormatJsonSchema",
+    family: "responses",
+    summary: "Structured output that follows a JSON Schema.",
+};
+/// `ResponsesIncludable`.
+#[cfg(feature = "responses")]
+const RESPONSES_INCLUDABLE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesIncludable",
+    rust_name: "ResponsesIncludable",
+    family: "responses",
+    summary: "An extra piece of data to include in the answer.",
+};
+/// `ResponsesServiceTier`.
+#[cfg(feature = "responses")]
+const RESPONSES_SERVICE_TIER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesServiceTier",
+    rust_name: "ResponsesServiceTier",
+    family: "responses",
+    summary: "Processing tier (requested, or used in the answer).",
+};
+/// `ResponsesTruncation`.
+#[cfg(feature = "responses")]
+const RESPONSES_TRUNCATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesTruncation",
+    rust_name: "ResponsesTruncation",
+    family: "responses",
+    summary: "`disabled` (default: fail when the input is too long) or `auto` (drop items from the middle).",
+};
+/// `ResponsesPromptTemplate`.
+#[cfg(feature = "responses")]
+const RESPONSES_PROMPT_TEMPLATE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesPromptTemplate",
+    rust_name: "ResponsesPromptTemplate",
+    family: "responses",
+    summary: "Reference to a stored prompt template and its variables.",
+};
+/// `ResponsesStreamOptions`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_OPTIONS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamOptions",
+    rust_name: "ResponsesStreamOptions",
+    family: "responses",
+    summary: "Options of the event stream.",
+};
+/// `ResponsesConversation`.
+#[cfg(feature = "responses")]
+const RESPONSES_CONVERSATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesConversation",
+    rust_name: "ResponsesConversation",
+    family: "responses",
+    summary: "A conversation, by id or as `{id}`.",
+};
+/// `ResponsesConversationRef`.
+#[cfg(feature = "responses")]
+const RESPONSES_CONVERSATION_REF: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesConversationRef",
+    rust_name: "ResponsesConversationRef",
+    family: "responses",
+    summary: "A conversation reference.",
+};
+/// `ResponsesResponse`.
+#[cfg(feature = "responses")]
+const RESPONSES_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesResponse",
+    rust_name: "ResponsesResponse",
+    family: "responses",
+    summary: "A model response (OpenAI `Response`), as the non-streamed answer and as the `response` member of lifecycle stream events.",
+};
+/// `ResponsesStatus`.
+#[cfg(feature = "responses")]
+const RESPONSES_STATUS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStatus",
+    rust_name: "ResponsesStatus",
+    family: "responses",
+    summary: "Status of a response.",
+};
+/// `ResponsesInstructions`.
+#[cfg(feature = "responses")]
+const RESPONSES_INSTRUCTIONS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInstructions",
+    rust_name: "ResponsesInstructions",
+    family: "responses",
+    summary: "Instructions as echoed in a response, a text or a list of input items.",
+};
+/// `ResponsesError`.
+#[cfg(feature = "responses")]
+const RESPONSES_ERROR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesError",
+    rust_name: "ResponsesError",
+    family: "responses",
+    summary: "The error of a failed response.",
+};
+/// `ResponsesIncompleteDetails`.
+#[cfg(feature = "responses")]
+const RESPONSES_INCOMPLETE_DETAILS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesIncompleteDetails",
+    rust_name: "ResponsesIncompleteDetails",
+    family: "responses",
+    summary: "Why a response stopped early.",
+};
+/// `ResponsesUsage`.
+#[cfg(feature = "responses")]
+const RESPONSES_USAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesUsage",
+    rust_name: "ResponsesUsage",
+    family: "responses",
+    summary: "Token usage of a response.",
+};
+/// `ResponsesInputTokensDetails`.
+#[cfg(feature = "responses")]
+const RESPONSES_INPUT_TOKENS_DETAILS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesInputTokensDetails",
+    rust_name: "ResponsesInputTokensDetails",
+    family: "responses",
+    summary: "Breakdown of the input tokens.",
+};
+/// `ResponsesOutputTokensDetails`.
+#[cfg(feature = "responses")]
+const RESPONSES_OUTPUT_TOKENS_DETAILS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesOutputTokensDetails",
+    rust_name: "ResponsesOutputTokensDetails",
+    family: "responses",
+    summary: "Breakdown of the output tokens.",
+};
+/// `ResponsesOutputItem`.
+#[cfg(feature = "responses")]
+const RESPONSES_OUTPUT_ITEM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesOutputItem",
+    rust_name: "ResponsesOutputItem",
+    family: "responses",
+    summary: "One output item.",
+};
+/// `ResponsesItemStatus`.
+#[cfg(feature = "responses")]
+const RESPONSES_ITEM_STATUS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesItemStatus",
+    rust_name: "ResponsesItemStatus",
+    family: "responses",
+    summary: "Status of an item.",
+};
+/// `ResponsesOutputMessage`.
+#[cfg(feature = "responses")]
+const RESPONSES_OUTPUT_MESSAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesOutputMessage",
+    rust_name: "ResponsesOutputMessage",
+    family: "responses",
+    summary: "An assistant message.",
+};
+/// `ResponsesReasoningItem`.
+#[cfg(feature = "responses")]
+const RESPONSES_REASONING_ITEM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesReasoningItem",
+    rust_name: "ResponsesReasoningItem",
+    family: "responses",
+    summary: "The model's reasoning: summary parts (when `reasoning.summary` was asked), raw reasoning text on some models, and `encrypted_content` (with `include: [reasoning.encrypted_content]`).",
+};
+/// `ResponsesFunctionCall`.
+#[cfg(feature = "responses")]
+const RESPONSES_FUNCTION_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesFunctionCall",
+    rust_name: "ResponsesFunctionCall",
+    family: "responses",
+    summary: "A call of a function tool.",
+};
+/// `ResponsesWebSearchCall`.
+#[cfg(feature = "responses")]
+const RESPONSES_WEB_SEARCH_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesWebSearchCall",
+    rust_name: "ResponsesWebSearchCall",
+    family: "responses",
+    summary: "A hosted web search the model ran.",
+};
+/// `ResponsesWebSearchAction`.
+#[cfg(feature = "responses")]
+const RESPONSES_WEB_SEARCH_ACTION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesWebSearchAction",
+    rust_name: "ResponsesWebSearchAction",
+    family: "responses",
+    summary: "What a web search call did, `search` (with `query`), `open_page` (with `url`) or `find` (with `pattern`).",
+};
+/// `ResponsesWebSearchSource`.
+#[cfg(feature = "responses")]
+const RESPONSES_WEB_SEARCH_SOURCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesWebSearchSource",
+    rust_name: "ResponsesWebSearchSource",
+    family: "responses",
+    summary: "A source consulted by a web search.",
+};
+/// `ResponsesFileSearchCall`.
+#[cfg(feature = "responses")]
+const RESPONSES_FILE_SEARCH_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesFileSearchCall",
+    rust_name: "ResponsesFileSearchCall",
+    family: "responses",
+    summary: "A hosted file search the model ran.",
+};
+/// `ResponsesFileSearchResult`.
+#[cfg(feature = "responses")]
+const RESPONSES_FILE_SEARCH_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesFileSearchResult",
+    rust_name: "ResponsesFileSearchResult",
+    family: "responses",
+    summary: "One file search match.",
+};
+/// `ResponsesImageGenerationCall`.
+#[cfg(feature = "responses")]
+const RESPONSES_IMAGE_GENERATION_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesImageGenerationCall",
+    rust_name: "ResponsesImageGenerationCall",
+    family: "responses",
+    summary: "An image generated by the hosted image generation tool.",
+};
+/// `ResponsesCodeInterpreterCall`.
+#[cfg(feature = "responses")]
+const RESPONSES_CODE_INTERPRETER_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesCodeInterpreterCall",
+    rust_name: "ResponsesCodeInterpreterCall",
+    family: "responses",
+    summary: "Code run by the hosted code interpreter.",
+};
+/// `ResponsesMcpCall`.
+#[cfg(feature = "responses")]
+const RESPONSES_MCP_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesMcpCall",
+    rust_name: "ResponsesMcpCall",
+    family: "responses",
+    summary: "A call of a tool on an MCP server.",
+};
+/// `ResponsesMcpListTools`.
+#[cfg(feature = "responses")]
+const RESPONSES_MCP_LIST_TOOLS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesMcpListTools",
+    rust_name: "ResponsesMcpListTools",
+    family: "responses",
+    summary: "The tools an MCP server offers.",
+};
+/// `ResponsesMcpToolInfo`.
+#[cfg(feature = "responses")]
+const RESPONSES_MCP_TOOL_INFO: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesMcpToolInfo",
+    rust_name: "ResponsesMcpToolInfo",
+    family: "responses",
+    summary: "One tool of an MCP server.",
+};
+/// `ResponsesMcpApprovalRequest`.
+#[cfg(feature = "responses")]
+const RESPONSES_MCP_APPROVAL_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesMcpApprovalRequest",
+    rust_name: "ResponsesMcpApprovalRequest",
+    family: "responses",
+    summary: "A request to approve an MCP tool call; answer with an `mcp_approval_response` input item.",
+};
+/// `ResponsesCustomToolCall`.
+#[cfg(feature = "responses")]
+const RESPONSES_CUSTOM_TOOL_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesCustomToolCall",
+    rust_name: "ResponsesCustomToolCall",
+    family: "responses",
+    summary: "A call of a custom tool with free-form input.",
+};
+/// `ResponsesLocalShellCall`.
+#[cfg(feature = "responses")]
+const RESPONSES_LOCAL_SHELL_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesLocalShellCall",
+    rust_name: "ResponsesLocalShellCall",
+    family: "responses",
+    summary: "A command the model wants the application to run in a local shell.",
+};
+/// `ResponsesComputerCall`.
+#[cfg(feature = "responses")]
+const RESPONSES_COMPUTER_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesComputerCall",
+    rust_name: "ResponsesComputerCall",
+    family: "responses",
+    summary: "A computer use action the model wants the application to perform.",
+};
+/// `ResponsesOutputContent`.
+#[cfg(feature = "responses")]
+const RESPONSES_OUTPUT_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesOutputContent",
+    rust_name: "ResponsesOutputContent",
+    family: "responses",
+    summary: "A content part of an output message (or of a `response.content_part.*` event).",
+};
+/// `ResponsesOutputText`.
+#[cfg(feature = "responses")]
+const RESPONSES_OUTPUT_TEXT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesOutputText",
+    rust_name: "ResponsesOutputText",
+    family: "responses",
+    summary: "Text output with its citations.",
+};
+/// `ResponsesRefusal`.
+#[cfg(feature = "responses")]
+const RESPONSES_REFUSAL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesRefusal",
+    rust_name: "ResponsesRefusal",
+    family: "responses",
+    summary: "A refusal by the model.",
+};
+/// `ResponsesContentReasoningText`.
+#[cfg(feature = "responses")]
+const RESPONSES_CONTENT_REASONING_TEXT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesContentReasoningText",
+    rust_name: "ResponsesContentReasoningText",
+    family: "responses",
+    summary: "Raw reasoning text, as a content part of `response.content_part.*` events.",
+};
+/// `ResponsesAnnotation`.
+#[cfg(feature = "responses")]
+const RESPONSES_ANNOTATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesAnnotation",
+    rust_name: "ResponsesAnnotation",
+    family: "responses",
+    summary: "A citation in output text.",
+};
+/// `ResponsesUrlCitation`.
+#[cfg(feature = "responses")]
+const RESPONSES_URL_CITATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesUrlCitation",
+    rust_name: "ResponsesUrlCitation",
+    family: "responses",
+    summary: "A web page cited by the text between `start_index` and `end_index` (character offsets).",
+};
+/// `ResponsesFileCitation`.
+#[cfg(feature = "responses")]
+const RESPONSES_FILE_CITATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesFileCitation",
+    rust_name: "ResponsesFileCitation",
+    family: "responses",
+    summary: "A file (file search) cited at `index`.",
+};
+/// `ResponsesContainerFileCitation`.
+#[cfg(feature = "responses")]
+const RESPONSES_CONTAINER_FILE_CITATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesContainerFileCitation",
+    rust_name: "ResponsesContainerFileCitation",
+    family: "responses",
+    summary: "A file in a code interpreter container, cited by a text range.",
+};
+/// `ResponsesFilePath`.
+#[cfg(feature = "responses")]
+const RESPONSES_FILE_PATH: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesFilePath",
+    rust_name: "ResponsesFilePath",
+    family: "responses",
+    summary: "A path to a generated file, at `index`.",
+};
+/// `ResponsesStreamEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamEvent",
+    rust_name: "ResponsesStreamEvent",
+    family: "responses",
+    summary: "The data of one event of a Responses stream, tagged by `type` (the SSE `event:` line repeats it; the `type` member is authoritative).",
+};
+/// `ResponsesStreamLifecycleEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_LIFECYCLE_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamLifecycleEvent",
+    rust_name: "ResponsesStreamLifecycleEvent",
+    family: "responses",
+    summary: "A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal completed, incomplete or failed (the last carries the final output and usage).",
+};
+/// `ResponsesStreamOutputItemEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_OUTPUT_ITEM_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamOutputItemEvent",
+    rust_name: "ResponsesStreamOutputItemEvent",
+    family: "responses",
+    summary: "An output item was added (first state) or is done (final state).",
+};
+/// `ResponsesStreamContentPartEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_CONTENT_PART_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamContentPartEvent",
+    rust_name: "ResponsesStreamContentPartEvent",
+    family: "responses",
+    summary: "A content part of a message was added (empty) or is done (final).",
+};
+/// `ResponsesStreamTextDeltaEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_TEXT_DELTA_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamTextDeltaEvent",
+    rust_name: "ResponsesStreamTextDeltaEvent",
+    family: "responses",
+    summary: "A piece of output text; append `delta` to the text of the part.",
+};
+/// `ResponsesStreamTextDoneEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_TEXT_DONE_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamTextDoneEvent",
+    rust_name: "ResponsesStreamTextDoneEvent",
+    family: "responses",
+    summary: "The full text of an output text part.",
+};
+/// `ResponsesStreamAnnotationAddedEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_ANNOTATION_ADDED_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamAnnotationAddedEvent",
+    rust_name: "ResponsesStreamAnnotationAddedEvent",
+    family: "responses",
+    summary: "A citation was added to an output text part.",
+};
+/// `ResponsesStreamRefusalDeltaEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_REFUSAL_DELTA_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamRefusalDeltaEvent",
+    rust_name: "ResponsesStreamRefusalDeltaEvent",
+    family: "responses",
+    summary: "A piece of refusal text.",
+};
+/// `ResponsesStreamRefusalDoneEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_REFUSAL_DONE_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamRefusalDoneEvent",
+    rust_name: "ResponsesStreamRefusalDoneEvent",
+    family: "responses",
+    summary: "The full refusal text.",
+};
+/// `ResponsesStreamReasoningSummaryPartEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_REASONING_SUMMARY_PART_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamReasoningSummaryPartEvent",
+    rust_name: "ResponsesStreamReasoningSummaryPartEvent",
+    family: "responses",
+    summary: "A reasoning summary part was added (empty) or is done (final).",
+};
+/// `ResponsesStreamReasoningSummaryTextDeltaEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_REASONING_SUMMARY_TEXT_DELTA_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamReasoningSummaryTextDeltaEvent",
+    rust_name: "ResponsesStreamReasoningSummaryTextDeltaEvent",
+    family: "responses",
+    summary: "A piece of reasoning summary text (the gateway's chat bridge streams chat reasoning this way).",
+};
+/// `ResponsesStreamReasoningSummaryTextDoneEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_REASONING_SUMMARY_TEXT_DONE_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamReasoningSummaryTextDoneEvent",
+    rust_name: "ResponsesStreamReasoningSummaryTextDoneEvent",
+    family: "responses",
+    summary: "The full text of a reasoning summary part.",
+};
+/// `ResponsesStreamReasoningTextDeltaEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_REASONING_TEXT_DELTA_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamReasoningTextDeltaEvent",
+    rust_name: "ResponsesStreamReasoningTextDeltaEvent",
+    family: "responses",
+    summary: "A piece of raw reasoning text.",
+};
+/// `ResponsesStreamReasoningTextDoneEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_REASONING_TEXT_DONE_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamReasoningTextDoneEvent",
+    rust_name: "ResponsesStreamReasoningTextDoneEvent",
+    family: "responses",
+    summary: "The full raw reasoning text of a part.",
+};
+/// `ResponsesStreamFunctionCallArgumentsDeltaEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_FUNCTION_CALL_ARGUMENTS_DELTA_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamFunctionCallArgumentsDeltaEvent",
+    rust_name: "ResponsesStreamFunctionCallArgumentsDeltaEvent",
+    family: "responses",
+    summary: "A piece of the JSON arguments of a function call.",
+};
+/// `ResponsesStreamFunctionCallArgumentsDoneEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_FUNCTION_CALL_ARGUMENTS_DONE_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamFunctionCallArgumentsDoneEvent",
+    rust_name: "ResponsesStreamFunctionCallArgumentsDoneEvent",
+    family: "responses",
+    summary: "The complete JSON arguments of a function call.",
+};
+/// `ResponsesStreamToolCallStatusEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_TOOL_CALL_STATUS_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamToolCallStatusEvent",
+    rust_name: "ResponsesStreamToolCallStatusEvent",
+    family: "responses",
+    summary: "A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.",
+};
+/// `ResponsesStreamImageGenerationPartialImageEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_IMAGE_GENERATION_PARTIAL_IMAGE_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamImageGenerationPartialImageEvent",
+    rust_name: "ResponsesStreamImageGenerationPartialImageEvent",
+    family: "responses",
+    summary: "A partial image of a running image generation call (with `partial_images` > 0).",
+};
+/// `ResponsesStreamToolInputDeltaEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_TOOL_INPUT_DELTA_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamToolInputDeltaEvent",
+    rust_name: "ResponsesStreamToolInputDeltaEvent",
+    family: "responses",
+    summary: "A piece of MCP call arguments, code interpreter code, or custom tool input.",
+};
+/// `ResponsesStreamMcpCallArgumentsDoneEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_MCP_CALL_ARGUMENTS_DONE_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamMcpCallArgumentsDoneEvent",
+    rust_name: "ResponsesStreamMcpCallArgumentsDoneEvent",
+    family: "responses",
+    summary: "The complete arguments of an MCP tool call (a JSON text).",
+};
+/// `ResponsesStreamCodeInterpreterCodeDoneEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_CODE_INTERPRETER_CODE_DONE_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamCodeInterpreterCodeDoneEvent",
+    rust_name: "ResponsesStreamCodeInterpreterCodeDoneEvent",
+    family: "responses",
+    summary: "The complete code of a code interpreter call.",
+};
+/// `ResponsesStreamCustomToolCallInputDoneEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_CUSTOM_TOOL_CALL_INPUT_DONE_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamCustomToolCallInputDoneEvent",
+    rust_name: "ResponsesStreamCustomToolCallInputDoneEvent",
+    family: "responses",
+    summary: "The complete input of a custom tool call.",
+};
+/// `ResponsesStreamErrorEvent`.
+#[cfg(feature = "responses")]
+const RESPONSES_STREAM_ERROR_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ResponsesStreamErrorEvent",
+    rust_name: "ResponsesStreamErrorEvent",
+    family: "responses",
+    summary: "An error that ends the stream.",
+};
+/// `SpeechRequest`.
+#[cfg(feature = "audio")]
+const SPEECH_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "SpeechRequest",
+    rust_name: "SpeechRequest",
+    family: "audio",
+    summary: "Body of `POST /v1/audio/speech`.",
+};
+/// `SpeechResponseFormat`.
+#[cfg(feature = "audio")]
+const SPEECH_RESPONSE_FORMAT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "SpeechResponseFormat",
+    rust_name: "SpeechResponseFormat",
+    family: "audio",
+    summary: "Audio encoding of the speech: `mp3` (default), `opus`, `aac`, `flac`, `wav` or `pcm` (raw 24 kHz 16-bit little-endian mono samples, no header).",
+};
+/// `TranscriptionRequest`.
+#[cfg(feature = "audio")]
+const TRANSCRIPTION_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "TranscriptionRequest",
+    rust_name: "TranscriptionRequest",
+    family: "audio",
+    summary: "Multipart form of `POST /v1/audio/transcriptions`.",
+};
+/// `TimestampGranularity`.
+#[cfg(feature = "audio")]
+const TIMESTAMP_GRANULARITY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "TimestampGranularity",
+    rust_name: "TimestampGranularity",
+    family: "audio",
+    summary: "Timestamp level of a verbose transcript.",
+};
+/// `TranslationRequest`.
+#[cfg(feature = "audio")]
+const TRANSLATION_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "TranslationRequest",
+    rust_name: "TranslationRequest",
+    family: "audio",
+    summary: "Multipart form of `POST /v1/audio/translations`.",
+};
+/// `AudioResponseFormat`.
+#[cfg(feature = "audio")]
+const AUDIO_RESPONSE_FORMAT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "AudioResponseFormat",
+    rust_name: "AudioResponseFormat",
+    family: "audio",
+    summary: "Output of a transcription or translation: `json` (default, `{text}`), `verbose_json` (with language, duration, segments and words), `text`, `srt` or `vtt` (plain-text bodies), `diarized_json` (speaker segments, diarization models only).",
+};
+/// `AudioTranscriptionResponse`.
+#[cfg(feature = "audio")]
+const AUDIO_TRANSCRIPTION_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "AudioTranscriptionResponse",
+    rust_name: "AudioTranscriptionResponse",
+    family: "audio",
+    summary: "JSON result of a transcription or translation.",
+};
+/// `AudioTranscriptionSegment`.
+#[cfg(feature = "audio")]
+const AUDIO_TRANSCRIPTION_SEGMENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "AudioTranscriptionSegment",
+    rust_name: "AudioTranscriptionSegment",
+    family: "audio",
+    summary: "A segment of a verbose transcript with its timing and decoding statistics.",
+};
+/// `AudioTranscriptionWord`.
+#[cfg(feature = "audio")]
+const AUDIO_TRANSCRIPTION_WORD: crate::SchemaInfo = crate::SchemaInfo {
+    name: "AudioTranscriptionWord",
+    rust_name: "AudioTranscriptionWord",
+    family: "audio",
+    summary: "A word with its timing (`timestamp_granularities[]=word`).",
+};
+/// `AudioTranscriptionLogprob`.
+#[cfg(feature = "audio")]
+const AUDIO_TRANSCRIPTION_LOGPROB: crate::SchemaInfo = crate::SchemaInfo {
+    name: "AudioTranscriptionLogprob",
+    rust_name: "AudioTranscriptionLogprob",
+    family: "audio",
+    summary: "Log probability of one transcript token.",
+};
+/// `AudioTranscriptionUsage`.
+#[cfg(feature = "audio")]
+const AUDIO_TRANSCRIPTION_USAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "AudioTranscriptionUsage",
+    rust_name: "AudioTranscriptionUsage",
+    family: "audio",
+    summary: "Usage of a transcription, tagged by `type` (token-billed or duration-billed models).",
+};
+/// `AudioTranscriptionUsageTokens`.
+#[cfg(feature = "audio")]
+const AUDIO_TRANSCRIPTION_USAGE_TOKENS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "AudioTranscriptionUsageTokens",
+    rust_name: "AudioTranscriptionUsageTokens",
+    family: "audio",
+    summary: "Token usage (gpt-4o transcribe models).",
+};
+/// `AudioTranscriptionInputTokenDetails`.
+#[cfg(feature = "audio")]
+const AUDIO_TRANSCRIPTION_INPUT_TOKEN_DETAILS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "AudioTranscriptionInputTokenDetails",
+    rust_name: "AudioTranscriptionInputTokenDetails",
+    family: "audio",
+    summary: "Input tokens of a transcription by modality.",
+};
+/// `AudioTranscriptionUsageDuration`.
+#[cfg(feature = "audio")]
+const AUDIO_TRANSCRIPTION_USAGE_DURATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "AudioTranscriptionUsageDuration",
+    rust_name: "AudioTranscriptionUsageDuration",
+    family: "audio",
+    summary: "Duration usage (whisper-1).",
+};
+/// `EmbeddingRequest`.
+#[cfg(feature = "embeddings")]
+const EMBEDDING_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "EmbeddingRequest",
+    rust_name: "EmbeddingRequest",
+    family: "embeddings",
+    summary: "Body of `POST /v1/embeddings` (OpenAI parameters).",
+};
+/// `EmbeddingInput`.
+#[cfg(feature = "embeddings")]
+const EMBEDDING_INPUT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "EmbeddingInput",
+    rust_name: "EmbeddingInput",
+    family: "embeddings",
+    summary: "What to embed: one text, several texts, one token array or several token arrays.",
+};
+/// `EmbeddingEncodingFormat`.
+#[cfg(feature = "embeddings")]
+const EMBEDDING_ENCODING_FORMAT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "EmbeddingEncodingFormat",
+    rust_name: "EmbeddingEncodingFormat",
+    family: "embeddings",
+    summary: "`float` (default): vectors as JSON numbers; `base64`: vectors as base64 of little-endian float32.",
+};
+/// `EmbeddingResponse`.
+#[cfg(feature = "embeddings")]
+const EMBEDDING_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "EmbeddingResponse",
+    rust_name: "EmbeddingResponse",
+    family: "embeddings",
+    summary: "A list of embeddings, one per input.",
+};
+/// `EmbeddingData`.
+#[cfg(feature = "embeddings")]
+const EMBEDDING_DATA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "EmbeddingData",
+    rust_name: "EmbeddingData",
+    family: "embeddings",
+    summary: "One embedding.",
+};
+/// `EmbeddingVector`.
+#[cfg(feature = "embeddings")]
+const EMBEDDING_VECTOR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "EmbeddingVector",
+    rust_name: "EmbeddingVector",
+    family: "embeddings",
+    summary: "The vector, as numbers (`encoding_format: float`) or as a base64 string (`encoding_format: base64`).",
+};
+/// `RerankRequest`.
+#[cfg(feature = "embeddings")]
+const RERANK_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "RerankRequest",
+    rust_name: "RerankRequest",
+    family: "embeddings",
+    summary: "Body of `POST /v1/rerank` (new-api `dto.RerankRequest`, Jina/Cohere style).",
+};
+/// `RerankDocument`.
+#[cfg(feature = "embeddings")]
+const RERANK_DOCUMENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "RerankDocument",
+    rust_name: "RerankDocument",
+    family: "embeddings",
+    summary: "A document, as a plain string or as an object (usually `{\"text\": …}`).",
+};
+/// `RerankResponse`.
+#[cfg(feature = "embeddings")]
+const RERANK_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "RerankResponse",
+    rust_name: "RerankResponse",
+    family: "embeddings",
+    summary: "Rerank results, most relevant first, with the gateway's usage object.",
+};
+/// `RerankResult`.
+#[cfg(feature = "embeddings")]
+const RERANK_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "RerankResult",
+    rust_name: "RerankResult",
+    family: "embeddings",
+    summary: "One scored document.",
+};
+/// `ImageGenerationRequest`.
+#[cfg(feature = "images")]
+const IMAGE_GENERATION_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageGenerationRequest",
+    rust_name: "ImageGenerationRequest",
+    family: "images",
+    summary: "The body of `POST /v1/images/generations`: OpenAI's members, the Seedream (Volcengine Ark) extensions and the Gemini image extensions.",
+};
+/// `ImageEditRequest`.
+#[cfg(feature = "images")]
+const IMAGE_EDIT_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageEditRequest",
+    rust_name: "ImageEditRequest",
+    family: "images",
+    summary: "The `multipart/form-data` body of `POST /v1/images/edits`.",
+};
+/// `ImageEditFiles`.
+#[cfg(feature = "images")]
+const IMAGE_EDIT_FILES: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageEditFiles",
+    rust_name: "ImageEditFiles",
+    family: "images",
+    summary: "The source image file(s) of a multipart edit, one file or several (up to 16 for gpt-image).",
+};
+/// `ImageEditJsonRequest`.
+#[cfg(feature = "images")]
+const IMAGE_EDIT_JSON_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageEditJsonRequest",
+    rust_name: "ImageEditJsonRequest",
+    family: "images",
+    summary: "The JSON body of `POST /v1/images/edits`, for channels that take images by URL or data URI: Seedream and Gemini image models use `image`, OpenAI's JSON form uses `images` (and `mask`) as `{image_url}` or `{file_id}` references.",
+};
+/// `ImageReferenceInput`.
+#[cfg(feature = "images")]
+const IMAGE_REFERENCE_INPUT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageReferenceInput",
+    rust_name: "ImageReferenceInput",
+    family: "images",
+    summary: "Reference image(s) as `https://` URLs or `data:image/…;base64,…` URIs, one or a list (how many a model accepts depends on the model).",
+};
+/// `ImageFileReference`.
+#[cfg(feature = "images")]
+const IMAGE_FILE_REFERENCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageFileReference",
+    rust_name: "ImageFileReference",
+    family: "images",
+    summary: "An image by URL (or data URI) or by uploaded file id (OpenAI JSON edit form).",
+};
+/// `ImageQuality`.
+#[cfg(feature = "images")]
+const IMAGE_QUALITY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageQuality",
+    rust_name: "ImageQuality",
+    family: "images",
+    summary: "Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image).",
+};
+/// `ImageResponseFormat`.
+#[cfg(feature = "images")]
+const IMAGE_RESPONSE_FORMAT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageResponseFormat",
+    rust_name: "ImageResponseFormat",
+    family: "images",
+    summary: "Return images as URLs (`url`) or base64 (`b64_json`).",
+};
+/// `ImageBackground`.
+#[cfg(feature = "images")]
+const IMAGE_BACKGROUND: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageBackground",
+    rust_name: "ImageBackground",
+    family: "images",
+    summary: "Background of gpt-image output; `transparent` needs `png` or `webp`.",
+};
+/// `ImageModeration`.
+#[cfg(feature = "images")]
+const IMAGE_MODERATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageModeration",
+    rust_name: "ImageModeration",
+    family: "images",
+    summary: "Content moderation level of gpt-image models.",
+};
+/// `ImageOutputFormat`.
+#[cfg(feature = "images")]
+const IMAGE_OUTPUT_FORMAT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageOutputFormat",
+    rust_name: "ImageOutputFormat",
+    family: "images",
+    summary: "File format of gpt-image output.",
+};
+/// `ImageSequentialGeneration`.
+#[cfg(feature = "images")]
+const IMAGE_SEQUENTIAL_GENERATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageSequentialGeneration",
+    rust_name: "ImageSequentialGeneration",
+    family: "images",
+    summary: "Seedream; `auto` lets the model produce a set of related images, `disabled` (default) produces one.",
+};
+/// `ImageSequentialOptions`.
+#[cfg(feature = "images")]
+const IMAGE_SEQUENTIAL_OPTIONS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageSequentialOptions",
+    rust_name: "ImageSequentialOptions",
+    family: "images",
+    summary: "Seedream; options of a sequential (group) generation.",
+};
+/// `ImageOptimizePromptOptions`.
+#[cfg(feature = "images")]
+const IMAGE_OPTIMIZE_PROMPT_OPTIONS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageOptimizePromptOptions",
+    rust_name: "ImageOptimizePromptOptions",
+    family: "images",
+    summary: "Seedream; prompt optimization.",
+};
+/// `ImageResponse`.
+#[cfg(feature = "images")]
+const IMAGE_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageResponse",
+    rust_name: "ImageResponse",
+    family: "images",
+    summary: "The images created by a generation or edit.",
+};
+/// `ImageData`.
+#[cfg(feature = "images")]
+const IMAGE_DATA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageData",
+    rust_name: "ImageData",
+    family: "images",
+    summary: "One generated image.",
+};
+/// `ImageDataError`.
+#[cfg(feature = "images")]
+const IMAGE_DATA_ERROR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageDataError",
+    rust_name: "ImageDataError",
+    family: "images",
+    summary: "Seedream; why one image of a group generation failed (the others are still returned).",
+};
+/// `ImageUsage`.
+#[cfg(feature = "images")]
+const IMAGE_USAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageUsage",
+    rust_name: "ImageUsage",
+    family: "images",
+    summary: "Usage of an image request.",
+};
+/// `ImageTokensDetails`.
+#[cfg(feature = "images")]
+const IMAGE_TOKENS_DETAILS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ImageTokensDetails",
+    rust_name: "ImageTokensDetails",
+    family: "images",
+    summary: "Text and image tokens of an image request's input or output.",
+};
+/// `VideoRequest`.
+#[cfg(feature = "videos")]
+const VIDEO_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "VideoRequest",
+    rust_name: "VideoRequest",
+    family: "videos",
+    summary: "The JSON body of `POST /v1/videos`: OpenAI's members (`model`, `prompt`, `seconds`, `size`, `input_reference`) plus the members of the gateway's generic task request (`image`, `images`, `duration`, `mode`, `metadata`, …).",
+};
+/// `VideoRequestForm`.
+#[cfg(feature = "videos")]
+const VIDEO_REQUEST_FORM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "VideoRequestForm",
+    rust_name: "VideoRequestForm",
+    family: "videos",
+    summary: "The `multipart/form-data` body of `POST /v1/videos` (OpenAI's form).",
+};
+/// `VideoTask`.
+#[cfg(feature = "videos")]
+const VIDEO_TASK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "VideoTask",
+    rust_name: "VideoTask",
+    family: "videos",
+    summary: "A video job: OpenAI's `video` object as relayed by the gateway.",
+};
+/// `VideoStatus`.
+#[cfg(feature = "videos")]
+const VIDEO_STATUS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "VideoStatus",
+    rust_name: "VideoStatus",
+    family: "videos",
+    summary: "State of a video job.",
+};
+/// `OpenAIVideoError`.
+#[cfg(feature = "videos")]
+const OPEN_AI_VIDEO_ERROR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "OpenAIVideoError",
+    rust_name: "OpenAiVideoError",
+    family: "videos",
+    summary: "The error of a failed video job.",
+};
+/// `VideoUsage`.
+#[cfg(feature = "videos")]
+const VIDEO_USAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "VideoUsage",
+    rust_name: "VideoUsage",
+    family: "videos",
+    summary: "Token usage reported by some video channels.",
+};
+/// `VideoContentVariant`.
+#[cfg(feature = "videos")]
+const VIDEO_CONTENT_VARIANT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "VideoContentVariant",
+    rust_name: "VideoContentVariant",
+    family: "videos",
+    summary: "An asset of a video job (OpenAI); the gateway always returns the video.",
+};
+/// `ClaudeRequest`.
+#[cfg(feature = "claude")]
+const CLAUDE_MESSAGES_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeRequest",
+    rust_name: "ClaudeMessagesRequest",
+    family: "claude",
+    summary: "Body of `POST /v1/messages`: Anthropic's message creation parameters.",
+};
+/// `ClaudeMessage`.
+#[cfg(feature = "claude")]
+const CLAUDE_MESSAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeMessage",
+    rust_name: "ClaudeMessage",
+    family: "claude",
+    summary: "One turn of the conversation.",
+};
+/// `ClaudeRole`.
+#[cfg(feature = "claude")]
+const CLAUDE_ROLE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeRole",
+    rust_name: "ClaudeRole",
+    family: "claude",
+    summary: "Author of a turn.",
+};
+/// `ClaudeMessageContent`.
+#[cfg(feature = "claude")]
+const CLAUDE_MESSAGE_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeMessageContent",
+    rust_name: "ClaudeMessageContent",
+    family: "claude",
+    summary: "Turn content: a string (shorthand for one text block) or a list of content blocks.",
+};
+/// `ClaudeSystem`.
+#[cfg(feature = "claude")]
+const CLAUDE_SYSTEM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeSystem",
+    rust_name: "ClaudeSystem",
+    family: "claude",
+    summary: "System prompt, as a string or as text blocks (blocks allow `cache_control`).",
+};
+/// `ClaudeSystemTextBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_SYSTEM_TEXT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeSystemTextBlock",
+    rust_name: "ClaudeSystemTextBlock",
+    family: "claude",
+    summary: "A text block outside the content-block union: an item of `system`, and of a search result's `content`.",
+};
+/// `ClaudeCacheControl`.
+#[cfg(feature = "claude")]
+const CLAUDE_CACHE_CONTROL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCacheControl",
+    rust_name: "ClaudeCacheControl",
+    family: "claude",
+    summary: "A prompt-cache breakpoint, `{\"type\": \"ephemeral\"}` with an optional lifetime.",
+};
+/// `ClaudeMetadata`.
+#[cfg(feature = "claude")]
+const CLAUDE_METADATA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeMetadata",
+    rust_name: "ClaudeMetadata",
+    family: "claude",
+    summary: "Request metadata.",
+};
+/// `ClaudeOutputConfig`.
+#[cfg(feature = "claude")]
+const CLAUDE_OUTPUT_CONFIG: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeOutputConfig",
+    rust_name: "ClaudeOutputConfig",
+    family: "claude",
+    summary: "Output options of newer models (beta); the gateway reads `effort` for billing and forwards the rest.",
+};
+/// `ClaudeContentBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_CONTENT_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeContentBlockParam",
+    rust_name: "ClaudeContentBlockParam",
+    family: "claude",
+    summary: "A content block of a request turn, tagged by `type`.",
+};
+/// `ClaudeTextBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_TEXT_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTextBlockParam",
+    rust_name: "ClaudeTextBlockParam",
+    family: "claude",
+    summary: "A text block.",
+};
+/// `ClaudeImageBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_IMAGE_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeImageBlockParam",
+    rust_name: "ClaudeImageBlockParam",
+    family: "claude",
+    summary: "An image (JPEG, PNG, GIF or WebP), inline as base64 or by URL.",
+};
+/// `ClaudeImageSource`.
+#[cfg(feature = "claude")]
+const CLAUDE_IMAGE_SOURCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeImageSource",
+    rust_name: "ClaudeImageSource",
+    family: "claude",
+    summary: "Where an image comes from, tagged by `type`.",
+};
+/// `ClaudeBase64ImageSource`.
+#[cfg(feature = "claude")]
+const CLAUDE_BASE64_IMAGE_SOURCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeBase64ImageSource",
+    rust_name: "ClaudeBase64ImageSource",
+    family: "claude",
+    summary: "Image bytes inline.",
+};
+/// `ClaudeUrlImageSource`.
+#[cfg(feature = "claude")]
+const CLAUDE_URL_IMAGE_SOURCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeUrlImageSource",
+    rust_name: "ClaudeUrlImageSource",
+    family: "claude",
+    summary: "An image fetched by Anthropic from a public URL.",
+};
+/// `ClaudeDocumentBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_DOCUMENT_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeDocumentBlockParam",
+    rust_name: "ClaudeDocumentBlockParam",
+    family: "claude",
+    summary: "A document (PDF, plain text or custom content blocks) the model can read and cite.",
+};
+/// `ClaudeCitationsConfig`.
+#[cfg(feature = "claude")]
+const CLAUDE_CITATIONS_CONFIG: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCitationsConfig",
+    rust_name: "ClaudeCitationsConfig",
+    family: "claude",
+    summary: "Whether the model may cite this source.",
+};
+/// `ClaudeDocumentSource`.
+#[cfg(feature = "claude")]
+const CLAUDE_DOCUMENT_SOURCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeDocumentSource",
+    rust_name: "ClaudeDocumentSource",
+    family: "claude",
+    summary: "Where a document comes from, tagged by `type`.",
+};
+/// `ClaudeBase64PdfSource`.
+#[cfg(feature = "claude")]
+const CLAUDE_BASE64_PDF_SOURCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeBase64PdfSource",
+    rust_name: "ClaudeBase64PdfSource",
+    family: "claude",
+    summary: "A PDF inline.",
+};
+/// `ClaudeUrlPdfSource`.
+#[cfg(feature = "claude")]
+const CLAUDE_URL_PDF_SOURCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeUrlPdfSource",
+    rust_name: "ClaudeUrlPdfSource",
+    family: "claude",
+    summary: "A PDF fetched by Anthropic from a public URL.",
+};
+/// `ClaudePlainTextSource`.
+#[cfg(feature = "claude")]
+const CLAUDE_PLAIN_TEXT_SOURCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudePlainTextSource",
+    rust_name: "ClaudePlainTextSource",
+    family: "claude",
+    summary: "A plain-text document inline.",
+};
+/// `ClaudeContentDocumentSource`.
+#[cfg(feature = "claude")]
+const CLAUDE_CONTENT_DOCUMENT_SOURCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeContentDocumentSource",
+    rust_name: "ClaudeContentDocumentSource",
+    family: "claude",
+    summary: "A document made of the caller's own blocks; citations then point at block indexes.",
+};
+/// `ClaudeSearchResultBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_SEARCH_RESULT_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeSearchResultBlockParam",
+    rust_name: "ClaudeSearchResultBlockParam",
+    family: "claude",
+    summary: "A search result supplied by the caller (e.g.",
+};
+/// `ClaudeThinkingBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_THINKING_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeThinkingBlockParam",
+    rust_name: "ClaudeThinkingBlockParam",
+    family: "claude",
+    summary: "A thinking block of an earlier answer, sent back exactly as received (required during tool use with thinking).",
+};
+/// `ClaudeRedactedThinkingBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_REDACTED_THINKING_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeRedactedThinkingBlockParam",
+    rust_name: "ClaudeRedactedThinkingBlockParam",
+    family: "claude",
+    summary: "A redacted thinking block of an earlier answer, sent back unchanged.",
+};
+/// `ClaudeToolUseBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_USE_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolUseBlockParam",
+    rust_name: "ClaudeToolUseBlockParam",
+    family: "claude",
+    summary: "A tool call of an earlier answer, sent back in the assistant turn.",
+};
+/// `ClaudeToolResultBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_RESULT_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolResultBlockParam",
+    rust_name: "ClaudeToolResultBlockParam",
+    family: "claude",
+    summary: "The result of a custom tool call, in the user turn that follows the call.",
+};
+/// `ClaudeToolResultContent`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_RESULT_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolResultContent",
+    rust_name: "ClaudeToolResultContent",
+    family: "claude",
+    summary: "A tool result: a string, or a list of text, image, document and search-result blocks.",
+};
+/// `ClaudeToolResultContentBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_RESULT_CONTENT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolResultContentBlock",
+    rust_name: "ClaudeToolResultContentBlock",
+    family: "claude",
+    summary: "A block inside a tool result, tagged by `type`.",
+};
+/// `ClaudeToolResultTextBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_RESULT_TEXT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolResultTextBlock",
+    rust_name: "ClaudeToolResultTextBlock",
+    family: "claude",
+    summary: "Text inside a tool result.",
+};
+/// `ClaudeToolResultImageBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_RESULT_IMAGE_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolResultImageBlock",
+    rust_name: "ClaudeToolResultImageBlock",
+    family: "claude",
+    summary: "An image inside a tool result.",
+};
+/// `ClaudeToolResultDocumentBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_RESULT_DOCUMENT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolResultDocumentBlock",
+    rust_name: "ClaudeToolResultDocumentBlock",
+    family: "claude",
+    summary: "A document inside a tool result.",
+};
+/// `ClaudeToolResultSearchResultBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_RESULT_SEARCH_RESULT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolResultSearchResultBlock",
+    rust_name: "ClaudeToolResultSearchResultBlock",
+    family: "claude",
+    summary: "A search result returned by a custom search tool.",
+};
+/// `ClaudeServerToolUseBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_SERVER_TOOL_USE_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeServerToolUseBlockParam",
+    rust_name: "ClaudeServerToolUseBlockParam",
+    family: "claude",
+    summary: "A server-tool call of an earlier answer, sent back in the assistant turn.",
+};
+/// `ClaudeWebSearchToolResultBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_SEARCH_TOOL_RESULT_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebSearchToolResultBlockParam",
+    rust_name: "ClaudeWebSearchToolResultBlockParam",
+    family: "claude",
+    summary: "The web search result block of an earlier answer, sent back in the assistant turn.",
+};
+/// `ClaudeTool`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTool",
+    rust_name: "ClaudeTool",
+    family: "claude",
+    summary: "A tool the model may use: a custom tool (`name` + `input_schema`, no `type` or `type: custom`), or an Anthropic-defined tool identified by a versioned `type` such as `web_search_20250305`.",
+};
+/// `ClaudeCustomTool`.
+#[cfg(feature = "claude")]
+const CLAUDE_CUSTOM_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCustomTool",
+    rust_name: "ClaudeCustomTool",
+    family: "claude",
+    summary: "A tool implemented by the caller; the model calls it with `tool_use` blocks whose `input` follows `input_schema`.",
+};
+/// `ClaudeTypedTool`.
+#[cfg(feature = "claude")]
+const CLAUDE_TYPED_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTypedTool",
+    rust_name: "ClaudeTypedTool",
+    family: "claude",
+    summary: "An Anthropic-defined tool, tagged by its versioned `type`.",
+};
+/// `ClaudeWebSearchTool`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_SEARCH_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebSearchTool",
+    rust_name: "ClaudeWebSearchTool",
+    family: "claude",
+    summary: "Anthropic's web search, run server-side; billed per search (`usage.server_tool_use.web_search_requests`).",
+};
+/// `ClaudeUserLocation`.
+#[cfg(feature = "claude")]
+const CLAUDE_USER_LOCATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeUserLocation",
+    rust_name: "ClaudeUserLocation",
+    family: "claude",
+    summary: "Approximate location of the user, to localize search results.",
+};
+/// `ClaudeWebFetchTool`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_FETCH_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebFetchTool",
+    rust_name: "ClaudeWebFetchTool",
+    family: "claude",
+    summary: "Anthropic's web fetch tool (beta, needs `anthropic-beta`), run server-side.",
+};
+/// `ClaudeCodeExecutionTool`.
+#[cfg(feature = "claude")]
+const CLAUDE_CODE_EXECUTION_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCodeExecutionTool",
+    rust_name: "ClaudeCodeExecutionTool",
+    family: "claude",
+    summary: "Anthropic's sandboxed code execution (beta), run server-side.",
+};
+/// `ClaudeBashTool`.
+#[cfg(feature = "claude")]
+const CLAUDE_BASH_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeBashTool",
+    rust_name: "ClaudeBashTool",
+    family: "claude",
+    summary: "The Anthropic-defined bash tool; the caller runs the commands and returns `tool_result` blocks.",
+};
+/// `ClaudeTextEditorTool`.
+#[cfg(feature = "claude")]
+const CLAUDE_TEXT_EDITOR_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTextEditorTool",
+    rust_name: "ClaudeTextEditorTool",
+    family: "claude",
+    summary: "The Anthropic-defined text editor tool; the caller applies the edits and returns `tool_result` blocks.",
+};
+/// `ClaudeToolChoice`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_CHOICE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolChoice",
+    rust_name: "ClaudeToolChoice",
+    family: "claude",
+    summary: "How the model may use the tools, tagged by `type`.",
+};
+/// `ClaudeToolChoiceAuto`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_CHOICE_AUTO: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolChoiceAuto",
+    rust_name: "ClaudeToolChoiceAuto",
+    family: "claude",
+    summary: "The model decides whether to call tools (the default when tools are given).",
+};
+/// `ClaudeToolChoiceAny`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_CHOICE_ANY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolChoiceAny",
+    rust_name: "ClaudeToolChoiceAny",
+    family: "claude",
+    summary: "The model must call one of the tools.",
+};
+/// `ClaudeToolChoiceTool`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_CHOICE_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolChoiceTool",
+    rust_name: "ClaudeToolChoiceTool",
+    family: "claude",
+    summary: "The model must call the named tool.",
+};
+/// `ClaudeToolChoiceNone`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_CHOICE_NONE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolChoiceNone",
+    rust_name: "ClaudeToolChoiceNone",
+    family: "claude",
+    summary: "The model must not call tools.",
+};
+/// `ClaudeThinkingConfig`.
+#[cfg(feature = "claude")]
+const CLAUDE_THINKING_CONFIG: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeThinkingConfig",
+    rust_name: "ClaudeThinkingConfig",
+    family: "claude",
+    summary: "Extended thinking, tagged by `type`.",
+};
+/// `ClaudeThinkingEnabled`.
+#[cfg(feature = "claude")]
+const CLAUDE_THINKING_ENABLED: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeThinkingEnabled",
+    rust_name: "ClaudeThinkingEnabled",
+    family: "claude",
+    summary: "Think before answering, within a token budget.",
+};
+/// `ClaudeThinkingDisabled`.
+#[cfg(feature = "claude")]
+const CLAUDE_THINKING_DISABLED: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeThinkingDisabled",
+    rust_name: "ClaudeThinkingDisabled",
+    family: "claude",
+    summary: "No extended thinking.",
+};
+/// `ClaudeThinkingAdaptive`.
+#[cfg(feature = "claude")]
+const CLAUDE_THINKING_ADAPTIVE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeThinkingAdaptive",
+    rust_name: "ClaudeThinkingAdaptive",
+    family: "claude",
+    summary: "The model decides how much to think (newer models only).",
+};
+/// `ClaudeResponse`.
+#[cfg(feature = "claude")]
+const CLAUDE_MESSAGES_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeResponse",
+    rust_name: "ClaudeMessagesResponse",
+    family: "claude",
+    summary: "The generated message.",
+};
+/// `ClaudeStopReason`.
+#[cfg(feature = "claude")]
+const CLAUDE_STOP_REASON: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeStopReason",
+    rust_name: "ClaudeStopReason",
+    family: "claude",
+    summary: "Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer contains tool calls), `pause_turn` (a long server-tool turn was paused; send the answer back to continue), `refusal`, `model_context_window_exceeded`.",
+};
+/// `ClaudeUsage`.
+#[cfg(feature = "claude")]
+const CLAUDE_USAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeUsage",
+    rust_name: "ClaudeUsage",
+    family: "claude",
+    summary: "Token usage of a message.",
+};
+/// `ClaudeCacheCreation`.
+#[cfg(feature = "claude")]
+const CLAUDE_CACHE_CREATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCacheCreation",
+    rust_name: "ClaudeCacheCreation",
+    family: "claude",
+    summary: "Cache writes by lifetime.",
+};
+/// `ClaudeServerToolUsage`.
+#[cfg(feature = "claude")]
+const CLAUDE_SERVER_TOOL_USAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeServerToolUsage",
+    rust_name: "ClaudeServerToolUsage",
+    family: "claude",
+    summary: "Billable server-tool calls.",
+};
+/// `ClaudeContentBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_CONTENT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeContentBlock",
+    rust_name: "ClaudeContentBlock",
+    family: "claude",
+    summary: "A block of the answer, tagged by `type`; also the `content_block` of `content_block_start`, where text and thinking start empty.",
+};
+/// `ClaudeTextBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_TEXT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTextBlock",
+    rust_name: "ClaudeTextBlock",
+    family: "claude",
+    summary: "Generated text, with the sources it cites when citations are enabled or web search was used.",
+};
+/// `ClaudeThinkingBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_THINKING_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeThinkingBlock",
+    rust_name: "ClaudeThinkingBlock",
+    family: "claude",
+    summary: "The model's (summarized) reasoning.",
+};
+/// `ClaudeRedactedThinkingBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_REDACTED_THINKING_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeRedactedThinkingBlock",
+    rust_name: "ClaudeRedactedThinkingBlock",
+    family: "claude",
+    summary: "Reasoning withheld by safety systems, as encrypted data to send back unchanged.",
+};
+/// `ClaudeToolUseBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_USE_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolUseBlock",
+    rust_name: "ClaudeToolUseBlock",
+    family: "claude",
+    summary: "A call of a custom tool.",
+};
+/// `ClaudeServerToolUseBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_SERVER_TOOL_USE_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeServerToolUseBlock",
+    rust_name: "ClaudeServerToolUseBlock",
+    family: "claude",
+    summary: "A server-tool call the model made (e.g.",
+};
+/// `ClaudeWebSearchToolResultBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_SEARCH_TOOL_RESULT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebSearchToolResultBlock",
+    rust_name: "ClaudeWebSearchToolResultBlock",
+    family: "claude",
+    summary: "The results of a web search call.",
+};
+/// `ClaudeWebSearchToolResultContent`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_SEARCH_TOOL_RESULT_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebSearchToolResultContent",
+    rust_name: "ClaudeWebSearchToolResultContent",
+    family: "claude",
+    summary: "The found pages, or an error object when the search failed.",
+};
+/// `ClaudeWebSearchResult`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_SEARCH_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebSearchResult",
+    rust_name: "ClaudeWebSearchResult",
+    family: "claude",
+    summary: "One page found by web search.",
+};
+/// `ClaudeWebSearchToolResultError`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_SEARCH_TOOL_RESULT_ERROR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebSearchToolResultError",
+    rust_name: "ClaudeWebSearchToolResultError",
+    family: "claude",
+    summary: "A failed web search.",
+};
+/// `ClaudeWebSearchErrorCode`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_SEARCH_ERROR_CODE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebSearchErrorCode",
+    rust_name: "ClaudeWebSearchErrorCode",
+    family: "claude",
+    summary: "Why a web search failed.",
+};
+/// `ClaudeTextCitation`.
+#[cfg(feature = "claude")]
+const CLAUDE_TEXT_CITATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTextCitation",
+    rust_name: "ClaudeTextCitation",
+    family: "claude",
+    summary: "A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page range of a PDF, a block range of a custom-content document, a web search result, or a caller-supplied search result.",
+};
+/// `ClaudeCitationCharLocation`.
+#[cfg(feature = "claude")]
+const CLAUDE_CITATION_CHAR_LOCATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCitationCharLocation",
+    rust_name: "ClaudeCitationCharLocation",
+    family: "claude",
+    summary: "A character range of a plain-text document (0-based, end exclusive).",
+};
+/// `ClaudeCitationPageLocation`.
+#[cfg(feature = "claude")]
+const CLAUDE_CITATION_PAGE_LOCATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCitationPageLocation",
+    rust_name: "ClaudeCitationPageLocation",
+    family: "claude",
+    summary: "A page range of a PDF document (1-based, end exclusive).",
+};
+/// `ClaudeCitationContentBlockLocation`.
+#[cfg(feature = "claude")]
+const CLAUDE_CITATION_CONTENT_BLOCK_LOCATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCitationContentBlockLocation",
+    rust_name: "ClaudeCitationContentBlockLocation",
+    family: "claude",
+    summary: "A block range of a custom-content document (0-based, end exclusive).",
+};
+/// `ClaudeCitationWebSearchResultLocation`.
+#[cfg(feature = "claude")]
+const CLAUDE_CITATION_WEB_SEARCH_RESULT_LOCATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCitationWebSearchResultLocation",
+    rust_name: "ClaudeCitationWebSearchResultLocation",
+    family: "claude",
+    summary: "A passage of a web search result.",
+};
+/// `ClaudeCitationSearchResultLocation`.
+#[cfg(feature = "claude")]
+const CLAUDE_CITATION_SEARCH_RESULT_LOCATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCitationSearchResultLocation",
+    rust_name: "ClaudeCitationSearchResultLocation",
+    family: "claude",
+    summary: "A block range of a caller-supplied search result.",
+};
+/// `ClaudeStreamEvent`.
+#[cfg(feature = "claude")]
+const CLAUDE_STREAM_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeStreamEvent",
+    rust_name: "ClaudeStreamEvent",
+    family: "claude",
+    summary: "One event of a streamed answer (the `data:` of an SSE event; the `event:` line repeats `type`).",
+};
+/// `ClaudeMessageStartEvent`.
+#[cfg(feature = "claude")]
+const CLAUDE_MESSAGE_START_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeMessageStartEvent",
+    rust_name: "ClaudeMessageStartEvent",
+    family: "claude",
+    summary: "First event; carries the message envelope with empty `content` and preliminary usage.",
+};
+/// `ClaudeContentBlockStartEvent`.
+#[cfg(feature = "claude")]
+const CLAUDE_CONTENT_BLOCK_START_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeContentBlockStartEvent",
+    rust_name: "ClaudeContentBlockStartEvent",
+    family: "claude",
+    summary: "A new content block begins at `index`.",
+};
+/// `ClaudeContentBlockDeltaEvent`.
+#[cfg(feature = "claude")]
+const CLAUDE_CONTENT_BLOCK_DELTA_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeContentBlockDeltaEvent",
+    rust_name: "ClaudeContentBlockDeltaEvent",
+    family: "claude",
+    summary: "An increment of the block at `index`.",
+};
+/// `ClaudeContentBlockStopEvent`.
+#[cfg(feature = "claude")]
+const CLAUDE_CONTENT_BLOCK_STOP_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeContentBlockStopEvent",
+    rust_name: "ClaudeContentBlockStopEvent",
+    family: "claude",
+    summary: "The block at `index` is complete.",
+};
+/// `ClaudeMessageDeltaEvent`.
+#[cfg(feature = "claude")]
+const CLAUDE_MESSAGE_DELTA_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeMessageDeltaEvent",
+    rust_name: "ClaudeMessageDeltaEvent",
+    family: "claude",
+    summary: "Top-level changes at the end of the message (stop reason) and the final, cumulative usage.",
+};
+/// `ClaudeMessageDelta`.
+#[cfg(feature = "claude")]
+const CLAUDE_MESSAGE_DELTA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeMessageDelta",
+    rust_name: "ClaudeMessageDelta",
+    family: "claude",
+    summary: "The `delta` of `message_delta`.",
+};
+/// `ClaudeMessageDeltaUsage`.
+#[cfg(feature = "claude")]
+const CLAUDE_MESSAGE_DELTA_USAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeMessageDeltaUsage",
+    rust_name: "ClaudeMessageDeltaUsage",
+    family: "claude",
+    summary: "Cumulative usage at the end of a stream.",
+};
+/// `ClaudeMessageStopEvent`.
+#[cfg(feature = "claude")]
+const CLAUDE_MESSAGE_STOP_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeMessageStopEvent",
+    rust_name: "ClaudeMessageStopEvent",
+    family: "claude",
+    summary: "Last event of a complete stream.",
+};
+/// `ClaudePingEvent`.
+#[cfg(feature = "claude")]
+const CLAUDE_PING_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudePingEvent",
+    rust_name: "ClaudePingEvent",
+    family: "claude",
+    summary: "Keep-alive; carries nothing.",
+};
+/// `ClaudeErrorEvent`.
+#[cfg(feature = "claude")]
+const CLAUDE_ERROR_EVENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeErrorEvent",
+    rust_name: "ClaudeErrorEvent",
+    family: "claude",
+    summary: "A failure after the stream started (e.g.",
+};
+/// `ClaudeContentBlockDelta`.
+#[cfg(feature = "claude")]
+const CLAUDE_CONTENT_BLOCK_DELTA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeContentBlockDelta",
+    rust_name: "ClaudeContentBlockDelta",
+    family: "claude",
+    summary: "The increment in a `content_block_delta` event, tagged by `type`.",
+};
+/// `ClaudeTextDelta`.
+#[cfg(feature = "claude")]
+const CLAUDE_TEXT_DELTA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTextDelta",
+    rust_name: "ClaudeTextDelta",
+    family: "claude",
+    summary: "Text to append to a text block.",
+};
+/// `ClaudeThinkingDelta`.
+#[cfg(feature = "claude")]
+const CLAUDE_THINKING_DELTA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeThinkingDelta",
+    rust_name: "ClaudeThinkingDelta",
+    family: "claude",
+    summary: "Reasoning text to append to a thinking block.",
+};
+/// `ClaudeSignatureDelta`.
+#[cfg(feature = "claude")]
+const CLAUDE_SIGNATURE_DELTA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeSignatureDelta",
+    rust_name: "ClaudeSignatureDelta",
+    family: "claude",
+    summary: "The signature of a thinking block, sent once just before the block stops.",
+};
+/// `ClaudeInputJsonDelta`.
+#[cfg(feature = "claude")]
+const CLAUDE_INPUT_JSON_DELTA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeInputJsonDelta",
+    rust_name: "ClaudeInputJsonDelta",
+    family: "claude",
+    summary: "A fragment of a tool call's input JSON; concatenate the fragments of a block and parse at `content_block_stop`.",
+};
+/// `ClaudeCitationsDelta`.
+#[cfg(feature = "claude")]
+const CLAUDE_CITATIONS_DELTA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCitationsDelta",
+    rust_name: "ClaudeCitationsDelta",
+    family: "claude",
+    summary: "A citation to add to the current text block.",
+};
+/// `GeminiRequest`.
+#[cfg(feature = "gemini")]
+const GEMINI_GENERATE_CONTENT_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiRequest",
+    rust_name: "GeminiGenerateContentRequest",
+    family: "gemini",
+    summary: "Body of `generateContent` and `streamGenerateContent`.",
+};
+/// `GeminiContent`.
+#[cfg(feature = "gemini")]
+const GEMINI_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiContent",
+    rust_name: "GeminiContent",
+    family: "gemini",
+    summary: "One turn: a role and its parts.",
+};
+/// `GeminiRole`.
+#[cfg(feature = "gemini")]
+const GEMINI_ROLE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiRole",
+    rust_name: "GeminiRole",
+    family: "gemini",
+    summary: "Producer of a turn; requests without a role count as `user`.",
+};
+/// `GeminiPart`.
+#[cfg(feature = "gemini")]
+const GEMINI_PART: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiPart",
+    rust_name: "GeminiPart",
+    family: "gemini",
+    summary: "One piece of a turn.",
+};
+/// `GeminiBlob`.
+#[cfg(feature = "gemini")]
+const GEMINI_BLOB: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiBlob",
+    rust_name: "GeminiBlob",
+    family: "gemini",
+    summary: "Inline bytes (`inlineData`) — an image, PDF, audio or short video in requests, a generated image in responses.",
+};
+/// `GeminiFileData`.
+#[cfg(feature = "gemini")]
+const GEMINI_FILE_DATA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiFileData",
+    rust_name: "GeminiFileData",
+    family: "gemini",
+    summary: "A file by URI (`fileData`) — a Files API URI or a YouTube URL.",
+};
+/// `GeminiFunctionCall`.
+#[cfg(feature = "gemini")]
+const GEMINI_FUNCTION_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiFunctionCall",
+    rust_name: "GeminiFunctionCall",
+    family: "gemini",
+    summary: "A function call predicted by the model.",
+};
+/// `GeminiFunctionResponse`.
+#[cfg(feature = "gemini")]
+const GEMINI_FUNCTION_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiFunctionResponse",
+    rust_name: "GeminiFunctionResponse",
+    family: "gemini",
+    summary: "The result of a function call, sent back in a `user` turn.",
+};
+/// `GeminiExecutableCode`.
+#[cfg(feature = "gemini")]
+const GEMINI_EXECUTABLE_CODE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiExecutableCode",
+    rust_name: "GeminiExecutableCode",
+    family: "gemini",
+    summary: "Code the model wrote for the code-execution tool.",
+};
+/// `GeminiCodeExecutionResult`.
+#[cfg(feature = "gemini")]
+const GEMINI_CODE_EXECUTION_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiCodeExecutionResult",
+    rust_name: "GeminiCodeExecutionResult",
+    family: "gemini",
+    summary: "The result of running `executableCode`.",
+};
+/// `GeminiVideoMetadata`.
+#[cfg(feature = "gemini")]
+const GEMINI_VIDEO_METADATA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiVideoMetadata",
+    rust_name: "GeminiVideoMetadata",
+    family: "gemini",
+    summary: "Clipping and sampling of a video part.",
+};
+/// `GeminiGenerationConfig`.
+#[cfg(feature = "gemini")]
+const GEMINI_GENERATION_CONFIG: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiGenerationConfig",
+    rust_name: "GeminiGenerationConfig",
+    family: "gemini",
+    summary: "Sampling, output-format, thinking and image options.",
+};
+/// `GeminiThinkingConfig`.
+#[cfg(feature = "gemini")]
+const GEMINI_THINKING_CONFIG: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiThinkingConfig",
+    rust_name: "GeminiThinkingConfig",
+    family: "gemini",
+    summary: "Thinking options of thinking models.",
+};
+/// `GeminiImageConfig`.
+#[cfg(feature = "gemini")]
+const GEMINI_IMAGE_CONFIG: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiImageConfig",
+    rust_name: "GeminiImageConfig",
+    family: "gemini",
+    summary: "Options of image-generating models.",
+};
+/// `GeminiModality`.
+#[cfg(feature = "gemini")]
+const GEMINI_MODALITY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiModality",
+    rust_name: "GeminiModality",
+    family: "gemini",
+    summary: "A content modality, in `responseModalities` and in per-modality token counts.",
+};
+/// `GeminiMediaResolution`.
+#[cfg(feature = "gemini")]
+const GEMINI_MEDIA_RESOLUTION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiMediaResolution",
+    rust_name: "GeminiMediaResolution",
+    family: "gemini",
+    summary: "Token resolution at which input images and video frames are sampled.",
+};
+/// `GeminiSchema`.
+#[cfg(feature = "gemini")]
+const GEMINI_SCHEMA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiSchema",
+    rust_name: "GeminiSchema",
+    family: "gemini",
+    summary: "The OpenAPI 3.0 subset Gemini uses for `responseSchema` and function `parameters`.",
+};
+/// `GeminiTool`.
+#[cfg(feature = "gemini")]
+const GEMINI_TOOL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiTool",
+    rust_name: "GeminiTool",
+    family: "gemini",
+    summary: "A tool the model may use; normally one member is set per entry.",
+};
+/// `GeminiFunctionDeclaration`.
+#[cfg(feature = "gemini")]
+const GEMINI_FUNCTION_DECLARATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiFunctionDeclaration",
+    rust_name: "GeminiFunctionDeclaration",
+    family: "gemini",
+    summary: "A function the model may call.",
+};
+/// `GeminiToolConfig`.
+#[cfg(feature = "gemini")]
+const GEMINI_TOOL_CONFIG: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiToolConfig",
+    rust_name: "GeminiToolConfig",
+    family: "gemini",
+    summary: "Options shared by all tools of the request.",
+};
+/// `GeminiFunctionCallingConfig`.
+#[cfg(feature = "gemini")]
+const GEMINI_FUNCTION_CALLING_CONFIG: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiFunctionCallingConfig",
+    rust_name: "GeminiFunctionCallingConfig",
+    family: "gemini",
+    summary: "How the model may call functions.",
+};
+/// `GeminiFunctionCallingMode`.
+#[cfg(feature = "gemini")]
+const GEMINI_FUNCTION_CALLING_MODE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiFunctionCallingMode",
+    rust_name: "GeminiFunctionCallingMode",
+    family: "gemini",
+    summary: "`AUTO` (model decides, the default), `ANY` (must call a function), `NONE` (no calls), `VALIDATED` (calls or text, with calls checked against the schemas).",
+};
+/// `GeminiSafetySetting`.
+#[cfg(feature = "gemini")]
+const GEMINI_SAFETY_SETTING: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiSafetySetting",
+    rust_name: "GeminiSafetySetting",
+    family: "gemini",
+    summary: "The blocking threshold for one harm category.",
+};
+/// `GeminiHarmCategory`.
+#[cfg(feature = "gemini")]
+const GEMINI_HARM_CATEGORY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiHarmCategory",
+    rust_name: "GeminiHarmCategory",
+    family: "gemini",
+    summary: "A category of harmful content.",
+};
+/// `GeminiHarmBlockThreshold`.
+#[cfg(feature = "gemini")]
+const GEMINI_HARM_BLOCK_THRESHOLD: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiHarmBlockThreshold",
+    rust_name: "GeminiHarmBlockThreshold",
+    family: "gemini",
+    summary: "Block content at or above this probability of harm; `BLOCK_NONE` blocks nothing, `OFF` also turns the filter off.",
+};
+/// `GeminiResponse`.
+#[cfg(feature = "gemini")]
+const GEMINI_GENERATE_CONTENT_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiResponse",
+    rust_name: "GeminiGenerateContentResponse",
+    family: "gemini",
+    summary: "The answer of `generateContent`, and each chunk of `streamGenerateContent`.",
+};
+/// `GeminiCandidate`.
+#[cfg(feature = "gemini")]
+const GEMINI_CANDIDATE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiCandidate",
+    rust_name: "GeminiCandidate",
+    family: "gemini",
+    summary: "One generated answer.",
+};
+/// `GeminiFinishReason`.
+#[cfg(feature = "gemini")]
+const GEMINI_FINISH_REASON: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiFinishReason",
+    rust_name: "GeminiFinishReason",
+    family: "gemini",
+    summary: "Why a candidate stopped: `STOP` (natural end or stop sequence), `MAX_TOKENS`, `SAFETY`, `RECITATION`, `LANGUAGE`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII`, `MALFORMED_FUNCTION_CALL`, image-specific reasons, or `OTHER`.",
+};
+/// `GeminiSafetyRating`.
+#[cfg(feature = "gemini")]
+const GEMINI_SAFETY_RATING: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiSafetyRating",
+    rust_name: "GeminiSafetyRating",
+    family: "gemini",
+    summary: "The assessed probability of one harm category.",
+};
+/// `GeminiHarmProbability`.
+#[cfg(feature = "gemini")]
+const GEMINI_HARM_PROBABILITY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiHarmProbability",
+    rust_name: "GeminiHarmProbability",
+    family: "gemini",
+    summary: "Likelihood that content is harmful.",
+};
+/// `GeminiCitationMetadata`.
+#[cfg(feature = "gemini")]
+const GEMINI_CITATION_METADATA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiCitationMetadata",
+    rust_name: "GeminiCitationMetadata",
+    family: "gemini",
+    summary: "Sources the candidate quotes at length.",
+};
+/// `GeminiCitationSource`.
+#[cfg(feature = "gemini")]
+const GEMINI_CITATION_SOURCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiCitationSource",
+    rust_name: "GeminiCitationSource",
+    family: "gemini",
+    summary: "One quoted source and the span of the answer it covers.",
+};
+/// `GeminiGroundingMetadata`.
+#[cfg(feature = "gemini")]
+const GEMINI_GROUNDING_METADATA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiGroundingMetadata",
+    rust_name: "GeminiGroundingMetadata",
+    family: "gemini",
+    summary: "How the answer was grounded by Google Search (or Maps, retrieval): the queries run, the sources found and which answer segments they support.",
+};
+/// `GeminiUsageMetadata`.
+#[cfg(feature = "gemini")]
+const GEMINI_USAGE_METADATA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiUsageMetadata",
+    rust_name: "GeminiUsageMetadata",
+    family: "gemini",
+    summary: "Token counts.",
+};
+/// `GeminiModalityTokenCount`.
+#[cfg(feature = "gemini")]
+const GEMINI_MODALITY_TOKEN_COUNT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiModalityTokenCount",
+    rust_name: "GeminiModalityTokenCount",
+    family: "gemini",
+    summary: "Tokens of one modality.",
+};
+/// `GeminiPromptFeedback`.
+#[cfg(feature = "gemini")]
+const GEMINI_PROMPT_FEEDBACK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiPromptFeedback",
+    rust_name: "GeminiPromptFeedback",
+    family: "gemini",
+    summary: "Safety verdict on the prompt; `blockReason` is set when the prompt was blocked and no candidates were generated.",
+};
+/// `GeminiBlockReason`.
+#[cfg(feature = "gemini")]
+const GEMINI_BLOCK_REASON: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiBlockReason",
+    rust_name: "GeminiBlockReason",
+    family: "gemini",
+    summary: "Why a prompt was blocked.",
+};
+/// `变化任务提交参数`.
+#[cfg(feature = "midjourney")]
+const MJ_CHANGE_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "变化任务提交参数",
+    rust_name: "MjChangeRequest",
+    family: "midjourney",
+    summary: "Body of `POST /mj/submit/change` (midjourney-proxy `SubmitChangeDTO`): upscale, vary or reroll one image of a finished four-image task.",
+};
+/// `MjChangeAction`.
+#[cfg(feature = "midjourney")]
+const MJ_CHANGE_ACTION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjChangeAction",
+    rust_name: "MjChangeAction",
+    family: "midjourney",
+    summary: "Action of `变化任务提交参数`: `UPSCALE` (U1–U4), `VARIATION` (V1–V4) or `REROLL` (run the prompt again).",
+};
+/// `执行动作参数`.
+#[cfg(feature = "midjourney")]
+const MJ_ACTION_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "执行动作参数",
+    rust_name: "MjActionRequest",
+    family: "midjourney",
+    summary: "Body of `POST /mj/submit/action` (midjourney-proxy-plus `SubmitActionDTO`): press one button of a finished task.",
+};
+/// `变化任务提交参数-simple`.
+#[cfg(feature = "midjourney")]
+const MJ_SIMPLE_CHANGE_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "变化任务提交参数-simple",
+    rust_name: "MjSimpleChangeRequest",
+    family: "midjourney",
+    summary: "Body of `POST /mj/submit/simple-change` (midjourney-proxy `SubmitSimpleChangeDTO`).",
+};
+/// `Blend提交参数`.
+#[cfg(feature = "midjourney")]
+const MJ_BLEND_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Blend提交参数",
+    rust_name: "MjBlendRequest",
+    family: "midjourney",
+    summary: "Body of `POST /mj/submit/blend` (midjourney-proxy `SubmitBlendDTO`).",
+};
+/// `MjBlendDimensions`.
+#[cfg(feature = "midjourney")]
+const MJ_BLEND_DIMENSIONS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjBlendDimensions",
+    rust_name: "MjBlendDimensions",
+    family: "midjourney",
+    summary: "Aspect ratio of a blend: `PORTRAIT` (2:3), `SQUARE` (1:1, the default when absent) or `LANDSCAPE` (3:2).",
+};
+/// `MjBotType`.
+#[cfg(feature = "midjourney")]
+const MJ_BOT_TYPE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjBotType",
+    rust_name: "MjBotType",
+    family: "midjourney",
+    summary: "Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`.",
+};
+/// `Describe提交参数`.
+#[cfg(feature = "midjourney")]
+const MJ_DESCRIBE_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Describe提交参数",
+    rust_name: "MjDescribeRequest",
+    family: "midjourney",
+    summary: "Body of `POST /mj/submit/describe` (midjourney-proxy `SubmitDescribeDTO`).",
+};
+/// `Imagine提交参数`.
+#[cfg(feature = "midjourney")]
+const MJ_IMAGINE_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Imagine提交参数",
+    rust_name: "MjImagineRequest",
+    family: "midjourney",
+    summary: "Body of `POST /mj/submit/imagine` (midjourney-proxy `SubmitImagineDTO`).",
+};
+/// `Modal提交参数`.
+#[cfg(feature = "midjourney")]
+const MJ_MODAL_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Modal提交参数",
+    rust_name: "MjModalRequest",
+    family: "midjourney",
+    summary: "Body of `POST /mj/submit/modal` (midjourney-proxy-plus `SubmitModalDTO`).",
+};
+/// `Shorten提交参数`.
+#[cfg(feature = "midjourney")]
+const MJ_SHORTEN_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Shorten提交参数",
+    rust_name: "MjShortenRequest",
+    family: "midjourney",
+    summary: "Body of `POST /mj/submit/shorten` (midjourney-proxy-plus `SubmitShortenDTO`).",
+};
+/// `MjVideoRequest`.
+#[cfg(feature = "midjourney")]
+const MJ_VIDEO_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjVideoRequest",
+    rust_name: "MjVideoRequest",
+    family: "midjourney",
+    summary: "Body of `POST /mj/submit/video`.",
+};
+/// `MjVideoMotion`.
+#[cfg(feature = "midjourney")]
+const MJ_VIDEO_MOTION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjVideoMotion",
+    rust_name: "MjVideoMotion",
+    family: "midjourney",
+    summary: "Amount of motion of a Midjourney video: `low` or `high`.",
+};
+/// `SwapFace提交参数`.
+#[cfg(feature = "midjourney")]
+const MJ_SWAP_FACE_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "SwapFace提交参数",
+    rust_name: "MjSwapFaceRequest",
+    family: "midjourney",
+    summary: "Body of `POST /mj/insight-face/swap` (midjourney-proxy-plus `SwapFaceDTO`).",
+};
+/// `Filter`.
+#[cfg(feature = "midjourney")]
+const MJ_INSTANCE_FILTER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Filter",
+    rust_name: "MjInstanceFilter",
+    family: "midjourney",
+    summary: "Account filter of `SwapFace提交参数` (midjourney-proxy-plus `SwapFaceDTO.Filter`).",
+};
+/// `账号筛选条件`.
+#[cfg(feature = "midjourney")]
+const MJ_ACCOUNT_FILTER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "账号筛选条件",
+    rust_name: "MjAccountFilter",
+    family: "midjourney",
+    summary: "Account filter accepted by the submit bodies (midjourney-proxy-plus `AccountFilter`).",
+};
+/// `任务查询参数`.
+#[cfg(feature = "midjourney")]
+const MJ_TASK_LIST_BY_CONDITION_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "任务查询参数",
+    rust_name: "MjTaskListByConditionRequest",
+    family: "midjourney",
+    summary: "Body of `POST /mj/task/list-by-condition` (midjourney-proxy `TaskConditionDTO`).",
+};
+/// `提交结果`.
+#[cfg(feature = "midjourney")]
+const MJ_SUBMIT_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "提交结果",
+    rust_name: "MjSubmitResponse",
+    family: "midjourney",
+    summary: "Answer of every `/mj/submit/*` route (midjourney-proxy `SubmitResultVO`), forwarded by the gateway with the upstream HTTP status.",
+};
+/// `Message«string»`.
+#[cfg(feature = "midjourney")]
+const MJ_MESSAGE_STRING: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Message«string»",
+    rust_name: "MjMessageString",
+    family: "midjourney",
+    summary: "The proxy's generic result envelope with a string result (`Message<String>`), answered by `POST /mj/insight-face/swap` (task id) and `GET /mj/task/{id}/image-seed` (seed).",
+};
+/// `Message«Void»`.
+#[cfg(feature = "midjourney")]
+const MJ_MESSAGE_VOID: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Message«Void»",
+    rust_name: "MjMessageVoid",
+    family: "midjourney",
+    summary: "The proxy's generic result envelope without a payload (`Message<Void>`), answered by the proxy-plus admin routes (task cancel, account create/update/delete).",
+};
+/// `Message«Map«string,object»»`.
+#[cfg(feature = "midjourney")]
+const MJ_MESSAGE_MAP: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Message«Map«string,object»»",
+    rust_name: "MjMessageMap",
+    family: "midjourney",
+    summary: "The proxy's generic result envelope with an object result (`Message<Map<String, Object>>`), answered by proxy-plus admin routes on accounts.",
+};
+/// `任务`.
+#[cfg(feature = "midjourney")]
+const MJ_TASK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "任务",
+    rust_name: "MjTask",
+    family: "midjourney",
+    summary: "A Midjourney task (midjourney-proxy `Task`) as the gateway returns it (new-api `MidjourneyDto`).",
+};
+/// `MjTaskAction`.
+#[cfg(feature = "midjourney")]
+const MJ_TASK_ACTION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjTaskAction",
+    rust_name: "MjTaskAction",
+    family: "midjourney",
+    summary: "Kind of task.",
+};
+/// `MjTaskStatus`.
+#[cfg(feature = "midjourney")]
+const MJ_TASK_STATUS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjTaskStatus",
+    rust_name: "MjTaskStatus",
+    family: "midjourney",
+    summary: "Task state: `NOT_START`, `SUBMITTED` (sent to Discord), `MODAL` (waiting for `POST /mj/submit/modal`), `IN_PROGRESS`, and the final `SUCCESS`, `FAILURE`, `CANCEL`.",
+};
+/// `MjTaskProperties`.
+#[cfg(feature = "midjourney")]
+const MJ_TASK_PROPERTIES: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjTaskProperties",
+    rust_name: "MjTaskProperties",
+    family: "midjourney",
+    summary: "`properties` of a task.",
+};
+/// `MjVideoUrl`.
+#[cfg(feature = "midjourney")]
+const MJ_VIDEO_URL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjVideoUrl",
+    rust_name: "MjVideoUrl",
+    family: "midjourney",
+    summary: "One video of a Midjourney video task.",
+};
+/// `可执行按钮`.
+#[cfg(feature = "midjourney")]
+const MJ_BUTTON: crate::SchemaInfo = crate::SchemaInfo {
+    name: "可执行按钮",
+    rust_name: "MjButton",
+    family: "midjourney",
+    summary: "A button of a task or account (midjourney-proxy-plus `MessageButton`); pass its `customId` to `POST /mj/submit/action`.",
+};
+/// `可执行按钮_1`.
+#[cfg(feature = "midjourney")]
+const MJ_SELECTOR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "可执行按钮_1",
+    rust_name: "MjSelector",
+    family: "midjourney",
+    summary: "A select menu of a Discord account (midjourney-proxy-plus `MessageSelector`, named like the button class, hence the `_1`), e.g.",
+};
+/// `Option`.
+#[cfg(feature = "midjourney")]
+const MJ_SELECTOR_OPTION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Option",
+    rust_name: "MjSelectorOption",
+    family: "midjourney",
+    summary: "One entry of a select menu (`MessageSelector.Option`).",
+};
+/// `TaskQueryDTO`.
+#[cfg(feature = "midjourney")]
+const MJ_TASK_QUERY_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "TaskQueryDTO",
+    rust_name: "MjTaskQueryRequest",
+    family: "midjourney",
+    summary: "Body of the proxy-plus admin route `POST /mj/task/query` (paged task search, answered with `Page«任务»`).",
+};
+/// `Pageable`.
+#[cfg(feature = "midjourney")]
+const MJ_PAGEABLE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Pageable",
+    rust_name: "MjPageable",
+    family: "midjourney",
+    summary: "Paging request echoed in a Spring Data page (`Pageable`).",
+};
+/// `Sort`.
+#[cfg(feature = "midjourney")]
+const MJ_SORT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Sort",
+    rust_name: "MjSort",
+    family: "midjourney",
+    summary: "Sort flags of a Spring Data page (`Sort`).",
+};
+/// `Page«任务»`.
+#[cfg(feature = "midjourney")]
+const MJ_TASK_PAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Page«任务»",
+    rust_name: "MjTaskPage",
+    family: "midjourney",
+    summary: "A Spring Data page of tasks, answer of the proxy-plus admin route `POST /mj/task/query`.",
+};
+/// `Page«Map«string,object»»`.
+#[cfg(feature = "midjourney")]
+const MJ_OBJECT_PAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Page«Map«string,object»»",
+    rust_name: "MjObjectPage",
+    family: "midjourney",
+    summary: "A Spring Data page of free-form objects, answer of the proxy-plus admin route `POST /mj/account/query` (accounts rendered for display).",
+};
+/// `CheckActivationDTO`.
+#[cfg(feature = "midjourney")]
+const MJ_CHECK_ACTIVATION_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "CheckActivationDTO",
+    rust_name: "MjCheckActivationRequest",
+    family: "midjourney",
+    summary: "Body of the proxy-plus licence check route `POST /mj/act/check`.",
+};
+/// `激活服务参数`.
+#[cfg(feature = "midjourney")]
+const MJ_ACTIVATION_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "激活服务参数",
+    rust_name: "MjActivationRequest",
+    family: "midjourney",
+    summary: "Body of the proxy-plus activation route `POST /mj/act/activate`.",
+};
+/// `账号创建参数`.
+#[cfg(feature = "midjourney")]
+const MJ_ACCOUNT_CREATE_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "账号创建参数",
+    rust_name: "MjAccountCreateRequest",
+    family: "midjourney",
+    summary: "Body of the proxy-plus admin route `POST /mj/account/create` (answered with `Message«Void»`).",
+};
+/// `账号修改参数`.
+#[cfg(feature = "midjourney")]
+const MJ_ACCOUNT_UPDATE_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "账号修改参数",
+    rust_name: "MjAccountUpdateRequest",
+    family: "midjourney",
+    summary: "Body of the proxy-plus admin route `PUT /mj/account/{id}/update-reconnect` (answered with `Message«Void»`).",
+};
+/// `账号查询参数`.
+#[cfg(feature = "midjourney")]
+const MJ_ACCOUNT_QUERY_REQUEST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "账号查询参数",
+    rust_name: "MjAccountQueryRequest",
+    family: "midjourney",
+    summary: "Body of the proxy-plus admin route `POST /mj/account/query` (answered with `Page«Map«string,object»»`).",
+};
+/// `Discord账号`.
+#[cfg(feature = "midjourney")]
+const MJ_DISCORD_ACCOUNT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Discord账号",
+    rust_name: "MjDiscordAccount",
+    family: "midjourney",
+    summary: "A Discord account of a midjourney-proxy-plus server (`DiscordAccount`), as its admin routes return it.",
+};
+/// `MjAccountMode`.
+#[cfg(feature = "midjourney")]
+const MJ_ACCOUNT_MODE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjAccountMode",
+    rust_name: "MjAccountMode",
+    family: "midjourney",
+    summary: "Speed mode of a Midjourney account: `RELAX`, `FAST` or `TURBO`.",
+};
+/// `MjSubscribePlan`.
+#[cfg(feature = "midjourney")]
+const MJ_SUBSCRIBE_PLAN: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjSubscribePlan",
+    rust_name: "MjSubscribePlan",
+    family: "midjourney",
+    summary: "Midjourney subscription plan: `BASIC`, `STANDARD`, `PRO` or `MEGA`.",
+};
+/// `MjBilledWay`.
+#[cfg(feature = "midjourney")]
+const MJ_BILLED_WAY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjBilledWay",
+    rust_name: "MjBilledWay",
+    family: "midjourney",
+    summary: "Billing period of a Midjourney subscription: `YEARLY` or `MONTHLY`.",
+};
+/// `MjStylizeLevel`.
+#[cfg(feature = "midjourney")]
+const MJ_STYLIZE_LEVEL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjStylizeLevel",
+    rust_name: "MjStylizeLevel",
+    family: "midjourney",
+    summary: "Stylize setting of a Midjourney account: `LOW`, `MED`, `HIGH` or `VERY_HIGH`.",
+};
+/// `MjVariationLevel`.
+#[cfg(feature = "midjourney")]
+const MJ_VARIATION_LEVEL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjVariationLevel",
+    rust_name: "MjVariationLevel",
+    family: "midjourney",
+    summary: "Variation strength setting of a Midjourney account: `LOW` or `HIGH`.",
+};
+/// `BillingSubscription`.
+#[cfg(feature = "account")]
+const BILLING_SUBSCRIPTION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "BillingSubscription",
+    rust_name: "BillingSubscription",
+    family: "account",
+    summary: "Answer of `GET /v1/dashboard/billing/subscription`: the key's total limit (remaining + used) in the site's display unit, repeated in the three `*_limit_usd` members.",
+};
+/// `BillingUsage`.
+#[cfg(feature = "account")]
+const BILLING_USAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "BillingUsage",
+    rust_name: "BillingUsage",
+    family: "account",
+    summary: "Answer of `GET /v1/dashboard/billing/usage`: the amount used by the key since its creation, × 100, in the site's display unit.",
+};
+/// `UserSelfResponse`.
+#[cfg(feature = "account")]
+const USER_SELF_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "UserSelfResponse",
+    rust_name: "UserSelfResponse",
+    family: "account",
+    summary: "Answer of `GET /api/user/self` in the gateway's `{success, message, data}` envelope.",
+};
+/// `UserSelf`.
+#[cfg(feature = "account")]
+const USER_SELF: crate::SchemaInfo = crate::SchemaInfo {
+    name: "UserSelf",
+    rust_name: "UserSelf",
+    family: "account",
+    summary: "The caller's account as `GET /api/user/self` reports it.",
+};
+/// `ModelList`.
+#[cfg(feature = "account")]
+const MODEL_LIST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ModelList",
+    rust_name: "ModelList",
+    family: "account",
+    summary: "Answer of `GET /v1/models`: OpenAI's model list plus the gateway member `success` and per-model `supported_endpoint_types`.",
+};
+/// `ListedModel`.
+#[cfg(feature = "account")]
+const LISTED_MODEL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ListedModel",
+    rust_name: "ListedModel",
+    family: "account",
+    summary: "One model of `ModelList` (OpenAI `Model` plus gateway members).",
+};
+/// `EndpointType`.
+#[cfg(feature = "account")]
+const ENDPOINT_TYPE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "EndpointType",
+    rust_name: "EndpointType",
+    family: "account",
+    summary: "An API format a model supports: `openai` (chat completions), `openai-response`, `openai-response-compact`, `anthropic`, `gemini`, `jina-rerank`, `image-generation`, `embeddings`, `openai-video`.",
+};
+/// `GeminiModelList`.
+#[cfg(feature = "account")]
+const GEMINI_MODEL_LIST: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiModelList",
+    rust_name: "GeminiModelList",
+    family: "account",
+    summary: "Answer of `GET /v1beta/models`, shaped like Google's `ListModelsResponse`.",
+};
+/// `GeminiModelInfo`.
+#[cfg(feature = "account")]
+const GEMINI_MODEL_INFO: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiModelInfo",
+    rust_name: "GeminiModelInfo",
+    family: "account",
+    summary: "One model of `GeminiModelList` (Google's `Model` shape).",
+};
+/// `Usage`.
+const USAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Usage",
+    rust_name: "Usage",
+    family: "common",
+    summary: "Token usage of a chat completion or embedding, as the gateway serializes it.",
+};
+/// `PromptTokensDetails`.
+const PROMPT_TOKENS_DETAILS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "PromptTokensDetails",
+    rust_name: "PromptTokensDetails",
+    family: "common",
+    summary: "Breakdown of the prompt tokens.",
+};
+/// `CompletionTokensDetails`.
+const COMPLETION_TOKENS_DETAILS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "CompletionTokensDetails",
+    rust_name: "CompletionTokensDetails",
+    family: "common",
+    summary: "Breakdown of the completion tokens.",
+};
+/// `Map«string,object»`.
+const JSON_OBJECT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "Map«string,object»",
+    rust_name: "JsonObject",
+    family: "common",
+    summary: "A free-form JSON object (the doc's name for a Java `Map<String, Object>`).",
+};
+/// `ErrorResponse`.
+const ERROR_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ErrorResponse",
+    rust_name: "ErrorResponse",
+    family: "common",
+    summary: "The OpenAI-style error envelope, returned by almost every relay route with HTTP 4xx/5xx, and by a few with HTTP 200 (see `x-in-band-errors`).",
+};
+/// `ErrorDetail`.
+const ERROR_DETAIL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ErrorDetail",
+    rust_name: "ErrorDetail",
+    family: "common",
+    summary: "The `error` member of an OpenAI-style error envelope.",
+};
+/// `NewApiErrorResponse`.
+const NEW_API_ERROR_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "NewApiErrorResponse",
+    rust_name: "NewApiErrorResponse",
+    family: "common",
+    summary: "The gateway's own `{success, message}` envelope, used by dashboard routes (`/api/*`) and by `/v1/models` on internal failures, often with HTTP 200.",
+};
+/// `ClaudeErrorResponse`.
+const CLAUDE_ERROR_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeErrorResponse",
+    rust_name: "ClaudeErrorResponse",
+    family: "common",
+    summary: "The Anthropic error envelope returned by `/v1/messages`, and sent as an `error` event inside a Claude stream.",
+};
+/// `ClaudeErrorDetail`.
+const CLAUDE_ERROR_DETAIL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeErrorDetail",
+    rust_name: "ClaudeErrorDetail",
+    family: "common",
+    summary: "The `error` member of a Claude error envelope.",
+};
+/// `GeminiErrorResponse`.
+const GEMINI_ERROR_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiErrorResponse",
+    rust_name: "GeminiErrorResponse",
+    family: "common",
+    summary: "Google's native error envelope.",
+};
+/// `GeminiErrorDetail`.
+const GEMINI_ERROR_DETAIL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiErrorDetail",
+    rust_name: "GeminiErrorDetail",
+    family: "common",
+    summary: "The `error` member of a Google error envelope.",
+};
+/// `MjErrorResponse`.
+const MJ_ERROR_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "MjErrorResponse",
+    rust_name: "MjErrorResponse",
+    family: "common",
+    summary: "A Midjourney failure.",
+};
+/// `TaskErrorResponse`.
+const TASK_ERROR_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "TaskErrorResponse",
+    rust_name: "TaskErrorResponse",
+    family: "common",
+    summary: "The error envelope of the task routes (`/v1/videos*`, `/v1/video/generations*`), e.g.",
+};
+/// Every component schema of the enabled families, in spec order.
 pub const SCHEMAS: &[crate::SchemaInfo] = &[
-    crate::SchemaInfo {
-        name: "ChatCompletionRequest",
-        rust_name: "ChatCompletionRequest",
-        family: "openai-chat",
-        summary: "Body of `POST /v1/chat/completions`: OpenAI's chat completion parameters plus the vendor parameters the gateway forwards (`top_k`, `thinking`, `enable_thinking`, `reasoning`, `extra_body`, …).",
-    },
-    crate::SchemaInfo {
-        name: "ChatStreamOptions",
-        rust_name: "ChatStreamOptions",
-        family: "openai-chat",
-        summary: "Options of a streamed answer; only allowed with `stream: true`.",
-    },
-    crate::SchemaInfo {
-        name: "ChatStop",
-        rust_name: "ChatStop",
-        family: "openai-chat",
-        summary: "Up to 4 sequences at which generation stops; a single string or a list.",
-    },
-    crate::SchemaInfo {
-        name: "ChatReasoningEffort",
-        rust_name: "ChatReasoningEffort",
-        family: "openai-chat",
-        summary: "How much a reasoning model thinks before answering (o-series, gpt-5 and the reasoning models of other vendors that the gateway maps).",
-    },
-    crate::SchemaInfo {
-        name: "ChatVerbosity",
-        rust_name: "ChatVerbosity",
-        family: "openai-chat",
-        summary: "How long and detailed the answer should be (gpt-5 family).",
-    },
-    crate::SchemaInfo {
-        name: "ChatModality",
-        rust_name: "ChatModality",
-        family: "openai-chat",
-        summary: "An output modality of the model.",
-    },
-    crate::SchemaInfo {
-        name: "ChatServiceTier",
-        rust_name: "ChatServiceTier",
-        family: "openai-chat",
-        summary: "OpenAI processing tier.",
-    },
-    crate::SchemaInfo {
-        name: "ChatAudioOutputOptions",
-        rust_name: "ChatAudioOutputOptions",
-        family: "openai-chat",
-        summary: "Voice and format of spoken output; required when `modalities` includes `audio`.",
-    },
-    crate::SchemaInfo {
-        name: "ChatAudioFormat",
-        rust_name: "ChatAudioFormat",
-        family: "openai-chat",
-        summary: "Encoding of spoken output (`pcm16` is raw 24 kHz 16-bit little-endian samples).",
-    },
-    crate::SchemaInfo {
-        name: "ChatPrediction",
-        rust_name: "ChatPrediction",
-        family: "openai-chat",
-        summary: "Predicted Output: text expected to largely reappear in the answer (e.g.",
-    },
-    crate::SchemaInfo {
-        name: "ChatWebSearchOptions",
-        rust_name: "ChatWebSearchOptions",
-        family: "openai-chat",
-        summary: "Web search settings for search-enabled models (`gpt-4o-search-preview` and similar).",
-    },
-    crate::SchemaInfo {
-        name: "ChatSearchContextSize",
-        rust_name: "ChatSearchContextSize",
-        family: "openai-chat",
-        summary: "How much retrieved web context the model uses (default `medium`).",
-    },
-    crate::SchemaInfo {
-        name: "ChatWebSearchUserLocation",
-        rust_name: "ChatWebSearchUserLocation",
-        family: "openai-chat",
-        summary: "Approximate user location to localize search results.",
-    },
-    crate::SchemaInfo {
-        name: "ChatApproximateLocation",
-        rust_name: "ChatApproximateLocation",
-        family: "openai-chat",
-        summary: "Free-text location fields; all optional.",
-    },
-    crate::SchemaInfo {
-        name: "ChatThinkingOptions",
-        rust_name: "ChatThinkingOptions",
-        family: "openai-chat",
-        summary: "Claude/Doubao/GLM-style thinking switch forwarded by the gateway, e.g.",
-    },
-    crate::SchemaInfo {
-        name: "Message",
-        rust_name: "ChatMessage",
-        family: "openai-chat",
-        summary: "One chat message.",
-    },
-    crate::SchemaInfo {
-        name: "ChatRole",
-        rust_name: "ChatRole",
-        family: "openai-chat",
-        summary: "Author of a message.",
-    },
-    crate::SchemaInfo {
-        name: "ChatMessageContent",
-        rust_name: "ChatMessageContent",
-        family: "openai-chat",
-        summary: "Message content, either plain text or a list of typed parts (text, images, audio, files, video).",
-    },
-    crate::SchemaInfo {
-        name: "MessageContent",
-        rust_name: "ChatContentPart",
-        family: "openai-chat",
-        summary: "One part of a multi-part message content, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ChatContentPartText",
-        rust_name: "ChatContentPartText",
-        family: "openai-chat",
-        summary: "A text part.",
-    },
-    crate::SchemaInfo {
-        name: "ChatContentPartImageUrl",
-        rust_name: "ChatContentPartImageUrl",
-        family: "openai-chat",
-        summary: "An image, by URL or data URI.",
-    },
-    crate::SchemaInfo {
-        name: "ChatImageUrlValue",
-        rust_name: "ChatImageUrlValue",
-        family: "openai-chat",
-        summary: "The `image_url` member: OpenAI's object form, or the bare URL string, which the gateway also accepts (non-OpenAI clients send it).",
-    },
-    crate::SchemaInfo {
-        name: "ChatImageUrl",
-        rust_name: "ChatImageUrl",
-        family: "openai-chat",
-        summary: "An image reference with its processing detail.",
-    },
-    crate::SchemaInfo {
-        name: "ChatImageDetail",
-        rust_name: "ChatImageDetail",
-        family: "openai-chat",
-        summary: "Resolution at which a vision model looks at an image (OpenAI default `auto`; the gateway's own token estimate assumes `high` when absent).",
-    },
-    crate::SchemaInfo {
-        name: "ChatContentPartInputAudio",
-        rust_name: "ChatContentPartInputAudio",
-        family: "openai-chat",
-        summary: "Base64-encoded audio input for audio-capable models.",
-    },
-    crate::SchemaInfo {
-        name: "ChatInputAudio",
-        rust_name: "ChatInputAudio",
-        family: "openai-chat",
-        summary: "Inline audio data.",
-    },
-    crate::SchemaInfo {
-        name: "ChatContentPartFile",
-        rust_name: "ChatContentPartFile",
-        family: "openai-chat",
-        summary: "A file (e.g.",
-    },
-    crate::SchemaInfo {
-        name: "ChatInputFile",
-        rust_name: "ChatInputFile",
-        family: "openai-chat",
-        summary: "File content: either `file_data` (with `filename`) or `file_id`.",
-    },
-    crate::SchemaInfo {
-        name: "ChatContentPartVideoUrl",
-        rust_name: "ChatContentPartVideoUrl",
-        family: "openai-chat",
-        summary: "A video by URL (gateway extension for video-understanding models).",
-    },
-    crate::SchemaInfo {
-        name: "ChatVideoUrlValue",
-        rust_name: "ChatVideoUrlValue",
-        family: "openai-chat",
-        summary: "The `video_url` member: `{\"url\": …}`, or the bare URL string.",
-    },
-    crate::SchemaInfo {
-        name: "ChatVideoUrl",
-        rust_name: "ChatVideoUrl",
-        family: "openai-chat",
-        summary: "A video reference.",
-    },
-    crate::SchemaInfo {
-        name: "ChatContentPartRefusal",
-        rust_name: "ChatContentPartRefusal",
-        family: "openai-chat",
-        summary: "A refusal part, in assistant messages sent back as history.",
-    },
-    crate::SchemaInfo {
-        name: "ChatCacheControl",
-        rust_name: "ChatCacheControl",
-        family: "openai-chat",
-        summary: "Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g.",
-    },
-    crate::SchemaInfo {
-        name: "ChatAnnotation",
-        rust_name: "ChatAnnotation",
-        family: "openai-chat",
-        summary: "An annotation of assistant text, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ChatUrlCitationAnnotation",
-        rust_name: "ChatUrlCitationAnnotation",
-        family: "openai-chat",
-        summary: "A web citation of a span of the answer.",
-    },
-    crate::SchemaInfo {
-        name: "ChatUrlCitation",
-        rust_name: "ChatUrlCitation",
-        family: "openai-chat",
-        summary: "Where a cited span is and what it cites.",
-    },
-    crate::SchemaInfo {
-        name: "ChatMessageAudio",
-        rust_name: "ChatMessageAudio",
-        family: "openai-chat",
-        summary: "Spoken output of an audio-output model.",
-    },
-    crate::SchemaInfo {
-        name: "ChatFunctionCall",
-        rust_name: "ChatFunctionCall",
-        family: "openai-chat",
-        summary: "A function invocation by the model.",
-    },
-    crate::SchemaInfo {
-        name: "Tool",
-        rust_name: "ChatTool",
-        family: "openai-chat",
-        summary: "A tool the model may call, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ChatFunctionTool",
-        rust_name: "ChatFunctionTool",
-        family: "openai-chat",
-        summary: "A function tool described by a JSON Schema.",
-    },
-    crate::SchemaInfo {
-        name: "ChatFunctionDefinition",
-        rust_name: "ChatFunctionDefinition",
-        family: "openai-chat",
-        summary: "Name, purpose and parameters of a callable function.",
-    },
-    crate::SchemaInfo {
-        name: "ChatCustomTool",
-        rust_name: "ChatCustomTool",
-        family: "openai-chat",
-        summary: "A custom tool that takes free-form text input, optionally constrained by a grammar (gpt-5 family).",
-    },
-    crate::SchemaInfo {
-        name: "ChatCustomToolDefinition",
-        rust_name: "ChatCustomToolDefinition",
-        family: "openai-chat",
-        summary: "Name, purpose and input format of a custom tool.",
-    },
-    crate::SchemaInfo {
-        name: "ChatCustomToolFormat",
-        rust_name: "ChatCustomToolFormat",
-        family: "openai-chat",
-        summary: "Input format of a custom tool, tagged by `type` (unconstrained text by default).",
-    },
-    crate::SchemaInfo {
-        name: "ChatCustomToolFormatText",
-        rust_name: "ChatCustomToolFormatText",
-        family: "openai-chat",
-        summary: "Unconstrained text input.",
-    },
-    crate::SchemaInfo {
-        name: "ChatCustomToolFormatGrammar",
-        rust_name: "ChatCustomToolFormatGrammar",
-        family: "openai-chat",
-        summary: "Input constrained by a grammar.",
-    },
-    crate::SchemaInfo {
-        name: "ChatGrammar",
-        rust_name: "ChatGrammar",
-        family: "openai-chat",
-        summary: "A grammar constraining the input of a custom tool.",
-    },
-    crate::SchemaInfo {
-        name: "ChatToolChoice",
-        rust_name: "ChatToolChoice",
-        family: "openai-chat",
-        summary: "Which tool the model may or must call: a mode string (`none`, `auto` — the default when tools are given —, `required`) or an object naming a tool or restricting the allowed tools.",
-    },
-    crate::SchemaInfo {
-        name: "ChatToolChoiceMode",
-        rust_name: "ChatToolChoiceMode",
-        family: "openai-chat",
-        summary: "`none` (no tool), `auto` (model decides) or `required` (at least one tool call).",
-    },
-    crate::SchemaInfo {
-        name: "ChatNamedToolChoice",
-        rust_name: "ChatNamedToolChoice",
-        family: "openai-chat",
-        summary: "An object tool choice, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ChatToolChoiceFunction",
-        rust_name: "ChatToolChoiceFunction",
-        family: "openai-chat",
-        summary: "Force a call of the named function.",
-    },
-    crate::SchemaInfo {
-        name: "ChatToolChoiceCustom",
-        rust_name: "ChatToolChoiceCustom",
-        family: "openai-chat",
-        summary: "Force a call of the named custom tool.",
-    },
-    crate::SchemaInfo {
-        name: "ChatToolChoiceAllowedTools",
-        rust_name: "ChatToolChoiceAllowedTools",
-        family: "openai-chat",
-        summary: "Restrict the model to a subset of the declared tools.",
-    },
-    crate::SchemaInfo {
-        name: "ChatAllowedTools",
-        rust_name: "ChatAllowedTools",
-        family: "openai-chat",
-        summary: "A subset of the declared tools and whether calling one of them is required.",
-    },
-    crate::SchemaInfo {
-        name: "ChatFunctionName",
-        rust_name: "ChatFunctionName",
-        family: "openai-chat",
-        summary: "A reference to a function or custom tool by name.",
-    },
-    crate::SchemaInfo {
-        name: "ChatFunctionCallChoice",
-        rust_name: "ChatFunctionCallChoice",
-        family: "openai-chat",
-        summary: "Deprecated predecessor of `tool_choice`: `\"none\"`, `\"auto\"` or `{\"name\": …}`.",
-    },
-    crate::SchemaInfo {
-        name: "ToolCall",
-        rust_name: "ChatToolCall",
-        family: "openai-chat",
-        summary: "A tool call made by the assistant, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ChatFunctionToolCall",
-        rust_name: "ChatFunctionToolCall",
-        family: "openai-chat",
-        summary: "A call of a function tool.",
-    },
-    crate::SchemaInfo {
-        name: "ChatCustomToolCall",
-        rust_name: "ChatCustomToolCall",
-        family: "openai-chat",
-        summary: "A call of a custom tool.",
-    },
-    crate::SchemaInfo {
-        name: "ChatCustomToolInput",
-        rust_name: "ChatCustomToolInput",
-        family: "openai-chat",
-        summary: "The custom tool called and the free-form input the model generated for it.",
-    },
-    crate::SchemaInfo {
-        name: "ResponseFormat",
-        rust_name: "ChatResponseFormat",
-        family: "openai-chat",
-        summary: "Output format, tagged by `type`: `text` (default), `json_object` (any valid JSON; the prompt must ask for JSON) or `json_schema` (Structured Outputs).",
-    },
-    crate::SchemaInfo {
-        name: "ChatResponseFormatText",
-        rust_name: "ChatResponseFormatText",
-        family: "openai-chat",
-        summary: "Plain text output.",
-    },
-    crate::SchemaInfo {
-        name: "ChatResponseFormatJsonObject",
-        rust_name: "ChatResponseFormatJsonObject",
-        family: "openai-chat",
-        summary: "JSON mode.",
-    },
-    crate::SchemaInfo {
-        name: "ChatResponseFormatJsonSchema",
-        rust_name: "ChatResponseFormatJsonSchema",
-        family: "openai-chat",
-        summary: "Structured Outputs following a JSON Schema.",
-    },
-    crate::SchemaInfo {
-        name: "ChatJsonSchema",
-        rust_name: "ChatJsonSchema",
-        family: "openai-chat",
-        summary: "A named JSON Schema for Structured Outputs.",
-    },
-    crate::SchemaInfo {
-        name: "ChatCompletionResponse",
-        rust_name: "ChatCompletionResponse",
-        family: "openai-chat",
-        summary: "A complete (non-streamed) chat completion.",
-    },
-    crate::SchemaInfo {
-        name: "ChatCompletionChoice",
-        rust_name: "ChatCompletionChoice",
-        family: "openai-chat",
-        summary: "One generated answer of a non-streamed completion.",
-    },
-    crate::SchemaInfo {
-        name: "FinishReason",
-        rust_name: "FinishReason",
-        family: "openai-chat",
-        summary: "Why generation stopped: `stop` (natural end or stop sequence), `length` (token limit), `tool_calls`, `content_filter`, `function_call` (deprecated).",
-    },
-    crate::SchemaInfo {
-        name: "ChatLogprobs",
-        rust_name: "ChatLogprobs",
-        family: "openai-chat",
-        summary: "Per-token log probabilities of a choice (when `logprobs` was requested).",
-    },
-    crate::SchemaInfo {
-        name: "ChatTokenLogprob",
-        rust_name: "ChatTokenLogprob",
-        family: "openai-chat",
-        summary: "One output token with its log probability and the most likely alternatives.",
-    },
-    crate::SchemaInfo {
-        name: "ChatTopLogprob",
-        rust_name: "ChatTopLogprob",
-        family: "openai-chat",
-        summary: "An alternative token at one position.",
-    },
-    crate::SchemaInfo {
-        name: "ChatCompletionChunk",
-        rust_name: "ChatCompletionChunk",
-        family: "openai-chat",
-        summary: "One `data:` event of a streamed chat completion.",
-    },
-    crate::SchemaInfo {
-        name: "ChatCompletionChunkChoice",
-        rust_name: "ChatCompletionChunkChoice",
-        family: "openai-chat",
-        summary: "The increment of one choice in a chunk.",
-    },
-    crate::SchemaInfo {
-        name: "ChatCompletionDelta",
-        rust_name: "ChatCompletionDelta",
-        family: "openai-chat",
-        summary: "Text and tool-call fragments to append to the choice.",
-    },
-    crate::SchemaInfo {
-        name: "ChatToolCallChunk",
-        rust_name: "ChatToolCallChunk",
-        family: "openai-chat",
-        summary: "A fragment of a tool call in a stream.",
-    },
-    crate::SchemaInfo {
-        name: "ChatFunctionCallDelta",
-        rust_name: "ChatFunctionCallDelta",
-        family: "openai-chat",
-        summary: "A fragment of a function call; both members optional.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesRequest",
-        rust_name: "ResponsesRequest",
-        family: "responses",
-        summary: "The body of `POST /v1/responses` (OpenAI `CreateResponse`).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInput",
-        rust_name: "ResponsesInput",
-        family: "responses",
-        summary: "The `input` of a Responses request: a plain text prompt, or a list of input items.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputItem",
-        rust_name: "ResponsesInputItem",
-        family: "responses",
-        summary: "One input item.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesEasyInputMessage",
-        rust_name: "ResponsesEasyInputMessage",
-        family: "responses",
-        summary: "A message in the short form `{role, content}` (OpenAI `EasyInputMessage` without `type`).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesMessageRole",
-        rust_name: "ResponsesMessageRole",
-        family: "responses",
-        summary: "The author of an input message.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesMessageContent",
-        rust_name: "ResponsesMessageContent",
-        family: "responses",
-        summary: "The content of an input message or of a tool output: plain text, or a list of content parts.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputTypedItem",
-        rust_name: "ResponsesInputTypedItem",
-        family: "responses",
-        summary: "An input item with a `type` member: a message, an earlier output item sent back (function or custom tool call, reasoning), a tool result, an approval, or a reference to a stored item.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputMessage",
-        rust_name: "ResponsesInputMessage",
-        family: "responses",
-        summary: "A typed input message (`type: message`).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputFunctionCall",
-        rust_name: "ResponsesInputFunctionCall",
-        family: "responses",
-        summary: "An earlier `function_call` output item, sent back so the model sees its own call.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputFunctionCallOutput",
-        rust_name: "ResponsesInputFunctionCallOutput",
-        family: "responses",
-        summary: "The result of a function call, returned to the model.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputReasoning",
-        rust_name: "ResponsesInputReasoning",
-        family: "responses",
-        summary: "An earlier `reasoning` output item, sent back to keep the chain of thought (with `encrypted_content` when the response was not stored).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputItemReference",
-        rust_name: "ResponsesInputItemReference",
-        family: "responses",
-        summary: "A reference to a stored item by id.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputCustomToolCall",
-        rust_name: "ResponsesInputCustomToolCall",
-        family: "responses",
-        summary: "An earlier `custom_tool_call` output item, sent back.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputCustomToolCallOutput",
-        rust_name: "ResponsesInputCustomToolCallOutput",
-        family: "responses",
-        summary: "The result of a custom tool call, returned to the model.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputMcpApprovalResponse",
-        rust_name: "ResponsesInputMcpApprovalResponse",
-        family: "responses",
-        summary: "The answer to an `mcp_approval_request` output item.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputContent",
-        rust_name: "ResponsesInputContent",
-        family: "responses",
-        summary: "A content part of an input message or tool output: text, image or file; `output_text` and `refusal` parts appear when an earlier assistant message is sent back.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputText",
-        rust_name: "ResponsesInputText",
-        family: "responses",
-        summary: "A text part.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputImage",
-        rust_name: "ResponsesInputImage",
-        family: "responses",
-        summary: "An image part, by URL (`https://…` or a `data:image/…;base64,…` URI) or by uploaded file id.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesImageDetail",
-        rust_name: "ResponsesImageDetail",
-        family: "responses",
-        summary: "Image resolution the model uses.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputFile",
-        rust_name: "ResponsesInputFile",
-        family: "responses",
-        summary: "A file part (PDF and similar), inline as base64 data, by URL or by uploaded file id.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputOutputText",
-        rust_name: "ResponsesInputOutputText",
-        family: "responses",
-        summary: "Text of an earlier assistant message, sent back as input.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputRefusal",
-        rust_name: "ResponsesInputRefusal",
-        family: "responses",
-        summary: "A refusal of an earlier assistant message, sent back as input.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesSummaryText",
-        rust_name: "ResponsesSummaryText",
-        family: "responses",
-        summary: "One part of a reasoning summary (`type: summary_text`).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesReasoningText",
-        rust_name: "ResponsesReasoningText",
-        family: "responses",
-        summary: "One part of the raw reasoning of a reasoning item (`type: reasoning_text`).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesTool",
-        rust_name: "ResponsesTool",
-        family: "responses",
-        summary: "A tool the model may use.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesFunctionTool",
-        rust_name: "ResponsesFunctionTool",
-        family: "responses",
-        summary: "A function the application implements; the model answers with `function_call` items.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesWebSearchTool",
-        rust_name: "ResponsesWebSearchTool",
-        family: "responses",
-        summary: "The hosted web search tool (`web_search`, or its dated version `web_search_2025_08_26`).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesWebSearchPreviewTool",
-        rust_name: "ResponsesWebSearchPreviewTool",
-        family: "responses",
-        summary: "The preview web search tool (`web_search_preview`, or `web_search_preview_2025_03_11`).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesWebSearchFilters",
-        rust_name: "ResponsesWebSearchFilters",
-        family: "responses",
-        summary: "Restrictions of a web search.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesUserLocation",
-        rust_name: "ResponsesUserLocation",
-        family: "responses",
-        summary: "The approximate location of the user, to localize web search results.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesSearchContextSize",
-        rust_name: "ResponsesSearchContextSize",
-        family: "responses",
-        summary: "How much search context to use.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesFileSearchTool",
-        rust_name: "ResponsesFileSearchTool",
-        family: "responses",
-        summary: "The hosted file search tool over OpenAI vector stores.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesCodeInterpreterTool",
-        rust_name: "ResponsesCodeInterpreterTool",
-        family: "responses",
-        summary: "The hosted code interpreter (Python in a container).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesCodeInterpreterContainer",
-        rust_name: "ResponsesCodeInterpreterContainer",
-        family: "responses",
-        summary: "The container of the code interpreter, by id or as automatic-creation settings.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesCodeInterpreterAutoContainer",
-        rust_name: "ResponsesCodeInterpreterAutoContainer",
-        family: "responses",
-        summary: "Settings of an automatically created container.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesImageGenerationTool",
-        rust_name: "ResponsesImageGenerationTool",
-        family: "responses",
-        summary: "The hosted image generation tool (gpt-image models).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesMcpTool",
-        rust_name: "ResponsesMcpTool",
-        family: "responses",
-        summary: "A remote MCP server (or OpenAI connector) whose tools the model may call.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesMcpAllowedTools",
-        rust_name: "ResponsesMcpAllowedTools",
-        family: "responses",
-        summary: "The tools of an MCP server the model may use, as a list of names or a filter.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesMcpToolFilter",
-        rust_name: "ResponsesMcpToolFilter",
-        family: "responses",
-        summary: "Selects MCP tools by name and/or read-only hint.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesMcpRequireApproval",
-        rust_name: "ResponsesMcpRequireApproval",
-        family: "responses",
-        summary: "Which MCP tool calls need approval, `always`/`never` or per tool filter.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesMcpApprovalFilter",
-        rust_name: "ResponsesMcpApprovalFilter",
-        family: "responses",
-        summary: "Tools that always, or never, need approval.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesCustomTool",
-        rust_name: "ResponsesCustomTool",
-        family: "responses",
-        summary: "A custom tool that takes free-form text input (optionally constrained by a grammar).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesCustomToolFormat",
-        rust_name: "ResponsesCustomToolFormat",
-        family: "responses",
-        summary: "Input format of a custom tool, `{type: text}` or `{type: grammar, syntax, definition}`.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesLocalShellTool",
-        rust_name: "ResponsesLocalShellTool",
-        family: "responses",
-        summary: "The local shell tool (commands run by the application; used by Codex models).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesComputerUsePreviewTool",
-        rust_name: "ResponsesComputerUsePreviewTool",
-        family: "responses",
-        summary: "The computer use tool (preview).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesToolChoice",
-        rust_name: "ResponsesToolChoice",
-        family: "responses",
-        summary: "How the model chooses tools, a mode or a specific tool.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesToolChoiceMode",
-        rust_name: "ResponsesToolChoiceMode",
-        family: "responses",
-        summary: "`none` (no tools), `auto` (model decides, default with tools) or `required` (at least one call).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesToolChoiceObject",
-        rust_name: "ResponsesToolChoiceObject",
-        family: "responses",
-        summary: "Forces a specific tool, or restricts the tools to a subset.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesToolChoiceFunction",
-        rust_name: "ResponsesToolChoiceFunction",
-        family: "responses",
-        summary: "Force a call of this function.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesToolChoiceCustom",
-        rust_name: "ResponsesToolChoiceCustom",
-        family: "responses",
-        summary: "Force a call of this custom tool.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesToolChoiceMcp",
-        rust_name: "ResponsesToolChoiceMcp",
-        family: "responses",
-        summary: "Force a call of a tool on this MCP server.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesToolChoiceAllowed",
-        rust_name: "ResponsesToolChoiceAllowed",
-        family: "responses",
-        summary: "Restrict the model to a subset of the declared tools.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesToolChoiceHosted",
-        rust_name: "ResponsesToolChoiceHosted",
-        family: "responses",
-        summary: "Force the use of a hosted tool, named by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesReasoning",
-        rust_name: "ResponsesReasoning",
-        family: "responses",
-        summary: "Reasoning options (request) and the options used (response).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesReasoningEffort",
-        rust_name: "ResponsesReasoningEffort",
-        family: "responses",
-        summary: "Reasoning effort.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesReasoningSummary",
-        rust_name: "ResponsesReasoningSummary",
-        family: "responses",
-        summary: "Level of detail of the reasoning summary.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesTextConfig",
-        rust_name: "ResponsesTextConfig",
-        family: "responses",
-        summary: "Options of the text output (the Responses form of Chat's `response_format`).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesVerbosity",
-        rust_name: "ResponsesVerbosity",
-        family: "responses",
-        summary: "Verbosity of the answer.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesTextFormat",
-        rust_name: "ResponsesTextFormat",
-        family: "responses",
-        summary: "The output format, plain text (default), a JSON object, or JSON that follows a schema.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesTextFormatText",
-        rust_name: "ResponsesTextFormatText",
-        family: "responses",
-        summary: "Plain text output.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesTextFormatJsonObject",
-        rust_name: "ResponsesTextFormatJsonObject",
-        family: "responses",
-        summary: "Any JSON object (JSON mode); the prompt must ask for JSON.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesTextFormatJsonSchema",
-        rust_name: "ResponsesTextFormatJsonSchema",
-        family: "responses",
-        summary: "Structured output that follows a JSON Schema.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesIncludable",
-        rust_name: "ResponsesIncludable",
-        family: "responses",
-        summary: "An extra piece of data to include in the answer.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesServiceTier",
-        rust_name: "ResponsesServiceTier",
-        family: "responses",
-        summary: "Processing tier (requested, or used in the answer).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesTruncation",
-        rust_name: "ResponsesTruncation",
-        family: "responses",
-        summary: "`disabled` (default: fail when the input is too long) or `auto` (drop items from the middle).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesPromptTemplate",
-        rust_name: "ResponsesPromptTemplate",
-        family: "responses",
-        summary: "Reference to a stored prompt template and its variables.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamOptions",
-        rust_name: "ResponsesStreamOptions",
-        family: "responses",
-        summary: "Options of the event stream.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesConversation",
-        rust_name: "ResponsesConversation",
-        family: "responses",
-        summary: "A conversation, by id or as `{id}`.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesConversationRef",
-        rust_name: "ResponsesConversationRef",
-        family: "responses",
-        summary: "A conversation reference.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesResponse",
-        rust_name: "ResponsesResponse",
-        family: "responses",
-        summary: "A model response (OpenAI `Response`), as the non-streamed answer and as the `response` member of lifecycle stream events.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStatus",
-        rust_name: "ResponsesStatus",
-        family: "responses",
-        summary: "Status of a response.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInstructions",
-        rust_name: "ResponsesInstructions",
-        family: "responses",
-        summary: "Instructions as echoed in a response, a text or a list of input items.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesError",
-        rust_name: "ResponsesError",
-        family: "responses",
-        summary: "The error of a failed response.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesIncompleteDetails",
-        rust_name: "ResponsesIncompleteDetails",
-        family: "responses",
-        summary: "Why a response stopped early.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesUsage",
-        rust_name: "ResponsesUsage",
-        family: "responses",
-        summary: "Token usage of a response.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesInputTokensDetails",
-        rust_name: "ResponsesInputTokensDetails",
-        family: "responses",
-        summary: "Breakdown of the input tokens.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesOutputTokensDetails",
-        rust_name: "ResponsesOutputTokensDetails",
-        family: "responses",
-        summary: "Breakdown of the output tokens.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesOutputItem",
-        rust_name: "ResponsesOutputItem",
-        family: "responses",
-        summary: "One output item.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesItemStatus",
-        rust_name: "ResponsesItemStatus",
-        family: "responses",
-        summary: "Status of an item.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesOutputMessage",
-        rust_name: "ResponsesOutputMessage",
-        family: "responses",
-        summary: "An assistant message.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesReasoningItem",
-        rust_name: "ResponsesReasoningItem",
-        family: "responses",
-        summary: "The model's reasoning: summary parts (when `reasoning.summary` was asked), raw reasoning text on some models, and `encrypted_content` (with `include: [reasoning.encrypted_content]`).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesFunctionCall",
-        rust_name: "ResponsesFunctionCall",
-        family: "responses",
-        summary: "A call of a function tool.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesWebSearchCall",
-        rust_name: "ResponsesWebSearchCall",
-        family: "responses",
-        summary: "A hosted web search the model ran.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesWebSearchAction",
-        rust_name: "ResponsesWebSearchAction",
-        family: "responses",
-        summary: "What a web search call did, `search` (with `query`), `open_page` (with `url`) or `find` (with `pattern`).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesWebSearchSource",
-        rust_name: "ResponsesWebSearchSource",
-        family: "responses",
-        summary: "A source consulted by a web search.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesFileSearchCall",
-        rust_name: "ResponsesFileSearchCall",
-        family: "responses",
-        summary: "A hosted file search the model ran.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesFileSearchResult",
-        rust_name: "ResponsesFileSearchResult",
-        family: "responses",
-        summary: "One file search match.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesImageGenerationCall",
-        rust_name: "ResponsesImageGenerationCall",
-        family: "responses",
-        summary: "An image generated by the hosted image generation tool.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesCodeInterpreterCall",
-        rust_name: "ResponsesCodeInterpreterCall",
-        family: "responses",
-        summary: "Code run by the hosted code interpreter.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesMcpCall",
-        rust_name: "ResponsesMcpCall",
-        family: "responses",
-        summary: "A call of a tool on an MCP server.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesMcpListTools",
-        rust_name: "ResponsesMcpListTools",
-        family: "responses",
-        summary: "The tools an MCP server offers.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesMcpToolInfo",
-        rust_name: "ResponsesMcpToolInfo",
-        family: "responses",
-        summary: "One tool of an MCP server.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesMcpApprovalRequest",
-        rust_name: "ResponsesMcpApprovalRequest",
-        family: "responses",
-        summary: "A request to approve an MCP tool call; answer with an `mcp_approval_response` input item.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesCustomToolCall",
-        rust_name: "ResponsesCustomToolCall",
-        family: "responses",
-        summary: "A call of a custom tool with free-form input.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesLocalShellCall",
-        rust_name: "ResponsesLocalShellCall",
-        family: "responses",
-        summary: "A command the model wants the application to run in a local shell.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesComputerCall",
-        rust_name: "ResponsesComputerCall",
-        family: "responses",
-        summary: "A computer use action the model wants the application to perform.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesOutputContent",
-        rust_name: "ResponsesOutputContent",
-        family: "responses",
-        summary: "A content part of an output message (or of a `response.content_part.*` event).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesOutputText",
-        rust_name: "ResponsesOutputText",
-        family: "responses",
-        summary: "Text output with its citations.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesRefusal",
-        rust_name: "ResponsesRefusal",
-        family: "responses",
-        summary: "A refusal by the model.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesContentReasoningText",
-        rust_name: "ResponsesContentReasoningText",
-        family: "responses",
-        summary: "Raw reasoning text, as a content part of `response.content_part.*` events.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesAnnotation",
-        rust_name: "ResponsesAnnotation",
-        family: "responses",
-        summary: "A citation in output text.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesUrlCitation",
-        rust_name: "ResponsesUrlCitation",
-        family: "responses",
-        summary: "A web page cited by the text between `start_index` and `end_index` (character offsets).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesFileCitation",
-        rust_name: "ResponsesFileCitation",
-        family: "responses",
-        summary: "A file (file search) cited at `index`.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesContainerFileCitation",
-        rust_name: "ResponsesContainerFileCitation",
-        family: "responses",
-        summary: "A file in a code interpreter container, cited by a text range.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesFilePath",
-        rust_name: "ResponsesFilePath",
-        family: "responses",
-        summary: "A path to a generated file, at `index`.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamEvent",
-        rust_name: "ResponsesStreamEvent",
-        family: "responses",
-        summary: "The data of one event of a Responses stream, tagged by `type` (the SSE `event:` line repeats it; the `type` member is authoritative).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamLifecycleEvent",
-        rust_name: "ResponsesStreamLifecycleEvent",
-        family: "responses",
-        summary: "A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal completed, incomplete or failed (the last carries the final output and usage).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamOutputItemEvent",
-        rust_name: "ResponsesStreamOutputItemEvent",
-        family: "responses",
-        summary: "An output item was added (first state) or is done (final state).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamContentPartEvent",
-        rust_name: "ResponsesStreamContentPartEvent",
-        family: "responses",
-        summary: "A content part of a message was added (empty) or is done (final).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamTextDeltaEvent",
-        rust_name: "ResponsesStreamTextDeltaEvent",
-        family: "responses",
-        summary: "A piece of output text; append `delta` to the text of the part.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamTextDoneEvent",
-        rust_name: "ResponsesStreamTextDoneEvent",
-        family: "responses",
-        summary: "The full text of an output text part.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamAnnotationAddedEvent",
-        rust_name: "ResponsesStreamAnnotationAddedEvent",
-        family: "responses",
-        summary: "A citation was added to an output text part.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamRefusalDeltaEvent",
-        rust_name: "ResponsesStreamRefusalDeltaEvent",
-        family: "responses",
-        summary: "A piece of refusal text.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamRefusalDoneEvent",
-        rust_name: "ResponsesStreamRefusalDoneEvent",
-        family: "responses",
-        summary: "The full refusal text.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamReasoningSummaryPartEvent",
-        rust_name: "ResponsesStreamReasoningSummaryPartEvent",
-        family: "responses",
-        summary: "A reasoning summary part was added (empty) or is done (final).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamReasoningSummaryTextDeltaEvent",
-        rust_name: "ResponsesStreamReasoningSummaryTextDeltaEvent",
-        family: "responses",
-        summary: "A piece of reasoning summary text (the gateway's chat bridge streams chat reasoning this way).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamReasoningSummaryTextDoneEvent",
-        rust_name: "ResponsesStreamReasoningSummaryTextDoneEvent",
-        family: "responses",
-        summary: "The full text of a reasoning summary part.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamReasoningTextDeltaEvent",
-        rust_name: "ResponsesStreamReasoningTextDeltaEvent",
-        family: "responses",
-        summary: "A piece of raw reasoning text.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamReasoningTextDoneEvent",
-        rust_name: "ResponsesStreamReasoningTextDoneEvent",
-        family: "responses",
-        summary: "The full raw reasoning text of a part.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamFunctionCallArgumentsDeltaEvent",
-        rust_name: "ResponsesStreamFunctionCallArgumentsDeltaEvent",
-        family: "responses",
-        summary: "A piece of the JSON arguments of a function call.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamFunctionCallArgumentsDoneEvent",
-        rust_name: "ResponsesStreamFunctionCallArgumentsDoneEvent",
-        family: "responses",
-        summary: "The complete JSON arguments of a function call.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamToolCallStatusEvent",
-        rust_name: "ResponsesStreamToolCallStatusEvent",
-        family: "responses",
-        summary: "A hosted tool call (web search, file search, image generation, code interpreter, MCP call or tool listing) changed state; the `type` names the tool and the new state.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamImageGenerationPartialImageEvent",
-        rust_name: "ResponsesStreamImageGenerationPartialImageEvent",
-        family: "responses",
-        summary: "A partial image of a running image generation call (with `partial_images` > 0).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamToolInputDeltaEvent",
-        rust_name: "ResponsesStreamToolInputDeltaEvent",
-        family: "responses",
-        summary: "A piece of MCP call arguments, code interpreter code, or custom tool input.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamMcpCallArgumentsDoneEvent",
-        rust_name: "ResponsesStreamMcpCallArgumentsDoneEvent",
-        family: "responses",
-        summary: "The complete arguments of an MCP tool call (a JSON text).",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamCodeInterpreterCodeDoneEvent",
-        rust_name: "ResponsesStreamCodeInterpreterCodeDoneEvent",
-        family: "responses",
-        summary: "The complete code of a code interpreter call.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamCustomToolCallInputDoneEvent",
-        rust_name: "ResponsesStreamCustomToolCallInputDoneEvent",
-        family: "responses",
-        summary: "The complete input of a custom tool call.",
-    },
-    crate::SchemaInfo {
-        name: "ResponsesStreamErrorEvent",
-        rust_name: "ResponsesStreamErrorEvent",
-        family: "responses",
-        summary: "An error that ends the stream.",
-    },
-    crate::SchemaInfo {
-        name: "SpeechRequest",
-        rust_name: "SpeechRequest",
-        family: "audio",
-        summary: "Body of `POST /v1/audio/speech`.",
-    },
-    crate::SchemaInfo {
-        name: "SpeechResponseFormat",
-        rust_name: "SpeechResponseFormat",
-        family: "audio",
-        summary: "Audio encoding of the speech: `mp3` (default), `opus`, `aac`, `flac`, `wav` or `pcm` (raw 24 kHz 16-bit little-endian mono samples, no header).",
-    },
-    crate::SchemaInfo {
-        name: "TranscriptionRequest",
-        rust_name: "TranscriptionRequest",
-        family: "audio",
-        summary: "Multipart form of `POST /v1/audio/transcriptions`.",
-    },
-    crate::SchemaInfo {
-        name: "TimestampGranularity",
-        rust_name: "TimestampGranularity",
-        family: "audio",
-        summary: "Timestamp level of a verbose transcript.",
-    },
-    crate::SchemaInfo {
-        name: "TranslationRequest",
-        rust_name: "TranslationRequest",
-        family: "audio",
-        summary: "Multipart form of `POST /v1/audio/translations`.",
-    },
-    crate::SchemaInfo {
-        name: "AudioResponseFormat",
-        rust_name: "AudioResponseFormat",
-        family: "audio",
-        summary: "Output of a transcription or translation: `json` (default, `{text}`), `verbose_json` (with language, duration, segments and words), `text`, `srt` or `vtt` (plain-text bodies), `diarized_json` (speaker segments, diarization models only).",
-    },
-    crate::SchemaInfo {
-        name: "AudioTranscriptionResponse",
-        rust_name: "AudioTranscriptionResponse",
-        family: "audio",
-        summary: "JSON result of a transcription or translation.",
-    },
-    crate::SchemaInfo {
-        name: "AudioTranscriptionSegment",
-        rust_name: "AudioTranscriptionSegment",
-        family: "audio",
-        summary: "A segment of a verbose transcript with its timing and decoding statistics.",
-    },
-    crate::SchemaInfo {
-        name: "AudioTranscriptionWord",
-        rust_name: "AudioTranscriptionWord",
-        family: "audio",
-        summary: "A word with its timing (`timestamp_granularities[]=word`).",
-    },
-    crate::SchemaInfo {
-        name: "AudioTranscriptionLogprob",
-        rust_name: "AudioTranscriptionLogprob",
-        family: "audio",
-        summary: "Log probability of one transcript token.",
-    },
-    crate::SchemaInfo {
-        name: "AudioTranscriptionUsage",
-        rust_name: "AudioTranscriptionUsage",
-        family: "audio",
-        summary: "Usage of a transcription, tagged by `type` (token-billed or duration-billed models).",
-    },
-    crate::SchemaInfo {
-        name: "AudioTranscriptionUsageTokens",
-        rust_name: "AudioTranscriptionUsageTokens",
-        family: "audio",
-        summary: "Token usage (gpt-4o transcribe models).",
-    },
-    crate::SchemaInfo {
-        name: "AudioTranscriptionInputTokenDetails",
-        rust_name: "AudioTranscriptionInputTokenDetails",
-        family: "audio",
-        summary: "Input tokens of a transcription by modality.",
-    },
-    crate::SchemaInfo {
-        name: "AudioTranscriptionUsageDuration",
-        rust_name: "AudioTranscriptionUsageDuration",
-        family: "audio",
-        summary: "Duration usage (whisper-1).",
-    },
-    crate::SchemaInfo {
-        name: "EmbeddingRequest",
-        rust_name: "EmbeddingRequest",
-        family: "embeddings",
-        summary: "Body of `POST /v1/embeddings` (OpenAI parameters).",
-    },
-    crate::SchemaInfo {
-        name: "EmbeddingInput",
-        rust_name: "EmbeddingInput",
-        family: "embeddings",
-        summary: "What to embed: one text, several texts, one token array or several token arrays.",
-    },
-    crate::SchemaInfo {
-        name: "EmbeddingEncodingFormat",
-        rust_name: "EmbeddingEncodingFormat",
-        family: "embeddings",
-        summary: "`float` (default): vectors as JSON numbers; `base64`: vectors as base64 of little-endian float32.",
-    },
-    crate::SchemaInfo {
-        name: "EmbeddingResponse",
-        rust_name: "EmbeddingResponse",
-        family: "embeddings",
-        summary: "A list of embeddings, one per input.",
-    },
-    crate::SchemaInfo {
-        name: "EmbeddingData",
-        rust_name: "EmbeddingData",
-        family: "embeddings",
-        summary: "One embedding.",
-    },
-    crate::SchemaInfo {
-        name: "EmbeddingVector",
-        rust_name: "EmbeddingVector",
-        family: "embeddings",
-        summary: "The vector, as numbers (`encoding_format: float`) or as a base64 string (`encoding_format: base64`).",
-    },
-    crate::SchemaInfo {
-        name: "RerankRequest",
-        rust_name: "RerankRequest",
-        family: "embeddings",
-        summary: "Body of `POST /v1/rerank` (new-api `dto.RerankRequest`, Jina/Cohere style).",
-    },
-    crate::SchemaInfo {
-        name: "RerankDocument",
-        rust_name: "RerankDocument",
-        family: "embeddings",
-        summary: "A document, as a plain string or as an object (usually `{\"text\": …}`).",
-    },
-    crate::SchemaInfo {
-        name: "RerankResponse",
-        rust_name: "RerankResponse",
-        family: "embeddings",
-        summary: "Rerank results, most relevant first, with the gateway's usage object.",
-    },
-    crate::SchemaInfo {
-        name: "RerankResult",
-        rust_name: "RerankResult",
-        family: "embeddings",
-        summary: "One scored document.",
-    },
-    crate::SchemaInfo {
-        name: "ImageGenerationRequest",
-        rust_name: "ImageGenerationRequest",
-        family: "images",
-        summary: "The body of `POST /v1/images/generations`: OpenAI's members, the Seedream (Volcengine Ark) extensions and the Gemini image extensions.",
-    },
-    crate::SchemaInfo {
-        name: "ImageEditRequest",
-        rust_name: "ImageEditRequest",
-        family: "images",
-        summary: "The `multipart/form-data` body of `POST /v1/images/edits`.",
-    },
-    crate::SchemaInfo {
-        name: "ImageEditFiles",
-        rust_name: "ImageEditFiles",
-        family: "images",
-        summary: "The source image file(s) of a multipart edit, one file or several (up to 16 for gpt-image).",
-    },
-    crate::SchemaInfo {
-        name: "ImageEditJsonRequest",
-        rust_name: "ImageEditJsonRequest",
-        family: "images",
-        summary: "The JSON body of `POST /v1/images/edits`, for channels that take images by URL or data URI: Seedream and Gemini image models use `image`, OpenAI's JSON form uses `images` (and `mask`) as `{image_url}` or `{file_id}` references.",
-    },
-    crate::SchemaInfo {
-        name: "ImageReferenceInput",
-        rust_name: "ImageReferenceInput",
-        family: "images",
-        summary: "Reference image(s) as `https://` URLs or `data:image/…;base64,…` URIs, one or a list (how many a model accepts depends on the model).",
-    },
-    crate::SchemaInfo {
-        name: "ImageFileReference",
-        rust_name: "ImageFileReference",
-        family: "images",
-        summary: "An image by URL (or data URI) or by uploaded file id (OpenAI JSON edit form).",
-    },
-    crate::SchemaInfo {
-        name: "ImageQuality",
-        rust_name: "ImageQuality",
-        family: "images",
-        summary: "Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image).",
-    },
-    crate::SchemaInfo {
-        name: "ImageResponseFormat",
-        rust_name: "ImageResponseFormat",
-        family: "images",
-        summary: "Return images as URLs (`url`) or base64 (`b64_json`).",
-    },
-    crate::SchemaInfo {
-        name: "ImageBackground",
-        rust_name: "ImageBackground",
-        family: "images",
-        summary: "Background of gpt-image output; `transparent` needs `png` or `webp`.",
-    },
-    crate::SchemaInfo {
-        name: "ImageModeration",
-        rust_name: "ImageModeration",
-        family: "images",
-        summary: "Content moderation level of gpt-image models.",
-    },
-    crate::SchemaInfo {
-        name: "ImageOutputFormat",
-        rust_name: "ImageOutputFormat",
-        family: "images",
-        summary: "File format of gpt-image output.",
-    },
-    crate::SchemaInfo {
-        name: "ImageSequentialGeneration",
-        rust_name: "ImageSequentialGeneration",
-        family: "images",
-        summary: "Seedream; `auto` lets the model produce a set of related images, `disabled` (default) produces one.",
-    },
-    crate::SchemaInfo {
-        name: "ImageSequentialOptions",
-        rust_name: "ImageSequentialOptions",
-        family: "images",
-        summary: "Seedream; options of a sequential (group) generation.",
-    },
-    crate::SchemaInfo {
-        name: "ImageOptimizePromptOptions",
-        rust_name: "ImageOptimizePromptOptions",
-        family: "images",
-        summary: "Seedream; prompt optimization.",
-    },
-    crate::SchemaInfo {
-        name: "ImageResponse",
-        rust_name: "ImageResponse",
-        family: "images",
-        summary: "The images created by a generation or edit.",
-    },
-    crate::SchemaInfo {
-        name: "ImageData",
-        rust_name: "ImageData",
-        family: "images",
-        summary: "One generated image.",
-    },
-    crate::SchemaInfo {
-        name: "ImageDataError",
-        rust_name: "ImageDataError",
-        family: "images",
-        summary: "Seedream; why one image of a group generation failed (the others are still returned).",
-    },
-    crate::SchemaInfo {
-        name: "ImageUsage",
-        rust_name: "ImageUsage",
-        family: "images",
-        summary: "Usage of an image request.",
-    },
-    crate::SchemaInfo {
-        name: "ImageTokensDetails",
-        rust_name: "ImageTokensDetails",
-        family: "images",
-        summary: "Text and image tokens of an image request's input or output.",
-    },
-    crate::SchemaInfo {
-        name: "VideoRequest",
-        rust_name: "VideoRequest",
-        family: "videos",
-        summary: "The JSON body of `POST /v1/videos`: OpenAI's members (`model`, `prompt`, `seconds`, `size`, `input_reference`) plus the members of the gateway's generic task request (`image`, `images`, `duration`, `mode`, `metadata`, …).",
-    },
-    crate::SchemaInfo {
-        name: "VideoRequestForm",
-        rust_name: "VideoRequestForm",
-        family: "videos",
-        summary: "The `multipart/form-data` body of `POST /v1/videos` (OpenAI's form).",
-    },
-    crate::SchemaInfo {
-        name: "VideoTask",
-        rust_name: "VideoTask",
-        family: "videos",
-        summary: "A video job: OpenAI's `video` object as relayed by the gateway.",
-    },
-    crate::SchemaInfo {
-        name: "VideoStatus",
-        rust_name: "VideoStatus",
-        family: "videos",
-        summary: "State of a video job.",
-    },
-    crate::SchemaInfo {
-        name: "OpenAIVideoError",
-        rust_name: "OpenAiVideoError",
-        family: "videos",
-        summary: "The error of a failed video job.",
-    },
-    crate::SchemaInfo {
-        name: "VideoUsage",
-        rust_name: "VideoUsage",
-        family: "videos",
-        summary: "Token usage reported by some video channels.",
-    },
-    crate::SchemaInfo {
-        name: "VideoContentVariant",
-        rust_name: "VideoContentVariant",
-        family: "videos",
-        summary: "An asset of a video job (OpenAI); the gateway always returns the video.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeRequest",
-        rust_name: "ClaudeMessagesRequest",
-        family: "claude",
-        summary: "Body of `POST /v1/messages`: Anthropic's message creation parameters.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeMessage",
-        rust_name: "ClaudeMessage",
-        family: "claude",
-        summary: "One turn of the conversation.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeRole",
-        rust_name: "ClaudeRole",
-        family: "claude",
-        summary: "Author of a turn.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeMessageContent",
-        rust_name: "ClaudeMessageContent",
-        family: "claude",
-        summary: "Turn content: a string (shorthand for one text block) or a list of content blocks.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeSystem",
-        rust_name: "ClaudeSystem",
-        family: "claude",
-        summary: "System prompt, as a string or as text blocks (blocks allow `cache_control`).",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeSystemTextBlock",
-        rust_name: "ClaudeSystemTextBlock",
-        family: "claude",
-        summary: "A text block outside the content-block union: an item of `system`, and of a search result's `content`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeCacheControl",
-        rust_name: "ClaudeCacheControl",
-        family: "claude",
-        summary: "A prompt-cache breakpoint, `{\"type\": \"ephemeral\"}` with an optional lifetime.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeMetadata",
-        rust_name: "ClaudeMetadata",
-        family: "claude",
-        summary: "Request metadata.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeOutputConfig",
-        rust_name: "ClaudeOutputConfig",
-        family: "claude",
-        summary: "Output options of newer models (beta); the gateway reads `effort` for billing and forwards the rest.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeContentBlockParam",
-        rust_name: "ClaudeContentBlockParam",
-        family: "claude",
-        summary: "A content block of a request turn, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeTextBlockParam",
-        rust_name: "ClaudeTextBlockParam",
-        family: "claude",
-        summary: "A text block.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeImageBlockParam",
-        rust_name: "ClaudeImageBlockParam",
-        family: "claude",
-        summary: "An image (JPEG, PNG, GIF or WebP), inline as base64 or by URL.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeImageSource",
-        rust_name: "ClaudeImageSource",
-        family: "claude",
-        summary: "Where an image comes from, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeBase64ImageSource",
-        rust_name: "ClaudeBase64ImageSource",
-        family: "claude",
-        summary: "Image bytes inline.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeUrlImageSource",
-        rust_name: "ClaudeUrlImageSource",
-        family: "claude",
-        summary: "An image fetched by Anthropic from a public URL.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeDocumentBlockParam",
-        rust_name: "ClaudeDocumentBlockParam",
-        family: "claude",
-        summary: "A document (PDF, plain text or custom content blocks) the model can read and cite.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeCitationsConfig",
-        rust_name: "ClaudeCitationsConfig",
-        family: "claude",
-        summary: "Whether the model may cite this source.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeDocumentSource",
-        rust_name: "ClaudeDocumentSource",
-        family: "claude",
-        summary: "Where a document comes from, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeBase64PdfSource",
-        rust_name: "ClaudeBase64PdfSource",
-        family: "claude",
-        summary: "A PDF inline.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeUrlPdfSource",
-        rust_name: "ClaudeUrlPdfSource",
-        family: "claude",
-        summary: "A PDF fetched by Anthropic from a public URL.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudePlainTextSource",
-        rust_name: "ClaudePlainTextSource",
-        family: "claude",
-        summary: "A plain-text document inline.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeContentDocumentSource",
-        rust_name: "ClaudeContentDocumentSource",
-        family: "claude",
-        summary: "A document made of the caller's own blocks; citations then point at block indexes.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeSearchResultBlockParam",
-        rust_name: "ClaudeSearchResultBlockParam",
-        family: "claude",
-        summary: "A search result supplied by the caller (e.g.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeThinkingBlockParam",
-        rust_name: "ClaudeThinkingBlockParam",
-        family: "claude",
-        summary: "A thinking block of an earlier answer, sent back exactly as received (required during tool use with thinking).",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeRedactedThinkingBlockParam",
-        rust_name: "ClaudeRedactedThinkingBlockParam",
-        family: "claude",
-        summary: "A redacted thinking block of an earlier answer, sent back unchanged.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolUseBlockParam",
-        rust_name: "ClaudeToolUseBlockParam",
-        family: "claude",
-        summary: "A tool call of an earlier answer, sent back in the assistant turn.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolResultBlockParam",
-        rust_name: "ClaudeToolResultBlockParam",
-        family: "claude",
-        summary: "The result of a custom tool call, in the user turn that follows the call.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolResultContent",
-        rust_name: "ClaudeToolResultContent",
-        family: "claude",
-        summary: "A tool result: a string, or a list of text, image, document and search-result blocks.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolResultContentBlock",
-        rust_name: "ClaudeToolResultContentBlock",
-        family: "claude",
-        summary: "A block inside a tool result, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolResultTextBlock",
-        rust_name: "ClaudeToolResultTextBlock",
-        family: "claude",
-        summary: "Text inside a tool result.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolResultImageBlock",
-        rust_name: "ClaudeToolResultImageBlock",
-        family: "claude",
-        summary: "An image inside a tool result.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolResultDocumentBlock",
-        rust_name: "ClaudeToolResultDocumentBlock",
-        family: "claude",
-        summary: "A document inside a tool result.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolResultSearchResultBlock",
-        rust_name: "ClaudeToolResultSearchResultBlock",
-        family: "claude",
-        summary: "A search result returned by a custom search tool.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeServerToolUseBlockParam",
-        rust_name: "ClaudeServerToolUseBlockParam",
-        family: "claude",
-        summary: "A server-tool call of an earlier answer, sent back in the assistant turn.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeWebSearchToolResultBlockParam",
-        rust_name: "ClaudeWebSearchToolResultBlockParam",
-        family: "claude",
-        summary: "The web search result block of an earlier answer, sent back in the assistant turn.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeTool",
-        rust_name: "ClaudeTool",
-        family: "claude",
-        summary: "A tool the model may use: a custom tool (`name` + `input_schema`, no `type` or `type: custom`), or an Anthropic-defined tool identified by a versioned `type` such as `web_search_20250305`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeCustomTool",
-        rust_name: "ClaudeCustomTool",
-        family: "claude",
-        summary: "A tool implemented by the caller; the model calls it with `tool_use` blocks whose `input` follows `input_schema`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeTypedTool",
-        rust_name: "ClaudeTypedTool",
-        family: "claude",
-        summary: "An Anthropic-defined tool, tagged by its versioned `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeWebSearchTool",
-        rust_name: "ClaudeWebSearchTool",
-        family: "claude",
-        summary: "Anthropic's web search, run server-side; billed per search (`usage.server_tool_use.web_search_requests`).",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeUserLocation",
-        rust_name: "ClaudeUserLocation",
-        family: "claude",
-        summary: "Approximate location of the user, to localize search results.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeWebFetchTool",
-        rust_name: "ClaudeWebFetchTool",
-        family: "claude",
-        summary: "Anthropic's web fetch tool (beta, needs `anthropic-beta`), run server-side.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeCodeExecutionTool",
-        rust_name: "ClaudeCodeExecutionTool",
-        family: "claude",
-        summary: "Anthropic's sandboxed code execution (beta), run server-side.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeBashTool",
-        rust_name: "ClaudeBashTool",
-        family: "claude",
-        summary: "The Anthropic-defined bash tool; the caller runs the commands and returns `tool_result` blocks.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeTextEditorTool",
-        rust_name: "ClaudeTextEditorTool",
-        family: "claude",
-        summary: "The Anthropic-defined text editor tool; the caller applies the edits and returns `tool_result` blocks.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolChoice",
-        rust_name: "ClaudeToolChoice",
-        family: "claude",
-        summary: "How the model may use the tools, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolChoiceAuto",
-        rust_name: "ClaudeToolChoiceAuto",
-        family: "claude",
-        summary: "The model decides whether to call tools (the default when tools are given).",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolChoiceAny",
-        rust_name: "ClaudeToolChoiceAny",
-        family: "claude",
-        summary: "The model must call one of the tools.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolChoiceTool",
-        rust_name: "ClaudeToolChoiceTool",
-        family: "claude",
-        summary: "The model must call the named tool.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolChoiceNone",
-        rust_name: "ClaudeToolChoiceNone",
-        family: "claude",
-        summary: "The model must not call tools.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeThinkingConfig",
-        rust_name: "ClaudeThinkingConfig",
-        family: "claude",
-        summary: "Extended thinking, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeThinkingEnabled",
-        rust_name: "ClaudeThinkingEnabled",
-        family: "claude",
-        summary: "Think before answering, within a token budget.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeThinkingDisabled",
-        rust_name: "ClaudeThinkingDisabled",
-        family: "claude",
-        summary: "No extended thinking.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeThinkingAdaptive",
-        rust_name: "ClaudeThinkingAdaptive",
-        family: "claude",
-        summary: "The model decides how much to think (newer models only).",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeResponse",
-        rust_name: "ClaudeMessagesResponse",
-        family: "claude",
-        summary: "The generated message.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeStopReason",
-        rust_name: "ClaudeStopReason",
-        family: "claude",
-        summary: "Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer contains tool calls), `pause_turn` (a long server-tool turn was paused; send the answer back to continue), `refusal`, `model_context_window_exceeded`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeUsage",
-        rust_name: "ClaudeUsage",
-        family: "claude",
-        summary: "Token usage of a message.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeCacheCreation",
-        rust_name: "ClaudeCacheCreation",
-        family: "claude",
-        summary: "Cache writes by lifetime.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeServerToolUsage",
-        rust_name: "ClaudeServerToolUsage",
-        family: "claude",
-        summary: "Billable server-tool calls.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeContentBlock",
-        rust_name: "ClaudeContentBlock",
-        family: "claude",
-        summary: "A block of the answer, tagged by `type`; also the `content_block` of `content_block_start`, where text and thinking start empty.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeTextBlock",
-        rust_name: "ClaudeTextBlock",
-        family: "claude",
-        summary: "Generated text, with the sources it cites when citations are enabled or web search was used.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeThinkingBlock",
-        rust_name: "ClaudeThinkingBlock",
-        family: "claude",
-        summary: "The model's (summarized) reasoning.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeRedactedThinkingBlock",
-        rust_name: "ClaudeRedactedThinkingBlock",
-        family: "claude",
-        summary: "Reasoning withheld by safety systems, as encrypted data to send back unchanged.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeToolUseBlock",
-        rust_name: "ClaudeToolUseBlock",
-        family: "claude",
-        summary: "A call of a custom tool.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeServerToolUseBlock",
-        rust_name: "ClaudeServerToolUseBlock",
-        family: "claude",
-        summary: "A server-tool call the model made (e.g.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeWebSearchToolResultBlock",
-        rust_name: "ClaudeWebSearchToolResultBlock",
-        family: "claude",
-        summary: "The results of a web search call.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeWebSearchToolResultContent",
-        rust_name: "ClaudeWebSearchToolResultContent",
-        family: "claude",
-        summary: "The found pages, or an error object when the search failed.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeWebSearchResult",
-        rust_name: "ClaudeWebSearchResult",
-        family: "claude",
-        summary: "One page found by web search.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeWebSearchToolResultError",
-        rust_name: "ClaudeWebSearchToolResultError",
-        family: "claude",
-        summary: "A failed web search.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeWebSearchErrorCode",
-        rust_name: "ClaudeWebSearchErrorCode",
-        family: "claude",
-        summary: "Why a web search failed.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeTextCitation",
-        rust_name: "ClaudeTextCitation",
-        family: "claude",
-        summary: "A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page range of a PDF, a block range of a custom-content document, a web search result, or a caller-supplied search result.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeCitationCharLocation",
-        rust_name: "ClaudeCitationCharLocation",
-        family: "claude",
-        summary: "A character range of a plain-text document (0-based, end exclusive).",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeCitationPageLocation",
-        rust_name: "ClaudeCitationPageLocation",
-        family: "claude",
-        summary: "A page range of a PDF document (1-based, end exclusive).",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeCitationContentBlockLocation",
-        rust_name: "ClaudeCitationContentBlockLocation",
-        family: "claude",
-        summary: "A block range of a custom-content document (0-based, end exclusive).",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeCitationWebSearchResultLocation",
-        rust_name: "ClaudeCitationWebSearchResultLocation",
-        family: "claude",
-        summary: "A passage of a web search result.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeCitationSearchResultLocation",
-        rust_name: "ClaudeCitationSearchResultLocation",
-        family: "claude",
-        summary: "A block range of a caller-supplied search result.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeStreamEvent",
-        rust_name: "ClaudeStreamEvent",
-        family: "claude",
-        summary: "One event of a streamed answer (the `data:` of an SSE event; the `event:` line repeats `type`).",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeMessageStartEvent",
-        rust_name: "ClaudeMessageStartEvent",
-        family: "claude",
-        summary: "First event; carries the message envelope with empty `content` and preliminary usage.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeContentBlockStartEvent",
-        rust_name: "ClaudeContentBlockStartEvent",
-        family: "claude",
-        summary: "A new content block begins at `index`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeContentBlockDeltaEvent",
-        rust_name: "ClaudeContentBlockDeltaEvent",
-        family: "claude",
-        summary: "An increment of the block at `index`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeContentBlockStopEvent",
-        rust_name: "ClaudeContentBlockStopEvent",
-        family: "claude",
-        summary: "The block at `index` is complete.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeMessageDeltaEvent",
-        rust_name: "ClaudeMessageDeltaEvent",
-        family: "claude",
-        summary: "Top-level changes at the end of the message (stop reason) and the final, cumulative usage.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeMessageDelta",
-        rust_name: "ClaudeMessageDelta",
-        family: "claude",
-        summary: "The `delta` of `message_delta`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeMessageDeltaUsage",
-        rust_name: "ClaudeMessageDeltaUsage",
-        family: "claude",
-        summary: "Cumulative usage at the end of a stream.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeMessageStopEvent",
-        rust_name: "ClaudeMessageStopEvent",
-        family: "claude",
-        summary: "Last event of a complete stream.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudePingEvent",
-        rust_name: "ClaudePingEvent",
-        family: "claude",
-        summary: "Keep-alive; carries nothing.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeErrorEvent",
-        rust_name: "ClaudeErrorEvent",
-        family: "claude",
-        summary: "A failure after the stream started (e.g.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeContentBlockDelta",
-        rust_name: "ClaudeContentBlockDelta",
-        family: "claude",
-        summary: "The increment in a `content_block_delta` event, tagged by `type`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeTextDelta",
-        rust_name: "ClaudeTextDelta",
-        family: "claude",
-        summary: "Text to append to a text block.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeThinkingDelta",
-        rust_name: "ClaudeThinkingDelta",
-        family: "claude",
-        summary: "Reasoning text to append to a thinking block.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeSignatureDelta",
-        rust_name: "ClaudeSignatureDelta",
-        family: "claude",
-        summary: "The signature of a thinking block, sent once just before the block stops.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeInputJsonDelta",
-        rust_name: "ClaudeInputJsonDelta",
-        family: "claude",
-        summary: "A fragment of a tool call's input JSON; concatenate the fragments of a block and parse at `content_block_stop`.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeCitationsDelta",
-        rust_name: "ClaudeCitationsDelta",
-        family: "claude",
-        summary: "A citation to add to the current text block.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiRequest",
-        rust_name: "GeminiGenerateContentRequest",
-        family: "gemini",
-        summary: "Body of `generateContent` and `streamGenerateContent`.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiContent",
-        rust_name: "GeminiContent",
-        family: "gemini",
-        summary: "One turn: a role and its parts.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiRole",
-        rust_name: "GeminiRole",
-        family: "gemini",
-        summary: "Producer of a turn; requests without a role count as `user`.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiPart",
-        rust_name: "GeminiPart",
-        family: "gemini",
-        summary: "One piece of a turn.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiBlob",
-        rust_name: "GeminiBlob",
-        family: "gemini",
-        summary: "Inline bytes (`inlineData`) — an image, PDF, audio or short video in requests, a generated image in responses.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiFileData",
-        rust_name: "GeminiFileData",
-        family: "gemini",
-        summary: "A file by URI (`fileData`) — a Files API URI or a YouTube URL.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiFunctionCall",
-        rust_name: "GeminiFunctionCall",
-        family: "gemini",
-        summary: "A function call predicted by the model.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiFunctionResponse",
-        rust_name: "GeminiFunctionResponse",
-        family: "gemini",
-        summary: "The result of a function call, sent back in a `user` turn.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiExecutableCode",
-        rust_name: "GeminiExecutableCode",
-        family: "gemini",
-        summary: "Code the model wrote for the code-execution tool.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiCodeExecutionResult",
-        rust_name: "GeminiCodeExecutionResult",
-        family: "gemini",
-        summary: "The result of running `executableCode`.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiVideoMetadata",
-        rust_name: "GeminiVideoMetadata",
-        family: "gemini",
-        summary: "Clipping and sampling of a video part.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiGenerationConfig",
-        rust_name: "GeminiGenerationConfig",
-        family: "gemini",
-        summary: "Sampling, output-format, thinking and image options.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiThinkingConfig",
-        rust_name: "GeminiThinkingConfig",
-        family: "gemini",
-        summary: "Thinking options of thinking models.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiImageConfig",
-        rust_name: "GeminiImageConfig",
-        family: "gemini",
-        summary: "Options of image-generating models.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiModality",
-        rust_name: "GeminiModality",
-        family: "gemini",
-        summary: "A content modality, in `responseModalities` and in per-modality token counts.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiMediaResolution",
-        rust_name: "GeminiMediaResolution",
-        family: "gemini",
-        summary: "Token resolution at which input images and video frames are sampled.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiSchema",
-        rust_name: "GeminiSchema",
-        family: "gemini",
-        summary: "The OpenAPI 3.0 subset Gemini uses for `responseSchema` and function `parameters`.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiTool",
-        rust_name: "GeminiTool",
-        family: "gemini",
-        summary: "A tool the model may use; normally one member is set per entry.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiFunctionDeclaration",
-        rust_name: "GeminiFunctionDeclaration",
-        family: "gemini",
-        summary: "A function the model may call.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiToolConfig",
-        rust_name: "GeminiToolConfig",
-        family: "gemini",
-        summary: "Options shared by all tools of the request.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiFunctionCallingConfig",
-        rust_name: "GeminiFunctionCallingConfig",
-        family: "gemini",
-        summary: "How the model may call functions.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiFunctionCallingMode",
-        rust_name: "GeminiFunctionCallingMode",
-        family: "gemini",
-        summary: "`AUTO` (model decides, the default), `ANY` (must call a function), `NONE` (no calls), `VALIDATED` (calls or text, with calls checked against the schemas).",
-    },
-    crate::SchemaInfo {
-        name: "GeminiSafetySetting",
-        rust_name: "GeminiSafetySetting",
-        family: "gemini",
-        summary: "The blocking threshold for one harm category.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiHarmCategory",
-        rust_name: "GeminiHarmCategory",
-        family: "gemini",
-        summary: "A category of harmful content.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiHarmBlockThreshold",
-        rust_name: "GeminiHarmBlockThreshold",
-        family: "gemini",
-        summary: "Block content at or above this probability of harm; `BLOCK_NONE` blocks nothing, `OFF` also turns the filter off.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiResponse",
-        rust_name: "GeminiGenerateContentResponse",
-        family: "gemini",
-        summary: "The answer of `generateContent`, and each chunk of `streamGenerateContent`.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiCandidate",
-        rust_name: "GeminiCandidate",
-        family: "gemini",
-        summary: "One generated answer.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiFinishReason",
-        rust_name: "GeminiFinishReason",
-        family: "gemini",
-        summary: "Why a candidate stopped: `STOP` (natural end or stop sequence), `MAX_TOKENS`, `SAFETY`, `RECITATION`, `LANGUAGE`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII`, `MALFORMED_FUNCTION_CALL`, image-specific reasons, or `OTHER`.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiSafetyRating",
-        rust_name: "GeminiSafetyRating",
-        family: "gemini",
-        summary: "The assessed probability of one harm category.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiHarmProbability",
-        rust_name: "GeminiHarmProbability",
-        family: "gemini",
-        summary: "Likelihood that content is harmful.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiCitationMetadata",
-        rust_name: "GeminiCitationMetadata",
-        family: "gemini",
-        summary: "Sources the candidate quotes at length.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiCitationSource",
-        rust_name: "GeminiCitationSource",
-        family: "gemini",
-        summary: "One quoted source and the span of the answer it covers.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiGroundingMetadata",
-        rust_name: "GeminiGroundingMetadata",
-        family: "gemini",
-        summary: "How the answer was grounded by Google Search (or Maps, retrieval): the queries run, the sources found and which answer segments they support.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiUsageMetadata",
-        rust_name: "GeminiUsageMetadata",
-        family: "gemini",
-        summary: "Token counts.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiModalityTokenCount",
-        rust_name: "GeminiModalityTokenCount",
-        family: "gemini",
-        summary: "Tokens of one modality.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiPromptFeedback",
-        rust_name: "GeminiPromptFeedback",
-        family: "gemini",
-        summary: "Safety verdict on the prompt; `blockReason` is set when the prompt was blocked and no candidates were generated.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiBlockReason",
-        rust_name: "GeminiBlockReason",
-        family: "gemini",
-        summary: "Why a prompt was blocked.",
-    },
-    crate::SchemaInfo {
-        name: "变化任务提交参数",
-        rust_name: "MjChangeRequest",
-        family: "midjourney",
-        summary: "Body of `POST /mj/submit/change` (midjourney-proxy `SubmitChangeDTO`): upscale, vary or reroll one image of a finished four-image task.",
-    },
-    crate::SchemaInfo {
-        name: "MjChangeAction",
-        rust_name: "MjChangeAction",
-        family: "midjourney",
-        summary: "Action of `变化任务提交参数`: `UPSCALE` (U1–U4), `VARIATION` (V1–V4) or `REROLL` (run the prompt again).",
-    },
-    crate::SchemaInfo {
-        name: "执行动作参数",
-        rust_name: "MjActionRequest",
-        family: "midjourney",
-        summary: "Body of `POST /mj/submit/action` (midjourney-proxy-plus `SubmitActionDTO`): press one button of a finished task.",
-    },
-    crate::SchemaInfo {
-        name: "变化任务提交参数-simple",
-        rust_name: "MjSimpleChangeRequest",
-        family: "midjourney",
-        summary: "Body of `POST /mj/submit/simple-change` (midjourney-proxy `SubmitSimpleChangeDTO`).",
-    },
-    crate::SchemaInfo {
-        name: "Blend提交参数",
-        rust_name: "MjBlendRequest",
-        family: "midjourney",
-        summary: "Body of `POST /mj/submit/blend` (midjourney-proxy `SubmitBlendDTO`).",
-    },
-    crate::SchemaInfo {
-        name: "MjBlendDimensions",
-        rust_name: "MjBlendDimensions",
-        family: "midjourney",
-        summary: "Aspect ratio of a blend: `PORTRAIT` (2:3), `SQUARE` (1:1, the default when absent) or `LANDSCAPE` (3:2).",
-    },
-    crate::SchemaInfo {
-        name: "MjBotType",
-        rust_name: "MjBotType",
-        family: "midjourney",
-        summary: "Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`.",
-    },
-    crate::SchemaInfo {
-        name: "Describe提交参数",
-        rust_name: "MjDescribeRequest",
-        family: "midjourney",
-        summary: "Body of `POST /mj/submit/describe` (midjourney-proxy `SubmitDescribeDTO`).",
-    },
-    crate::SchemaInfo {
-        name: "Imagine提交参数",
-        rust_name: "MjImagineRequest",
-        family: "midjourney",
-        summary: "Body of `POST /mj/submit/imagine` (midjourney-proxy `SubmitImagineDTO`).",
-    },
-    crate::SchemaInfo {
-        name: "Modal提交参数",
-        rust_name: "MjModalRequest",
-        family: "midjourney",
-        summary: "Body of `POST /mj/submit/modal` (midjourney-proxy-plus `SubmitModalDTO`).",
-    },
-    crate::SchemaInfo {
-        name: "Shorten提交参数",
-        rust_name: "MjShortenRequest",
-        family: "midjourney",
-        summary: "Body of `POST /mj/submit/shorten` (midjourney-proxy-plus `SubmitShortenDTO`).",
-    },
-    crate::SchemaInfo {
-        name: "MjVideoRequest",
-        rust_name: "MjVideoRequest",
-        family: "midjourney",
-        summary: "Body of `POST /mj/submit/video`.",
-    },
-    crate::SchemaInfo {
-        name: "MjVideoMotion",
-        rust_name: "MjVideoMotion",
-        family: "midjourney",
-        summary: "Amount of motion of a Midjourney video: `low` or `high`.",
-    },
-    crate::SchemaInfo {
-        name: "SwapFace提交参数",
-        rust_name: "MjSwapFaceRequest",
-        family: "midjourney",
-        summary: "Body of `POST /mj/insight-face/swap` (midjourney-proxy-plus `SwapFaceDTO`).",
-    },
-    crate::SchemaInfo {
-        name: "Filter",
-        rust_name: "MjInstanceFilter",
-        family: "midjourney",
-        summary: "Account filter of `SwapFace提交参数` (midjourney-proxy-plus `SwapFaceDTO.Filter`).",
-    },
-    crate::SchemaInfo {
-        name: "账号筛选条件",
-        rust_name: "MjAccountFilter",
-        family: "midjourney",
-        summary: "Account filter accepted by the submit bodies (midjourney-proxy-plus `AccountFilter`).",
-    },
-    crate::SchemaInfo {
-        name: "任务查询参数",
-        rust_name: "MjTaskListByConditionRequest",
-        family: "midjourney",
-        summary: "Body of `POST /mj/task/list-by-condition` (midjourney-proxy `TaskConditionDTO`).",
-    },
-    crate::SchemaInfo {
-        name: "提交结果",
-        rust_name: "MjSubmitResponse",
-        family: "midjourney",
-        summary: "Answer of every `/mj/submit/*` route (midjourney-proxy `SubmitResultVO`), forwarded by the gateway with the upstream HTTP status.",
-    },
-    crate::SchemaInfo {
-        name: "Message«string»",
-        rust_name: "MjMessageString",
-        family: "midjourney",
-        summary: "The proxy's generic result envelope with a string result (`Message<String>`), answered by `POST /mj/insight-face/swap` (task id) and `GET /mj/task/{id}/image-seed` (seed).",
-    },
-    crate::SchemaInfo {
-        name: "Message«Void»",
-        rust_name: "MjMessageVoid",
-        family: "midjourney",
-        summary: "The proxy's generic result envelope without a payload (`Message<Void>`), answered by the proxy-plus admin routes (task cancel, account create/update/delete).",
-    },
-    crate::SchemaInfo {
-        name: "Message«Map«string,object»»",
-        rust_name: "MjMessageMap",
-        family: "midjourney",
-        summary: "The proxy's generic result envelope with an object result (`Message<Map<String, Object>>`), answered by proxy-plus admin routes on accounts.",
-    },
-    crate::SchemaInfo {
-        name: "任务",
-        rust_name: "MjTask",
-        family: "midjourney",
-        summary: "A Midjourney task (midjourney-proxy `Task`) as the gateway returns it (new-api `MidjourneyDto`).",
-    },
-    crate::SchemaInfo {
-        name: "MjTaskAction",
-        rust_name: "MjTaskAction",
-        family: "midjourney",
-        summary: "Kind of task.",
-    },
-    crate::SchemaInfo {
-        name: "MjTaskStatus",
-        rust_name: "MjTaskStatus",
-        family: "midjourney",
-        summary: "Task state: `NOT_START`, `SUBMITTED` (sent to Discord), `MODAL` (waiting for `POST /mj/submit/modal`), `IN_PROGRESS`, and the final `SUCCESS`, `FAILURE`, `CANCEL`.",
-    },
-    crate::SchemaInfo {
-        name: "MjTaskProperties",
-        rust_name: "MjTaskProperties",
-        family: "midjourney",
-        summary: "`properties` of a task.",
-    },
-    crate::SchemaInfo {
-        name: "MjVideoUrl",
-        rust_name: "MjVideoUrl",
-        family: "midjourney",
-        summary: "One video of a Midjourney video task.",
-    },
-    crate::SchemaInfo {
-        name: "可执行按钮",
-        rust_name: "MjButton",
-        family: "midjourney",
-        summary: "A button of a task or account (midjourney-proxy-plus `MessageButton`); pass its `customId` to `POST /mj/submit/action`.",
-    },
-    crate::SchemaInfo {
-        name: "可执行按钮_1",
-        rust_name: "MjSelector",
-        family: "midjourney",
-        summary: "A select menu of a Discord account (midjourney-proxy-plus `MessageSelector`, named like the button class, hence the `_1`), e.g.",
-    },
-    crate::SchemaInfo {
-        name: "Option",
-        rust_name: "MjSelectorOption",
-        family: "midjourney",
-        summary: "One entry of a select menu (`MessageSelector.Option`).",
-    },
-    crate::SchemaInfo {
-        name: "TaskQueryDTO",
-        rust_name: "MjTaskQueryRequest",
-        family: "midjourney",
-        summary: "Body of the proxy-plus admin route `POST /mj/task/query` (paged task search, answered with `Page«任务»`).",
-    },
-    crate::SchemaInfo {
-        name: "Pageable",
-        rust_name: "MjPageable",
-        family: "midjourney",
-        summary: "Paging request echoed in a Spring Data page (`Pageable`).",
-    },
-    crate::SchemaInfo {
-        name: "Sort",
-        rust_name: "MjSort",
-        family: "midjourney",
-        summary: "Sort flags of a Spring Data page (`Sort`).",
-    },
-    crate::SchemaInfo {
-        name: "Page«任务»",
-        rust_name: "MjTaskPage",
-        family: "midjourney",
-        summary: "A Spring Data page of tasks, answer of the proxy-plus admin route `POST /mj/task/query`.",
-    },
-    crate::SchemaInfo {
-        name: "Page«Map«string,object»»",
-        rust_name: "MjObjectPage",
-        family: "midjourney",
-        summary: "A Spring Data page of free-form objects, answer of the proxy-plus admin route `POST /mj/account/query` (accounts rendered for display).",
-    },
-    crate::SchemaInfo {
-        name: "CheckActivationDTO",
-        rust_name: "MjCheckActivationRequest",
-        family: "midjourney",
-        summary: "Body of the proxy-plus licence check route `POST /mj/act/check`.",
-    },
-    crate::SchemaInfo {
-        name: "激活服务参数",
-        rust_name: "MjActivationRequest",
-        family: "midjourney",
-        summary: "Body of the proxy-plus activation route `POST /mj/act/activate`.",
-    },
-    crate::SchemaInfo {
-        name: "账号创建参数",
-        rust_name: "MjAccountCreateRequest",
-        family: "midjourney",
-        summary: "Body of the proxy-plus admin route `POST /mj/account/create` (answered with `Message«Void»`).",
-    },
-    crate::SchemaInfo {
-        name: "账号修改参数",
-        rust_name: "MjAccountUpdateRequest",
-        family: "midjourney",
-        summary: "Body of the proxy-plus admin route `PUT /mj/account/{id}/update-reconnect` (answered with `Message«Void»`).",
-    },
-    crate::SchemaInfo {
-        name: "账号查询参数",
-        rust_name: "MjAccountQueryRequest",
-        family: "midjourney",
-        summary: "Body of the proxy-plus admin route `POST /mj/account/query` (answered with `Page«Map«string,object»»`).",
-    },
-    crate::SchemaInfo {
-        name: "Discord账号",
-        rust_name: "MjDiscordAccount",
-        family: "midjourney",
-        summary: "A Discord account of a midjourney-proxy-plus server (`DiscordAccount`), as its admin routes return it.",
-    },
-    crate::SchemaInfo {
-        name: "MjAccountMode",
-        rust_name: "MjAccountMode",
-        family: "midjourney",
-        summary: "Speed mode of a Midjourney account: `RELAX`, `FAST` or `TURBO`.",
-    },
-    crate::SchemaInfo {
-        name: "MjSubscribePlan",
-        rust_name: "MjSubscribePlan",
-        family: "midjourney",
-        summary: "Midjourney subscription plan: `BASIC`, `STANDARD`, `PRO` or `MEGA`.",
-    },
-    crate::SchemaInfo {
-        name: "MjBilledWay",
-        rust_name: "MjBilledWay",
-        family: "midjourney",
-        summary: "Billing period of a Midjourney subscription: `YEARLY` or `MONTHLY`.",
-    },
-    crate::SchemaInfo {
-        name: "MjStylizeLevel",
-        rust_name: "MjStylizeLevel",
-        family: "midjourney",
-        summary: "Stylize setting of a Midjourney account: `LOW`, `MED`, `HIGH` or `VERY_HIGH`.",
-    },
-    crate::SchemaInfo {
-        name: "MjVariationLevel",
-        rust_name: "MjVariationLevel",
-        family: "midjourney",
-        summary: "Variation strength setting of a Midjourney account: `LOW` or `HIGH`.",
-    },
-    crate::SchemaInfo {
-        name: "BillingSubscription",
-        rust_name: "BillingSubscription",
-        family: "account",
-        summary: "Answer of `GET /v1/dashboard/billing/subscription`: the key's total limit (remaining + used) in the site's display unit, repeated in the three `*_limit_usd` members.",
-    },
-    crate::SchemaInfo {
-        name: "BillingUsage",
-        rust_name: "BillingUsage",
-        family: "account",
-        summary: "Answer of `GET /v1/dashboard/billing/usage`: the amount used by the key since its creation, × 100, in the site's display unit.",
-    },
-    crate::SchemaInfo {
-        name: "UserSelfResponse",
-        rust_name: "UserSelfResponse",
-        family: "account",
-        summary: "Answer of `GET /api/user/self` in the gateway's `{success, message, data}` envelope.",
-    },
-    crate::SchemaInfo {
-        name: "UserSelf",
-        rust_name: "UserSelf",
-        family: "account",
-        summary: "The caller's account as `GET /api/user/self` reports it.",
-    },
-    crate::SchemaInfo {
-        name: "ModelList",
-        rust_name: "ModelList",
-        family: "account",
-        summary: "Answer of `GET /v1/models`: OpenAI's model list plus the gateway member `success` and per-model `supported_endpoint_types`.",
-    },
-    crate::SchemaInfo {
-        name: "ListedModel",
-        rust_name: "ListedModel",
-        family: "account",
-        summary: "One model of `ModelList` (OpenAI `Model` plus gateway members).",
-    },
-    crate::SchemaInfo {
-        name: "EndpointType",
-        rust_name: "EndpointType",
-        family: "account",
-        summary: "An API format a model supports: `openai` (chat completions), `openai-response`, `openai-response-compact`, `anthropic`, `gemini`, `jina-rerank`, `image-generation`, `embeddings`, `openai-video`.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiModelList",
-        rust_name: "GeminiModelList",
-        family: "account",
-        summary: "Answer of `GET /v1beta/models`, shaped like Google's `ListModelsResponse`.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiModelInfo",
-        rust_name: "GeminiModelInfo",
-        family: "account",
-        summary: "One model of `GeminiModelList` (Google's `Model` shape).",
-    },
-    crate::SchemaInfo {
-        name: "Usage",
-        rust_name: "Usage",
-        family: "common",
-        summary: "Token usage of a chat completion or embedding, as the gateway serializes it.",
-    },
-    crate::SchemaInfo {
-        name: "PromptTokensDetails",
-        rust_name: "PromptTokensDetails",
-        family: "common",
-        summary: "Breakdown of the prompt tokens.",
-    },
-    crate::SchemaInfo {
-        name: "CompletionTokensDetails",
-        rust_name: "CompletionTokensDetails",
-        family: "common",
-        summary: "Breakdown of the completion tokens.",
-    },
-    crate::SchemaInfo {
-        name: "Map«string,object»",
-        rust_name: "JsonObject",
-        family: "common",
-        summary: "A free-form JSON object (the doc's name for a Java `Map<String, Object>`).",
-    },
-    crate::SchemaInfo {
-        name: "ErrorResponse",
-        rust_name: "ErrorResponse",
-        family: "common",
-        summary: "The OpenAI-style error envelope, returned by almost every relay route with HTTP 4xx/5xx, and by a few with HTTP 200 (see `x-in-band-errors`).",
-    },
-    crate::SchemaInfo {
-        name: "ErrorDetail",
-        rust_name: "ErrorDetail",
-        family: "common",
-        summary: "The `error` member of an OpenAI-style error envelope.",
-    },
-    crate::SchemaInfo {
-        name: "NewApiErrorResponse",
-        rust_name: "NewApiErrorResponse",
-        family: "common",
-        summary: "The gateway's own `{success, message}` envelope, used by dashboard routes (`/api/*`) and by `/v1/models` on internal failures, often with HTTP 200.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeErrorResponse",
-        rust_name: "ClaudeErrorResponse",
-        family: "common",
-        summary: "The Anthropic error envelope returned by `/v1/messages`, and sent as an `error` event inside a Claude stream.",
-    },
-    crate::SchemaInfo {
-        name: "ClaudeErrorDetail",
-        rust_name: "ClaudeErrorDetail",
-        family: "common",
-        summary: "The `error` member of a Claude error envelope.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiErrorResponse",
-        rust_name: "GeminiErrorResponse",
-        family: "common",
-        summary: "Google's native error envelope.",
-    },
-    crate::SchemaInfo {
-        name: "GeminiErrorDetail",
-        rust_name: "GeminiErrorDetail",
-        family: "common",
-        summary: "The `error` member of a Google error envelope.",
-    },
-    crate::SchemaInfo {
-        name: "MjErrorResponse",
-        rust_name: "MjErrorResponse",
-        family: "common",
-        summary: "A Midjourney failure.",
-    },
-    crate::SchemaInfo {
-        name: "TaskErrorResponse",
-        rust_name: "TaskErrorResponse",
-        family: "common",
-        summary: "The error envelope of the task routes (`/v1/videos*`, `/v1/video/generations*`), e.g.",
-    },
+    #[cfg(feature = "openai-chat")]
+    CHAT_COMPLETION_REQUEST,
+    #[cfg(feature = "openai-chat")]
+    CHAT_STREAM_OPTIONS,
+    #[cfg(feature = "openai-chat")]
+    CHAT_STOP,
+    #[cfg(feature = "openai-chat")]
+    CHAT_REASONING_EFFORT,
+    #[cfg(feature = "openai-chat")]
+    CHAT_VERBOSITY,
+    #[cfg(feature = "openai-chat")]
+    CHAT_MODALITY,
+    #[cfg(feature = "openai-chat")]
+    CHAT_SERVICE_TIER,
+    #[cfg(feature = "openai-chat")]
+    CHAT_AUDIO_OUTPUT_OPTIONS,
+    #[cfg(feature = "openai-chat")]
+    CHAT_AUDIO_FORMAT,
+    #[cfg(feature = "openai-chat")]
+    CHAT_PREDICTION,
+    #[cfg(feature = "openai-chat")]
+    CHAT_WEB_SEARCH_OPTIONS,
+    #[cfg(feature = "openai-chat")]
+    CHAT_SEARCH_CONTEXT_SIZE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_WEB_SEARCH_USER_LOCATION,
+    #[cfg(feature = "openai-chat")]
+    CHAT_APPROXIMATE_LOCATION,
+    #[cfg(feature = "openai-chat")]
+    CHAT_THINKING_OPTIONS,
+    #[cfg(feature = "openai-chat")]
+    CHAT_MESSAGE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_ROLE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_MESSAGE_CONTENT,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CONTENT_PART,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CONTENT_PART_TEXT,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CONTENT_PART_IMAGE_URL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_IMAGE_URL_VALUE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_IMAGE_URL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_IMAGE_DETAIL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CONTENT_PART_INPUT_AUDIO,
+    #[cfg(feature = "openai-chat")]
+    CHAT_INPUT_AUDIO,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CONTENT_PART_FILE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_INPUT_FILE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CONTENT_PART_VIDEO_URL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_VIDEO_URL_VALUE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_VIDEO_URL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CONTENT_PART_REFUSAL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CACHE_CONTROL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_ANNOTATION,
+    #[cfg(feature = "openai-chat")]
+    CHAT_URL_CITATION_ANNOTATION,
+    #[cfg(feature = "openai-chat")]
+    CHAT_URL_CITATION,
+    #[cfg(feature = "openai-chat")]
+    CHAT_MESSAGE_AUDIO,
+    #[cfg(feature = "openai-chat")]
+    CHAT_FUNCTION_CALL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_TOOL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_FUNCTION_TOOL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_FUNCTION_DEFINITION,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CUSTOM_TOOL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CUSTOM_TOOL_DEFINITION,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CUSTOM_TOOL_FORMAT,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CUSTOM_TOOL_FORMAT_TEXT,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CUSTOM_TOOL_FORMAT_GRAMMAR,
+    #[cfg(feature = "openai-chat")]
+    CHAT_GRAMMAR,
+    #[cfg(feature = "openai-chat")]
+    CHAT_TOOL_CHOICE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_TOOL_CHOICE_MODE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_NAMED_TOOL_CHOICE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_TOOL_CHOICE_FUNCTION,
+    #[cfg(feature = "openai-chat")]
+    CHAT_TOOL_CHOICE_CUSTOM,
+    #[cfg(feature = "openai-chat")]
+    CHAT_TOOL_CHOICE_ALLOWED_TOOLS,
+    #[cfg(feature = "openai-chat")]
+    CHAT_ALLOWED_TOOLS,
+    #[cfg(feature = "openai-chat")]
+    CHAT_FUNCTION_NAME,
+    #[cfg(feature = "openai-chat")]
+    CHAT_FUNCTION_CALL_CHOICE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_TOOL_CALL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_FUNCTION_TOOL_CALL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CUSTOM_TOOL_CALL,
+    #[cfg(feature = "openai-chat")]
+    CHAT_CUSTOM_TOOL_INPUT,
+    #[cfg(feature = "openai-chat")]
+    CHAT_RESPONSE_FORMAT,
+    #[cfg(feature = "openai-chat")]
+    CHAT_RESPONSE_FORMAT_TEXT,
+    #[cfg(feature = "openai-chat")]
+    CHAT_RESPONSE_FORMAT_JSON_OBJECT,
+    #[cfg(feature = "openai-chat")]
+    CHAT_RESPONSE_FORMAT_JSON_SCHEMA,
+    #[cfg(feature = "openai-chat")]
+    CHAT_JSON_SCHEMA,
+    #[cfg(feature = "openai-chat")]
+    CHAT_COMPLETION_RESPONSE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_COMPLETION_CHOICE,
+    #[cfg(feature = "openai-chat")]
+    FINISH_REASON,
+    #[cfg(feature = "openai-chat")]
+    CHAT_LOGPROBS,
+    #[cfg(feature = "openai-chat")]
+    CHAT_TOKEN_LOGPROB,
+    #[cfg(feature = "openai-chat")]
+    CHAT_TOP_LOGPROB,
+    #[cfg(feature = "openai-chat")]
+    CHAT_COMPLETION_CHUNK,
+    #[cfg(feature = "openai-chat")]
+    CHAT_COMPLETION_CHUNK_CHOICE,
+    #[cfg(feature = "openai-chat")]
+    CHAT_COMPLETION_DELTA,
+    #[cfg(feature = "openai-chat")]
+    CHAT_TOOL_CALL_CHUNK,
+    #[cfg(feature = "openai-chat")]
+    CHAT_FUNCTION_CALL_DELTA,
+    #[cfg(feature = "responses")]
+    RESPONSES_REQUEST,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_ITEM,
+    #[cfg(feature = "responses")]
+    RESPONSES_EASY_INPUT_MESSAGE,
+    #[cfg(feature = "responses")]
+    RESPONSES_MESSAGE_ROLE,
+    #[cfg(feature = "responses")]
+    RESPONSES_MESSAGE_CONTENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_TYPED_ITEM,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_MESSAGE,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_FUNCTION_CALL,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_FUNCTION_CALL_OUTPUT,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_REASONING,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_ITEM_REFERENCE,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_CUSTOM_TOOL_CALL,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_CUSTOM_TOOL_CALL_OUTPUT,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_MCP_APPROVAL_RESPONSE,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_CONTENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_TEXT,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_IMAGE,
+    #[cfg(feature = "responses")]
+    RESPONSES_IMAGE_DETAIL,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_FILE,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_OUTPUT_TEXT,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_REFUSAL,
+    #[cfg(feature = "responses")]
+    RESPONSES_SUMMARY_TEXT,
+    #[cfg(feature = "responses")]
+    RESPONSES_REASONING_TEXT,
+    #[cfg(feature = "responses")]
+    RESPONSES_TOOL,
+    #[cfg(feature = "responses")]
+    RESPONSES_FUNCTION_TOOL,
+    #[cfg(feature = "responses")]
+    RESPONSES_WEB_SEARCH_TOOL,
+    #[cfg(feature = "responses")]
+    RESPONSES_WEB_SEARCH_PREVIEW_TOOL,
+    #[cfg(feature = "responses")]
+    RESPONSES_WEB_SEARCH_FILTERS,
+    #[cfg(feature = "responses")]
+    RESPONSES_USER_LOCATION,
+    #[cfg(feature = "responses")]
+    RESPONSES_SEARCH_CONTEXT_SIZE,
+    #[cfg(feature = "responses")]
+    RESPONSES_FILE_SEARCH_TOOL,
+    #[cfg(feature = "responses")]
+    RESPONSES_CODE_INTERPRETER_TOOL,
+    #[cfg(feature = "responses")]
+    RESPONSES_CODE_INTERPRETER_CONTAINER,
+    #[cfg(feature = "responses")]
+    RESPONSES_CODE_INTERPRETER_AUTO_CONTAINER,
+    #[cfg(feature = "responses")]
+    RESPONSES_IMAGE_GENERATION_TOOL,
+    #[cfg(feature = "responses")]
+    RESPONSES_MCP_TOOL,
+    #[cfg(feature = "responses")]
+    RESPONSES_MCP_ALLOWED_TOOLS,
+    #[cfg(feature = "responses")]
+    RESPONSES_MCP_TOOL_FILTER,
+    #[cfg(feature = "responses")]
+    RESPONSES_MCP_REQUIRE_APPROVAL,
+    #[cfg(feature = "responses")]
+    RESPONSES_MCP_APPROVAL_FILTER,
+    #[cfg(feature = "responses")]
+    RESPONSES_CUSTOM_TOOL,
+    #[cfg(feature = "responses")]
+    RESPONSES_CUSTOM_TOOL_FORMAT,
+    #[cfg(feature = "responses")]
+    RESPONSES_LOCAL_SHELL_TOOL,
+    #[cfg(feature = "responses")]
+    RESPONSES_COMPUTER_USE_PREVIEW_TOOL,
+    #[cfg(feature = "responses")]
+    RESPONSES_TOOL_CHOICE,
+    #[cfg(feature = "responses")]
+    RESPONSES_TOOL_CHOICE_MODE,
+    #[cfg(feature = "responses")]
+    RESPONSES_TOOL_CHOICE_OBJECT,
+    #[cfg(feature = "responses")]
+    RESPONSES_TOOL_CHOICE_FUNCTION,
+    #[cfg(feature = "responses")]
+    RESPONSES_TOOL_CHOICE_CUSTOM,
+    #[cfg(feature = "responses")]
+    RESPONSES_TOOL_CHOICE_MCP,
+    #[cfg(feature = "responses")]
+    RESPONSES_TOOL_CHOICE_ALLOWED,
+    #[cfg(feature = "responses")]
+    RESPONSES_TOOL_CHOICE_HOSTED,
+    #[cfg(feature = "responses")]
+    RESPONSES_REASONING,
+    #[cfg(feature = "responses")]
+    RESPONSES_REASONING_EFFORT,
+    #[cfg(feature = "responses")]
+    RESPONSES_REASONING_SUMMARY,
+    #[cfg(feature = "responses")]
+    RESPONSES_TEXT_CONFIG,
+    #[cfg(feature = "responses")]
+    RESPONSES_VERBOSITY,
+    #[cfg(feature = "responses")]
+    RESPONSES_TEXT_FORMAT,
+    #[cfg(feature = "responses")]
+    RESPONSES_TEXT_FORMAT_TEXT,
+    #[cfg(feature = "responses")]
+    RESPONSES_TEXT_FORMAT_JSON_OBJECT,
+    #[cfg(feature = "responses")]
+    RESPONSES_TEXT_FORMAT_JSON_SCHEMA,
+    #[cfg(feature = "responses")]
+    RESPONSES_INCLUDABLE,
+    #[cfg(feature = "responses")]
+    RESPONSES_SERVICE_TIER,
+    #[cfg(feature = "responses")]
+    RESPONSES_TRUNCATION,
+    #[cfg(feature = "responses")]
+    RESPONSES_PROMPT_TEMPLATE,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_OPTIONS,
+    #[cfg(feature = "responses")]
+    RESPONSES_CONVERSATION,
+    #[cfg(feature = "responses")]
+    RESPONSES_CONVERSATION_REF,
+    #[cfg(feature = "responses")]
+    RESPONSES_RESPONSE,
+    #[cfg(feature = "responses")]
+    RESPONSES_STATUS,
+    #[cfg(feature = "responses")]
+    RESPONSES_INSTRUCTIONS,
+    #[cfg(feature = "responses")]
+    RESPONSES_ERROR,
+    #[cfg(feature = "responses")]
+    RESPONSES_INCOMPLETE_DETAILS,
+    #[cfg(feature = "responses")]
+    RESPONSES_USAGE,
+    #[cfg(feature = "responses")]
+    RESPONSES_INPUT_TOKENS_DETAILS,
+    #[cfg(feature = "responses")]
+    RESPONSES_OUTPUT_TOKENS_DETAILS,
+    #[cfg(feature = "responses")]
+    RESPONSES_OUTPUT_ITEM,
+    #[cfg(feature = "responses")]
+    RESPONSES_ITEM_STATUS,
+    #[cfg(feature = "responses")]
+    RESPONSES_OUTPUT_MESSAGE,
+    #[cfg(feature = "responses")]
+    RESPONSES_REASONING_ITEM,
+    #[cfg(feature = "responses")]
+    RESPONSES_FUNCTION_CALL,
+    #[cfg(feature = "responses")]
+    RESPONSES_WEB_SEARCH_CALL,
+    #[cfg(feature = "responses")]
+    RESPONSES_WEB_SEARCH_ACTION,
+    #[cfg(feature = "responses")]
+    RESPONSES_WEB_SEARCH_SOURCE,
+    #[cfg(feature = "responses")]
+    RESPONSES_FILE_SEARCH_CALL,
+    #[cfg(feature = "responses")]
+    RESPONSES_FILE_SEARCH_RESULT,
+    #[cfg(feature = "responses")]
+    RESPONSES_IMAGE_GENERATION_CALL,
+    #[cfg(feature = "responses")]
+    RESPONSES_CODE_INTERPRETER_CALL,
+    #[cfg(feature = "responses")]
+    RESPONSES_MCP_CALL,
+    #[cfg(feature = "responses")]
+    RESPONSES_MCP_LIST_TOOLS,
+    #[cfg(feature = "responses")]
+    RESPONSES_MCP_TOOL_INFO,
+    #[cfg(feature = "responses")]
+    RESPONSES_MCP_APPROVAL_REQUEST,
+    #[cfg(feature = "responses")]
+    RESPONSES_CUSTOM_TOOL_CALL,
+    #[cfg(feature = "responses")]
+    RESPONSES_LOCAL_SHELL_CALL,
+    #[cfg(feature = "responses")]
+    RESPONSES_COMPUTER_CALL,
+    #[cfg(feature = "responses")]
+    RESPONSES_OUTPUT_CONTENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_OUTPUT_TEXT,
+    #[cfg(feature = "responses")]
+    RESPONSES_REFUSAL,
+    #[cfg(feature = "responses")]
+    RESPONSES_CONTENT_REASONING_TEXT,
+    #[cfg(feature = "responses")]
+    RESPONSES_ANNOTATION,
+    #[cfg(feature = "responses")]
+    RESPONSES_URL_CITATION,
+    #[cfg(feature = "responses")]
+    RESPONSES_FILE_CITATION,
+    #[cfg(feature = "responses")]
+    RESPONSES_CONTAINER_FILE_CITATION,
+    #[cfg(feature = "responses")]
+    RESPONSES_FILE_PATH,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_LIFECYCLE_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_OUTPUT_ITEM_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_CONTENT_PART_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_TEXT_DELTA_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_TEXT_DONE_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_ANNOTATION_ADDED_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_REFUSAL_DELTA_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_REFUSAL_DONE_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_REASONING_SUMMARY_PART_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_REASONING_SUMMARY_TEXT_DELTA_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_REASONING_SUMMARY_TEXT_DONE_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_REASONING_TEXT_DELTA_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_REASONING_TEXT_DONE_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_FUNCTION_CALL_ARGUMENTS_DELTA_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_FUNCTION_CALL_ARGUMENTS_DONE_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_TOOL_CALL_STATUS_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_IMAGE_GENERATION_PARTIAL_IMAGE_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_TOOL_INPUT_DELTA_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_MCP_CALL_ARGUMENTS_DONE_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_CODE_INTERPRETER_CODE_DONE_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_CUSTOM_TOOL_CALL_INPUT_DONE_EVENT,
+    #[cfg(feature = "responses")]
+    RESPONSES_STREAM_ERROR_EVENT,
+    #[cfg(feature = "audio")]
+    SPEECH_REQUEST,
+    #[cfg(feature = "audio")]
+    SPEECH_RESPONSE_FORMAT,
+    #[cfg(feature = "audio")]
+    TRANSCRIPTION_REQUEST,
+    #[cfg(feature = "audio")]
+    TIMESTAMP_GRANULARITY,
+    #[cfg(feature = "audio")]
+    TRANSLATION_REQUEST,
+    #[cfg(feature = "audio")]
+    AUDIO_RESPONSE_FORMAT,
+    #[cfg(feature = "audio")]
+    AUDIO_TRANSCRIPTION_RESPONSE,
+    #[cfg(feature = "audio")]
+    AUDIO_TRANSCRIPTION_SEGMENT,
+    #[cfg(feature = "audio")]
+    AUDIO_TRANSCRIPTION_WORD,
+    #[cfg(feature = "audio")]
+    AUDIO_TRANSCRIPTION_LOGPROB,
+    #[cfg(feature = "audio")]
+    AUDIO_TRANSCRIPTION_USAGE,
+    #[cfg(feature = "audio")]
+    AUDIO_TRANSCRIPTION_USAGE_TOKENS,
+    #[cfg(feature = "audio")]
+    AUDIO_TRANSCRIPTION_INPUT_TOKEN_DETAILS,
+    #[cfg(feature = "audio")]
+    AUDIO_TRANSCRIPTION_USAGE_DURATION,
+    #[cfg(feature = "embeddings")]
+    EMBEDDING_REQUEST,
+    #[cfg(feature = "embeddings")]
+    EMBEDDING_INPUT,
+    #[cfg(feature = "embeddings")]
+    EMBEDDING_ENCODING_FORMAT,
+    #[cfg(feature = "embeddings")]
+    EMBEDDING_RESPONSE,
+    #[cfg(feature = "embeddings")]
+    EMBEDDING_DATA,
+    #[cfg(feature = "embeddings")]
+    EMBEDDING_VECTOR,
+    #[cfg(feature = "embeddings")]
+    RERANK_REQUEST,
+    #[cfg(feature = "embeddings")]
+    RERANK_DOCUMENT,
+    #[cfg(feature = "embeddings")]
+    RERANK_RESPONSE,
+    #[cfg(feature = "embeddings")]
+    RERANK_RESULT,
+    #[cfg(feature = "images")]
+    IMAGE_GENERATION_REQUEST,
+    #[cfg(feature = "images")]
+    IMAGE_EDIT_REQUEST,
+    #[cfg(feature = "images")]
+    IMAGE_EDIT_FILES,
+    #[cfg(feature = "images")]
+    IMAGE_EDIT_JSON_REQUEST,
+    #[cfg(feature = "images")]
+    IMAGE_REFERENCE_INPUT,
+    #[cfg(feature = "images")]
+    IMAGE_FILE_REFERENCE,
+    #[cfg(feature = "images")]
+    IMAGE_QUALITY,
+    #[cfg(feature = "images")]
+    IMAGE_RESPONSE_FORMAT,
+    #[cfg(feature = "images")]
+    IMAGE_BACKGROUND,
+    #[cfg(feature = "images")]
+    IMAGE_MODERATION,
+    #[cfg(feature = "images")]
+    IMAGE_OUTPUT_FORMAT,
+    #[cfg(feature = "images")]
+    IMAGE_SEQUENTIAL_GENERATION,
+    #[cfg(feature = "images")]
+    IMAGE_SEQUENTIAL_OPTIONS,
+    #[cfg(feature = "images")]
+    IMAGE_OPTIMIZE_PROMPT_OPTIONS,
+    #[cfg(feature = "images")]
+    IMAGE_RESPONSE,
+    #[cfg(feature = "images")]
+    IMAGE_DATA,
+    #[cfg(feature = "images")]
+    IMAGE_DATA_ERROR,
+    #[cfg(feature = "images")]
+    IMAGE_USAGE,
+    #[cfg(feature = "images")]
+    IMAGE_TOKENS_DETAILS,
+    #[cfg(feature = "videos")]
+    VIDEO_REQUEST,
+    #[cfg(feature = "videos")]
+    VIDEO_REQUEST_FORM,
+    #[cfg(feature = "videos")]
+    VIDEO_TASK,
+    #[cfg(feature = "videos")]
+    VIDEO_STATUS,
+    #[cfg(feature = "videos")]
+    OPEN_AI_VIDEO_ERROR,
+    #[cfg(feature = "videos")]
+    VIDEO_USAGE,
+    #[cfg(feature = "videos")]
+    VIDEO_CONTENT_VARIANT,
+    #[cfg(feature = "claude")]
+    CLAUDE_MESSAGES_REQUEST,
+    #[cfg(feature = "claude")]
+    CLAUDE_MESSAGE,
+    #[cfg(feature = "claude")]
+    CLAUDE_ROLE,
+    #[cfg(feature = "claude")]
+    CLAUDE_MESSAGE_CONTENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_SYSTEM,
+    #[cfg(feature = "claude")]
+    CLAUDE_SYSTEM_TEXT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_CACHE_CONTROL,
+    #[cfg(feature = "claude")]
+    CLAUDE_METADATA,
+    #[cfg(feature = "claude")]
+    CLAUDE_OUTPUT_CONFIG,
+    #[cfg(feature = "claude")]
+    CLAUDE_CONTENT_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
+    CLAUDE_TEXT_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
+    CLAUDE_IMAGE_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
+    CLAUDE_IMAGE_SOURCE,
+    #[cfg(feature = "claude")]
+    CLAUDE_BASE64_IMAGE_SOURCE,
+    #[cfg(feature = "claude")]
+    CLAUDE_URL_IMAGE_SOURCE,
+    #[cfg(feature = "claude")]
+    CLAUDE_DOCUMENT_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
+    CLAUDE_CITATIONS_CONFIG,
+    #[cfg(feature = "claude")]
+    CLAUDE_DOCUMENT_SOURCE,
+    #[cfg(feature = "claude")]
+    CLAUDE_BASE64_PDF_SOURCE,
+    #[cfg(feature = "claude")]
+    CLAUDE_URL_PDF_SOURCE,
+    #[cfg(feature = "claude")]
+    CLAUDE_PLAIN_TEXT_SOURCE,
+    #[cfg(feature = "claude")]
+    CLAUDE_CONTENT_DOCUMENT_SOURCE,
+    #[cfg(feature = "claude")]
+    CLAUDE_SEARCH_RESULT_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
+    CLAUDE_THINKING_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
+    CLAUDE_REDACTED_THINKING_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_USE_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_RESULT_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_RESULT_CONTENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_RESULT_CONTENT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_RESULT_TEXT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_RESULT_IMAGE_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_RESULT_DOCUMENT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_RESULT_SEARCH_RESULT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_SERVER_TOOL_USE_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_SEARCH_TOOL_RESULT_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL,
+    #[cfg(feature = "claude")]
+    CLAUDE_CUSTOM_TOOL,
+    #[cfg(feature = "claude")]
+    CLAUDE_TYPED_TOOL,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_SEARCH_TOOL,
+    #[cfg(feature = "claude")]
+    CLAUDE_USER_LOCATION,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_FETCH_TOOL,
+    #[cfg(feature = "claude")]
+    CLAUDE_CODE_EXECUTION_TOOL,
+    #[cfg(feature = "claude")]
+    CLAUDE_BASH_TOOL,
+    #[cfg(feature = "claude")]
+    CLAUDE_TEXT_EDITOR_TOOL,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_CHOICE,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_CHOICE_AUTO,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_CHOICE_ANY,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_CHOICE_TOOL,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_CHOICE_NONE,
+    #[cfg(feature = "claude")]
+    CLAUDE_THINKING_CONFIG,
+    #[cfg(feature = "claude")]
+    CLAUDE_THINKING_ENABLED,
+    #[cfg(feature = "claude")]
+    CLAUDE_THINKING_DISABLED,
+    #[cfg(feature = "claude")]
+    CLAUDE_THINKING_ADAPTIVE,
+    #[cfg(feature = "claude")]
+    CLAUDE_MESSAGES_RESPONSE,
+    #[cfg(feature = "claude")]
+    CLAUDE_STOP_REASON,
+    #[cfg(feature = "claude")]
+    CLAUDE_USAGE,
+    #[cfg(feature = "claude")]
+    CLAUDE_CACHE_CREATION,
+    #[cfg(feature = "claude")]
+    CLAUDE_SERVER_TOOL_USAGE,
+    #[cfg(feature = "claude")]
+    CLAUDE_CONTENT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_TEXT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_THINKING_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_REDACTED_THINKING_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_USE_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_SERVER_TOOL_USE_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_SEARCH_TOOL_RESULT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_SEARCH_TOOL_RESULT_CONTENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_SEARCH_RESULT,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_SEARCH_TOOL_RESULT_ERROR,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_SEARCH_ERROR_CODE,
+    #[cfg(feature = "claude")]
+    CLAUDE_TEXT_CITATION,
+    #[cfg(feature = "claude")]
+    CLAUDE_CITATION_CHAR_LOCATION,
+    #[cfg(feature = "claude")]
+    CLAUDE_CITATION_PAGE_LOCATION,
+    #[cfg(feature = "claude")]
+    CLAUDE_CITATION_CONTENT_BLOCK_LOCATION,
+    #[cfg(feature = "claude")]
+    CLAUDE_CITATION_WEB_SEARCH_RESULT_LOCATION,
+    #[cfg(feature = "claude")]
+    CLAUDE_CITATION_SEARCH_RESULT_LOCATION,
+    #[cfg(feature = "claude")]
+    CLAUDE_STREAM_EVENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_MESSAGE_START_EVENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_CONTENT_BLOCK_START_EVENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_CONTENT_BLOCK_DELTA_EVENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_CONTENT_BLOCK_STOP_EVENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_MESSAGE_DELTA_EVENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_MESSAGE_DELTA,
+    #[cfg(feature = "claude")]
+    CLAUDE_MESSAGE_DELTA_USAGE,
+    #[cfg(feature = "claude")]
+    CLAUDE_MESSAGE_STOP_EVENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_PING_EVENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_ERROR_EVENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_CONTENT_BLOCK_DELTA,
+    #[cfg(feature = "claude")]
+    CLAUDE_TEXT_DELTA,
+    #[cfg(feature = "claude")]
+    CLAUDE_THINKING_DELTA,
+    #[cfg(feature = "claude")]
+    CLAUDE_SIGNATURE_DELTA,
+    #[cfg(feature = "claude")]
+    CLAUDE_INPUT_JSON_DELTA,
+    #[cfg(feature = "claude")]
+    CLAUDE_CITATIONS_DELTA,
+    #[cfg(feature = "gemini")]
+    GEMINI_GENERATE_CONTENT_REQUEST,
+    #[cfg(feature = "gemini")]
+    GEMINI_CONTENT,
+    #[cfg(feature = "gemini")]
+    GEMINI_ROLE,
+    #[cfg(feature = "gemini")]
+    GEMINI_PART,
+    #[cfg(feature = "gemini")]
+    GEMINI_BLOB,
+    #[cfg(feature = "gemini")]
+    GEMINI_FILE_DATA,
+    #[cfg(feature = "gemini")]
+    GEMINI_FUNCTION_CALL,
+    #[cfg(feature = "gemini")]
+    GEMINI_FUNCTION_RESPONSE,
+    #[cfg(feature = "gemini")]
+    GEMINI_EXECUTABLE_CODE,
+    #[cfg(feature = "gemini")]
+    GEMINI_CODE_EXECUTION_RESULT,
+    #[cfg(feature = "gemini")]
+    GEMINI_VIDEO_METADATA,
+    #[cfg(feature = "gemini")]
+    GEMINI_GENERATION_CONFIG,
+    #[cfg(feature = "gemini")]
+    GEMINI_THINKING_CONFIG,
+    #[cfg(feature = "gemini")]
+    GEMINI_IMAGE_CONFIG,
+    #[cfg(feature = "gemini")]
+    GEMINI_MODALITY,
+    #[cfg(feature = "gemini")]
+    GEMINI_MEDIA_RESOLUTION,
+    #[cfg(feature = "gemini")]
+    GEMINI_SCHEMA,
+    #[cfg(feature = "gemini")]
+    GEMINI_TOOL,
+    #[cfg(feature = "gemini")]
+    GEMINI_FUNCTION_DECLARATION,
+    #[cfg(feature = "gemini")]
+    GEMINI_TOOL_CONFIG,
+    #[cfg(feature = "gemini")]
+    GEMINI_FUNCTION_CALLING_CONFIG,
+    #[cfg(feature = "gemini")]
+    GEMINI_FUNCTION_CALLING_MODE,
+    #[cfg(feature = "gemini")]
+    GEMINI_SAFETY_SETTING,
+    #[cfg(feature = "gemini")]
+    GEMINI_HARM_CATEGORY,
+    #[cfg(feature = "gemini")]
+    GEMINI_HARM_BLOCK_THRESHOLD,
+    #[cfg(feature = "gemini")]
+    GEMINI_GENERATE_CONTENT_RESPONSE,
+    #[cfg(feature = "gemini")]
+    GEMINI_CANDIDATE,
+    #[cfg(feature = "gemini")]
+    GEMINI_FINISH_REASON,
+    #[cfg(feature = "gemini")]
+    GEMINI_SAFETY_RATING,
+    #[cfg(feature = "gemini")]
+    GEMINI_HARM_PROBABILITY,
+    #[cfg(feature = "gemini")]
+    GEMINI_CITATION_METADATA,
+    #[cfg(feature = "gemini")]
+    GEMINI_CITATION_SOURCE,
+    #[cfg(feature = "gemini")]
+    GEMINI_GROUNDING_METADATA,
+    #[cfg(feature = "gemini")]
+    GEMINI_USAGE_METADATA,
+    #[cfg(feature = "gemini")]
+    GEMINI_MODALITY_TOKEN_COUNT,
+    #[cfg(feature = "gemini")]
+    GEMINI_PROMPT_FEEDBACK,
+    #[cfg(feature = "gemini")]
+    GEMINI_BLOCK_REASON,
+    #[cfg(feature = "midjourney")]
+    MJ_CHANGE_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_CHANGE_ACTION,
+    #[cfg(feature = "midjourney")]
+    MJ_ACTION_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_SIMPLE_CHANGE_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_BLEND_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_BLEND_DIMENSIONS,
+    #[cfg(feature = "midjourney")]
+    MJ_BOT_TYPE,
+    #[cfg(feature = "midjourney")]
+    MJ_DESCRIBE_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_IMAGINE_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_MODAL_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_SHORTEN_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_VIDEO_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_VIDEO_MOTION,
+    #[cfg(feature = "midjourney")]
+    MJ_SWAP_FACE_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_INSTANCE_FILTER,
+    #[cfg(feature = "midjourney")]
+    MJ_ACCOUNT_FILTER,
+    #[cfg(feature = "midjourney")]
+    MJ_TASK_LIST_BY_CONDITION_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_SUBMIT_RESPONSE,
+    #[cfg(feature = "midjourney")]
+    MJ_MESSAGE_STRING,
+    #[cfg(feature = "midjourney")]
+    MJ_MESSAGE_VOID,
+    #[cfg(feature = "midjourney")]
+    MJ_MESSAGE_MAP,
+    #[cfg(feature = "midjourney")]
+    MJ_TASK,
+    #[cfg(feature = "midjourney")]
+    MJ_TASK_ACTION,
+    #[cfg(feature = "midjourney")]
+    MJ_TASK_STATUS,
+    #[cfg(feature = "midjourney")]
+    MJ_TASK_PROPERTIES,
+    #[cfg(feature = "midjourney")]
+    MJ_VIDEO_URL,
+    #[cfg(feature = "midjourney")]
+    MJ_BUTTON,
+    #[cfg(feature = "midjourney")]
+    MJ_SELECTOR,
+    #[cfg(feature = "midjourney")]
+    MJ_SELECTOR_OPTION,
+    #[cfg(feature = "midjourney")]
+    MJ_TASK_QUERY_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_PAGEABLE,
+    #[cfg(feature = "midjourney")]
+    MJ_SORT,
+    #[cfg(feature = "midjourney")]
+    MJ_TASK_PAGE,
+    #[cfg(feature = "midjourney")]
+    MJ_OBJECT_PAGE,
+    #[cfg(feature = "midjourney")]
+    MJ_CHECK_ACTIVATION_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_ACTIVATION_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_ACCOUNT_CREATE_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_ACCOUNT_UPDATE_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_ACCOUNT_QUERY_REQUEST,
+    #[cfg(feature = "midjourney")]
+    MJ_DISCORD_ACCOUNT,
+    #[cfg(feature = "midjourney")]
+    MJ_ACCOUNT_MODE,
+    #[cfg(feature = "midjourney")]
+    MJ_SUBSCRIBE_PLAN,
+    #[cfg(feature = "midjourney")]
+    MJ_BILLED_WAY,
+    #[cfg(feature = "midjourney")]
+    MJ_STYLIZE_LEVEL,
+    #[cfg(feature = "midjourney")]
+    MJ_VARIATION_LEVEL,
+    #[cfg(feature = "account")]
+    BILLING_SUBSCRIPTION,
+    #[cfg(feature = "account")]
+    BILLING_USAGE,
+    #[cfg(feature = "account")]
+    USER_SELF_RESPONSE,
+    #[cfg(feature = "account")]
+    USER_SELF,
+    #[cfg(feature = "account")]
+    MODEL_LIST,
+    #[cfg(feature = "account")]
+    LISTED_MODEL,
+    #[cfg(feature = "account")]
+    ENDPOINT_TYPE,
+    #[cfg(feature = "account")]
+    GEMINI_MODEL_LIST,
+    #[cfg(feature = "account")]
+    GEMINI_MODEL_INFO,
+    USAGE,
+    PROMPT_TOKENS_DETAILS,
+    COMPLETION_TOKENS_DETAILS,
+    JSON_OBJECT,
+    ERROR_RESPONSE,
+    ERROR_DETAIL,
+    NEW_API_ERROR_RESPONSE,
+    CLAUDE_ERROR_RESPONSE,
+    CLAUDE_ERROR_DETAIL,
+    GEMINI_ERROR_RESPONSE,
+    GEMINI_ERROR_DETAIL,
+    MJ_ERROR_RESPONSE,
+    TASK_ERROR_RESPONSE,
 ];
 /// Calls `visitor` with the Rust type of the schema named `name` (spec name or Rust name).
 pub fn visit_schema<V: crate::SchemaVisitor>(
@@ -2712,1317 +4486,2041 @@ pub fn visit_schema<V: crate::SchemaVisitor>(
 ) -> ::core::option::Option<V::Output> {
     ::core::option::Option::Some(
         match name {
+            #[cfg(feature = "openai-chat")]
             "ChatCompletionRequest" => {
-                visitor.visit::<crate::ChatCompletionRequest>(&SCHEMAS[0usize])
+                visitor.visit::<crate::ChatCompletionRequest>(&CHAT_COMPLETION_REQUEST)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatStreamOptions" => {
-                visitor.visit::<crate::ChatStreamOptions>(&SCHEMAS[1usize])
+                visitor.visit::<crate::ChatStreamOptions>(&CHAT_STREAM_OPTIONS)
             }
-            "ChatStop" => visitor.visit::<crate::ChatStop>(&SCHEMAS[2usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatStop" => visitor.visit::<crate::ChatStop>(&CHAT_STOP),
+            #[cfg(feature = "openai-chat")]
             "ChatReasoningEffort" => {
-                visitor.visit::<crate::ChatReasoningEffort>(&SCHEMAS[3usize])
+                visitor.visit::<crate::ChatReasoningEffort>(&CHAT_REASONING_EFFORT)
             }
-            "ChatVerbosity" => visitor.visit::<crate::ChatVerbosity>(&SCHEMAS[4usize]),
-            "ChatModality" => visitor.visit::<crate::ChatModality>(&SCHEMAS[5usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatVerbosity" => visitor.visit::<crate::ChatVerbosity>(&CHAT_VERBOSITY),
+            #[cfg(feature = "openai-chat")]
+            "ChatModality" => visitor.visit::<crate::ChatModality>(&CHAT_MODALITY),
+            #[cfg(feature = "openai-chat")]
             "ChatServiceTier" => {
-                visitor.visit::<crate::ChatServiceTier>(&SCHEMAS[6usize])
+                visitor.visit::<crate::ChatServiceTier>(&CHAT_SERVICE_TIER)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatAudioOutputOptions" => {
-                visitor.visit::<crate::ChatAudioOutputOptions>(&SCHEMAS[7usize])
+                visitor
+                    .visit::<crate::ChatAudioOutputOptions>(&CHAT_AUDIO_OUTPUT_OPTIONS)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatAudioFormat" => {
-                visitor.visit::<crate::ChatAudioFormat>(&SCHEMAS[8usize])
+                visitor.visit::<crate::ChatAudioFormat>(&CHAT_AUDIO_FORMAT)
             }
-            "ChatPrediction" => visitor.visit::<crate::ChatPrediction>(&SCHEMAS[9usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatPrediction" => visitor.visit::<crate::ChatPrediction>(&CHAT_PREDICTION),
+            #[cfg(feature = "openai-chat")]
             "ChatWebSearchOptions" => {
-                visitor.visit::<crate::ChatWebSearchOptions>(&SCHEMAS[10usize])
+                visitor.visit::<crate::ChatWebSearchOptions>(&CHAT_WEB_SEARCH_OPTIONS)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatSearchContextSize" => {
-                visitor.visit::<crate::ChatSearchContextSize>(&SCHEMAS[11usize])
+                visitor.visit::<crate::ChatSearchContextSize>(&CHAT_SEARCH_CONTEXT_SIZE)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatWebSearchUserLocation" => {
-                visitor.visit::<crate::ChatWebSearchUserLocation>(&SCHEMAS[12usize])
+                visitor
+                    .visit::<
+                        crate::ChatWebSearchUserLocation,
+                    >(&CHAT_WEB_SEARCH_USER_LOCATION)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatApproximateLocation" => {
-                visitor.visit::<crate::ChatApproximateLocation>(&SCHEMAS[13usize])
+                visitor
+                    .visit::<crate::ChatApproximateLocation>(&CHAT_APPROXIMATE_LOCATION)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatThinkingOptions" => {
-                visitor.visit::<crate::ChatThinkingOptions>(&SCHEMAS[14usize])
+                visitor.visit::<crate::ChatThinkingOptions>(&CHAT_THINKING_OPTIONS)
             }
+            #[cfg(feature = "openai-chat")]
             "Message" | "ChatMessage" => {
-                visitor.visit::<crate::ChatMessage>(&SCHEMAS[15usize])
+                visitor.visit::<crate::ChatMessage>(&CHAT_MESSAGE)
             }
-            "ChatRole" => visitor.visit::<crate::ChatRole>(&SCHEMAS[16usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatRole" => visitor.visit::<crate::ChatRole>(&CHAT_ROLE),
+            #[cfg(feature = "openai-chat")]
             "ChatMessageContent" => {
-                visitor.visit::<crate::ChatMessageContent>(&SCHEMAS[17usize])
+                visitor.visit::<crate::ChatMessageContent>(&CHAT_MESSAGE_CONTENT)
             }
+            #[cfg(feature = "openai-chat")]
             "MessageContent" | "ChatContentPart" => {
-                visitor.visit::<crate::ChatContentPart>(&SCHEMAS[18usize])
+                visitor.visit::<crate::ChatContentPart>(&CHAT_CONTENT_PART)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatContentPartText" => {
-                visitor.visit::<crate::ChatContentPartText>(&SCHEMAS[19usize])
+                visitor.visit::<crate::ChatContentPartText>(&CHAT_CONTENT_PART_TEXT)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatContentPartImageUrl" => {
-                visitor.visit::<crate::ChatContentPartImageUrl>(&SCHEMAS[20usize])
+                visitor
+                    .visit::<
+                        crate::ChatContentPartImageUrl,
+                    >(&CHAT_CONTENT_PART_IMAGE_URL)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatImageUrlValue" => {
-                visitor.visit::<crate::ChatImageUrlValue>(&SCHEMAS[21usize])
+                visitor.visit::<crate::ChatImageUrlValue>(&CHAT_IMAGE_URL_VALUE)
             }
-            "ChatImageUrl" => visitor.visit::<crate::ChatImageUrl>(&SCHEMAS[22usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatImageUrl" => visitor.visit::<crate::ChatImageUrl>(&CHAT_IMAGE_URL),
+            #[cfg(feature = "openai-chat")]
             "ChatImageDetail" => {
-                visitor.visit::<crate::ChatImageDetail>(&SCHEMAS[23usize])
+                visitor.visit::<crate::ChatImageDetail>(&CHAT_IMAGE_DETAIL)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatContentPartInputAudio" => {
-                visitor.visit::<crate::ChatContentPartInputAudio>(&SCHEMAS[24usize])
+                visitor
+                    .visit::<
+                        crate::ChatContentPartInputAudio,
+                    >(&CHAT_CONTENT_PART_INPUT_AUDIO)
             }
-            "ChatInputAudio" => visitor.visit::<crate::ChatInputAudio>(&SCHEMAS[25usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatInputAudio" => visitor.visit::<crate::ChatInputAudio>(&CHAT_INPUT_AUDIO),
+            #[cfg(feature = "openai-chat")]
             "ChatContentPartFile" => {
-                visitor.visit::<crate::ChatContentPartFile>(&SCHEMAS[26usize])
+                visitor.visit::<crate::ChatContentPartFile>(&CHAT_CONTENT_PART_FILE)
             }
-            "ChatInputFile" => visitor.visit::<crate::ChatInputFile>(&SCHEMAS[27usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatInputFile" => visitor.visit::<crate::ChatInputFile>(&CHAT_INPUT_FILE),
+            #[cfg(feature = "openai-chat")]
             "ChatContentPartVideoUrl" => {
-                visitor.visit::<crate::ChatContentPartVideoUrl>(&SCHEMAS[28usize])
+                visitor
+                    .visit::<
+                        crate::ChatContentPartVideoUrl,
+                    >(&CHAT_CONTENT_PART_VIDEO_URL)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatVideoUrlValue" => {
-                visitor.visit::<crate::ChatVideoUrlValue>(&SCHEMAS[29usize])
+                visitor.visit::<crate::ChatVideoUrlValue>(&CHAT_VIDEO_URL_VALUE)
             }
-            "ChatVideoUrl" => visitor.visit::<crate::ChatVideoUrl>(&SCHEMAS[30usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatVideoUrl" => visitor.visit::<crate::ChatVideoUrl>(&CHAT_VIDEO_URL),
+            #[cfg(feature = "openai-chat")]
             "ChatContentPartRefusal" => {
-                visitor.visit::<crate::ChatContentPartRefusal>(&SCHEMAS[31usize])
+                visitor
+                    .visit::<crate::ChatContentPartRefusal>(&CHAT_CONTENT_PART_REFUSAL)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatCacheControl" => {
-                visitor.visit::<crate::ChatCacheControl>(&SCHEMAS[32usize])
+                visitor.visit::<crate::ChatCacheControl>(&CHAT_CACHE_CONTROL)
             }
-            "ChatAnnotation" => visitor.visit::<crate::ChatAnnotation>(&SCHEMAS[33usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatAnnotation" => visitor.visit::<crate::ChatAnnotation>(&CHAT_ANNOTATION),
+            #[cfg(feature = "openai-chat")]
             "ChatUrlCitationAnnotation" => {
-                visitor.visit::<crate::ChatUrlCitationAnnotation>(&SCHEMAS[34usize])
+                visitor
+                    .visit::<
+                        crate::ChatUrlCitationAnnotation,
+                    >(&CHAT_URL_CITATION_ANNOTATION)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatUrlCitation" => {
-                visitor.visit::<crate::ChatUrlCitation>(&SCHEMAS[35usize])
+                visitor.visit::<crate::ChatUrlCitation>(&CHAT_URL_CITATION)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatMessageAudio" => {
-                visitor.visit::<crate::ChatMessageAudio>(&SCHEMAS[36usize])
+                visitor.visit::<crate::ChatMessageAudio>(&CHAT_MESSAGE_AUDIO)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatFunctionCall" => {
-                visitor.visit::<crate::ChatFunctionCall>(&SCHEMAS[37usize])
+                visitor.visit::<crate::ChatFunctionCall>(&CHAT_FUNCTION_CALL)
             }
-            "Tool" | "ChatTool" => visitor.visit::<crate::ChatTool>(&SCHEMAS[38usize]),
+            #[cfg(feature = "openai-chat")]
+            "Tool" | "ChatTool" => visitor.visit::<crate::ChatTool>(&CHAT_TOOL),
+            #[cfg(feature = "openai-chat")]
             "ChatFunctionTool" => {
-                visitor.visit::<crate::ChatFunctionTool>(&SCHEMAS[39usize])
+                visitor.visit::<crate::ChatFunctionTool>(&CHAT_FUNCTION_TOOL)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatFunctionDefinition" => {
-                visitor.visit::<crate::ChatFunctionDefinition>(&SCHEMAS[40usize])
+                visitor.visit::<crate::ChatFunctionDefinition>(&CHAT_FUNCTION_DEFINITION)
             }
-            "ChatCustomTool" => visitor.visit::<crate::ChatCustomTool>(&SCHEMAS[41usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatCustomTool" => visitor.visit::<crate::ChatCustomTool>(&CHAT_CUSTOM_TOOL),
+            #[cfg(feature = "openai-chat")]
             "ChatCustomToolDefinition" => {
-                visitor.visit::<crate::ChatCustomToolDefinition>(&SCHEMAS[42usize])
+                visitor
+                    .visit::<
+                        crate::ChatCustomToolDefinition,
+                    >(&CHAT_CUSTOM_TOOL_DEFINITION)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatCustomToolFormat" => {
-                visitor.visit::<crate::ChatCustomToolFormat>(&SCHEMAS[43usize])
+                visitor.visit::<crate::ChatCustomToolFormat>(&CHAT_CUSTOM_TOOL_FORMAT)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatCustomToolFormatText" => {
-                visitor.visit::<crate::ChatCustomToolFormatText>(&SCHEMAS[44usize])
+                visitor
+                    .visit::<
+                        crate::ChatCustomToolFormatText,
+                    >(&CHAT_CUSTOM_TOOL_FORMAT_TEXT)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatCustomToolFormatGrammar" => {
-                visitor.visit::<crate::ChatCustomToolFormatGrammar>(&SCHEMAS[45usize])
+                visitor
+                    .visit::<
+                        crate::ChatCustomToolFormatGrammar,
+                    >(&CHAT_CUSTOM_TOOL_FORMAT_GRAMMAR)
             }
-            "ChatGrammar" => visitor.visit::<crate::ChatGrammar>(&SCHEMAS[46usize]),
-            "ChatToolChoice" => visitor.visit::<crate::ChatToolChoice>(&SCHEMAS[47usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatGrammar" => visitor.visit::<crate::ChatGrammar>(&CHAT_GRAMMAR),
+            #[cfg(feature = "openai-chat")]
+            "ChatToolChoice" => visitor.visit::<crate::ChatToolChoice>(&CHAT_TOOL_CHOICE),
+            #[cfg(feature = "openai-chat")]
             "ChatToolChoiceMode" => {
-                visitor.visit::<crate::ChatToolChoiceMode>(&SCHEMAS[48usize])
+                visitor.visit::<crate::ChatToolChoiceMode>(&CHAT_TOOL_CHOICE_MODE)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatNamedToolChoice" => {
-                visitor.visit::<crate::ChatNamedToolChoice>(&SCHEMAS[49usize])
+                visitor.visit::<crate::ChatNamedToolChoice>(&CHAT_NAMED_TOOL_CHOICE)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatToolChoiceFunction" => {
-                visitor.visit::<crate::ChatToolChoiceFunction>(&SCHEMAS[50usize])
+                visitor
+                    .visit::<crate::ChatToolChoiceFunction>(&CHAT_TOOL_CHOICE_FUNCTION)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatToolChoiceCustom" => {
-                visitor.visit::<crate::ChatToolChoiceCustom>(&SCHEMAS[51usize])
+                visitor.visit::<crate::ChatToolChoiceCustom>(&CHAT_TOOL_CHOICE_CUSTOM)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatToolChoiceAllowedTools" => {
-                visitor.visit::<crate::ChatToolChoiceAllowedTools>(&SCHEMAS[52usize])
+                visitor
+                    .visit::<
+                        crate::ChatToolChoiceAllowedTools,
+                    >(&CHAT_TOOL_CHOICE_ALLOWED_TOOLS)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatAllowedTools" => {
-                visitor.visit::<crate::ChatAllowedTools>(&SCHEMAS[53usize])
+                visitor.visit::<crate::ChatAllowedTools>(&CHAT_ALLOWED_TOOLS)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatFunctionName" => {
-                visitor.visit::<crate::ChatFunctionName>(&SCHEMAS[54usize])
+                visitor.visit::<crate::ChatFunctionName>(&CHAT_FUNCTION_NAME)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatFunctionCallChoice" => {
-                visitor.visit::<crate::ChatFunctionCallChoice>(&SCHEMAS[55usize])
+                visitor
+                    .visit::<crate::ChatFunctionCallChoice>(&CHAT_FUNCTION_CALL_CHOICE)
             }
+            #[cfg(feature = "openai-chat")]
             "ToolCall" | "ChatToolCall" => {
-                visitor.visit::<crate::ChatToolCall>(&SCHEMAS[56usize])
+                visitor.visit::<crate::ChatToolCall>(&CHAT_TOOL_CALL)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatFunctionToolCall" => {
-                visitor.visit::<crate::ChatFunctionToolCall>(&SCHEMAS[57usize])
+                visitor.visit::<crate::ChatFunctionToolCall>(&CHAT_FUNCTION_TOOL_CALL)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatCustomToolCall" => {
-                visitor.visit::<crate::ChatCustomToolCall>(&SCHEMAS[58usize])
+                visitor.visit::<crate::ChatCustomToolCall>(&CHAT_CUSTOM_TOOL_CALL)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatCustomToolInput" => {
-                visitor.visit::<crate::ChatCustomToolInput>(&SCHEMAS[59usize])
+                visitor.visit::<crate::ChatCustomToolInput>(&CHAT_CUSTOM_TOOL_INPUT)
             }
+            #[cfg(feature = "openai-chat")]
             "ResponseFormat" | "ChatResponseFormat" => {
-                visitor.visit::<crate::ChatResponseFormat>(&SCHEMAS[60usize])
+                visitor.visit::<crate::ChatResponseFormat>(&CHAT_RESPONSE_FORMAT)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatResponseFormatText" => {
-                visitor.visit::<crate::ChatResponseFormatText>(&SCHEMAS[61usize])
+                visitor
+                    .visit::<crate::ChatResponseFormatText>(&CHAT_RESPONSE_FORMAT_TEXT)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatResponseFormatJsonObject" => {
-                visitor.visit::<crate::ChatResponseFormatJsonObject>(&SCHEMAS[62usize])
+                visitor
+                    .visit::<
+                        crate::ChatResponseFormatJsonObject,
+                    >(&CHAT_RESPONSE_FORMAT_JSON_OBJECT)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatResponseFormatJsonSchema" => {
-                visitor.visit::<crate::ChatResponseFormatJsonSchema>(&SCHEMAS[63usize])
+                visitor
+                    .visit::<
+                        crate::ChatResponseFormatJsonSchema,
+                    >(&CHAT_RESPONSE_FORMAT_JSON_SCHEMA)
             }
-            "ChatJsonSchema" => visitor.visit::<crate::ChatJsonSchema>(&SCHEMAS[64usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatJsonSchema" => visitor.visit::<crate::ChatJsonSchema>(&CHAT_JSON_SCHEMA),
+            #[cfg(feature = "openai-chat")]
             "ChatCompletionResponse" => {
-                visitor.visit::<crate::ChatCompletionResponse>(&SCHEMAS[65usize])
+                visitor.visit::<crate::ChatCompletionResponse>(&CHAT_COMPLETION_RESPONSE)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatCompletionChoice" => {
-                visitor.visit::<crate::ChatCompletionChoice>(&SCHEMAS[66usize])
+                visitor.visit::<crate::ChatCompletionChoice>(&CHAT_COMPLETION_CHOICE)
             }
-            "FinishReason" => visitor.visit::<crate::FinishReason>(&SCHEMAS[67usize]),
-            "ChatLogprobs" => visitor.visit::<crate::ChatLogprobs>(&SCHEMAS[68usize]),
+            #[cfg(feature = "openai-chat")]
+            "FinishReason" => visitor.visit::<crate::FinishReason>(&FINISH_REASON),
+            #[cfg(feature = "openai-chat")]
+            "ChatLogprobs" => visitor.visit::<crate::ChatLogprobs>(&CHAT_LOGPROBS),
+            #[cfg(feature = "openai-chat")]
             "ChatTokenLogprob" => {
-                visitor.visit::<crate::ChatTokenLogprob>(&SCHEMAS[69usize])
+                visitor.visit::<crate::ChatTokenLogprob>(&CHAT_TOKEN_LOGPROB)
             }
-            "ChatTopLogprob" => visitor.visit::<crate::ChatTopLogprob>(&SCHEMAS[70usize]),
+            #[cfg(feature = "openai-chat")]
+            "ChatTopLogprob" => visitor.visit::<crate::ChatTopLogprob>(&CHAT_TOP_LOGPROB),
+            #[cfg(feature = "openai-chat")]
             "ChatCompletionChunk" => {
-                visitor.visit::<crate::ChatCompletionChunk>(&SCHEMAS[71usize])
+                visitor.visit::<crate::ChatCompletionChunk>(&CHAT_COMPLETION_CHUNK)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatCompletionChunkChoice" => {
-                visitor.visit::<crate::ChatCompletionChunkChoice>(&SCHEMAS[72usize])
+                visitor
+                    .visit::<
+                        crate::ChatCompletionChunkChoice,
+                    >(&CHAT_COMPLETION_CHUNK_CHOICE)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatCompletionDelta" => {
-                visitor.visit::<crate::ChatCompletionDelta>(&SCHEMAS[73usize])
+                visitor.visit::<crate::ChatCompletionDelta>(&CHAT_COMPLETION_DELTA)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatToolCallChunk" => {
-                visitor.visit::<crate::ChatToolCallChunk>(&SCHEMAS[74usize])
+                visitor.visit::<crate::ChatToolCallChunk>(&CHAT_TOOL_CALL_CHUNK)
             }
+            #[cfg(feature = "openai-chat")]
             "ChatFunctionCallDelta" => {
-                visitor.visit::<crate::ChatFunctionCallDelta>(&SCHEMAS[75usize])
+                visitor.visit::<crate::ChatFunctionCallDelta>(&CHAT_FUNCTION_CALL_DELTA)
             }
+            #[cfg(feature = "responses")]
             "ResponsesRequest" => {
-                visitor.visit::<crate::ResponsesRequest>(&SCHEMAS[76usize])
+                visitor.visit::<crate::ResponsesRequest>(&RESPONSES_REQUEST)
             }
-            "ResponsesInput" => visitor.visit::<crate::ResponsesInput>(&SCHEMAS[77usize]),
+            #[cfg(feature = "responses")]
+            "ResponsesInput" => visitor.visit::<crate::ResponsesInput>(&RESPONSES_INPUT),
+            #[cfg(feature = "responses")]
             "ResponsesInputItem" => {
-                visitor.visit::<crate::ResponsesInputItem>(&SCHEMAS[78usize])
+                visitor.visit::<crate::ResponsesInputItem>(&RESPONSES_INPUT_ITEM)
             }
+            #[cfg(feature = "responses")]
             "ResponsesEasyInputMessage" => {
-                visitor.visit::<crate::ResponsesEasyInputMessage>(&SCHEMAS[79usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesEasyInputMessage,
+                    >(&RESPONSES_EASY_INPUT_MESSAGE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesMessageRole" => {
-                visitor.visit::<crate::ResponsesMessageRole>(&SCHEMAS[80usize])
+                visitor.visit::<crate::ResponsesMessageRole>(&RESPONSES_MESSAGE_ROLE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesMessageContent" => {
-                visitor.visit::<crate::ResponsesMessageContent>(&SCHEMAS[81usize])
+                visitor
+                    .visit::<crate::ResponsesMessageContent>(&RESPONSES_MESSAGE_CONTENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputTypedItem" => {
-                visitor.visit::<crate::ResponsesInputTypedItem>(&SCHEMAS[82usize])
+                visitor
+                    .visit::<crate::ResponsesInputTypedItem>(&RESPONSES_INPUT_TYPED_ITEM)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputMessage" => {
-                visitor.visit::<crate::ResponsesInputMessage>(&SCHEMAS[83usize])
+                visitor.visit::<crate::ResponsesInputMessage>(&RESPONSES_INPUT_MESSAGE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputFunctionCall" => {
-                visitor.visit::<crate::ResponsesInputFunctionCall>(&SCHEMAS[84usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesInputFunctionCall,
+                    >(&RESPONSES_INPUT_FUNCTION_CALL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputFunctionCallOutput" => {
                 visitor
-                    .visit::<crate::ResponsesInputFunctionCallOutput>(&SCHEMAS[85usize])
+                    .visit::<
+                        crate::ResponsesInputFunctionCallOutput,
+                    >(&RESPONSES_INPUT_FUNCTION_CALL_OUTPUT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputReasoning" => {
-                visitor.visit::<crate::ResponsesInputReasoning>(&SCHEMAS[86usize])
+                visitor
+                    .visit::<crate::ResponsesInputReasoning>(&RESPONSES_INPUT_REASONING)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputItemReference" => {
-                visitor.visit::<crate::ResponsesInputItemReference>(&SCHEMAS[87usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesInputItemReference,
+                    >(&RESPONSES_INPUT_ITEM_REFERENCE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputCustomToolCall" => {
-                visitor.visit::<crate::ResponsesInputCustomToolCall>(&SCHEMAS[88usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesInputCustomToolCall,
+                    >(&RESPONSES_INPUT_CUSTOM_TOOL_CALL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputCustomToolCallOutput" => {
                 visitor
                     .visit::<
                         crate::ResponsesInputCustomToolCallOutput,
-                    >(&SCHEMAS[89usize])
+                    >(&RESPONSES_INPUT_CUSTOM_TOOL_CALL_OUTPUT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputMcpApprovalResponse" => {
                 visitor
-                    .visit::<crate::ResponsesInputMcpApprovalResponse>(&SCHEMAS[90usize])
+                    .visit::<
+                        crate::ResponsesInputMcpApprovalResponse,
+                    >(&RESPONSES_INPUT_MCP_APPROVAL_RESPONSE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputContent" => {
-                visitor.visit::<crate::ResponsesInputContent>(&SCHEMAS[91usize])
+                visitor.visit::<crate::ResponsesInputContent>(&RESPONSES_INPUT_CONTENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputText" => {
-                visitor.visit::<crate::ResponsesInputText>(&SCHEMAS[92usize])
+                visitor.visit::<crate::ResponsesInputText>(&RESPONSES_INPUT_TEXT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputImage" => {
-                visitor.visit::<crate::ResponsesInputImage>(&SCHEMAS[93usize])
+                visitor.visit::<crate::ResponsesInputImage>(&RESPONSES_INPUT_IMAGE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesImageDetail" => {
-                visitor.visit::<crate::ResponsesImageDetail>(&SCHEMAS[94usize])
+                visitor.visit::<crate::ResponsesImageDetail>(&RESPONSES_IMAGE_DETAIL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputFile" => {
-                visitor.visit::<crate::ResponsesInputFile>(&SCHEMAS[95usize])
+                visitor.visit::<crate::ResponsesInputFile>(&RESPONSES_INPUT_FILE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputOutputText" => {
-                visitor.visit::<crate::ResponsesInputOutputText>(&SCHEMAS[96usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesInputOutputText,
+                    >(&RESPONSES_INPUT_OUTPUT_TEXT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInputRefusal" => {
-                visitor.visit::<crate::ResponsesInputRefusal>(&SCHEMAS[97usize])
+                visitor.visit::<crate::ResponsesInputRefusal>(&RESPONSES_INPUT_REFUSAL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesSummaryText" => {
-                visitor.visit::<crate::ResponsesSummaryText>(&SCHEMAS[98usize])
+                visitor.visit::<crate::ResponsesSummaryText>(&RESPONSES_SUMMARY_TEXT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesReasoningText" => {
-                visitor.visit::<crate::ResponsesReasoningText>(&SCHEMAS[99usize])
+                visitor.visit::<crate::ResponsesReasoningText>(&RESPONSES_REASONING_TEXT)
             }
-            "ResponsesTool" => visitor.visit::<crate::ResponsesTool>(&SCHEMAS[100usize]),
+            #[cfg(feature = "responses")]
+            "ResponsesTool" => visitor.visit::<crate::ResponsesTool>(&RESPONSES_TOOL),
+            #[cfg(feature = "responses")]
             "ResponsesFunctionTool" => {
-                visitor.visit::<crate::ResponsesFunctionTool>(&SCHEMAS[101usize])
+                visitor.visit::<crate::ResponsesFunctionTool>(&RESPONSES_FUNCTION_TOOL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesWebSearchTool" => {
-                visitor.visit::<crate::ResponsesWebSearchTool>(&SCHEMAS[102usize])
+                visitor
+                    .visit::<crate::ResponsesWebSearchTool>(&RESPONSES_WEB_SEARCH_TOOL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesWebSearchPreviewTool" => {
-                visitor.visit::<crate::ResponsesWebSearchPreviewTool>(&SCHEMAS[103usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesWebSearchPreviewTool,
+                    >(&RESPONSES_WEB_SEARCH_PREVIEW_TOOL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesWebSearchFilters" => {
-                visitor.visit::<crate::ResponsesWebSearchFilters>(&SCHEMAS[104usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesWebSearchFilters,
+                    >(&RESPONSES_WEB_SEARCH_FILTERS)
             }
+            #[cfg(feature = "responses")]
             "ResponsesUserLocation" => {
-                visitor.visit::<crate::ResponsesUserLocation>(&SCHEMAS[105usize])
+                visitor.visit::<crate::ResponsesUserLocation>(&RESPONSES_USER_LOCATION)
             }
+            #[cfg(feature = "responses")]
             "ResponsesSearchContextSize" => {
-                visitor.visit::<crate::ResponsesSearchContextSize>(&SCHEMAS[106usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesSearchContextSize,
+                    >(&RESPONSES_SEARCH_CONTEXT_SIZE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesFileSearchTool" => {
-                visitor.visit::<crate::ResponsesFileSearchTool>(&SCHEMAS[107usize])
+                visitor
+                    .visit::<crate::ResponsesFileSearchTool>(&RESPONSES_FILE_SEARCH_TOOL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesCodeInterpreterTool" => {
-                visitor.visit::<crate::ResponsesCodeInterpreterTool>(&SCHEMAS[108usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesCodeInterpreterTool,
+                    >(&RESPONSES_CODE_INTERPRETER_TOOL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesCodeInterpreterContainer" => {
                 visitor
                     .visit::<
                         crate::ResponsesCodeInterpreterContainer,
-                    >(&SCHEMAS[109usize])
+                    >(&RESPONSES_CODE_INTERPRETER_CONTAINER)
             }
+            #[cfg(feature = "responses")]
             "ResponsesCodeInterpreterAutoContainer" => {
                 visitor
                     .visit::<
                         crate::ResponsesCodeInterpreterAutoContainer,
-                    >(&SCHEMAS[110usize])
+                    >(&RESPONSES_CODE_INTERPRETER_AUTO_CONTAINER)
             }
+            #[cfg(feature = "responses")]
             "ResponsesImageGenerationTool" => {
-                visitor.visit::<crate::ResponsesImageGenerationTool>(&SCHEMAS[111usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesImageGenerationTool,
+                    >(&RESPONSES_IMAGE_GENERATION_TOOL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesMcpTool" => {
-                visitor.visit::<crate::ResponsesMcpTool>(&SCHEMAS[112usize])
+                visitor.visit::<crate::ResponsesMcpTool>(&RESPONSES_MCP_TOOL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesMcpAllowedTools" => {
-                visitor.visit::<crate::ResponsesMcpAllowedTools>(&SCHEMAS[113usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesMcpAllowedTools,
+                    >(&RESPONSES_MCP_ALLOWED_TOOLS)
             }
+            #[cfg(feature = "responses")]
             "ResponsesMcpToolFilter" => {
-                visitor.visit::<crate::ResponsesMcpToolFilter>(&SCHEMAS[114usize])
+                visitor
+                    .visit::<crate::ResponsesMcpToolFilter>(&RESPONSES_MCP_TOOL_FILTER)
             }
+            #[cfg(feature = "responses")]
             "ResponsesMcpRequireApproval" => {
-                visitor.visit::<crate::ResponsesMcpRequireApproval>(&SCHEMAS[115usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesMcpRequireApproval,
+                    >(&RESPONSES_MCP_REQUIRE_APPROVAL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesMcpApprovalFilter" => {
-                visitor.visit::<crate::ResponsesMcpApprovalFilter>(&SCHEMAS[116usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesMcpApprovalFilter,
+                    >(&RESPONSES_MCP_APPROVAL_FILTER)
             }
+            #[cfg(feature = "responses")]
             "ResponsesCustomTool" => {
-                visitor.visit::<crate::ResponsesCustomTool>(&SCHEMAS[117usize])
+                visitor.visit::<crate::ResponsesCustomTool>(&RESPONSES_CUSTOM_TOOL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesCustomToolFormat" => {
-                visitor.visit::<crate::ResponsesCustomToolFormat>(&SCHEMAS[118usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesCustomToolFormat,
+                    >(&RESPONSES_CUSTOM_TOOL_FORMAT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesLocalShellTool" => {
-                visitor.visit::<crate::ResponsesLocalShellTool>(&SCHEMAS[119usize])
+                visitor
+                    .visit::<crate::ResponsesLocalShellTool>(&RESPONSES_LOCAL_SHELL_TOOL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesComputerUsePreviewTool" => {
                 visitor
-                    .visit::<crate::ResponsesComputerUsePreviewTool>(&SCHEMAS[120usize])
+                    .visit::<
+                        crate::ResponsesComputerUsePreviewTool,
+                    >(&RESPONSES_COMPUTER_USE_PREVIEW_TOOL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesToolChoice" => {
-                visitor.visit::<crate::ResponsesToolChoice>(&SCHEMAS[121usize])
+                visitor.visit::<crate::ResponsesToolChoice>(&RESPONSES_TOOL_CHOICE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesToolChoiceMode" => {
-                visitor.visit::<crate::ResponsesToolChoiceMode>(&SCHEMAS[122usize])
+                visitor
+                    .visit::<crate::ResponsesToolChoiceMode>(&RESPONSES_TOOL_CHOICE_MODE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesToolChoiceObject" => {
-                visitor.visit::<crate::ResponsesToolChoiceObject>(&SCHEMAS[123usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesToolChoiceObject,
+                    >(&RESPONSES_TOOL_CHOICE_OBJECT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesToolChoiceFunction" => {
-                visitor.visit::<crate::ResponsesToolChoiceFunction>(&SCHEMAS[124usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesToolChoiceFunction,
+                    >(&RESPONSES_TOOL_CHOICE_FUNCTION)
             }
+            #[cfg(feature = "responses")]
             "ResponsesToolChoiceCustom" => {
-                visitor.visit::<crate::ResponsesToolChoiceCustom>(&SCHEMAS[125usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesToolChoiceCustom,
+                    >(&RESPONSES_TOOL_CHOICE_CUSTOM)
             }
+            #[cfg(feature = "responses")]
             "ResponsesToolChoiceMcp" => {
-                visitor.visit::<crate::ResponsesToolChoiceMcp>(&SCHEMAS[126usize])
+                visitor
+                    .visit::<crate::ResponsesToolChoiceMcp>(&RESPONSES_TOOL_CHOICE_MCP)
             }
+            #[cfg(feature = "responses")]
             "ResponsesToolChoiceAllowed" => {
-                visitor.visit::<crate::ResponsesToolChoiceAllowed>(&SCHEMAS[127usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesToolChoiceAllowed,
+                    >(&RESPONSES_TOOL_CHOICE_ALLOWED)
             }
+            #[cfg(feature = "responses")]
             "ResponsesToolChoiceHosted" => {
-                visitor.visit::<crate::ResponsesToolChoiceHosted>(&SCHEMAS[128usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesToolChoiceHosted,
+                    >(&RESPONSES_TOOL_CHOICE_HOSTED)
             }
+            #[cfg(feature = "responses")]
             "ResponsesReasoning" => {
-                visitor.visit::<crate::ResponsesReasoning>(&SCHEMAS[129usize])
+                visitor.visit::<crate::ResponsesReasoning>(&RESPONSES_REASONING)
             }
+            #[cfg(feature = "responses")]
             "ResponsesReasoningEffort" => {
-                visitor.visit::<crate::ResponsesReasoningEffort>(&SCHEMAS[130usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesReasoningEffort,
+                    >(&RESPONSES_REASONING_EFFORT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesReasoningSummary" => {
-                visitor.visit::<crate::ResponsesReasoningSummary>(&SCHEMAS[131usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesReasoningSummary,
+                    >(&RESPONSES_REASONING_SUMMARY)
             }
+            #[cfg(feature = "responses")]
             "ResponsesTextConfig" => {
-                visitor.visit::<crate::ResponsesTextConfig>(&SCHEMAS[132usize])
+                visitor.visit::<crate::ResponsesTextConfig>(&RESPONSES_TEXT_CONFIG)
             }
+            #[cfg(feature = "responses")]
             "ResponsesVerbosity" => {
-                visitor.visit::<crate::ResponsesVerbosity>(&SCHEMAS[133usize])
+                visitor.visit::<crate::ResponsesVerbosity>(&RESPONSES_VERBOSITY)
             }
+            #[cfg(feature = "responses")]
             "ResponsesTextFormat" => {
-                visitor.visit::<crate::ResponsesTextFormat>(&SCHEMAS[134usize])
+                visitor.visit::<crate::ResponsesTextFormat>(&RESPONSES_TEXT_FORMAT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesTextFormatText" => {
-                visitor.visit::<crate::ResponsesTextFormatText>(&SCHEMAS[135usize])
+                visitor
+                    .visit::<crate::ResponsesTextFormatText>(&RESPONSES_TEXT_FORMAT_TEXT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesTextFormatJsonObject" => {
-                visitor.visit::<crate::ResponsesTextFormatJsonObject>(&SCHEMAS[136usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesTextFormatJsonObject,
+                    >(&RESPONSES_TEXT_FORMAT_JSON_OBJECT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesTextFormatJsonSchema" => {
-                visitor.visit::<crate::ResponsesTextFormatJsonSchema>(&SCHEMAS[137usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesTextFormatJsonSchema,
+                    >(&RESPONSES_TEXT_FORMAT_JSON_SCHEMA)
             }
+            #[cfg(feature = "responses")]
             "ResponsesIncludable" => {
-                visitor.visit::<crate::ResponsesIncludable>(&SCHEMAS[138usize])
+                visitor.visit::<crate::ResponsesIncludable>(&RESPONSES_INCLUDABLE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesServiceTier" => {
-                visitor.visit::<crate::ResponsesServiceTier>(&SCHEMAS[139usize])
+                visitor.visit::<crate::ResponsesServiceTier>(&RESPONSES_SERVICE_TIER)
             }
+            #[cfg(feature = "responses")]
             "ResponsesTruncation" => {
-                visitor.visit::<crate::ResponsesTruncation>(&SCHEMAS[140usize])
+                visitor.visit::<crate::ResponsesTruncation>(&RESPONSES_TRUNCATION)
             }
+            #[cfg(feature = "responses")]
             "ResponsesPromptTemplate" => {
-                visitor.visit::<crate::ResponsesPromptTemplate>(&SCHEMAS[141usize])
+                visitor
+                    .visit::<crate::ResponsesPromptTemplate>(&RESPONSES_PROMPT_TEMPLATE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamOptions" => {
-                visitor.visit::<crate::ResponsesStreamOptions>(&SCHEMAS[142usize])
+                visitor.visit::<crate::ResponsesStreamOptions>(&RESPONSES_STREAM_OPTIONS)
             }
+            #[cfg(feature = "responses")]
             "ResponsesConversation" => {
-                visitor.visit::<crate::ResponsesConversation>(&SCHEMAS[143usize])
+                visitor.visit::<crate::ResponsesConversation>(&RESPONSES_CONVERSATION)
             }
+            #[cfg(feature = "responses")]
             "ResponsesConversationRef" => {
-                visitor.visit::<crate::ResponsesConversationRef>(&SCHEMAS[144usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesConversationRef,
+                    >(&RESPONSES_CONVERSATION_REF)
             }
+            #[cfg(feature = "responses")]
             "ResponsesResponse" => {
-                visitor.visit::<crate::ResponsesResponse>(&SCHEMAS[145usize])
+                visitor.visit::<crate::ResponsesResponse>(&RESPONSES_RESPONSE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStatus" => {
-                visitor.visit::<crate::ResponsesStatus>(&SCHEMAS[146usize])
+                visitor.visit::<crate::ResponsesStatus>(&RESPONSES_STATUS)
             }
+            #[cfg(feature = "responses")]
             "ResponsesInstructions" => {
-                visitor.visit::<crate::ResponsesInstructions>(&SCHEMAS[147usize])
+                visitor.visit::<crate::ResponsesInstructions>(&RESPONSES_INSTRUCTIONS)
             }
-            "ResponsesError" => {
-                visitor.visit::<crate::ResponsesError>(&SCHEMAS[148usize])
-            }
+            #[cfg(feature = "responses")]
+            "ResponsesError" => visitor.visit::<crate::ResponsesError>(&RESPONSES_ERROR),
+            #[cfg(feature = "responses")]
             "ResponsesIncompleteDetails" => {
-                visitor.visit::<crate::ResponsesIncompleteDetails>(&SCHEMAS[149usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesIncompleteDetails,
+                    >(&RESPONSES_INCOMPLETE_DETAILS)
             }
-            "ResponsesUsage" => {
-                visitor.visit::<crate::ResponsesUsage>(&SCHEMAS[150usize])
-            }
+            #[cfg(feature = "responses")]
+            "ResponsesUsage" => visitor.visit::<crate::ResponsesUsage>(&RESPONSES_USAGE),
+            #[cfg(feature = "responses")]
             "ResponsesInputTokensDetails" => {
-                visitor.visit::<crate::ResponsesInputTokensDetails>(&SCHEMAS[151usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesInputTokensDetails,
+                    >(&RESPONSES_INPUT_TOKENS_DETAILS)
             }
+            #[cfg(feature = "responses")]
             "ResponsesOutputTokensDetails" => {
-                visitor.visit::<crate::ResponsesOutputTokensDetails>(&SCHEMAS[152usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesOutputTokensDetails,
+                    >(&RESPONSES_OUTPUT_TOKENS_DETAILS)
             }
+            #[cfg(feature = "responses")]
             "ResponsesOutputItem" => {
-                visitor.visit::<crate::ResponsesOutputItem>(&SCHEMAS[153usize])
+                visitor.visit::<crate::ResponsesOutputItem>(&RESPONSES_OUTPUT_ITEM)
             }
+            #[cfg(feature = "responses")]
             "ResponsesItemStatus" => {
-                visitor.visit::<crate::ResponsesItemStatus>(&SCHEMAS[154usize])
+                visitor.visit::<crate::ResponsesItemStatus>(&RESPONSES_ITEM_STATUS)
             }
+            #[cfg(feature = "responses")]
             "ResponsesOutputMessage" => {
-                visitor.visit::<crate::ResponsesOutputMessage>(&SCHEMAS[155usize])
+                visitor.visit::<crate::ResponsesOutputMessage>(&RESPONSES_OUTPUT_MESSAGE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesReasoningItem" => {
-                visitor.visit::<crate::ResponsesReasoningItem>(&SCHEMAS[156usize])
+                visitor.visit::<crate::ResponsesReasoningItem>(&RESPONSES_REASONING_ITEM)
             }
+            #[cfg(feature = "responses")]
             "ResponsesFunctionCall" => {
-                visitor.visit::<crate::ResponsesFunctionCall>(&SCHEMAS[157usize])
+                visitor.visit::<crate::ResponsesFunctionCall>(&RESPONSES_FUNCTION_CALL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesWebSearchCall" => {
-                visitor.visit::<crate::ResponsesWebSearchCall>(&SCHEMAS[158usize])
+                visitor
+                    .visit::<crate::ResponsesWebSearchCall>(&RESPONSES_WEB_SEARCH_CALL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesWebSearchAction" => {
-                visitor.visit::<crate::ResponsesWebSearchAction>(&SCHEMAS[159usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesWebSearchAction,
+                    >(&RESPONSES_WEB_SEARCH_ACTION)
             }
+            #[cfg(feature = "responses")]
             "ResponsesWebSearchSource" => {
-                visitor.visit::<crate::ResponsesWebSearchSource>(&SCHEMAS[160usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesWebSearchSource,
+                    >(&RESPONSES_WEB_SEARCH_SOURCE)
             }
+            #[cfg(feature = "responses")]
             "ResponsesFileSearchCall" => {
-                visitor.visit::<crate::ResponsesFileSearchCall>(&SCHEMAS[161usize])
+                visitor
+                    .visit::<crate::ResponsesFileSearchCall>(&RESPONSES_FILE_SEARCH_CALL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesFileSearchResult" => {
-                visitor.visit::<crate::ResponsesFileSearchResult>(&SCHEMAS[162usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesFileSearchResult,
+                    >(&RESPONSES_FILE_SEARCH_RESULT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesImageGenerationCall" => {
-                visitor.visit::<crate::ResponsesImageGenerationCall>(&SCHEMAS[163usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesImageGenerationCall,
+                    >(&RESPONSES_IMAGE_GENERATION_CALL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesCodeInterpreterCall" => {
-                visitor.visit::<crate::ResponsesCodeInterpreterCall>(&SCHEMAS[164usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesCodeInterpreterCall,
+                    >(&RESPONSES_CODE_INTERPRETER_CALL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesMcpCall" => {
-                visitor.visit::<crate::ResponsesMcpCall>(&SCHEMAS[165usize])
+                visitor.visit::<crate::ResponsesMcpCall>(&RESPONSES_MCP_CALL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesMcpListTools" => {
-                visitor.visit::<crate::ResponsesMcpListTools>(&SCHEMAS[166usize])
+                visitor.visit::<crate::ResponsesMcpListTools>(&RESPONSES_MCP_LIST_TOOLS)
             }
+            #[cfg(feature = "responses")]
             "ResponsesMcpToolInfo" => {
-                visitor.visit::<crate::ResponsesMcpToolInfo>(&SCHEMAS[167usize])
+                visitor.visit::<crate::ResponsesMcpToolInfo>(&RESPONSES_MCP_TOOL_INFO)
             }
+            #[cfg(feature = "responses")]
             "ResponsesMcpApprovalRequest" => {
-                visitor.visit::<crate::ResponsesMcpApprovalRequest>(&SCHEMAS[168usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesMcpApprovalRequest,
+                    >(&RESPONSES_MCP_APPROVAL_REQUEST)
             }
+            #[cfg(feature = "responses")]
             "ResponsesCustomToolCall" => {
-                visitor.visit::<crate::ResponsesCustomToolCall>(&SCHEMAS[169usize])
+                visitor
+                    .visit::<crate::ResponsesCustomToolCall>(&RESPONSES_CUSTOM_TOOL_CALL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesLocalShellCall" => {
-                visitor.visit::<crate::ResponsesLocalShellCall>(&SCHEMAS[170usize])
+                visitor
+                    .visit::<crate::ResponsesLocalShellCall>(&RESPONSES_LOCAL_SHELL_CALL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesComputerCall" => {
-                visitor.visit::<crate::ResponsesComputerCall>(&SCHEMAS[171usize])
+                visitor.visit::<crate::ResponsesComputerCall>(&RESPONSES_COMPUTER_CALL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesOutputContent" => {
-                visitor.visit::<crate::ResponsesOutputContent>(&SCHEMAS[172usize])
+                visitor.visit::<crate::ResponsesOutputContent>(&RESPONSES_OUTPUT_CONTENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesOutputText" => {
-                visitor.visit::<crate::ResponsesOutputText>(&SCHEMAS[173usize])
+                visitor.visit::<crate::ResponsesOutputText>(&RESPONSES_OUTPUT_TEXT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesRefusal" => {
-                visitor.visit::<crate::ResponsesRefusal>(&SCHEMAS[174usize])
+                visitor.visit::<crate::ResponsesRefusal>(&RESPONSES_REFUSAL)
             }
+            #[cfg(feature = "responses")]
             "ResponsesContentReasoningText" => {
-                visitor.visit::<crate::ResponsesContentReasoningText>(&SCHEMAS[175usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesContentReasoningText,
+                    >(&RESPONSES_CONTENT_REASONING_TEXT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesAnnotation" => {
-                visitor.visit::<crate::ResponsesAnnotation>(&SCHEMAS[176usize])
+                visitor.visit::<crate::ResponsesAnnotation>(&RESPONSES_ANNOTATION)
             }
+            #[cfg(feature = "responses")]
             "ResponsesUrlCitation" => {
-                visitor.visit::<crate::ResponsesUrlCitation>(&SCHEMAS[177usize])
+                visitor.visit::<crate::ResponsesUrlCitation>(&RESPONSES_URL_CITATION)
             }
+            #[cfg(feature = "responses")]
             "ResponsesFileCitation" => {
-                visitor.visit::<crate::ResponsesFileCitation>(&SCHEMAS[178usize])
+                visitor.visit::<crate::ResponsesFileCitation>(&RESPONSES_FILE_CITATION)
             }
+            #[cfg(feature = "responses")]
             "ResponsesContainerFileCitation" => {
                 visitor
-                    .visit::<crate::ResponsesContainerFileCitation>(&SCHEMAS[179usize])
+                    .visit::<
+                        crate::ResponsesContainerFileCitation,
+                    >(&RESPONSES_CONTAINER_FILE_CITATION)
             }
+            #[cfg(feature = "responses")]
             "ResponsesFilePath" => {
-                visitor.visit::<crate::ResponsesFilePath>(&SCHEMAS[180usize])
+                visitor.visit::<crate::ResponsesFilePath>(&RESPONSES_FILE_PATH)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamEvent" => {
-                visitor.visit::<crate::ResponsesStreamEvent>(&SCHEMAS[181usize])
+                visitor.visit::<crate::ResponsesStreamEvent>(&RESPONSES_STREAM_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamLifecycleEvent" => {
-                visitor.visit::<crate::ResponsesStreamLifecycleEvent>(&SCHEMAS[182usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesStreamLifecycleEvent,
+                    >(&RESPONSES_STREAM_LIFECYCLE_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamOutputItemEvent" => {
                 visitor
-                    .visit::<crate::ResponsesStreamOutputItemEvent>(&SCHEMAS[183usize])
+                    .visit::<
+                        crate::ResponsesStreamOutputItemEvent,
+                    >(&RESPONSES_STREAM_OUTPUT_ITEM_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamContentPartEvent" => {
                 visitor
-                    .visit::<crate::ResponsesStreamContentPartEvent>(&SCHEMAS[184usize])
+                    .visit::<
+                        crate::ResponsesStreamContentPartEvent,
+                    >(&RESPONSES_STREAM_CONTENT_PART_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamTextDeltaEvent" => {
-                visitor.visit::<crate::ResponsesStreamTextDeltaEvent>(&SCHEMAS[185usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesStreamTextDeltaEvent,
+                    >(&RESPONSES_STREAM_TEXT_DELTA_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamTextDoneEvent" => {
-                visitor.visit::<crate::ResponsesStreamTextDoneEvent>(&SCHEMAS[186usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesStreamTextDoneEvent,
+                    >(&RESPONSES_STREAM_TEXT_DONE_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamAnnotationAddedEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamAnnotationAddedEvent,
-                    >(&SCHEMAS[187usize])
+                    >(&RESPONSES_STREAM_ANNOTATION_ADDED_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamRefusalDeltaEvent" => {
                 visitor
-                    .visit::<crate::ResponsesStreamRefusalDeltaEvent>(&SCHEMAS[188usize])
+                    .visit::<
+                        crate::ResponsesStreamRefusalDeltaEvent,
+                    >(&RESPONSES_STREAM_REFUSAL_DELTA_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamRefusalDoneEvent" => {
                 visitor
-                    .visit::<crate::ResponsesStreamRefusalDoneEvent>(&SCHEMAS[189usize])
+                    .visit::<
+                        crate::ResponsesStreamRefusalDoneEvent,
+                    >(&RESPONSES_STREAM_REFUSAL_DONE_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamReasoningSummaryPartEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamReasoningSummaryPartEvent,
-                    >(&SCHEMAS[190usize])
+                    >(&RESPONSES_STREAM_REASONING_SUMMARY_PART_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamReasoningSummaryTextDeltaEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamReasoningSummaryTextDeltaEvent,
-                    >(&SCHEMAS[191usize])
+                    >(&RESPONSES_STREAM_REASONING_SUMMARY_TEXT_DELTA_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamReasoningSummaryTextDoneEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamReasoningSummaryTextDoneEvent,
-                    >(&SCHEMAS[192usize])
+                    >(&RESPONSES_STREAM_REASONING_SUMMARY_TEXT_DONE_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamReasoningTextDeltaEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamReasoningTextDeltaEvent,
-                    >(&SCHEMAS[193usize])
+                    >(&RESPONSES_STREAM_REASONING_TEXT_DELTA_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamReasoningTextDoneEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamReasoningTextDoneEvent,
-                    >(&SCHEMAS[194usize])
+                    >(&RESPONSES_STREAM_REASONING_TEXT_DONE_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamFunctionCallArgumentsDeltaEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamFunctionCallArgumentsDeltaEvent,
-                    >(&SCHEMAS[195usize])
+                    >(&RESPONSES_STREAM_FUNCTION_CALL_ARGUMENTS_DELTA_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamFunctionCallArgumentsDoneEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamFunctionCallArgumentsDoneEvent,
-                    >(&SCHEMAS[196usize])
+                    >(&RESPONSES_STREAM_FUNCTION_CALL_ARGUMENTS_DONE_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamToolCallStatusEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamToolCallStatusEvent,
-                    >(&SCHEMAS[197usize])
+                    >(&RESPONSES_STREAM_TOOL_CALL_STATUS_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamImageGenerationPartialImageEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamImageGenerationPartialImageEvent,
-                    >(&SCHEMAS[198usize])
+                    >(&RESPONSES_STREAM_IMAGE_GENERATION_PARTIAL_IMAGE_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamToolInputDeltaEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamToolInputDeltaEvent,
-                    >(&SCHEMAS[199usize])
+                    >(&RESPONSES_STREAM_TOOL_INPUT_DELTA_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamMcpCallArgumentsDoneEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamMcpCallArgumentsDoneEvent,
-                    >(&SCHEMAS[200usize])
+                    >(&RESPONSES_STREAM_MCP_CALL_ARGUMENTS_DONE_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamCodeInterpreterCodeDoneEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamCodeInterpreterCodeDoneEvent,
-                    >(&SCHEMAS[201usize])
+                    >(&RESPONSES_STREAM_CODE_INTERPRETER_CODE_DONE_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamCustomToolCallInputDoneEvent" => {
                 visitor
                     .visit::<
                         crate::ResponsesStreamCustomToolCallInputDoneEvent,
-                    >(&SCHEMAS[202usize])
+                    >(&RESPONSES_STREAM_CUSTOM_TOOL_CALL_INPUT_DONE_EVENT)
             }
+            #[cfg(feature = "responses")]
             "ResponsesStreamErrorEvent" => {
-                visitor.visit::<crate::ResponsesStreamErrorEvent>(&SCHEMAS[203usize])
+                visitor
+                    .visit::<
+                        crate::ResponsesStreamErrorEvent,
+                    >(&RESPONSES_STREAM_ERROR_EVENT)
             }
-            "SpeechRequest" => visitor.visit::<crate::SpeechRequest>(&SCHEMAS[204usize]),
+            #[cfg(feature = "audio")]
+            "SpeechRequest" => visitor.visit::<crate::SpeechRequest>(&SPEECH_REQUEST),
+            #[cfg(feature = "audio")]
             "SpeechResponseFormat" => {
-                visitor.visit::<crate::SpeechResponseFormat>(&SCHEMAS[205usize])
+                visitor.visit::<crate::SpeechResponseFormat>(&SPEECH_RESPONSE_FORMAT)
             }
+            #[cfg(feature = "audio")]
             "TranscriptionRequest" => {
-                visitor.visit::<crate::TranscriptionRequest>(&SCHEMAS[206usize])
+                visitor.visit::<crate::TranscriptionRequest>(&TRANSCRIPTION_REQUEST)
             }
+            #[cfg(feature = "audio")]
             "TimestampGranularity" => {
-                visitor.visit::<crate::TimestampGranularity>(&SCHEMAS[207usize])
+                visitor.visit::<crate::TimestampGranularity>(&TIMESTAMP_GRANULARITY)
             }
+            #[cfg(feature = "audio")]
             "TranslationRequest" => {
-                visitor.visit::<crate::TranslationRequest>(&SCHEMAS[208usize])
+                visitor.visit::<crate::TranslationRequest>(&TRANSLATION_REQUEST)
             }
+            #[cfg(feature = "audio")]
             "AudioResponseFormat" => {
-                visitor.visit::<crate::AudioResponseFormat>(&SCHEMAS[209usize])
+                visitor.visit::<crate::AudioResponseFormat>(&AUDIO_RESPONSE_FORMAT)
             }
+            #[cfg(feature = "audio")]
             "AudioTranscriptionResponse" => {
-                visitor.visit::<crate::AudioTranscriptionResponse>(&SCHEMAS[210usize])
+                visitor
+                    .visit::<
+                        crate::AudioTranscriptionResponse,
+                    >(&AUDIO_TRANSCRIPTION_RESPONSE)
             }
+            #[cfg(feature = "audio")]
             "AudioTranscriptionSegment" => {
-                visitor.visit::<crate::AudioTranscriptionSegment>(&SCHEMAS[211usize])
+                visitor
+                    .visit::<
+                        crate::AudioTranscriptionSegment,
+                    >(&AUDIO_TRANSCRIPTION_SEGMENT)
             }
+            #[cfg(feature = "audio")]
             "AudioTranscriptionWord" => {
-                visitor.visit::<crate::AudioTranscriptionWord>(&SCHEMAS[212usize])
+                visitor.visit::<crate::AudioTranscriptionWord>(&AUDIO_TRANSCRIPTION_WORD)
             }
+            #[cfg(feature = "audio")]
             "AudioTranscriptionLogprob" => {
-                visitor.visit::<crate::AudioTranscriptionLogprob>(&SCHEMAS[213usize])
+                visitor
+                    .visit::<
+                        crate::AudioTranscriptionLogprob,
+                    >(&AUDIO_TRANSCRIPTION_LOGPROB)
             }
+            #[cfg(feature = "audio")]
             "AudioTranscriptionUsage" => {
-                visitor.visit::<crate::AudioTranscriptionUsage>(&SCHEMAS[214usize])
+                visitor
+                    .visit::<crate::AudioTranscriptionUsage>(&AUDIO_TRANSCRIPTION_USAGE)
             }
+            #[cfg(feature = "audio")]
             "AudioTranscriptionUsageTokens" => {
-                visitor.visit::<crate::AudioTranscriptionUsageTokens>(&SCHEMAS[215usize])
+                visitor
+                    .visit::<
+                        crate::AudioTranscriptionUsageTokens,
+                    >(&AUDIO_TRANSCRIPTION_USAGE_TOKENS)
             }
+            #[cfg(feature = "audio")]
             "AudioTranscriptionInputTokenDetails" => {
                 visitor
                     .visit::<
                         crate::AudioTranscriptionInputTokenDetails,
-                    >(&SCHEMAS[216usize])
+                    >(&AUDIO_TRANSCRIPTION_INPUT_TOKEN_DETAILS)
             }
+            #[cfg(feature = "audio")]
             "AudioTranscriptionUsageDuration" => {
                 visitor
-                    .visit::<crate::AudioTranscriptionUsageDuration>(&SCHEMAS[217usize])
+                    .visit::<
+                        crate::AudioTranscriptionUsageDuration,
+                    >(&AUDIO_TRANSCRIPTION_USAGE_DURATION)
             }
+            #[cfg(feature = "embeddings")]
             "EmbeddingRequest" => {
-                visitor.visit::<crate::EmbeddingRequest>(&SCHEMAS[218usize])
+                visitor.visit::<crate::EmbeddingRequest>(&EMBEDDING_REQUEST)
             }
-            "EmbeddingInput" => {
-                visitor.visit::<crate::EmbeddingInput>(&SCHEMAS[219usize])
-            }
+            #[cfg(feature = "embeddings")]
+            "EmbeddingInput" => visitor.visit::<crate::EmbeddingInput>(&EMBEDDING_INPUT),
+            #[cfg(feature = "embeddings")]
             "EmbeddingEncodingFormat" => {
-                visitor.visit::<crate::EmbeddingEncodingFormat>(&SCHEMAS[220usize])
+                visitor
+                    .visit::<crate::EmbeddingEncodingFormat>(&EMBEDDING_ENCODING_FORMAT)
             }
+            #[cfg(feature = "embeddings")]
             "EmbeddingResponse" => {
-                visitor.visit::<crate::EmbeddingResponse>(&SCHEMAS[221usize])
+                visitor.visit::<crate::EmbeddingResponse>(&EMBEDDING_RESPONSE)
             }
-            "EmbeddingData" => visitor.visit::<crate::EmbeddingData>(&SCHEMAS[222usize]),
+            #[cfg(feature = "embeddings")]
+            "EmbeddingData" => visitor.visit::<crate::EmbeddingData>(&EMBEDDING_DATA),
+            #[cfg(feature = "embeddings")]
             "EmbeddingVector" => {
-                visitor.visit::<crate::EmbeddingVector>(&SCHEMAS[223usize])
+                visitor.visit::<crate::EmbeddingVector>(&EMBEDDING_VECTOR)
             }
-            "RerankRequest" => visitor.visit::<crate::RerankRequest>(&SCHEMAS[224usize]),
-            "RerankDocument" => {
-                visitor.visit::<crate::RerankDocument>(&SCHEMAS[225usize])
-            }
-            "RerankResponse" => {
-                visitor.visit::<crate::RerankResponse>(&SCHEMAS[226usize])
-            }
-            "RerankResult" => visitor.visit::<crate::RerankResult>(&SCHEMAS[227usize]),
+            #[cfg(feature = "embeddings")]
+            "RerankRequest" => visitor.visit::<crate::RerankRequest>(&RERANK_REQUEST),
+            #[cfg(feature = "embeddings")]
+            "RerankDocument" => visitor.visit::<crate::RerankDocument>(&RERANK_DOCUMENT),
+            #[cfg(feature = "embeddings")]
+            "RerankResponse" => visitor.visit::<crate::RerankResponse>(&RERANK_RESPONSE),
+            #[cfg(feature = "embeddings")]
+            "RerankResult" => visitor.visit::<crate::RerankResult>(&RERANK_RESULT),
+            #[cfg(feature = "images")]
             "ImageGenerationRequest" => {
-                visitor.visit::<crate::ImageGenerationRequest>(&SCHEMAS[228usize])
+                visitor.visit::<crate::ImageGenerationRequest>(&IMAGE_GENERATION_REQUEST)
             }
+            #[cfg(feature = "images")]
             "ImageEditRequest" => {
-                visitor.visit::<crate::ImageEditRequest>(&SCHEMAS[229usize])
+                visitor.visit::<crate::ImageEditRequest>(&IMAGE_EDIT_REQUEST)
             }
-            "ImageEditFiles" => {
-                visitor.visit::<crate::ImageEditFiles>(&SCHEMAS[230usize])
-            }
+            #[cfg(feature = "images")]
+            "ImageEditFiles" => visitor.visit::<crate::ImageEditFiles>(&IMAGE_EDIT_FILES),
+            #[cfg(feature = "images")]
             "ImageEditJsonRequest" => {
-                visitor.visit::<crate::ImageEditJsonRequest>(&SCHEMAS[231usize])
+                visitor.visit::<crate::ImageEditJsonRequest>(&IMAGE_EDIT_JSON_REQUEST)
             }
+            #[cfg(feature = "images")]
             "ImageReferenceInput" => {
-                visitor.visit::<crate::ImageReferenceInput>(&SCHEMAS[232usize])
+                visitor.visit::<crate::ImageReferenceInput>(&IMAGE_REFERENCE_INPUT)
             }
+            #[cfg(feature = "images")]
             "ImageFileReference" => {
-                visitor.visit::<crate::ImageFileReference>(&SCHEMAS[233usize])
+                visitor.visit::<crate::ImageFileReference>(&IMAGE_FILE_REFERENCE)
             }
-            "ImageQuality" => visitor.visit::<crate::ImageQuality>(&SCHEMAS[234usize]),
+            #[cfg(feature = "images")]
+            "ImageQuality" => visitor.visit::<crate::ImageQuality>(&IMAGE_QUALITY),
+            #[cfg(feature = "images")]
             "ImageResponseFormat" => {
-                visitor.visit::<crate::ImageResponseFormat>(&SCHEMAS[235usize])
+                visitor.visit::<crate::ImageResponseFormat>(&IMAGE_RESPONSE_FORMAT)
             }
+            #[cfg(feature = "images")]
             "ImageBackground" => {
-                visitor.visit::<crate::ImageBackground>(&SCHEMAS[236usize])
+                visitor.visit::<crate::ImageBackground>(&IMAGE_BACKGROUND)
             }
+            #[cfg(feature = "images")]
             "ImageModeration" => {
-                visitor.visit::<crate::ImageModeration>(&SCHEMAS[237usize])
+                visitor.visit::<crate::ImageModeration>(&IMAGE_MODERATION)
             }
+            #[cfg(feature = "images")]
             "ImageOutputFormat" => {
-                visitor.visit::<crate::ImageOutputFormat>(&SCHEMAS[238usize])
+                visitor.visit::<crate::ImageOutputFormat>(&IMAGE_OUTPUT_FORMAT)
             }
+            #[cfg(feature = "images")]
             "ImageSequentialGeneration" => {
-                visitor.visit::<crate::ImageSequentialGeneration>(&SCHEMAS[239usize])
+                visitor
+                    .visit::<
+                        crate::ImageSequentialGeneration,
+                    >(&IMAGE_SEQUENTIAL_GENERATION)
             }
+            #[cfg(feature = "images")]
             "ImageSequentialOptions" => {
-                visitor.visit::<crate::ImageSequentialOptions>(&SCHEMAS[240usize])
+                visitor.visit::<crate::ImageSequentialOptions>(&IMAGE_SEQUENTIAL_OPTIONS)
             }
+            #[cfg(feature = "images")]
             "ImageOptimizePromptOptions" => {
-                visitor.visit::<crate::ImageOptimizePromptOptions>(&SCHEMAS[241usize])
+                visitor
+                    .visit::<
+                        crate::ImageOptimizePromptOptions,
+                    >(&IMAGE_OPTIMIZE_PROMPT_OPTIONS)
             }
-            "ImageResponse" => visitor.visit::<crate::ImageResponse>(&SCHEMAS[242usize]),
-            "ImageData" => visitor.visit::<crate::ImageData>(&SCHEMAS[243usize]),
-            "ImageDataError" => {
-                visitor.visit::<crate::ImageDataError>(&SCHEMAS[244usize])
-            }
-            "ImageUsage" => visitor.visit::<crate::ImageUsage>(&SCHEMAS[245usize]),
+            #[cfg(feature = "images")]
+            "ImageResponse" => visitor.visit::<crate::ImageResponse>(&IMAGE_RESPONSE),
+            #[cfg(feature = "images")]
+            "ImageData" => visitor.visit::<crate::ImageData>(&IMAGE_DATA),
+            #[cfg(feature = "images")]
+            "ImageDataError" => visitor.visit::<crate::ImageDataError>(&IMAGE_DATA_ERROR),
+            #[cfg(feature = "images")]
+            "ImageUsage" => visitor.visit::<crate::ImageUsage>(&IMAGE_USAGE),
+            #[cfg(feature = "images")]
             "ImageTokensDetails" => {
-                visitor.visit::<crate::ImageTokensDetails>(&SCHEMAS[246usize])
+                visitor.visit::<crate::ImageTokensDetails>(&IMAGE_TOKENS_DETAILS)
             }
-            "VideoRequest" => visitor.visit::<crate::VideoRequest>(&SCHEMAS[247usize]),
+            #[cfg(feature = "videos")]
+            "VideoRequest" => visitor.visit::<crate::VideoRequest>(&VIDEO_REQUEST),
+            #[cfg(feature = "videos")]
             "VideoRequestForm" => {
-                visitor.visit::<crate::VideoRequestForm>(&SCHEMAS[248usize])
+                visitor.visit::<crate::VideoRequestForm>(&VIDEO_REQUEST_FORM)
             }
-            "VideoTask" => visitor.visit::<crate::VideoTask>(&SCHEMAS[249usize]),
-            "VideoStatus" => visitor.visit::<crate::VideoStatus>(&SCHEMAS[250usize]),
+            #[cfg(feature = "videos")]
+            "VideoTask" => visitor.visit::<crate::VideoTask>(&VIDEO_TASK),
+            #[cfg(feature = "videos")]
+            "VideoStatus" => visitor.visit::<crate::VideoStatus>(&VIDEO_STATUS),
+            #[cfg(feature = "videos")]
             "OpenAIVideoError" | "OpenAiVideoError" => {
-                visitor.visit::<crate::OpenAiVideoError>(&SCHEMAS[251usize])
+                visitor.visit::<crate::OpenAiVideoError>(&OPEN_AI_VIDEO_ERROR)
             }
-            "VideoUsage" => visitor.visit::<crate::VideoUsage>(&SCHEMAS[252usize]),
+            #[cfg(feature = "videos")]
+            "VideoUsage" => visitor.visit::<crate::VideoUsage>(&VIDEO_USAGE),
+            #[cfg(feature = "videos")]
             "VideoContentVariant" => {
-                visitor.visit::<crate::VideoContentVariant>(&SCHEMAS[253usize])
+                visitor.visit::<crate::VideoContentVariant>(&VIDEO_CONTENT_VARIANT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeRequest" | "ClaudeMessagesRequest" => {
-                visitor.visit::<crate::ClaudeMessagesRequest>(&SCHEMAS[254usize])
+                visitor.visit::<crate::ClaudeMessagesRequest>(&CLAUDE_MESSAGES_REQUEST)
             }
-            "ClaudeMessage" => visitor.visit::<crate::ClaudeMessage>(&SCHEMAS[255usize]),
-            "ClaudeRole" => visitor.visit::<crate::ClaudeRole>(&SCHEMAS[256usize]),
+            #[cfg(feature = "claude")]
+            "ClaudeMessage" => visitor.visit::<crate::ClaudeMessage>(&CLAUDE_MESSAGE),
+            #[cfg(feature = "claude")]
+            "ClaudeRole" => visitor.visit::<crate::ClaudeRole>(&CLAUDE_ROLE),
+            #[cfg(feature = "claude")]
             "ClaudeMessageContent" => {
-                visitor.visit::<crate::ClaudeMessageContent>(&SCHEMAS[257usize])
+                visitor.visit::<crate::ClaudeMessageContent>(&CLAUDE_MESSAGE_CONTENT)
             }
-            "ClaudeSystem" => visitor.visit::<crate::ClaudeSystem>(&SCHEMAS[258usize]),
+            #[cfg(feature = "claude")]
+            "ClaudeSystem" => visitor.visit::<crate::ClaudeSystem>(&CLAUDE_SYSTEM),
+            #[cfg(feature = "claude")]
             "ClaudeSystemTextBlock" => {
-                visitor.visit::<crate::ClaudeSystemTextBlock>(&SCHEMAS[259usize])
+                visitor.visit::<crate::ClaudeSystemTextBlock>(&CLAUDE_SYSTEM_TEXT_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeCacheControl" => {
-                visitor.visit::<crate::ClaudeCacheControl>(&SCHEMAS[260usize])
+                visitor.visit::<crate::ClaudeCacheControl>(&CLAUDE_CACHE_CONTROL)
             }
-            "ClaudeMetadata" => {
-                visitor.visit::<crate::ClaudeMetadata>(&SCHEMAS[261usize])
-            }
+            #[cfg(feature = "claude")]
+            "ClaudeMetadata" => visitor.visit::<crate::ClaudeMetadata>(&CLAUDE_METADATA),
+            #[cfg(feature = "claude")]
             "ClaudeOutputConfig" => {
-                visitor.visit::<crate::ClaudeOutputConfig>(&SCHEMAS[262usize])
+                visitor.visit::<crate::ClaudeOutputConfig>(&CLAUDE_OUTPUT_CONFIG)
             }
+            #[cfg(feature = "claude")]
             "ClaudeContentBlockParam" => {
-                visitor.visit::<crate::ClaudeContentBlockParam>(&SCHEMAS[263usize])
+                visitor
+                    .visit::<crate::ClaudeContentBlockParam>(&CLAUDE_CONTENT_BLOCK_PARAM)
             }
+            #[cfg(feature = "claude")]
             "ClaudeTextBlockParam" => {
-                visitor.visit::<crate::ClaudeTextBlockParam>(&SCHEMAS[264usize])
+                visitor.visit::<crate::ClaudeTextBlockParam>(&CLAUDE_TEXT_BLOCK_PARAM)
             }
+            #[cfg(feature = "claude")]
             "ClaudeImageBlockParam" => {
-                visitor.visit::<crate::ClaudeImageBlockParam>(&SCHEMAS[265usize])
+                visitor.visit::<crate::ClaudeImageBlockParam>(&CLAUDE_IMAGE_BLOCK_PARAM)
             }
+            #[cfg(feature = "claude")]
             "ClaudeImageSource" => {
-                visitor.visit::<crate::ClaudeImageSource>(&SCHEMAS[266usize])
+                visitor.visit::<crate::ClaudeImageSource>(&CLAUDE_IMAGE_SOURCE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeBase64ImageSource" => {
-                visitor.visit::<crate::ClaudeBase64ImageSource>(&SCHEMAS[267usize])
+                visitor
+                    .visit::<crate::ClaudeBase64ImageSource>(&CLAUDE_BASE64_IMAGE_SOURCE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeUrlImageSource" => {
-                visitor.visit::<crate::ClaudeUrlImageSource>(&SCHEMAS[268usize])
+                visitor.visit::<crate::ClaudeUrlImageSource>(&CLAUDE_URL_IMAGE_SOURCE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeDocumentBlockParam" => {
-                visitor.visit::<crate::ClaudeDocumentBlockParam>(&SCHEMAS[269usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeDocumentBlockParam,
+                    >(&CLAUDE_DOCUMENT_BLOCK_PARAM)
             }
+            #[cfg(feature = "claude")]
             "ClaudeCitationsConfig" => {
-                visitor.visit::<crate::ClaudeCitationsConfig>(&SCHEMAS[270usize])
+                visitor.visit::<crate::ClaudeCitationsConfig>(&CLAUDE_CITATIONS_CONFIG)
             }
+            #[cfg(feature = "claude")]
             "ClaudeDocumentSource" => {
-                visitor.visit::<crate::ClaudeDocumentSource>(&SCHEMAS[271usize])
+                visitor.visit::<crate::ClaudeDocumentSource>(&CLAUDE_DOCUMENT_SOURCE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeBase64PdfSource" => {
-                visitor.visit::<crate::ClaudeBase64PdfSource>(&SCHEMAS[272usize])
+                visitor.visit::<crate::ClaudeBase64PdfSource>(&CLAUDE_BASE64_PDF_SOURCE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeUrlPdfSource" => {
-                visitor.visit::<crate::ClaudeUrlPdfSource>(&SCHEMAS[273usize])
+                visitor.visit::<crate::ClaudeUrlPdfSource>(&CLAUDE_URL_PDF_SOURCE)
             }
+            #[cfg(feature = "claude")]
             "ClaudePlainTextSource" => {
-                visitor.visit::<crate::ClaudePlainTextSource>(&SCHEMAS[274usize])
+                visitor.visit::<crate::ClaudePlainTextSource>(&CLAUDE_PLAIN_TEXT_SOURCE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeContentDocumentSource" => {
-                visitor.visit::<crate::ClaudeContentDocumentSource>(&SCHEMAS[275usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeContentDocumentSource,
+                    >(&CLAUDE_CONTENT_DOCUMENT_SOURCE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeSearchResultBlockParam" => {
-                visitor.visit::<crate::ClaudeSearchResultBlockParam>(&SCHEMAS[276usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeSearchResultBlockParam,
+                    >(&CLAUDE_SEARCH_RESULT_BLOCK_PARAM)
             }
+            #[cfg(feature = "claude")]
             "ClaudeThinkingBlockParam" => {
-                visitor.visit::<crate::ClaudeThinkingBlockParam>(&SCHEMAS[277usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeThinkingBlockParam,
+                    >(&CLAUDE_THINKING_BLOCK_PARAM)
             }
+            #[cfg(feature = "claude")]
             "ClaudeRedactedThinkingBlockParam" => {
                 visitor
-                    .visit::<crate::ClaudeRedactedThinkingBlockParam>(&SCHEMAS[278usize])
+                    .visit::<
+                        crate::ClaudeRedactedThinkingBlockParam,
+                    >(&CLAUDE_REDACTED_THINKING_BLOCK_PARAM)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolUseBlockParam" => {
-                visitor.visit::<crate::ClaudeToolUseBlockParam>(&SCHEMAS[279usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeToolUseBlockParam,
+                    >(&CLAUDE_TOOL_USE_BLOCK_PARAM)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolResultBlockParam" => {
-                visitor.visit::<crate::ClaudeToolResultBlockParam>(&SCHEMAS[280usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeToolResultBlockParam,
+                    >(&CLAUDE_TOOL_RESULT_BLOCK_PARAM)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolResultContent" => {
-                visitor.visit::<crate::ClaudeToolResultContent>(&SCHEMAS[281usize])
+                visitor
+                    .visit::<crate::ClaudeToolResultContent>(&CLAUDE_TOOL_RESULT_CONTENT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolResultContentBlock" => {
-                visitor.visit::<crate::ClaudeToolResultContentBlock>(&SCHEMAS[282usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeToolResultContentBlock,
+                    >(&CLAUDE_TOOL_RESULT_CONTENT_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolResultTextBlock" => {
-                visitor.visit::<crate::ClaudeToolResultTextBlock>(&SCHEMAS[283usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeToolResultTextBlock,
+                    >(&CLAUDE_TOOL_RESULT_TEXT_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolResultImageBlock" => {
-                visitor.visit::<crate::ClaudeToolResultImageBlock>(&SCHEMAS[284usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeToolResultImageBlock,
+                    >(&CLAUDE_TOOL_RESULT_IMAGE_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolResultDocumentBlock" => {
-                visitor.visit::<crate::ClaudeToolResultDocumentBlock>(&SCHEMAS[285usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeToolResultDocumentBlock,
+                    >(&CLAUDE_TOOL_RESULT_DOCUMENT_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolResultSearchResultBlock" => {
                 visitor
                     .visit::<
                         crate::ClaudeToolResultSearchResultBlock,
-                    >(&SCHEMAS[286usize])
+                    >(&CLAUDE_TOOL_RESULT_SEARCH_RESULT_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeServerToolUseBlockParam" => {
-                visitor.visit::<crate::ClaudeServerToolUseBlockParam>(&SCHEMAS[287usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeServerToolUseBlockParam,
+                    >(&CLAUDE_SERVER_TOOL_USE_BLOCK_PARAM)
             }
+            #[cfg(feature = "claude")]
             "ClaudeWebSearchToolResultBlockParam" => {
                 visitor
                     .visit::<
                         crate::ClaudeWebSearchToolResultBlockParam,
-                    >(&SCHEMAS[288usize])
+                    >(&CLAUDE_WEB_SEARCH_TOOL_RESULT_BLOCK_PARAM)
             }
-            "ClaudeTool" => visitor.visit::<crate::ClaudeTool>(&SCHEMAS[289usize]),
+            #[cfg(feature = "claude")]
+            "ClaudeTool" => visitor.visit::<crate::ClaudeTool>(&CLAUDE_TOOL),
+            #[cfg(feature = "claude")]
             "ClaudeCustomTool" => {
-                visitor.visit::<crate::ClaudeCustomTool>(&SCHEMAS[290usize])
+                visitor.visit::<crate::ClaudeCustomTool>(&CLAUDE_CUSTOM_TOOL)
             }
+            #[cfg(feature = "claude")]
             "ClaudeTypedTool" => {
-                visitor.visit::<crate::ClaudeTypedTool>(&SCHEMAS[291usize])
+                visitor.visit::<crate::ClaudeTypedTool>(&CLAUDE_TYPED_TOOL)
             }
+            #[cfg(feature = "claude")]
             "ClaudeWebSearchTool" => {
-                visitor.visit::<crate::ClaudeWebSearchTool>(&SCHEMAS[292usize])
+                visitor.visit::<crate::ClaudeWebSearchTool>(&CLAUDE_WEB_SEARCH_TOOL)
             }
+            #[cfg(feature = "claude")]
             "ClaudeUserLocation" => {
-                visitor.visit::<crate::ClaudeUserLocation>(&SCHEMAS[293usize])
+                visitor.visit::<crate::ClaudeUserLocation>(&CLAUDE_USER_LOCATION)
             }
+            #[cfg(feature = "claude")]
             "ClaudeWebFetchTool" => {
-                visitor.visit::<crate::ClaudeWebFetchTool>(&SCHEMAS[294usize])
+                visitor.visit::<crate::ClaudeWebFetchTool>(&CLAUDE_WEB_FETCH_TOOL)
             }
+            #[cfg(feature = "claude")]
             "ClaudeCodeExecutionTool" => {
-                visitor.visit::<crate::ClaudeCodeExecutionTool>(&SCHEMAS[295usize])
+                visitor
+                    .visit::<crate::ClaudeCodeExecutionTool>(&CLAUDE_CODE_EXECUTION_TOOL)
             }
-            "ClaudeBashTool" => {
-                visitor.visit::<crate::ClaudeBashTool>(&SCHEMAS[296usize])
-            }
+            #[cfg(feature = "claude")]
+            "ClaudeBashTool" => visitor.visit::<crate::ClaudeBashTool>(&CLAUDE_BASH_TOOL),
+            #[cfg(feature = "claude")]
             "ClaudeTextEditorTool" => {
-                visitor.visit::<crate::ClaudeTextEditorTool>(&SCHEMAS[297usize])
+                visitor.visit::<crate::ClaudeTextEditorTool>(&CLAUDE_TEXT_EDITOR_TOOL)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolChoice" => {
-                visitor.visit::<crate::ClaudeToolChoice>(&SCHEMAS[298usize])
+                visitor.visit::<crate::ClaudeToolChoice>(&CLAUDE_TOOL_CHOICE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolChoiceAuto" => {
-                visitor.visit::<crate::ClaudeToolChoiceAuto>(&SCHEMAS[299usize])
+                visitor.visit::<crate::ClaudeToolChoiceAuto>(&CLAUDE_TOOL_CHOICE_AUTO)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolChoiceAny" => {
-                visitor.visit::<crate::ClaudeToolChoiceAny>(&SCHEMAS[300usize])
+                visitor.visit::<crate::ClaudeToolChoiceAny>(&CLAUDE_TOOL_CHOICE_ANY)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolChoiceTool" => {
-                visitor.visit::<crate::ClaudeToolChoiceTool>(&SCHEMAS[301usize])
+                visitor.visit::<crate::ClaudeToolChoiceTool>(&CLAUDE_TOOL_CHOICE_TOOL)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolChoiceNone" => {
-                visitor.visit::<crate::ClaudeToolChoiceNone>(&SCHEMAS[302usize])
+                visitor.visit::<crate::ClaudeToolChoiceNone>(&CLAUDE_TOOL_CHOICE_NONE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeThinkingConfig" => {
-                visitor.visit::<crate::ClaudeThinkingConfig>(&SCHEMAS[303usize])
+                visitor.visit::<crate::ClaudeThinkingConfig>(&CLAUDE_THINKING_CONFIG)
             }
+            #[cfg(feature = "claude")]
             "ClaudeThinkingEnabled" => {
-                visitor.visit::<crate::ClaudeThinkingEnabled>(&SCHEMAS[304usize])
+                visitor.visit::<crate::ClaudeThinkingEnabled>(&CLAUDE_THINKING_ENABLED)
             }
+            #[cfg(feature = "claude")]
             "ClaudeThinkingDisabled" => {
-                visitor.visit::<crate::ClaudeThinkingDisabled>(&SCHEMAS[305usize])
+                visitor.visit::<crate::ClaudeThinkingDisabled>(&CLAUDE_THINKING_DISABLED)
             }
+            #[cfg(feature = "claude")]
             "ClaudeThinkingAdaptive" => {
-                visitor.visit::<crate::ClaudeThinkingAdaptive>(&SCHEMAS[306usize])
+                visitor.visit::<crate::ClaudeThinkingAdaptive>(&CLAUDE_THINKING_ADAPTIVE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeResponse" | "ClaudeMessagesResponse" => {
-                visitor.visit::<crate::ClaudeMessagesResponse>(&SCHEMAS[307usize])
+                visitor.visit::<crate::ClaudeMessagesResponse>(&CLAUDE_MESSAGES_RESPONSE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeStopReason" => {
-                visitor.visit::<crate::ClaudeStopReason>(&SCHEMAS[308usize])
+                visitor.visit::<crate::ClaudeStopReason>(&CLAUDE_STOP_REASON)
             }
-            "ClaudeUsage" => visitor.visit::<crate::ClaudeUsage>(&SCHEMAS[309usize]),
+            #[cfg(feature = "claude")]
+            "ClaudeUsage" => visitor.visit::<crate::ClaudeUsage>(&CLAUDE_USAGE),
+            #[cfg(feature = "claude")]
             "ClaudeCacheCreation" => {
-                visitor.visit::<crate::ClaudeCacheCreation>(&SCHEMAS[310usize])
+                visitor.visit::<crate::ClaudeCacheCreation>(&CLAUDE_CACHE_CREATION)
             }
+            #[cfg(feature = "claude")]
             "ClaudeServerToolUsage" => {
-                visitor.visit::<crate::ClaudeServerToolUsage>(&SCHEMAS[311usize])
+                visitor.visit::<crate::ClaudeServerToolUsage>(&CLAUDE_SERVER_TOOL_USAGE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeContentBlock" => {
-                visitor.visit::<crate::ClaudeContentBlock>(&SCHEMAS[312usize])
+                visitor.visit::<crate::ClaudeContentBlock>(&CLAUDE_CONTENT_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeTextBlock" => {
-                visitor.visit::<crate::ClaudeTextBlock>(&SCHEMAS[313usize])
+                visitor.visit::<crate::ClaudeTextBlock>(&CLAUDE_TEXT_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeThinkingBlock" => {
-                visitor.visit::<crate::ClaudeThinkingBlock>(&SCHEMAS[314usize])
+                visitor.visit::<crate::ClaudeThinkingBlock>(&CLAUDE_THINKING_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeRedactedThinkingBlock" => {
-                visitor.visit::<crate::ClaudeRedactedThinkingBlock>(&SCHEMAS[315usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeRedactedThinkingBlock,
+                    >(&CLAUDE_REDACTED_THINKING_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeToolUseBlock" => {
-                visitor.visit::<crate::ClaudeToolUseBlock>(&SCHEMAS[316usize])
+                visitor.visit::<crate::ClaudeToolUseBlock>(&CLAUDE_TOOL_USE_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeServerToolUseBlock" => {
-                visitor.visit::<crate::ClaudeServerToolUseBlock>(&SCHEMAS[317usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeServerToolUseBlock,
+                    >(&CLAUDE_SERVER_TOOL_USE_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeWebSearchToolResultBlock" => {
                 visitor
-                    .visit::<crate::ClaudeWebSearchToolResultBlock>(&SCHEMAS[318usize])
+                    .visit::<
+                        crate::ClaudeWebSearchToolResultBlock,
+                    >(&CLAUDE_WEB_SEARCH_TOOL_RESULT_BLOCK)
             }
+            #[cfg(feature = "claude")]
             "ClaudeWebSearchToolResultContent" => {
                 visitor
-                    .visit::<crate::ClaudeWebSearchToolResultContent>(&SCHEMAS[319usize])
+                    .visit::<
+                        crate::ClaudeWebSearchToolResultContent,
+                    >(&CLAUDE_WEB_SEARCH_TOOL_RESULT_CONTENT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeWebSearchResult" => {
-                visitor.visit::<crate::ClaudeWebSearchResult>(&SCHEMAS[320usize])
+                visitor.visit::<crate::ClaudeWebSearchResult>(&CLAUDE_WEB_SEARCH_RESULT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeWebSearchToolResultError" => {
                 visitor
-                    .visit::<crate::ClaudeWebSearchToolResultError>(&SCHEMAS[321usize])
+                    .visit::<
+                        crate::ClaudeWebSearchToolResultError,
+                    >(&CLAUDE_WEB_SEARCH_TOOL_RESULT_ERROR)
             }
+            #[cfg(feature = "claude")]
             "ClaudeWebSearchErrorCode" => {
-                visitor.visit::<crate::ClaudeWebSearchErrorCode>(&SCHEMAS[322usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeWebSearchErrorCode,
+                    >(&CLAUDE_WEB_SEARCH_ERROR_CODE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeTextCitation" => {
-                visitor.visit::<crate::ClaudeTextCitation>(&SCHEMAS[323usize])
+                visitor.visit::<crate::ClaudeTextCitation>(&CLAUDE_TEXT_CITATION)
             }
+            #[cfg(feature = "claude")]
             "ClaudeCitationCharLocation" => {
-                visitor.visit::<crate::ClaudeCitationCharLocation>(&SCHEMAS[324usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeCitationCharLocation,
+                    >(&CLAUDE_CITATION_CHAR_LOCATION)
             }
+            #[cfg(feature = "claude")]
             "ClaudeCitationPageLocation" => {
-                visitor.visit::<crate::ClaudeCitationPageLocation>(&SCHEMAS[325usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeCitationPageLocation,
+                    >(&CLAUDE_CITATION_PAGE_LOCATION)
             }
+            #[cfg(feature = "claude")]
             "ClaudeCitationContentBlockLocation" => {
                 visitor
                     .visit::<
                         crate::ClaudeCitationContentBlockLocation,
-                    >(&SCHEMAS[326usize])
+                    >(&CLAUDE_CITATION_CONTENT_BLOCK_LOCATION)
             }
+            #[cfg(feature = "claude")]
             "ClaudeCitationWebSearchResultLocation" => {
                 visitor
                     .visit::<
                         crate::ClaudeCitationWebSearchResultLocation,
-                    >(&SCHEMAS[327usize])
+                    >(&CLAUDE_CITATION_WEB_SEARCH_RESULT_LOCATION)
             }
+            #[cfg(feature = "claude")]
             "ClaudeCitationSearchResultLocation" => {
                 visitor
                     .visit::<
                         crate::ClaudeCitationSearchResultLocation,
-                    >(&SCHEMAS[328usize])
+                    >(&CLAUDE_CITATION_SEARCH_RESULT_LOCATION)
             }
+            #[cfg(feature = "claude")]
             "ClaudeStreamEvent" => {
-                visitor.visit::<crate::ClaudeStreamEvent>(&SCHEMAS[329usize])
+                visitor.visit::<crate::ClaudeStreamEvent>(&CLAUDE_STREAM_EVENT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeMessageStartEvent" => {
-                visitor.visit::<crate::ClaudeMessageStartEvent>(&SCHEMAS[330usize])
+                visitor
+                    .visit::<crate::ClaudeMessageStartEvent>(&CLAUDE_MESSAGE_START_EVENT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeContentBlockStartEvent" => {
-                visitor.visit::<crate::ClaudeContentBlockStartEvent>(&SCHEMAS[331usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeContentBlockStartEvent,
+                    >(&CLAUDE_CONTENT_BLOCK_START_EVENT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeContentBlockDeltaEvent" => {
-                visitor.visit::<crate::ClaudeContentBlockDeltaEvent>(&SCHEMAS[332usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeContentBlockDeltaEvent,
+                    >(&CLAUDE_CONTENT_BLOCK_DELTA_EVENT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeContentBlockStopEvent" => {
-                visitor.visit::<crate::ClaudeContentBlockStopEvent>(&SCHEMAS[333usize])
+                visitor
+                    .visit::<
+                        crate::ClaudeContentBlockStopEvent,
+                    >(&CLAUDE_CONTENT_BLOCK_STOP_EVENT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeMessageDeltaEvent" => {
-                visitor.visit::<crate::ClaudeMessageDeltaEvent>(&SCHEMAS[334usize])
+                visitor
+                    .visit::<crate::ClaudeMessageDeltaEvent>(&CLAUDE_MESSAGE_DELTA_EVENT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeMessageDelta" => {
-                visitor.visit::<crate::ClaudeMessageDelta>(&SCHEMAS[335usize])
+                visitor.visit::<crate::ClaudeMessageDelta>(&CLAUDE_MESSAGE_DELTA)
             }
+            #[cfg(feature = "claude")]
             "ClaudeMessageDeltaUsage" => {
-                visitor.visit::<crate::ClaudeMessageDeltaUsage>(&SCHEMAS[336usize])
+                visitor
+                    .visit::<crate::ClaudeMessageDeltaUsage>(&CLAUDE_MESSAGE_DELTA_USAGE)
             }
+            #[cfg(feature = "claude")]
             "ClaudeMessageStopEvent" => {
-                visitor.visit::<crate::ClaudeMessageStopEvent>(&SCHEMAS[337usize])
+                visitor
+                    .visit::<crate::ClaudeMessageStopEvent>(&CLAUDE_MESSAGE_STOP_EVENT)
             }
+            #[cfg(feature = "claude")]
             "ClaudePingEvent" => {
-                visitor.visit::<crate::ClaudePingEvent>(&SCHEMAS[338usize])
+                visitor.visit::<crate::ClaudePingEvent>(&CLAUDE_PING_EVENT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeErrorEvent" => {
-                visitor.visit::<crate::ClaudeErrorEvent>(&SCHEMAS[339usize])
+                visitor.visit::<crate::ClaudeErrorEvent>(&CLAUDE_ERROR_EVENT)
             }
+            #[cfg(feature = "claude")]
             "ClaudeContentBlockDelta" => {
-                visitor.visit::<crate::ClaudeContentBlockDelta>(&SCHEMAS[340usize])
+                visitor
+                    .visit::<crate::ClaudeContentBlockDelta>(&CLAUDE_CONTENT_BLOCK_DELTA)
             }
+            #[cfg(feature = "claude")]
             "ClaudeTextDelta" => {
-                visitor.visit::<crate::ClaudeTextDelta>(&SCHEMAS[341usize])
+                visitor.visit::<crate::ClaudeTextDelta>(&CLAUDE_TEXT_DELTA)
             }
+            #[cfg(feature = "claude")]
             "ClaudeThinkingDelta" => {
-                visitor.visit::<crate::ClaudeThinkingDelta>(&SCHEMAS[342usize])
+                visitor.visit::<crate::ClaudeThinkingDelta>(&CLAUDE_THINKING_DELTA)
             }
+            #[cfg(feature = "claude")]
             "ClaudeSignatureDelta" => {
-                visitor.visit::<crate::ClaudeSignatureDelta>(&SCHEMAS[343usize])
+                visitor.visit::<crate::ClaudeSignatureDelta>(&CLAUDE_SIGNATURE_DELTA)
             }
+            #[cfg(feature = "claude")]
             "ClaudeInputJsonDelta" => {
-                visitor.visit::<crate::ClaudeInputJsonDelta>(&SCHEMAS[344usize])
+                visitor.visit::<crate::ClaudeInputJsonDelta>(&CLAUDE_INPUT_JSON_DELTA)
             }
+            #[cfg(feature = "claude")]
             "ClaudeCitationsDelta" => {
-                visitor.visit::<crate::ClaudeCitationsDelta>(&SCHEMAS[345usize])
+                visitor.visit::<crate::ClaudeCitationsDelta>(&CLAUDE_CITATIONS_DELTA)
             }
+            #[cfg(feature = "gemini")]
             "GeminiRequest" | "GeminiGenerateContentRequest" => {
-                visitor.visit::<crate::GeminiGenerateContentRequest>(&SCHEMAS[346usize])
+                visitor
+                    .visit::<
+                        crate::GeminiGenerateContentRequest,
+                    >(&GEMINI_GENERATE_CONTENT_REQUEST)
             }
-            "GeminiContent" => visitor.visit::<crate::GeminiContent>(&SCHEMAS[347usize]),
-            "GeminiRole" => visitor.visit::<crate::GeminiRole>(&SCHEMAS[348usize]),
-            "GeminiPart" => visitor.visit::<crate::GeminiPart>(&SCHEMAS[349usize]),
-            "GeminiBlob" => visitor.visit::<crate::GeminiBlob>(&SCHEMAS[350usize]),
-            "GeminiFileData" => {
-                visitor.visit::<crate::GeminiFileData>(&SCHEMAS[351usize])
-            }
+            #[cfg(feature = "gemini")]
+            "GeminiContent" => visitor.visit::<crate::GeminiContent>(&GEMINI_CONTENT),
+            #[cfg(feature = "gemini")]
+            "GeminiRole" => visitor.visit::<crate::GeminiRole>(&GEMINI_ROLE),
+            #[cfg(feature = "gemini")]
+            "GeminiPart" => visitor.visit::<crate::GeminiPart>(&GEMINI_PART),
+            #[cfg(feature = "gemini")]
+            "GeminiBlob" => visitor.visit::<crate::GeminiBlob>(&GEMINI_BLOB),
+            #[cfg(feature = "gemini")]
+            "GeminiFileData" => visitor.visit::<crate::GeminiFileData>(&GEMINI_FILE_DATA),
+            #[cfg(feature = "gemini")]
             "GeminiFunctionCall" => {
-                visitor.visit::<crate::GeminiFunctionCall>(&SCHEMAS[352usize])
+                visitor.visit::<crate::GeminiFunctionCall>(&GEMINI_FUNCTION_CALL)
             }
+            #[cfg(feature = "gemini")]
             "GeminiFunctionResponse" => {
-                visitor.visit::<crate::GeminiFunctionResponse>(&SCHEMAS[353usize])
+                visitor.visit::<crate::GeminiFunctionResponse>(&GEMINI_FUNCTION_RESPONSE)
             }
+            #[cfg(feature = "gemini")]
             "GeminiExecutableCode" => {
-                visitor.visit::<crate::GeminiExecutableCode>(&SCHEMAS[354usize])
+                visitor.visit::<crate::GeminiExecutableCode>(&GEMINI_EXECUTABLE_CODE)
             }
+            #[cfg(feature = "gemini")]
             "GeminiCodeExecutionResult" => {
-                visitor.visit::<crate::GeminiCodeExecutionResult>(&SCHEMAS[355usize])
+                visitor
+                    .visit::<
+                        crate::GeminiCodeExecutionResult,
+                    >(&GEMINI_CODE_EXECUTION_RESULT)
             }
+            #[cfg(feature = "gemini")]
             "GeminiVideoMetadata" => {
-                visitor.visit::<crate::GeminiVideoMetadata>(&SCHEMAS[356usize])
+                visitor.visit::<crate::GeminiVideoMetadata>(&GEMINI_VIDEO_METADATA)
             }
+            #[cfg(feature = "gemini")]
             "GeminiGenerationConfig" => {
-                visitor.visit::<crate::GeminiGenerationConfig>(&SCHEMAS[357usize])
+                visitor.visit::<crate::GeminiGenerationConfig>(&GEMINI_GENERATION_CONFIG)
             }
+            #[cfg(feature = "gemini")]
             "GeminiThinkingConfig" => {
-                visitor.visit::<crate::GeminiThinkingConfig>(&SCHEMAS[358usize])
+                visitor.visit::<crate::GeminiThinkingConfig>(&GEMINI_THINKING_CONFIG)
             }
+            #[cfg(feature = "gemini")]
             "GeminiImageConfig" => {
-                visitor.visit::<crate::GeminiImageConfig>(&SCHEMAS[359usize])
+                visitor.visit::<crate::GeminiImageConfig>(&GEMINI_IMAGE_CONFIG)
             }
-            "GeminiModality" => {
-                visitor.visit::<crate::GeminiModality>(&SCHEMAS[360usize])
-            }
+            #[cfg(feature = "gemini")]
+            "GeminiModality" => visitor.visit::<crate::GeminiModality>(&GEMINI_MODALITY),
+            #[cfg(feature = "gemini")]
             "GeminiMediaResolution" => {
-                visitor.visit::<crate::GeminiMediaResolution>(&SCHEMAS[361usize])
+                visitor.visit::<crate::GeminiMediaResolution>(&GEMINI_MEDIA_RESOLUTION)
             }
-            "GeminiSchema" => visitor.visit::<crate::GeminiSchema>(&SCHEMAS[362usize]),
-            "GeminiTool" => visitor.visit::<crate::GeminiTool>(&SCHEMAS[363usize]),
+            #[cfg(feature = "gemini")]
+            "GeminiSchema" => visitor.visit::<crate::GeminiSchema>(&GEMINI_SCHEMA),
+            #[cfg(feature = "gemini")]
+            "GeminiTool" => visitor.visit::<crate::GeminiTool>(&GEMINI_TOOL),
+            #[cfg(feature = "gemini")]
             "GeminiFunctionDeclaration" => {
-                visitor.visit::<crate::GeminiFunctionDeclaration>(&SCHEMAS[364usize])
+                visitor
+                    .visit::<
+                        crate::GeminiFunctionDeclaration,
+                    >(&GEMINI_FUNCTION_DECLARATION)
             }
+            #[cfg(feature = "gemini")]
             "GeminiToolConfig" => {
-                visitor.visit::<crate::GeminiToolConfig>(&SCHEMAS[365usize])
+                visitor.visit::<crate::GeminiToolConfig>(&GEMINI_TOOL_CONFIG)
             }
+            #[cfg(feature = "gemini")]
             "GeminiFunctionCallingConfig" => {
-                visitor.visit::<crate::GeminiFunctionCallingConfig>(&SCHEMAS[366usize])
+                visitor
+                    .visit::<
+                        crate::GeminiFunctionCallingConfig,
+                    >(&GEMINI_FUNCTION_CALLING_CONFIG)
             }
+            #[cfg(feature = "gemini")]
             "GeminiFunctionCallingMode" => {
-                visitor.visit::<crate::GeminiFunctionCallingMode>(&SCHEMAS[367usize])
+                visitor
+                    .visit::<
+                        crate::GeminiFunctionCallingMode,
+                    >(&GEMINI_FUNCTION_CALLING_MODE)
             }
+            #[cfg(feature = "gemini")]
             "GeminiSafetySetting" => {
-                visitor.visit::<crate::GeminiSafetySetting>(&SCHEMAS[368usize])
+                visitor.visit::<crate::GeminiSafetySetting>(&GEMINI_SAFETY_SETTING)
             }
+            #[cfg(feature = "gemini")]
             "GeminiHarmCategory" => {
-                visitor.visit::<crate::GeminiHarmCategory>(&SCHEMAS[369usize])
+                visitor.visit::<crate::GeminiHarmCategory>(&GEMINI_HARM_CATEGORY)
             }
+            #[cfg(feature = "gemini")]
             "GeminiHarmBlockThreshold" => {
-                visitor.visit::<crate::GeminiHarmBlockThreshold>(&SCHEMAS[370usize])
+                visitor
+                    .visit::<
+                        crate::GeminiHarmBlockThreshold,
+                    >(&GEMINI_HARM_BLOCK_THRESHOLD)
             }
+            #[cfg(feature = "gemini")]
             "GeminiResponse" | "GeminiGenerateContentResponse" => {
-                visitor.visit::<crate::GeminiGenerateContentResponse>(&SCHEMAS[371usize])
+                visitor
+                    .visit::<
+                        crate::GeminiGenerateContentResponse,
+                    >(&GEMINI_GENERATE_CONTENT_RESPONSE)
             }
+            #[cfg(feature = "gemini")]
             "GeminiCandidate" => {
-                visitor.visit::<crate::GeminiCandidate>(&SCHEMAS[372usize])
+                visitor.visit::<crate::GeminiCandidate>(&GEMINI_CANDIDATE)
             }
+            #[cfg(feature = "gemini")]
             "GeminiFinishReason" => {
-                visitor.visit::<crate::GeminiFinishReason>(&SCHEMAS[373usize])
+                visitor.visit::<crate::GeminiFinishReason>(&GEMINI_FINISH_REASON)
             }
+            #[cfg(feature = "gemini")]
             "GeminiSafetyRating" => {
-                visitor.visit::<crate::GeminiSafetyRating>(&SCHEMAS[374usize])
+                visitor.visit::<crate::GeminiSafetyRating>(&GEMINI_SAFETY_RATING)
             }
+            #[cfg(feature = "gemini")]
             "GeminiHarmProbability" => {
-                visitor.visit::<crate::GeminiHarmProbability>(&SCHEMAS[375usize])
+                visitor.visit::<crate::GeminiHarmProbability>(&GEMINI_HARM_PROBABILITY)
             }
+            #[cfg(feature = "gemini")]
             "GeminiCitationMetadata" => {
-                visitor.visit::<crate::GeminiCitationMetadata>(&SCHEMAS[376usize])
+                visitor.visit::<crate::GeminiCitationMetadata>(&GEMINI_CITATION_METADATA)
             }
+            #[cfg(feature = "gemini")]
             "GeminiCitationSource" => {
-                visitor.visit::<crate::GeminiCitationSource>(&SCHEMAS[377usize])
+                visitor.visit::<crate::GeminiCitationSource>(&GEMINI_CITATION_SOURCE)
             }
+            #[cfg(feature = "gemini")]
             "GeminiGroundingMetadata" => {
-                visitor.visit::<crate::GeminiGroundingMetadata>(&SCHEMAS[378usize])
+                visitor
+                    .visit::<crate::GeminiGroundingMetadata>(&GEMINI_GROUNDING_METADATA)
             }
+            #[cfg(feature = "gemini")]
             "GeminiUsageMetadata" => {
-                visitor.visit::<crate::GeminiUsageMetadata>(&SCHEMAS[379usize])
+                visitor.visit::<crate::GeminiUsageMetadata>(&GEMINI_USAGE_METADATA)
             }
+            #[cfg(feature = "gemini")]
             "GeminiModalityTokenCount" => {
-                visitor.visit::<crate::GeminiModalityTokenCount>(&SCHEMAS[380usize])
+                visitor
+                    .visit::<
+                        crate::GeminiModalityTokenCount,
+                    >(&GEMINI_MODALITY_TOKEN_COUNT)
             }
+            #[cfg(feature = "gemini")]
             "GeminiPromptFeedback" => {
-                visitor.visit::<crate::GeminiPromptFeedback>(&SCHEMAS[381usize])
+                visitor.visit::<crate::GeminiPromptFeedback>(&GEMINI_PROMPT_FEEDBACK)
             }
+            #[cfg(feature = "gemini")]
             "GeminiBlockReason" => {
-                visitor.visit::<crate::GeminiBlockReason>(&SCHEMAS[382usize])
+                visitor.visit::<crate::GeminiBlockReason>(&GEMINI_BLOCK_REASON)
             }
+            #[cfg(feature = "midjourney")]
             "变化任务提交参数" | "MjChangeRequest" => {
-                visitor.visit::<crate::MjChangeRequest>(&SCHEMAS[383usize])
+                visitor.visit::<crate::MjChangeRequest>(&MJ_CHANGE_REQUEST)
             }
-            "MjChangeAction" => {
-                visitor.visit::<crate::MjChangeAction>(&SCHEMAS[384usize])
-            }
+            #[cfg(feature = "midjourney")]
+            "MjChangeAction" => visitor.visit::<crate::MjChangeAction>(&MJ_CHANGE_ACTION),
+            #[cfg(feature = "midjourney")]
             "执行动作参数" | "MjActionRequest" => {
-                visitor.visit::<crate::MjActionRequest>(&SCHEMAS[385usize])
+                visitor.visit::<crate::MjActionRequest>(&MJ_ACTION_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "变化任务提交参数-simple" | "MjSimpleChangeRequest" => {
-                visitor.visit::<crate::MjSimpleChangeRequest>(&SCHEMAS[386usize])
+                visitor.visit::<crate::MjSimpleChangeRequest>(&MJ_SIMPLE_CHANGE_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "Blend提交参数" | "MjBlendRequest" => {
-                visitor.visit::<crate::MjBlendRequest>(&SCHEMAS[387usize])
+                visitor.visit::<crate::MjBlendRequest>(&MJ_BLEND_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "MjBlendDimensions" => {
-                visitor.visit::<crate::MjBlendDimensions>(&SCHEMAS[388usize])
+                visitor.visit::<crate::MjBlendDimensions>(&MJ_BLEND_DIMENSIONS)
             }
-            "MjBotType" => visitor.visit::<crate::MjBotType>(&SCHEMAS[389usize]),
+            #[cfg(feature = "midjourney")]
+            "MjBotType" => visitor.visit::<crate::MjBotType>(&MJ_BOT_TYPE),
+            #[cfg(feature = "midjourney")]
             "Describe提交参数" | "MjDescribeRequest" => {
-                visitor.visit::<crate::MjDescribeRequest>(&SCHEMAS[390usize])
+                visitor.visit::<crate::MjDescribeRequest>(&MJ_DESCRIBE_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "Imagine提交参数" | "MjImagineRequest" => {
-                visitor.visit::<crate::MjImagineRequest>(&SCHEMAS[391usize])
+                visitor.visit::<crate::MjImagineRequest>(&MJ_IMAGINE_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "Modal提交参数" | "MjModalRequest" => {
-                visitor.visit::<crate::MjModalRequest>(&SCHEMAS[392usize])
+                visitor.visit::<crate::MjModalRequest>(&MJ_MODAL_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "Shorten提交参数" | "MjShortenRequest" => {
-                visitor.visit::<crate::MjShortenRequest>(&SCHEMAS[393usize])
+                visitor.visit::<crate::MjShortenRequest>(&MJ_SHORTEN_REQUEST)
             }
-            "MjVideoRequest" => {
-                visitor.visit::<crate::MjVideoRequest>(&SCHEMAS[394usize])
-            }
-            "MjVideoMotion" => visitor.visit::<crate::MjVideoMotion>(&SCHEMAS[395usize]),
+            #[cfg(feature = "midjourney")]
+            "MjVideoRequest" => visitor.visit::<crate::MjVideoRequest>(&MJ_VIDEO_REQUEST),
+            #[cfg(feature = "midjourney")]
+            "MjVideoMotion" => visitor.visit::<crate::MjVideoMotion>(&MJ_VIDEO_MOTION),
+            #[cfg(feature = "midjourney")]
             "SwapFace提交参数" | "MjSwapFaceRequest" => {
-                visitor.visit::<crate::MjSwapFaceRequest>(&SCHEMAS[396usize])
+                visitor.visit::<crate::MjSwapFaceRequest>(&MJ_SWAP_FACE_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "Filter" | "MjInstanceFilter" => {
-                visitor.visit::<crate::MjInstanceFilter>(&SCHEMAS[397usize])
+                visitor.visit::<crate::MjInstanceFilter>(&MJ_INSTANCE_FILTER)
             }
+            #[cfg(feature = "midjourney")]
             "账号筛选条件" | "MjAccountFilter" => {
-                visitor.visit::<crate::MjAccountFilter>(&SCHEMAS[398usize])
+                visitor.visit::<crate::MjAccountFilter>(&MJ_ACCOUNT_FILTER)
             }
+            #[cfg(feature = "midjourney")]
             "任务查询参数" | "MjTaskListByConditionRequest" => {
-                visitor.visit::<crate::MjTaskListByConditionRequest>(&SCHEMAS[399usize])
+                visitor
+                    .visit::<
+                        crate::MjTaskListByConditionRequest,
+                    >(&MJ_TASK_LIST_BY_CONDITION_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "提交结果" | "MjSubmitResponse" => {
-                visitor.visit::<crate::MjSubmitResponse>(&SCHEMAS[400usize])
+                visitor.visit::<crate::MjSubmitResponse>(&MJ_SUBMIT_RESPONSE)
             }
+            #[cfg(feature = "midjourney")]
             "Message«string»" | "MjMessageString" => {
-                visitor.visit::<crate::MjMessageString>(&SCHEMAS[401usize])
+                visitor.visit::<crate::MjMessageString>(&MJ_MESSAGE_STRING)
             }
+            #[cfg(feature = "midjourney")]
             "Message«Void»" | "MjMessageVoid" => {
-                visitor.visit::<crate::MjMessageVoid>(&SCHEMAS[402usize])
+                visitor.visit::<crate::MjMessageVoid>(&MJ_MESSAGE_VOID)
             }
+            #[cfg(feature = "midjourney")]
             "Message«Map«string,object»»" | "MjMessageMap" => {
-                visitor.visit::<crate::MjMessageMap>(&SCHEMAS[403usize])
+                visitor.visit::<crate::MjMessageMap>(&MJ_MESSAGE_MAP)
             }
-            "任务" | "MjTask" => visitor.visit::<crate::MjTask>(&SCHEMAS[404usize]),
-            "MjTaskAction" => visitor.visit::<crate::MjTaskAction>(&SCHEMAS[405usize]),
-            "MjTaskStatus" => visitor.visit::<crate::MjTaskStatus>(&SCHEMAS[406usize]),
+            #[cfg(feature = "midjourney")]
+            "任务" | "MjTask" => visitor.visit::<crate::MjTask>(&MJ_TASK),
+            #[cfg(feature = "midjourney")]
+            "MjTaskAction" => visitor.visit::<crate::MjTaskAction>(&MJ_TASK_ACTION),
+            #[cfg(feature = "midjourney")]
+            "MjTaskStatus" => visitor.visit::<crate::MjTaskStatus>(&MJ_TASK_STATUS),
+            #[cfg(feature = "midjourney")]
             "MjTaskProperties" => {
-                visitor.visit::<crate::MjTaskProperties>(&SCHEMAS[407usize])
+                visitor.visit::<crate::MjTaskProperties>(&MJ_TASK_PROPERTIES)
             }
-            "MjVideoUrl" => visitor.visit::<crate::MjVideoUrl>(&SCHEMAS[408usize]),
+            #[cfg(feature = "midjourney")]
+            "MjVideoUrl" => visitor.visit::<crate::MjVideoUrl>(&MJ_VIDEO_URL),
+            #[cfg(feature = "midjourney")]
             "可执行按钮" | "MjButton" => {
-                visitor.visit::<crate::MjButton>(&SCHEMAS[409usize])
+                visitor.visit::<crate::MjButton>(&MJ_BUTTON)
             }
+            #[cfg(feature = "midjourney")]
             "可执行按钮_1" | "MjSelector" => {
-                visitor.visit::<crate::MjSelector>(&SCHEMAS[410usize])
+                visitor.visit::<crate::MjSelector>(&MJ_SELECTOR)
             }
+            #[cfg(feature = "midjourney")]
             "Option" | "MjSelectorOption" => {
-                visitor.visit::<crate::MjSelectorOption>(&SCHEMAS[411usize])
+                visitor.visit::<crate::MjSelectorOption>(&MJ_SELECTOR_OPTION)
             }
+            #[cfg(feature = "midjourney")]
             "TaskQueryDTO" | "MjTaskQueryRequest" => {
-                visitor.visit::<crate::MjTaskQueryRequest>(&SCHEMAS[412usize])
+                visitor.visit::<crate::MjTaskQueryRequest>(&MJ_TASK_QUERY_REQUEST)
             }
-            "Pageable" | "MjPageable" => {
-                visitor.visit::<crate::MjPageable>(&SCHEMAS[413usize])
-            }
-            "Sort" | "MjSort" => visitor.visit::<crate::MjSort>(&SCHEMAS[414usize]),
+            #[cfg(feature = "midjourney")]
+            "Pageable" | "MjPageable" => visitor.visit::<crate::MjPageable>(&MJ_PAGEABLE),
+            #[cfg(feature = "midjourney")]
+            "Sort" | "MjSort" => visitor.visit::<crate::MjSort>(&MJ_SORT),
+            #[cfg(feature = "midjourney")]
             "Page«任务»" | "MjTaskPage" => {
-                visitor.visit::<crate::MjTaskPage>(&SCHEMAS[415usize])
+                visitor.visit::<crate::MjTaskPage>(&MJ_TASK_PAGE)
             }
+            #[cfg(feature = "midjourney")]
             "Page«Map«string,object»»" | "MjObjectPage" => {
-                visitor.visit::<crate::MjObjectPage>(&SCHEMAS[416usize])
+                visitor.visit::<crate::MjObjectPage>(&MJ_OBJECT_PAGE)
             }
+            #[cfg(feature = "midjourney")]
             "CheckActivationDTO" | "MjCheckActivationRequest" => {
-                visitor.visit::<crate::MjCheckActivationRequest>(&SCHEMAS[417usize])
+                visitor
+                    .visit::<
+                        crate::MjCheckActivationRequest,
+                    >(&MJ_CHECK_ACTIVATION_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "激活服务参数" | "MjActivationRequest" => {
-                visitor.visit::<crate::MjActivationRequest>(&SCHEMAS[418usize])
+                visitor.visit::<crate::MjActivationRequest>(&MJ_ACTIVATION_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "账号创建参数" | "MjAccountCreateRequest" => {
-                visitor.visit::<crate::MjAccountCreateRequest>(&SCHEMAS[419usize])
+                visitor
+                    .visit::<crate::MjAccountCreateRequest>(&MJ_ACCOUNT_CREATE_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "账号修改参数" | "MjAccountUpdateRequest" => {
-                visitor.visit::<crate::MjAccountUpdateRequest>(&SCHEMAS[420usize])
+                visitor
+                    .visit::<crate::MjAccountUpdateRequest>(&MJ_ACCOUNT_UPDATE_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "账号查询参数" | "MjAccountQueryRequest" => {
-                visitor.visit::<crate::MjAccountQueryRequest>(&SCHEMAS[421usize])
+                visitor.visit::<crate::MjAccountQueryRequest>(&MJ_ACCOUNT_QUERY_REQUEST)
             }
+            #[cfg(feature = "midjourney")]
             "Discord账号" | "MjDiscordAccount" => {
-                visitor.visit::<crate::MjDiscordAccount>(&SCHEMAS[422usize])
+                visitor.visit::<crate::MjDiscordAccount>(&MJ_DISCORD_ACCOUNT)
             }
-            "MjAccountMode" => visitor.visit::<crate::MjAccountMode>(&SCHEMAS[423usize]),
+            #[cfg(feature = "midjourney")]
+            "MjAccountMode" => visitor.visit::<crate::MjAccountMode>(&MJ_ACCOUNT_MODE),
+            #[cfg(feature = "midjourney")]
             "MjSubscribePlan" => {
-                visitor.visit::<crate::MjSubscribePlan>(&SCHEMAS[424usize])
+                visitor.visit::<crate::MjSubscribePlan>(&MJ_SUBSCRIBE_PLAN)
             }
-            "MjBilledWay" => visitor.visit::<crate::MjBilledWay>(&SCHEMAS[425usize]),
-            "MjStylizeLevel" => {
-                visitor.visit::<crate::MjStylizeLevel>(&SCHEMAS[426usize])
-            }
+            #[cfg(feature = "midjourney")]
+            "MjBilledWay" => visitor.visit::<crate::MjBilledWay>(&MJ_BILLED_WAY),
+            #[cfg(feature = "midjourney")]
+            "MjStylizeLevel" => visitor.visit::<crate::MjStylizeLevel>(&MJ_STYLIZE_LEVEL),
+            #[cfg(feature = "midjourney")]
             "MjVariationLevel" => {
-                visitor.visit::<crate::MjVariationLevel>(&SCHEMAS[427usize])
+                visitor.visit::<crate::MjVariationLevel>(&MJ_VARIATION_LEVEL)
             }
+            #[cfg(feature = "account")]
             "BillingSubscription" => {
-                visitor.visit::<crate::BillingSubscription>(&SCHEMAS[428usize])
+                visitor.visit::<crate::BillingSubscription>(&BILLING_SUBSCRIPTION)
             }
-            "BillingUsage" => visitor.visit::<crate::BillingUsage>(&SCHEMAS[429usize]),
+            #[cfg(feature = "account")]
+            "BillingUsage" => visitor.visit::<crate::BillingUsage>(&BILLING_USAGE),
+            #[cfg(feature = "account")]
             "UserSelfResponse" => {
-                visitor.visit::<crate::UserSelfResponse>(&SCHEMAS[430usize])
+                visitor.visit::<crate::UserSelfResponse>(&USER_SELF_RESPONSE)
             }
-            "UserSelf" => visitor.visit::<crate::UserSelf>(&SCHEMAS[431usize]),
-            "ModelList" => visitor.visit::<crate::ModelList>(&SCHEMAS[432usize]),
-            "ListedModel" => visitor.visit::<crate::ListedModel>(&SCHEMAS[433usize]),
-            "EndpointType" => visitor.visit::<crate::EndpointType>(&SCHEMAS[434usize]),
+            #[cfg(feature = "account")]
+            "UserSelf" => visitor.visit::<crate::UserSelf>(&USER_SELF),
+            #[cfg(feature = "account")]
+            "ModelList" => visitor.visit::<crate::ModelList>(&MODEL_LIST),
+            #[cfg(feature = "account")]
+            "ListedModel" => visitor.visit::<crate::ListedModel>(&LISTED_MODEL),
+            #[cfg(feature = "account")]
+            "EndpointType" => visitor.visit::<crate::EndpointType>(&ENDPOINT_TYPE),
+            #[cfg(feature = "account")]
             "GeminiModelList" => {
-                visitor.visit::<crate::GeminiModelList>(&SCHEMAS[435usize])
+                visitor.visit::<crate::GeminiModelList>(&GEMINI_MODEL_LIST)
             }
+            #[cfg(feature = "account")]
             "GeminiModelInfo" => {
-                visitor.visit::<crate::GeminiModelInfo>(&SCHEMAS[436usize])
+                visitor.visit::<crate::GeminiModelInfo>(&GEMINI_MODEL_INFO)
             }
-            "Usage" => visitor.visit::<crate::Usage>(&SCHEMAS[437usize]),
+            "Usage" => visitor.visit::<crate::Usage>(&USAGE),
             "PromptTokensDetails" => {
-                visitor.visit::<crate::PromptTokensDetails>(&SCHEMAS[438usize])
+                visitor.visit::<crate::PromptTokensDetails>(&PROMPT_TOKENS_DETAILS)
             }
             "CompletionTokensDetails" => {
-                visitor.visit::<crate::CompletionTokensDetails>(&SCHEMAS[439usize])
+                visitor
+                    .visit::<crate::CompletionTokensDetails>(&COMPLETION_TOKENS_DETAILS)
             }
             "Map«string,object»" | "JsonObject" => {
-                visitor.visit::<crate::JsonObject>(&SCHEMAS[440usize])
+                visitor.visit::<crate::JsonObject>(&JSON_OBJECT)
             }
-            "ErrorResponse" => visitor.visit::<crate::ErrorResponse>(&SCHEMAS[441usize]),
-            "ErrorDetail" => visitor.visit::<crate::ErrorDetail>(&SCHEMAS[442usize]),
+            "ErrorResponse" => visitor.visit::<crate::ErrorResponse>(&ERROR_RESPONSE),
+            "ErrorDetail" => visitor.visit::<crate::ErrorDetail>(&ERROR_DETAIL),
             "NewApiErrorResponse" => {
-                visitor.visit::<crate::NewApiErrorResponse>(&SCHEMAS[443usize])
+                visitor.visit::<crate::NewApiErrorResponse>(&NEW_API_ERROR_RESPONSE)
             }
             "ClaudeErrorResponse" => {
-                visitor.visit::<crate::ClaudeErrorResponse>(&SCHEMAS[444usize])
+                visitor.visit::<crate::ClaudeErrorResponse>(&CLAUDE_ERROR_RESPONSE)
             }
             "ClaudeErrorDetail" => {
-                visitor.visit::<crate::ClaudeErrorDetail>(&SCHEMAS[445usize])
+                visitor.visit::<crate::ClaudeErrorDetail>(&CLAUDE_ERROR_DETAIL)
             }
             "GeminiErrorResponse" => {
-                visitor.visit::<crate::GeminiErrorResponse>(&SCHEMAS[446usize])
+                visitor.visit::<crate::GeminiErrorResponse>(&GEMINI_ERROR_RESPONSE)
             }
             "GeminiErrorDetail" => {
-                visitor.visit::<crate::GeminiErrorDetail>(&SCHEMAS[447usize])
+                visitor.visit::<crate::GeminiErrorDetail>(&GEMINI_ERROR_DETAIL)
             }
             "MjErrorResponse" => {
-                visitor.visit::<crate::MjErrorResponse>(&SCHEMAS[448usize])
+                visitor.visit::<crate::MjErrorResponse>(&MJ_ERROR_RESPONSE)
             }
             "TaskErrorResponse" => {
-                visitor.visit::<crate::TaskErrorResponse>(&SCHEMAS[449usize])
+                visitor.visit::<crate::TaskErrorResponse>(&TASK_ERROR_RESPONSE)
             }
             _ => return ::core::option::Option::None,
         },

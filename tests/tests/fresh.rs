@@ -18,10 +18,22 @@ fn committed_generated_code_is_fresh() {
 fn every_generated_file_is_marked_generated() {
     let root = allmhub_tests::workspace_root();
     for file in allmhub_codegen::generate(&root.join("spec")).expect("generation") {
-        assert!(
-            file.contents.starts_with("// @generated"),
-            "{} lacks the @generated marker",
-            file.path.display()
-        );
+        match file.region {
+            // A generated region of a hand-written file is fenced by marker lines.
+            Some(region) => {
+                let text = std::fs::read_to_string(root.join(&file.path)).expect("the file exists");
+                assert!(
+                    text.contains(&format!("# @generated begin {region}"))
+                        && text.contains(&format!("# @generated end {region}")),
+                    "{} lacks the markers of its generated region",
+                    file.path.display()
+                );
+            }
+            None => assert!(
+                file.contents.starts_with("// @generated"),
+                "{} lacks the @generated marker",
+                file.path.display()
+            ),
+        }
     }
 }
