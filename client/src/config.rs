@@ -45,6 +45,30 @@ impl Default for RetryPolicy {
     }
 }
 
+/// The API key as ready-made header values (marked sensitive, so `http` never prints them).
+#[derive(Clone)]
+pub(crate) struct KeyHeaders {
+    /// `Bearer <key>`.
+    pub(crate) bearer: HeaderValue,
+    /// `<key>`.
+    pub(crate) plain: HeaderValue,
+}
+
+impl KeyHeaders {
+    fn new(key: &str) -> Result<Self, Error> {
+        let value = |text: &str| {
+            let mut value = HeaderValue::try_from(text)
+                .map_err(|_| Error::Config("the API key has characters a header cannot carry".to_owned()))?;
+            value.set_sensitive(true);
+            Ok::<_, Error>(value)
+        };
+        Ok(KeyHeaders {
+            bearer: value(&format!("Bearer {key}"))?,
+            plain: value(key)?,
+        })
+    }
+}
+
 /// Resolved settings of a [`Client`](crate::Client).
 #[derive(Clone)]
 pub(crate) struct Config {
@@ -58,13 +82,11 @@ pub(crate) struct Config {
     pub(crate) connect_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) headers: HeaderMap,
+    /// Built from `api_key` when the client is built.
+    pub(crate) auth: Option<KeyHeaders>,
 }
 
 impl Config {
-    pub(crate) fn api_key(&self) -> Option<&str> {
-        self.api_key.as_ref().map(ExposeSecret::expose_secret)
-    }
-
     pub(crate) fn access_token(&self) -> Option<&str> {
         self.access_token.as_ref().map(ExposeSecret::expose_secret)
     }
@@ -128,6 +150,7 @@ impl Default for ClientBuilder {
                 connect_timeout: Duration::from_secs(10),
                 retry: RetryPolicy::default(),
                 headers: HeaderMap::new(),
+                auth: None,
             },
             http: None,
             error: None,
@@ -212,10 +235,14 @@ impl ClientBuilder {
     }
 
     /// Builds the client.
-    pub fn build(self) -> Result<crate::Client, Error> {
+    pub fn build(mut self) -> Result<crate::Client, Error> {
         if let Some(error) = self.error {
             return Err(Error::Config(error));
         }
+        self.config.auth = match &self.config.api_key {
+            Some(key) => Some(KeyHeaders::new(key.expose_secret())?),
+            None => None,
+        };
         let base = &self.config.base_url;
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(Error::Config(format!(

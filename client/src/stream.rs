@@ -1,4 +1,5 @@
-//! Typed event streams ([`EventStream`]) and raw byte streams ([`ByteStream`]).
+//! Typed event streams ([`EventStream`]) and raw byte streams ([`ByteStream`]). Events are framed by
+//! `sse-stream` (CRLF, multi-line data, comments, a byte-order mark, lines of any length).
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -7,17 +8,16 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use eventsource_stream::{EventStreamError, Eventsource};
 use futures_core::Stream;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use sse_stream::{Sse, SseByteStream};
 use tokio::time::{Instant, Sleep};
 
 use crate::Error;
-use crate::error::{ApiError, ApiErrorBody, DecodeError, StreamError, Timeout, TimeoutKind, json_path, snippet};
+use crate::error::{ApiError, ApiErrorBody, DecodeError, StreamError, Timeout, TimeoutKind, decode_json_path, snippet};
 
-type SseEvents =
-    Pin<Box<dyn Stream<Item = Result<eventsource_stream::Event, EventStreamError<std::io::Error>>> + Send>>;
+type SseEvents = Pin<Box<dyn Stream<Item = Result<Sse, sse_stream::Error>> + Send>>;
 
 /// The data of the event that ends an OpenAI chat stream.
 const DONE: &str = "[DONE]";
@@ -32,8 +32,10 @@ const DONE: &str = "[DONE]";
 #[must_use = "streams do nothing unless polled"]
 pub struct EventStream<T> {
     events: SseEvents,
+    /// Fires at the earliest moment the stream could be idle for too long; re-armed lazily.
     idle: Pin<Box<Sleep>>,
     idle_timeout: Duration,
+    last_event: Instant,
     status: u16,
     request_id: Option<String>,
     delivered: usize,
@@ -74,9 +76,10 @@ impl<T> EventStream<T> {
         let ending = futures_util::stream::once(std::future::ready(Ok(Bytes::from_static(b"\n\n"))));
         let bytes = futures_util::StreamExt::chain(bytes, ending);
         EventStream {
-            events: Box::pin(bytes.eventsource()),
+            events: Box::pin(SseByteStream::new(bytes)),
             idle: Box::pin(tokio::time::sleep(idle_timeout)),
             idle_timeout,
+            last_event: Instant::now(),
             status,
             request_id,
             delivered: 0,
@@ -102,15 +105,17 @@ impl<T: DeserializeOwned> Stream for EventStream<T> {
         loop {
             match this.events.as_mut().poll_next(cx) {
                 Poll::Ready(Some(Ok(event))) => {
-                    this.idle.as_mut().reset(Instant::now() + this.idle_timeout);
-                    if event.data.is_empty() {
-                        continue;
-                    }
-                    if event.data == DONE {
-                        this.done = true;
-                        return Poll::Ready(None);
-                    }
-                    if let Some(body) = error_event(&event) {
+                    // Remember the time only; the timer is re-armed when it fires (see below), not per event.
+                    this.last_event = Instant::now();
+                    let data = match event.data.as_deref() {
+                        None | Some("") => continue,
+                        Some(DONE) => {
+                            this.done = true;
+                            return Poll::Ready(None);
+                        }
+                        Some(data) => data,
+                    };
+                    if let Some(body) = error_event(event.event.as_deref(), data) {
                         this.done = true;
                         return Poll::Ready(Some(Err(Error::Api(Box::new(ApiError {
                             status: this.status,
@@ -123,14 +128,14 @@ impl<T: DeserializeOwned> Stream for EventStream<T> {
                     }
                     let index = this.delivered;
                     this.delivered += 1;
-                    return Poll::Ready(Some(decode_event(&event.data, index, this.status)));
+                    return Poll::Ready(Some(decode_event(data, index, this.status)));
                 }
                 Poll::Ready(Some(Err(error))) => {
                     this.done = true;
                     let message = match error {
-                        EventStreamError::Transport(error) => format!("the connection broke: {error}"),
-                        EventStreamError::Utf8(error) => format!("the stream is not UTF-8: {error}"),
-                        EventStreamError::Parser(error) => format!("malformed event stream: {error}"),
+                        sse_stream::Error::Body(error) => format!("the connection broke: {error}"),
+                        sse_stream::Error::Utf8Parse(error) => format!("the stream is not UTF-8: {error}"),
+                        other => format!("malformed event stream: {other}"),
                     };
                     return Poll::Ready(Some(Err(Error::Stream(StreamError {
                         message,
@@ -142,12 +147,16 @@ impl<T: DeserializeOwned> Stream for EventStream<T> {
                     return Poll::Ready(None);
                 }
                 Poll::Pending => {
-                    if this.idle.as_mut().poll(cx).is_ready() {
-                        this.done = true;
-                        return Poll::Ready(Some(Err(Error::Timeout(Timeout {
-                            kind: TimeoutKind::StreamIdle,
-                            after: this.idle_timeout,
-                        }))));
+                    while this.idle.as_mut().poll(cx).is_ready() {
+                        let deadline = this.last_event + this.idle_timeout;
+                        if Instant::now() >= deadline {
+                            this.done = true;
+                            return Poll::Ready(Some(Err(Error::Timeout(Timeout {
+                                kind: TimeoutKind::StreamIdle,
+                                after: this.idle_timeout,
+                            }))));
+                        }
+                        this.idle.as_mut().reset(deadline);
                     }
                     return Poll::Pending;
                 }
@@ -157,14 +166,14 @@ impl<T: DeserializeOwned> Stream for EventStream<T> {
 }
 
 /// An error reported inside the stream: `event: error`, or data that is an error envelope.
-fn error_event(event: &eventsource_stream::Event) -> Option<ApiErrorBody> {
+fn error_event(name: Option<&str>, data: &str) -> Option<ApiErrorBody> {
     // Cheap test first: regular events of every dialect lack an `"error"` token.
-    let named = event.event == "error";
-    if !named && !event.data.contains("\"error\"") {
+    let named = name == Some("error");
+    if !named && !data.contains("\"error\"") {
         return None;
     }
-    let plain = || ApiErrorBody::from_stream_event(&serde_json::json!({ "type": "error", "message": event.data }));
-    match serde_json::from_str::<Value>(&event.data) {
+    let plain = || ApiErrorBody::from_stream_event(&serde_json::json!({ "type": "error", "message": data }));
+    match serde_json::from_str::<Value>(data) {
         Ok(value) => ApiErrorBody::from_stream_event(&value).or_else(|| if named { plain() } else { None }),
         Err(_) if named => plain(),
         Err(_) => None,
@@ -172,7 +181,7 @@ fn error_event(event: &eventsource_stream::Event) -> Option<ApiErrorBody> {
 }
 
 fn decode_event<T: DeserializeOwned>(data: &str, index: usize, status: u16) -> Result<T, Error> {
-    let failure = |path: String, message: String| {
+    decode_json_path(data.as_bytes()).map_err(|(path, message)| {
         Error::Decode(Box::new(DecodeError {
             status,
             path,
@@ -180,12 +189,7 @@ fn decode_event<T: DeserializeOwned>(data: &str, index: usize, status: u16) -> R
             body: snippet(data.as_bytes()),
             event: Some(index),
         }))
-    };
-    let mut json = serde_json::Deserializer::from_str(data);
-    let value = serde_path_to_error::deserialize(&mut json)
-        .map_err(|error| failure(json_path(error.path()), error.inner().to_string()))?;
-    json.end().map_err(|error| failure("$".to_owned(), error.to_string()))?;
-    Ok(value)
+    })
 }
 
 /// The body of a binary answer (audio, video) as a stream of chunks, with the idle timeout between chunks.
@@ -194,6 +198,7 @@ pub struct ByteStream {
     chunks: Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>,
     idle: Pin<Box<Sleep>>,
     idle_timeout: Duration,
+    last_chunk: Instant,
     received: usize,
     done: bool,
 }
@@ -212,6 +217,7 @@ impl ByteStream {
             chunks: Box::pin(response.bytes_stream()),
             idle: Box::pin(tokio::time::sleep(idle_timeout)),
             idle_timeout,
+            last_chunk: Instant::now(),
             received: 0,
             done: false,
         }
@@ -228,7 +234,7 @@ impl Stream for ByteStream {
         }
         match this.chunks.as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                this.idle.as_mut().reset(Instant::now() + this.idle_timeout);
+                this.last_chunk = Instant::now();
                 this.received += 1;
                 Poll::Ready(Some(Ok(chunk)))
             }
@@ -244,12 +250,16 @@ impl Stream for ByteStream {
                 Poll::Ready(None)
             }
             Poll::Pending => {
-                if this.idle.as_mut().poll(cx).is_ready() {
-                    this.done = true;
-                    return Poll::Ready(Some(Err(Error::Timeout(Timeout {
-                        kind: TimeoutKind::StreamIdle,
-                        after: this.idle_timeout,
-                    }))));
+                while this.idle.as_mut().poll(cx).is_ready() {
+                    let deadline = this.last_chunk + this.idle_timeout;
+                    if Instant::now() >= deadline {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(Error::Timeout(Timeout {
+                            kind: TimeoutKind::StreamIdle,
+                            after: this.idle_timeout,
+                        }))));
+                    }
+                    this.idle.as_mut().reset(deadline);
                 }
                 Poll::Pending
             }

@@ -12,10 +12,9 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::error::{ApiError, ApiErrorBody, DecodeError, Timeout, TimeoutKind, json_path, snippet};
+use crate::error::{ApiError, ApiErrorBody, DecodeError, Timeout, TimeoutKind, decode_json_path, json_path, snippet};
 use crate::stream::{ByteStream, EventStream};
 use crate::{Client, Error};
 
@@ -23,11 +22,11 @@ use crate::{Client, Error};
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Response headers that carry the gateway's request id, most specific first.
-const REQUEST_ID_HEADERS: &[&str] = &[
-    "x-oneapi-request-id",
-    "x-new-api-request-id",
-    "x-request-id",
-    "request-id",
+const REQUEST_ID_HEADERS: [HeaderName; 4] = [
+    HeaderName::from_static("x-oneapi-request-id"),
+    HeaderName::from_static("x-new-api-request-id"),
+    HeaderName::from_static("x-request-id"),
+    HeaderName::from_static("request-id"),
 ];
 
 /// One call of an operation, being built.
@@ -112,19 +111,10 @@ impl<'a> Call<'a> {
 
     /// A JSON body. `stream` forces the operation's stream flag on (`Some(true)`) or off (`Some(false)`).
     pub(crate) fn json<T: Serialize>(mut self, body: &T, stream: Option<bool>) -> Self {
-        let encoded = match (stream, self.op.stream_flag) {
-            (Some(on), Some(flag)) => serde_json::to_value(body).and_then(|mut value| {
-                if let Value::Object(object) = &mut value {
-                    if on {
-                        object.insert(flag.to_owned(), Value::Bool(true));
-                    } else if object.get(flag) == Some(&Value::Bool(true)) {
-                        object.remove(flag);
-                    }
-                }
-                serde_json::to_vec(&value)
-            }),
-            _ => serde_json::to_vec(body),
-        };
+        let encoded = serde_json::to_vec(body).and_then(|bytes| match (stream, self.op.stream_flag) {
+            (Some(on), Some(flag)) => set_flag(bytes, flag, on),
+            _ => Ok(bytes),
+        });
         match encoded {
             Ok(bytes) => self.body = Body::Json(Bytes::from(bytes)),
             Err(error) => self.error = Some(Error::Request(format!("the request body does not serialize: {error}"))),
@@ -234,7 +224,9 @@ impl<'a> Call<'a> {
         (move || async move {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
             tracing::Span::current().record("attempt", attempt);
-            this.attempt(mode, url, headers).await
+            // Boxed: the attempt's state (reqwest's futures, the body) stays out of the caller's future,
+            // which would otherwise be kilobytes moved around on every poll setup.
+            Box::pin(this.attempt(mode, url, headers)).await
         })
         .retry(backoff)
         .sleep(tokio::time::sleep)
@@ -246,40 +238,50 @@ impl<'a> Call<'a> {
         .await
     }
 
+    /// One attempt, within the request timeout (a single timer for the whole attempt).
     async fn attempt(&self, mode: Mode, url: &str, headers: &HeaderMap) -> Result<Answer, Error> {
         let config = self.client.config();
-        let deadline = Instant::now() + config.timeout;
-        let timed_out = || {
-            Error::Timeout(Timeout {
+        match tokio::time::timeout(config.timeout, self.attempt_untimed(mode, url, headers)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(Error::Timeout(Timeout {
                 kind: TimeoutKind::Request,
                 after: config.timeout,
-            })
-        };
-        let mut request = self
-            .client
-            .http()
-            .request(to_reqwest_method(self.op.method), url)
-            .headers(headers.clone());
-        request = match &self.body {
+            })),
+        }
+    }
+
+    async fn attempt_untimed(&self, mode: Mode, url: &str, headers: &HeaderMap) -> Result<Answer, Error> {
+        let config = self.client.config();
+        let request = self.client.http().request(to_reqwest_method(self.op.method), url);
+        let request = match &self.body {
             Body::None => request,
-            Body::Json(bytes) => request.header(CONTENT_TYPE, "application/json").body(bytes.clone()),
+            Body::Json(bytes) => request.body(bytes.clone()),
             Body::Multipart(parts) => request.multipart(form(parts)?),
         };
-        let response = match tokio::time::timeout_at(deadline, request.send()).await {
-            Err(_) => return Err(timed_out()),
-            Ok(Err(error)) => return Err(transport_error(error, config.connect_timeout)),
-            Ok(Ok(response)) => response,
-        };
+        let mut request = request
+            .build()
+            .map_err(|error| Error::Request(format!("cannot build the request: {error}")))?;
+        // The headers were built and checked once per call; each attempt only copies them in.
+        request.headers_mut().extend(headers.clone());
+        let response = self
+            .client
+            .http()
+            .execute(request)
+            .await
+            .map_err(|error| transport_error(error, config.connect_timeout))?;
         let status = response.status().as_u16();
         tracing::Span::current().record("status", status);
-        let request_id = request_id(response.headers());
+        // Only errors carry the request id; successful answers skip the lookups.
+        let in_band_possible = !self.op.in_band_errors.is_empty();
+        let request_id = if (200..300).contains(&status) && !in_band_possible {
+            None
+        } else {
+            request_id(response.headers())
+        };
         if !(200..300).contains(&status) {
             let retry_after = retry_after(response.headers(), config.retry.max_retry_after);
-            let body = match tokio::time::timeout_at(deadline, response.bytes()).await {
-                Ok(Ok(body)) => body,
-                // The status says enough; a body that breaks off is reported as empty.
-                _ => Bytes::new(),
-            };
+            // The status says enough; a body that breaks off is reported as empty.
+            let body = response.bytes().await.unwrap_or_default();
             return Err(api_error(status, request_id, &body, false, retry_after));
         }
         if mode == Mode::Head {
@@ -291,11 +293,10 @@ impl<'a> Call<'a> {
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let body = match tokio::time::timeout_at(deadline, response.bytes()).await {
-            Err(_) => return Err(timed_out()),
-            Ok(Err(error)) => return Err(transport_error(error, config.connect_timeout)),
-            Ok(Ok(body)) => body,
-        };
+        let body = response
+            .bytes()
+            .await
+            .map_err(|error| transport_error(error, config.connect_timeout))?;
         Ok(Answer::Full(FullAnswer {
             status,
             request_id,
@@ -347,6 +348,9 @@ impl<'a> Call<'a> {
         let config = self.client.config();
         let mut headers = config.headers.clone();
         headers.insert(ACCEPT, HeaderValue::from_static(accept));
+        if matches!(self.body, Body::Json(_)) {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
         for param in self
             .op
             .params
@@ -360,30 +364,28 @@ impl<'a> Call<'a> {
             };
             headers.insert(header_name(param.name)?, header_value(value, false)?);
         }
-        let missing_key = || {
-            Error::Config(format!(
-                "no API key: set {} or use ClientBuilder::api_key",
-                crate::config::API_KEY_ENV
-            ))
+        let key = || {
+            config.auth.as_ref().ok_or_else(|| {
+                Error::Config(format!(
+                    "no API key: set {} or use ClientBuilder::api_key",
+                    crate::config::API_KEY_ENV
+                ))
+            })
         };
         let requirement = self.op.security.first().copied().unwrap_or_default();
         for scheme in requirement {
             match *scheme {
                 "bearerAuth" => {
-                    let key = config.api_key().ok_or_else(missing_key)?;
-                    headers.insert(AUTHORIZATION, header_value(&format!("Bearer {key}"), true)?);
+                    headers.insert(AUTHORIZATION, key()?.bearer.clone());
                 }
                 "claudeApiKey" => {
-                    let key = config.api_key().ok_or_else(missing_key)?;
-                    headers.insert(HeaderName::from_static("x-api-key"), header_value(key, true)?);
+                    headers.insert(HeaderName::from_static("x-api-key"), key()?.plain.clone());
                 }
                 "geminiApiKey" => {
-                    let key = config.api_key().ok_or_else(missing_key)?;
-                    headers.insert(HeaderName::from_static("x-goog-api-key"), header_value(key, true)?);
+                    headers.insert(HeaderName::from_static("x-goog-api-key"), key()?.plain.clone());
                 }
                 "mjApiSecret" => {
-                    let key = config.api_key().ok_or_else(missing_key)?;
-                    headers.insert(HeaderName::from_static("mj-api-secret"), header_value(key, true)?);
+                    headers.insert(HeaderName::from_static("mj-api-secret"), key()?.plain.clone());
                 }
                 "accessToken" | "newApiUser" => {
                     let (Some(token), Some(user)) = (config.access_token(), config.user_id.as_deref()) else {
@@ -402,6 +404,26 @@ impl<'a> Call<'a> {
         }
         Ok(headers)
     }
+}
+
+/// Sets (or clears) the top-level boolean `flag` of a serialized object. The body is rebuilt only when it
+/// changes: a request already saying what the call needs goes out as serialized.
+fn set_flag(bytes: Vec<u8>, flag: &str, on: bool) -> serde_json::Result<Vec<u8>> {
+    let set = format!("\"{flag}\":true");
+    // A quote inside a JSON string is escaped, so the pattern only matches a member (at some depth).
+    let maybe_set = memchr::memchr_iter(b'"', &bytes).any(|at| bytes[at..].starts_with(set.as_bytes()));
+    if !on && !maybe_set {
+        return Ok(bytes);
+    }
+    let mut value: Value = serde_json::from_slice(&bytes)?;
+    if let Value::Object(object) = &mut value {
+        if on {
+            object.insert(flag.to_owned(), Value::Bool(true));
+        } else if object.get(flag) == Some(&Value::Bool(true)) {
+            object.remove(flag);
+        }
+    }
+    serde_json::to_vec(&value)
 }
 
 fn header_name(name: &str) -> Result<HeaderName, Error> {
@@ -467,7 +489,7 @@ fn transport_error(error: reqwest::Error, connect_timeout: Duration) -> Error {
 fn request_id(headers: &HeaderMap) -> Option<String> {
     REQUEST_ID_HEADERS
         .iter()
-        .find_map(|name| headers.get(*name))
+        .find_map(|name| headers.get(name))
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
 }
@@ -526,7 +548,11 @@ fn decode_json<T: DeserializeOwned>(answer: &FullAnswer, in_band: &[&str]) -> Re
             event: None,
         }))
     };
-    if !answer.content_type.is_empty() && !answer.content_type.contains("json") && !answer.body.starts_with(b"{") {
+    let looks_like_json = answer.content_type.is_empty()
+        || answer.content_type.contains("json")
+        || answer.body.starts_with(b"{")
+        || answer.body.starts_with(b"[");
+    if !looks_like_json {
         return Err(decode_error(
             "$".to_owned(),
             format!("expected JSON, the server answered `{}`", answer.content_type),
@@ -549,10 +575,5 @@ fn decode_json<T: DeserializeOwned>(answer: &FullAnswer, in_band: &[&str]) -> Re
         return serde_path_to_error::deserialize(value)
             .map_err(|error| decode_error(json_path(error.path()), error.inner().to_string()));
     }
-    let mut json = serde_json::Deserializer::from_slice(&answer.body);
-    let value = serde_path_to_error::deserialize(&mut json)
-        .map_err(|error| decode_error(json_path(error.path()), error.inner().to_string()))?;
-    json.end()
-        .map_err(|error| decode_error("$".to_owned(), error.to_string()))?;
-    Ok(value)
+    decode_json_path(&answer.body).map_err(|(path, message)| decode_error(path, message))
 }

@@ -1,7 +1,6 @@
 //! Framing of a complete Server-Sent Events stream held in memory, with the same parser the client uses
-//! (`eventsource-stream`): `data:`/`event:`/`id:` fields, multi-line data, CRLF, comments.
+//! (`sse-stream`): `data:`/`event:`/`id:` fields, multi-line data, CRLF, comments.
 
-use eventsource_stream::Eventsource;
 use futures::StreamExt;
 
 /// The data of the event that ends an OpenAI chat stream.
@@ -23,15 +22,14 @@ pub fn events(input: &[u8]) -> Vec<Event> {
     if !(owned.ends_with(b"\n\n") || owned.ends_with(b"\r\n\r\n") || owned.is_empty()) {
         owned.extend_from_slice(b"\n\n");
     }
-    let chunks = futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes::Bytes::from(owned))]);
+    let chunks = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(owned))]);
     futures::executor::block_on(
-        chunks
-            .eventsource()
+        sse_stream::SseByteStream::new(chunks)
             .take_while(|event| futures::future::ready(event.is_ok()))
             .filter_map(|event| futures::future::ready(event.ok()))
             .map(|event| Event {
-                event: event.event,
-                data: event.data,
+                event: event.event.unwrap_or_else(|| "message".to_owned()),
+                data: event.data.unwrap_or_default(),
             })
             .collect(),
     )

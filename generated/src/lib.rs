@@ -681,8 +681,8 @@ pub mod __private {
         /// The decoding error.
         type Error: de::Error;
 
-        /// Decodes the members as a known variant's payload.
-        fn decode<T: Deserialize<'de>>(self) -> Result<T, Self::Error>;
+        /// Decodes the members as a known variant's payload (generated types own their data).
+        fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, Self::Error>;
 
         /// Keeps the whole object (tag included) for a tag this version does not know.
         fn unknown(self) -> Result<Value, Self::Error>;
@@ -773,7 +773,7 @@ pub mod __private {
     impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for StreamedRest<'_, A> {
         type Error = A::Error;
 
-        fn decode<T: Deserialize<'de>>(self) -> Result<T, A::Error> {
+        fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, A::Error> {
             T::deserialize(MapAccessDeserializer::new(self.map))
         }
 
@@ -793,15 +793,19 @@ pub mod __private {
     impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
         type Error = E;
 
-        fn decode<T: Deserialize<'de>>(self) -> Result<T, E> {
-            serde_path_to_error::deserialize(Value::Object(self.object)).map_err(|error| {
-                let path = error.path().to_string();
-                if path == "." {
-                    E::custom(error.into_inner())
-                } else {
-                    E::custom(format_args!("{path}: {}", error.into_inner()))
-                }
-            })
+        fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, E> {
+            let value = Value::Object(self.object);
+            // Plain decoding first; path tracking only to say where a failure is.
+            match T::deserialize(&value) {
+                Ok(decoded) => Ok(decoded),
+                Err(plain) => match serde_path_to_error::deserialize::<_, T>(&value) {
+                    Err(error) if error.path().to_string() != "." => {
+                        let path = error.path().to_string();
+                        Err(E::custom(format_args!("{path}: {}", error.into_inner())))
+                    }
+                    _ => Err(E::custom(plain)),
+                },
+            }
         }
 
         fn unknown(self) -> Result<Value, E> {
