@@ -21,6 +21,9 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Time the generation step (spec → every generated file, in memory): median of 7 runs. Build with
+    /// `--release` for the figure that counts: `cargo run --release -p xtask -- bench-generate`.
+    BenchGenerate,
     /// Check a captured payload against a spec schema: `conform SCHEMA [FILE|-] [--sse] [--strict]`
     /// (runs the `allmhub-conform` binary, so that regen never depends on generated code).
     Conform {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Regen { check } => regen(check),
         Command::Conform { args } => conform(&args),
+        Command::BenchGenerate => bench_generate(),
     }
 }
 
@@ -61,6 +65,32 @@ fn conform(args: &[std::ffi::OsString]) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn bench_generate() -> ExitCode {
+    let spec = workspace_root().join("spec");
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let started = Instant::now();
+        if let Err(error) = allmhub_codegen::generate(&spec) {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    let profile = if cfg!(debug_assertions) {
+        "debug build"
+    } else {
+        "release build"
+    };
+    println!(
+        "generation step, whole spec: median {:.0} ms of 7 runs ({profile}; target < 1 s: {})",
+        median.as_secs_f64() * 1000.0,
+        if median.as_secs() < 1 { "met" } else { "NOT met" }
+    );
+    ExitCode::SUCCESS
 }
 
 fn regen(check: bool) -> ExitCode {
