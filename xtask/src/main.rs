@@ -24,6 +24,13 @@ enum Command {
     /// Time the generation step (spec → every generated file, in memory): median of 7 runs. Build with
     /// `--release` for the figure that counts: `cargo run --release -p xtask -- bench-generate`.
     BenchGenerate,
+    /// Cold debug build times of `allmhub` (all families, one family) against async-openai (full, chat-only),
+    /// each in a fresh target directory, measured in the same run; prints the ratios.
+    BenchCompile {
+        /// The family built alone.
+        #[arg(long, default_value = "openai-chat")]
+        family: String,
+    },
     /// Check a captured payload against a spec schema: `conform SCHEMA [FILE|-] [--sse] [--strict]`
     /// (runs the `allmhub-conform` binary, so that regen never depends on generated code).
     Conform {
@@ -47,6 +54,7 @@ fn main() -> ExitCode {
         Command::Regen { check } => regen(check),
         Command::Conform { args } => conform(&args),
         Command::BenchGenerate => bench_generate(),
+        Command::BenchCompile { family } => bench_compile(&family),
     }
 }
 
@@ -90,6 +98,100 @@ fn bench_generate() -> ExitCode {
         median.as_secs_f64() * 1000.0,
         if median.as_secs() < 1 { "met" } else { "NOT met" }
     );
+    ExitCode::SUCCESS
+}
+
+/// A crate that only depends on what is measured.
+struct Probe {
+    name: &'static str,
+    dependency: String,
+}
+
+fn bench_compile(family: &str) -> ExitCode {
+    let root = workspace_root();
+    let client = root.join("client");
+    let client = client.display();
+    let probes = [
+        Probe {
+            name: "allmhub, all families",
+            dependency: format!("allmhub = {{ path = \"{client}\" }}"),
+        },
+        Probe {
+            name: "allmhub, one family",
+            dependency: format!(
+                "allmhub = {{ path = \"{client}\", default-features = false, features = [\"{family}\"] }}"
+            ),
+        },
+        Probe {
+            name: "async-openai, full",
+            dependency: "async-openai = { version = \"=0.43.0\", features = [\"full\"] }".to_owned(),
+        },
+        Probe {
+            name: "async-openai, chat only",
+            dependency: "async-openai = { version = \"=0.43.0\", default-features = false, features = [\"rustls\", \"chat-completion\"] }"
+                .to_owned(),
+        },
+    ];
+    let base = root.join("target/bench-compile");
+    let mut seconds = Vec::new();
+    for (index, probe) in probes.iter().enumerate() {
+        let dir = base.join(format!("probe{index}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let written = std::fs::create_dir_all(dir.join("src")).and_then(|()| {
+            std::fs::write(
+                dir.join("Cargo.toml"),
+                format!(
+                    "[package]\nname = \"probe{index}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{}\n",
+                    probe.dependency
+                ),
+            )?;
+            std::fs::write(dir.join("src/lib.rs"), "")
+        });
+        if let Err(error) = written {
+            eprintln!("error: {}: {error}", dir.display());
+            return ExitCode::FAILURE;
+        }
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        // Downloads are not build time: fetch first, then build cold in an empty target directory.
+        let fetched = std::process::Command::new(&cargo)
+            .arg("fetch")
+            .current_dir(&dir)
+            .status();
+        if !fetched.is_ok_and(|status| status.success()) {
+            eprintln!("error: cargo fetch failed for {}", probe.name);
+            return ExitCode::FAILURE;
+        }
+        eprintln!("building {} …", probe.name);
+        let started = Instant::now();
+        let built = std::process::Command::new(&cargo)
+            .args(["build", "--quiet", "--offline"])
+            .env("CARGO_TARGET_DIR", dir.join("target"))
+            .current_dir(&dir)
+            .status();
+        let elapsed = started.elapsed().as_secs_f64();
+        if !built.is_ok_and(|status| status.success()) {
+            eprintln!("error: building {} failed", probe.name);
+            return ExitCode::FAILURE;
+        }
+        seconds.push(elapsed);
+        let _ = std::fs::remove_dir_all(dir.join("target"));
+    }
+    println!("cold debug builds (dependencies included, one at a time, same machine and run):");
+    for (probe, time) in probes.iter().zip(&seconds) {
+        println!("  {:<26} {time:>6.1} s", probe.name);
+    }
+    let verdict = |ratio: f64, target: f64| if ratio <= target { "met" } else { "NOT met" };
+    let all = seconds[0] / seconds[2];
+    let one = seconds[1] / seconds[2];
+    println!(
+        "  all families / async-openai full: {all:.2}× (target ≤ 0.5×: {})",
+        verdict(all, 0.5)
+    );
+    println!(
+        "  one family / async-openai full:   {one:.2}× (target ≤ 0.15×: {})",
+        verdict(one, 0.15)
+    );
+    println!("  one family / async-openai chat:   {:.2}×", seconds[1] / seconds[3]);
     ExitCode::SUCCESS
 }
 
