@@ -1,6 +1,7 @@
 //! Every stream example of the spec — OpenAI chat chunks, Responses events, Claude events, Gemini responses —
 //! decodes to the same events whatever the chunk boundaries: random splits (seeded), one-byte pieces, CRLF
-//! line ends, and over real HTTP.
+//! line ends, and over real HTTP. Generated streams — real events mixed with comments, odd fields, bare CRs,
+//! damaged JSON and invalid UTF-8 — yield the same items whole and split.
 
 mod support;
 
@@ -11,6 +12,7 @@ use allmhub::types::{ChatCompletionChunk, ClaudeStreamEvent, GeminiGenerateConte
 use allmhub_tests::examples;
 use bytes::Bytes;
 use futures_util::StreamExt;
+use proptest::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -136,4 +138,115 @@ async fn the_seed_stream_over_http_in_one_byte_pieces() {
         .collect();
     assert_eq!(progress.len(), 16);
     assert_eq!(progress[0], "> 🏃 进度:9.0%\n\n");
+}
+
+/// Data lines of the spec's stream examples, so generated streams carry events that decode.
+fn example_data() -> &'static [String] {
+    static DATA: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        examples()
+            .into_iter()
+            .filter(|example| example.stream_event.is_some())
+            .flat_map(|example| allmhub_tests::sse_data(example.value.as_str().unwrap_or_default()))
+            .collect()
+    })
+}
+
+/// One line of a generated stream, without its terminator.
+fn sse_line() -> impl Strategy<Value = Vec<u8>> {
+    let data = any::<prop::sample::Index>().prop_map(|index| {
+        let data = example_data();
+        format!("data: {}", data[index.index(data.len())]).into_bytes()
+    });
+    // An event's data cut short, as a buggy upstream might send it.
+    let truncated = (any::<prop::sample::Index>(), any::<prop::sample::Index>()).prop_map(|(which, cut)| {
+        let data = &example_data()[which.index(example_data().len())];
+        let cut = (0..=cut.index(data.len()))
+            .rev()
+            .find(|&at| data.is_char_boundary(at))
+            .unwrap_or(0);
+        format!("data:{}", &data[..cut]).into_bytes()
+    });
+    prop_oneof![
+        6 => data,
+        2 => truncated,
+        2 => Just(Vec::new()),
+        1 => Just(b"data: [DONE]".to_vec()),
+        1 => "(event|id|retry|: ?[a-z]*|data) ?: ?[a-z0-9_. ]{0,12}".prop_map(String::into_bytes),
+        1 => "data: \\{\"type\": ?\"[a-z_.]{0,20}\"\\}".prop_map(String::into_bytes),
+        1 => proptest::collection::vec(any::<u8>(), 0..24),
+    ]
+}
+
+/// A generated stream body: lines with LF, CRLF or bare-CR terminators, most followed by the blank line that ends
+/// an event (without it, data lines join into one event).
+fn sse_body() -> impl Strategy<Value = Vec<u8>> {
+    let terminator = || prop_oneof![6 => Just(&b"\n"[..]), 2 => Just(&b"\r\n"[..]), 1 => Just(&b"\r"[..])];
+    let blank = prop_oneof![4 => terminator().prop_map(Some), 1 => Just(None)];
+    proptest::collection::vec((sse_line(), terminator(), blank), 0..24).prop_map(|lines| {
+        let mut body = Vec::new();
+        for (line, terminator, blank) in lines {
+            body.extend(line);
+            body.extend(terminator);
+            body.extend(blank.unwrap_or_default());
+        }
+        body
+    })
+}
+
+/// `body` cut at the given points (taken modulo its length).
+fn cut_at(body: &[u8], cuts: &[usize]) -> Vec<Bytes> {
+    let mut cuts: Vec<usize> = cuts.iter().map(|cut| cut % (body.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for cut in cuts.into_iter().chain([body.len()]) {
+        pieces.push(Bytes::copy_from_slice(&body[start..cut]));
+        start = cut;
+    }
+    pieces
+}
+
+#[test]
+fn generated_streams_decode_the_same_whole_and_split() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    let config = ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let strategy = (sse_body(), proptest::collection::vec(any::<usize>(), 0..16));
+    // Events and errors seen across all cases: the property means little unless both occur.
+    let seen = std::cell::Cell::new((0usize, 0usize));
+    let result = runner.run(&strategy, |(body, cuts)| {
+        runtime.block_on(async {
+            let whole = vec![Bytes::copy_from_slice(&body)];
+            let split = cut_at(&body, &cuts);
+            let chat = decode::<ChatCompletionChunk>(whole.clone()).await;
+            prop_assert_eq!(&decode::<ChatCompletionChunk>(split.clone()).await, &chat);
+            let responses = decode::<ResponsesStreamEvent>(whole.clone()).await;
+            prop_assert_eq!(&decode::<ResponsesStreamEvent>(split.clone()).await, &responses);
+            let claude = decode::<ClaudeStreamEvent>(whole.clone()).await;
+            prop_assert_eq!(&decode::<ClaudeStreamEvent>(split.clone()).await, &claude);
+            let gemini = decode::<GeminiGenerateContentResponse>(whole).await;
+            prop_assert_eq!(&decode::<GeminiGenerateContentResponse>(split).await, &gemini);
+            let (events, errors) = seen.get();
+            let all = [chat, responses, claude, gemini].concat();
+            let failed = all
+                .iter()
+                .filter(|item| item.as_str().is_some_and(|text| text.starts_with("error: ")))
+                .count();
+            seen.set((events + all.len() - failed, errors + failed));
+            Ok(())
+        })
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+    let (events, errors) = seen.get();
+    assert!(events > 500 && errors > 100, "events {events}, errors {errors}");
 }

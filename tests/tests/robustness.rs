@@ -1,0 +1,306 @@
+//! Every schema's decoder on hostile input: the spec's examples damaged at random (a member removed, a value of
+//! the wrong kind, an unknown member, a huge number) and arbitrary JSON sent to arbitrary schemas.
+//!
+//! Whatever comes in, the conformance check answers without panicking; what decodes serializes to a document that
+//! decodes to itself; what does not decode is rejected with a JSON path that exists in the input.
+
+use allmhub_conform::{Conformed, DecodeError, check_json, find_schema};
+use allmhub_tests::examples;
+use allmhub_types::{SCHEMAS, SchemaInfo};
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+/// The JSON-body examples of the spec, each with the schema it documents.
+fn documents() -> &'static [(&'static SchemaInfo, Value)] {
+    static DOCUMENTS: std::sync::OnceLock<Vec<(&'static SchemaInfo, Value)>> = std::sync::OnceLock::new();
+    DOCUMENTS.get_or_init(|| {
+        let documents: Vec<_> = examples()
+            .into_iter()
+            .filter(|example| example.media_type == "application/json")
+            .filter_map(|example| {
+                let (name, is_array) = example.schema_name()?;
+                let schema = find_schema(&name).unwrap_or_else(|error| panic!("{}: {error}", example.label()));
+                let value = if is_array {
+                    example.value.as_array()?.first()?.clone()
+                } else {
+                    example.value
+                };
+                Some((schema, value))
+            })
+            .collect();
+        assert!(documents.len() >= 100, "only {} JSON examples", documents.len());
+        documents
+    })
+}
+
+/// A way to damage one node of a document.
+#[derive(Debug, Clone)]
+enum Damage {
+    /// The node becomes this value (of any kind).
+    Replace(Value),
+    /// An object loses one member; an array loses one element.
+    Remove(usize),
+    /// An object gains a member the schema does not know.
+    AddUnknown(String, Value),
+    /// An array gains a copy of one of its elements.
+    Duplicate(usize),
+}
+
+fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        Just(json!(1e300)),
+        Just(json!(-0.0)),
+        Just(json!(18446744073709551615u64)),
+        "[a-z_]{0,12}".prop_map(Value::String),
+        any::<String>().prop_map(Value::String),
+        Just(json!([])),
+        Just(json!({})),
+    ]
+}
+
+/// Arbitrary JSON, with member names that read as JSON-path segments.
+fn json_value() -> impl Strategy<Value = Value> {
+    leaf().prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-z_]{1,10}", inner, 0..6)
+                .prop_map(|members| Value::Object(members.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        3 => leaf().prop_map(Damage::Replace),
+        1 => json_value().prop_map(Damage::Replace),
+        3 => any::<usize>().prop_map(Damage::Remove),
+        2 => ("x_[a-z]{1,8}", json_value()).prop_map(|(name, value)| Damage::AddUnknown(name, value)),
+        1 => any::<usize>().prop_map(Damage::Duplicate),
+    ]
+}
+
+/// How many nodes `value` has (itself included).
+fn node_count(value: &Value) -> usize {
+    1 + match value {
+        Value::Array(items) => items.iter().map(node_count).sum(),
+        Value::Object(members) => members.values().map(node_count).sum(),
+        _ => 0,
+    }
+}
+
+/// The `index`th node of `value` in pre-order.
+fn node_mut(value: &mut Value, mut index: usize) -> &mut Value {
+    if index == 0 {
+        return value;
+    }
+    index -= 1;
+    let children: Vec<&mut Value> = match value {
+        Value::Array(items) => items.iter_mut().collect(),
+        Value::Object(members) => members.values_mut().collect(),
+        _ => unreachable!("index within node_count"),
+    };
+    for child in children {
+        let count = node_count(child);
+        if index < count {
+            return node_mut(child, index);
+        }
+        index -= count;
+    }
+    unreachable!("index within node_count")
+}
+
+fn apply(document: &mut Value, node: usize, damage: Damage) {
+    let target = node_mut(document, node % node_count(document));
+    match (damage, target) {
+        (Damage::Replace(value), target) => *target = value,
+        (Damage::Remove(index), Value::Object(members)) if !members.is_empty() => {
+            let key = members.keys().nth(index % members.len()).cloned().unwrap_or_default();
+            members.remove(&key);
+        }
+        (Damage::Remove(index), Value::Array(items)) if !items.is_empty() => {
+            items.remove(index % items.len());
+        }
+        (Damage::AddUnknown(name, value), Value::Object(members)) => {
+            members.insert(name, value);
+        }
+        (Damage::Duplicate(index), Value::Array(items)) if !items.is_empty() => {
+            let copy = items[index % items.len()].clone();
+            items.push(copy);
+        }
+        // A damage that does not fit the node leaves the document as it was.
+        _ => {}
+    }
+}
+
+/// Whether a JSON path of the conformance check (`$.choices[0].delta`) names a node of `document`. A `?` segment
+/// (a place serde could not name) ends the walk.
+fn path_exists(document: &Value, path: &str) -> bool {
+    let Some(mut rest) = path.strip_prefix('$') else {
+        return false;
+    };
+    let mut node = document;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('[') {
+            let Some((index, after)) = after.split_once(']') else {
+                return false;
+            };
+            let Some(child) = index.parse::<usize>().ok().and_then(|index| node.get(index)) else {
+                return false;
+            };
+            node = child;
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            let key = &after[..end];
+            if key == "?" {
+                return true;
+            }
+            let Some(child) = node.get(key) else {
+                return false;
+            };
+            node = child;
+            rest = &after[end..];
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// The contract of the conformance check on one input: no panic (a panic fails the test), a fixpoint when it
+/// decodes, a path into the input when it does not.
+fn check(schema: &'static SchemaInfo, document: &Value) -> Result<Result<Conformed, DecodeError>, TestCaseError> {
+    let bytes = serde_json::to_vec(document).map_err(|error| TestCaseError::fail(error.to_string()))?;
+    let outcome = check_json(schema, &bytes);
+    match &outcome {
+        Ok(conformed) => {
+            let again = serde_json::to_vec(&conformed.value).map_err(|error| TestCaseError::fail(error.to_string()))?;
+            match check_json(schema, &again) {
+                Ok(second) => {
+                    prop_assert_eq!(&second.value, &conformed.value, "{} is not a fixpoint", schema.name);
+                    prop_assert!(
+                        second.unknown_members.is_empty(),
+                        "{}: its own output has unknown members {:?}",
+                        schema.name,
+                        second.unknown_members
+                    );
+                }
+                Err(error) => {
+                    return Err(TestCaseError::fail(format!(
+                        "{}: its own output does not decode: {error}\n{}",
+                        schema.name, conformed.value
+                    )));
+                }
+            }
+        }
+        Err(error) => {
+            prop_assert!(!error.message.is_empty(), "{}: an error without a message", schema.name);
+            prop_assert!(
+                path_exists(document, &error.path),
+                "{}: error path {} is not in the input {document}",
+                schema.name,
+                error.path
+            );
+        }
+    }
+    Ok(outcome)
+}
+
+#[test]
+fn every_example_conforms_to_its_schema_before_damage() {
+    for (schema, document) in documents() {
+        let outcome = check(schema, document).unwrap_or_else(|error| panic!("{}: {error}", schema.name));
+        let conformed = outcome.unwrap_or_else(|error| panic!("{}: {error}", schema.name));
+        assert!(
+            conformed.unknown_members.is_empty(),
+            "{}: {:?}",
+            schema.name,
+            conformed.unknown_members
+        );
+    }
+}
+
+#[test]
+fn the_path_walker_accepts_paths_into_the_document_only() {
+    let document = json!({"choices": [{"delta": {"content": "hi"}}], "usage": null});
+    assert!(path_exists(&document, "$"));
+    assert!(path_exists(&document, "$.choices[0].delta.content"));
+    assert!(path_exists(&document, "$.usage"));
+    assert!(path_exists(&document, "$.choices[0].?"));
+    assert!(!path_exists(&document, "$.choices[1]"));
+    assert!(!path_exists(&document, "$.choice"));
+    assert!(!path_exists(&document, "choices"));
+}
+
+#[test]
+fn a_wrong_kind_is_rejected_at_its_path() {
+    let schema = find_schema("ChatCompletionRequest").expect("in the spec");
+    let document = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"});
+    let error = check(schema, &document)
+        .expect("contract holds")
+        .expect_err("a string temperature");
+    assert_eq!(error.path, "$.temperature");
+}
+
+/// Runs `cases` generated inputs through [`check`] and counts the outcomes (decoded, rejected), so a test can also
+/// show that both happen: a property that only ever sees one outcome tests little.
+fn run<S: Strategy>(cases: u32, strategy: S, input: impl Fn(S::Value) -> (&'static SchemaInfo, Value)) -> (u32, u32)
+where
+    S::Value: std::fmt::Debug,
+{
+    let config = ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let counts = std::cell::Cell::new((0, 0));
+    let result = runner.run(&strategy, |value| {
+        let (schema, document) = input(value);
+        let (decoded, rejected) = counts.get();
+        match check(schema, &document)? {
+            Ok(_) => counts.set((decoded + 1, rejected)),
+            Err(_) => counts.set((decoded, rejected + 1)),
+        }
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+    counts.get()
+}
+
+#[test]
+fn damaged_examples_are_decoded_or_rejected_cleanly() {
+    let strategy = (
+        any::<usize>(),
+        proptest::collection::vec((any::<usize>(), damage()), 1..4),
+    );
+    let (decoded, rejected) = run(768, strategy, |(which, damages)| {
+        let (schema, document) = &documents()[which % documents().len()];
+        let mut document = document.clone();
+        for (node, damage) in damages {
+            apply(&mut document, node, damage);
+        }
+        (*schema, document)
+    });
+    // Most damage is tolerated (optional members, unknown members, open enums); some must be refused.
+    assert!(
+        decoded > 100 && rejected > 100,
+        "decoded {decoded}, rejected {rejected}"
+    );
+}
+
+#[test]
+fn arbitrary_json_is_decoded_or_rejected_cleanly() {
+    let (decoded, rejected) = run(768, (any::<usize>(), json_value()), |(which, document)| {
+        (&SCHEMAS[which % SCHEMAS.len()], document)
+    });
+    // Objects of all-optional members accept any object; most schemas refuse random JSON.
+    assert!(decoded > 20 && rejected > 300, "decoded {decoded}, rejected {rejected}");
+}
