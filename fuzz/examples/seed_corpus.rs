@@ -46,7 +46,11 @@ fn main() -> std::io::Result<()> {
             sse += 1;
             let content = streamed_text(text);
             if !content.is_empty() {
-                write(&corpus.join("progress"), &label, &[[3].as_slice(), content.as_bytes()].concat())?;
+                write(
+                    &corpus.join("progress"),
+                    &label,
+                    &[[3].as_slice(), content.as_bytes()].concat(),
+                )?;
                 progress += 1;
             }
             continue;
@@ -61,9 +65,16 @@ fn main() -> std::io::Result<()> {
             continue;
         };
         let body = serde_json::to_vec(&example.value).map_err(std::io::Error::other)?;
-        write(&corpus.join("decode"), &label, &[selector.to_le_bytes().as_slice(), &body].concat())?;
+        write(
+            &corpus.join("decode"),
+            &label,
+            &[selector.to_le_bytes().as_slice(), &body].concat(),
+        )?;
         decode += 1;
     }
-    println!("seed corpus in {}: decode {decode}, sse {sse}, progress {progress}", corpus.display());
+    println!(
+        "seed corpus in {}: decode {decode}, sse {sse}, progress {progress}",
+        corpus.display()
+    );
     Ok(())
 }

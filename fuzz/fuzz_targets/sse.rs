@@ -21,8 +21,10 @@ thread_local! {
 
 /// What a stream yielded: each event re-serialized, or its error's message.
 async fn outcomes<T: DeserializeOwned + Serialize>(body: &[u8], size: usize) -> Vec<Result<serde_json::Value, String>> {
-    let pieces: Vec<Result<Bytes, std::io::Error>> =
-        body.chunks(size).map(|piece| Ok(Bytes::copy_from_slice(piece))).collect();
+    let pieces: Vec<Result<Bytes, std::io::Error>> = body
+        .chunks(size)
+        .map(|piece| Ok(Bytes::copy_from_slice(piece)))
+        .collect();
     let stream: EventStream<T> =
         EventStream::from_bytes(futures_util::stream::iter(pieces), 200, None, Duration::from_secs(60));
     stream
@@ -37,7 +39,12 @@ async fn outcomes<T: DeserializeOwned + Serialize>(body: &[u8], size: usize) -> 
 async fn check<T: DeserializeOwned + Serialize>(body: &[u8], size: usize) {
     let whole = outcomes::<T>(body, body.len().max(1)).await;
     let split = outcomes::<T>(body, size).await;
-    assert_eq!(whole, split, "{} split into {size}-byte pieces", std::any::type_name::<T>());
+    assert_eq!(
+        whole,
+        split,
+        "{} split into {size}-byte pieces",
+        std::any::type_name::<T>()
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
