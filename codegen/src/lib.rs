@@ -4,6 +4,8 @@
 //! validated) → [`lower`] (every shape named, each assigned to typify or to this generator) → Rust tokens
 //! ([`types`], [`operations`]) → prettyplease → files, written only when their content changes.
 
+#![warn(missing_docs)]
+
 pub mod client;
 pub mod lower;
 pub mod model;

@@ -4,6 +4,8 @@
 //! schema, and reports what the spec does not know (unknown members, as JSON paths) and where decoding
 //! fails (JSON path and reason). `cargo xtask conform` and `allmhub conform` are thin wrappers over [`cli`].
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod sse;
 
