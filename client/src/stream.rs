@@ -32,10 +32,7 @@ const DONE: &str = "[DONE]";
 #[must_use = "streams do nothing unless polled"]
 pub struct EventStream<T> {
     events: SseEvents,
-    /// Fires at the earliest moment the stream could be idle for too long; re-armed lazily.
-    idle: Pin<Box<Sleep>>,
-    idle_timeout: Duration,
-    last_event: Instant,
+    idle: IdleTimer,
     status: u16,
     request_id: Option<String>,
     delivered: usize,
@@ -57,11 +54,7 @@ impl<T> std::fmt::Debug for EventStream<T> {
 impl<T> EventStream<T> {
     pub(crate) fn new(response: reqwest::Response, idle_timeout: Duration) -> Self {
         let status = response.status().as_u16();
-        let request_id = response
-            .headers()
-            .get("x-oneapi-request-id")
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
+        let request_id = crate::transport::request_id(response.headers());
         let bytes = futures_util::TryStreamExt::map_err(response.bytes_stream(), std::io::Error::other);
         Self::from_bytes(bytes, status, request_id, idle_timeout)
     }
@@ -77,9 +70,7 @@ impl<T> EventStream<T> {
         let bytes = futures_util::StreamExt::chain(bytes, ending);
         EventStream {
             events: Box::pin(SseByteStream::new(bytes)),
-            idle: Box::pin(tokio::time::sleep(idle_timeout)),
-            idle_timeout,
-            last_event: Instant::now(),
+            idle: IdleTimer::new(idle_timeout),
             status,
             request_id,
             delivered: 0,
@@ -105,8 +96,7 @@ impl<T: DeserializeOwned> Stream for EventStream<T> {
         loop {
             match this.events.as_mut().poll_next(cx) {
                 Poll::Ready(Some(Ok(event))) => {
-                    // Remember the time only; the timer is re-armed when it fires (see below), not per event.
-                    this.last_event = Instant::now();
+                    this.idle.touch();
                     let data = match event.data.as_deref() {
                         None | Some("") => continue,
                         Some(DONE) => {
@@ -147,21 +137,52 @@ impl<T: DeserializeOwned> Stream for EventStream<T> {
                     return Poll::Ready(None);
                 }
                 Poll::Pending => {
-                    while this.idle.as_mut().poll(cx).is_ready() {
-                        let deadline = this.last_event + this.idle_timeout;
-                        if Instant::now() >= deadline {
-                            this.done = true;
-                            return Poll::Ready(Some(Err(Error::Timeout(Timeout {
-                                kind: TimeoutKind::StreamIdle,
-                                after: this.idle_timeout,
-                            }))));
-                        }
-                        this.idle.as_mut().reset(deadline);
+                    if let Poll::Ready(timeout) = this.idle.poll_expired(cx) {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(Error::Timeout(timeout))));
                     }
                     return Poll::Pending;
                 }
             }
         }
+    }
+}
+
+/// The idle timeout of a stream: expires when nothing arrived for `timeout`. An arrival only records the
+/// time; the timer is re-armed when it fires, not per arrival, which keeps the timer wheel out of the hot path.
+struct IdleTimer {
+    sleep: Pin<Box<Sleep>>,
+    timeout: Duration,
+    last_arrival: Instant,
+}
+
+impl IdleTimer {
+    fn new(timeout: Duration) -> Self {
+        IdleTimer {
+            sleep: Box::pin(tokio::time::sleep(timeout)),
+            timeout,
+            last_arrival: Instant::now(),
+        }
+    }
+
+    fn touch(&mut self) {
+        self.last_arrival = Instant::now();
+    }
+
+    /// Ready with the timeout error once the stream has been idle too long; otherwise pending, with a
+    /// wake-up registered for the moment it could be.
+    fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<Timeout> {
+        while self.sleep.as_mut().poll(cx).is_ready() {
+            let deadline = self.last_arrival + self.timeout;
+            if Instant::now() >= deadline {
+                return Poll::Ready(Timeout {
+                    kind: TimeoutKind::StreamIdle,
+                    after: self.timeout,
+                });
+            }
+            self.sleep.as_mut().reset(deadline);
+        }
+        Poll::Pending
     }
 }
 
@@ -196,9 +217,7 @@ fn decode_event<T: DeserializeOwned>(data: &str, index: usize, status: u16) -> R
 #[must_use = "streams do nothing unless polled"]
 pub struct ByteStream {
     chunks: Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>,
-    idle: Pin<Box<Sleep>>,
-    idle_timeout: Duration,
-    last_chunk: Instant,
+    idle: IdleTimer,
     received: usize,
     done: bool,
 }
@@ -215,9 +234,7 @@ impl ByteStream {
     pub(crate) fn new(response: reqwest::Response, idle_timeout: Duration) -> Self {
         ByteStream {
             chunks: Box::pin(response.bytes_stream()),
-            idle: Box::pin(tokio::time::sleep(idle_timeout)),
-            idle_timeout,
-            last_chunk: Instant::now(),
+            idle: IdleTimer::new(idle_timeout),
             received: 0,
             done: false,
         }
@@ -234,7 +251,7 @@ impl Stream for ByteStream {
         }
         match this.chunks.as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                this.last_chunk = Instant::now();
+                this.idle.touch();
                 this.received += 1;
                 Poll::Ready(Some(Ok(chunk)))
             }
@@ -249,20 +266,13 @@ impl Stream for ByteStream {
                 this.done = true;
                 Poll::Ready(None)
             }
-            Poll::Pending => {
-                while this.idle.as_mut().poll(cx).is_ready() {
-                    let deadline = this.last_chunk + this.idle_timeout;
-                    if Instant::now() >= deadline {
-                        this.done = true;
-                        return Poll::Ready(Some(Err(Error::Timeout(Timeout {
-                            kind: TimeoutKind::StreamIdle,
-                            after: this.idle_timeout,
-                        }))));
-                    }
-                    this.idle.as_mut().reset(deadline);
+            Poll::Pending => match this.idle.poll_expired(cx) {
+                Poll::Ready(timeout) => {
+                    this.done = true;
+                    Poll::Ready(Some(Err(Error::Timeout(timeout))))
                 }
-                Poll::Pending
-            }
+                Poll::Pending => Poll::Pending,
+            },
         }
     }
 }

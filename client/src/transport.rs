@@ -486,7 +486,8 @@ fn transport_error(error: reqwest::Error, connect_timeout: Duration) -> Error {
     }
 }
 
-fn request_id(headers: &HeaderMap) -> Option<String> {
+/// The request id the gateway sent, under any of the header names gateways use.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
     REQUEST_ID_HEADERS
         .iter()
         .find_map(|name| headers.get(name))

@@ -140,6 +140,23 @@ async fn the_seed_stream_over_http_in_one_byte_pieces() {
     assert_eq!(progress[0], "> 🏃 进度:9.0%\n\n");
 }
 
+#[tokio::test]
+async fn a_stream_knows_its_request_id_under_any_gateway_header() {
+    for header in ["x-oneapi-request-id", "x-new-api-request-id", "x-request-id"] {
+        let reply = Reply::Status {
+            status: 200,
+            headers: vec![("content-type", "text/event-stream".into()), (header, "req-42".into())],
+            body: format!("data: {}\n\ndata: [DONE]\n\n", example_data()[0]).into_bytes(),
+        };
+        let server = Server::start(vec![reply]).await;
+        let request = serde_json::from_value(serde_json::json!({"model": "m", "messages": []})).expect("request");
+        let stream = within(30, client(&server.url).chat().create_stream(&request))
+            .await
+            .expect("opens");
+        assert_eq!(stream.request_id(), Some("req-42"), "{header}");
+    }
+}
+
 /// Data lines of the spec's stream examples, so generated streams carry events that decode.
 fn example_data() -> &'static [String] {
     static DATA: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::{Map, Value, json};
 
-use crate::model::{Model, SchemaDef};
+use crate::model::{Model, SchemaDef, strings};
 use crate::spec::SpecError;
 
 /// The runtime type that keeps ids arriving as strings or integers (`type: [string, integer]`).
@@ -166,21 +166,11 @@ impl At<'_> {
     }
 }
 
-fn string_list(value: Option<&Value>) -> Vec<String> {
-    value
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect()
-}
-
 /// The JSON types a schema allows, from `type` (a string or a list).
 fn types_of(schema: &Value) -> Vec<String> {
     match schema.get("type") {
         Some(Value::String(name)) => vec![name.clone()],
-        Some(list @ Value::Array(_)) => string_list(Some(list)),
+        Some(list @ Value::Array(_)) => strings(Some(list)),
         _ => Vec::new(),
     }
 }
@@ -348,7 +338,7 @@ impl<'a> Lowering<'a> {
             return Ok(());
         }
         if is_string_enum(schema) {
-            let values = string_list(schema.get("enum"));
+            let values = strings(schema.get("enum"));
             let open = schema.get("x-closed-enum").and_then(Value::as_bool) != Some(true);
             let values = variant_names(&values, at, if open { &["Unknown"] } else { &[] })?;
             self.defs.push(def(DefKind::Enum { values, open }));
@@ -407,7 +397,7 @@ impl<'a> Lowering<'a> {
                     Value::Object(properties)
                 }
                 "required" => {
-                    let required: Vec<Value> = string_list(Some(value))
+                    let required: Vec<Value> = strings(Some(value))
                         .into_iter()
                         .filter(|name| Some(name) != stripped_tag.as_ref())
                         .filter(|name| !aliases.values().flatten().any(|alias| alias == name))

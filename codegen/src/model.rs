@@ -265,7 +265,8 @@ fn text(value: &Value, key: &str) -> String {
         .to_owned()
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+/// The strings of a JSON array (other items skipped); empty when `value` is not an array.
+pub(crate) fn strings(value: Option<&Value>) -> Vec<String> {
     value
         .and_then(Value::as_array)
         .into_iter()
