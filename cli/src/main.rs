@@ -8,12 +8,12 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use allmhub::jobs::WaitOptions;
+use allmhub::jobs::{JobUpdate, WaitOptions};
 use allmhub::progress::{ProgressEvent, progress_events};
 use allmhub::types::{ChatCompletionRequest, ChatMessage, ChatMessageContent, MjImagineRequest, VideoRequest};
 use allmhub::{Client, Error};
 use clap::{Parser, Subcommand};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 
 use display::Progress;
 
@@ -274,6 +274,23 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Follows a job's updates with a progress bar and returns the last look at the job, if there was one.
+async fn follow_job<J>(
+    label: &str,
+    updates: impl Stream<Item = Result<JobUpdate<J>, Error>>,
+) -> Result<Option<J>, Failure> {
+    let progress = Progress::new(label);
+    let mut updates = std::pin::pin!(updates);
+    let mut last = None;
+    while let Some(update) = updates.next().await {
+        let update = update.inspect_err(|_| progress.abandon())?;
+        progress.update(&update.status, update.percent, update.max_percent);
+        last = Some(update.job);
+    }
+    progress.finish();
+    Ok(last)
+}
+
 async fn imagine(client: &Client, prompt: String, follow: Follow) -> Result<(), Failure> {
     let submitted = client
         .midjourney()
@@ -288,16 +305,8 @@ async fn imagine(client: &Client, prompt: String, follow: Follow) -> Result<(), 
             ),
         });
     };
-    let progress = Progress::new(&format!("imagine {id}"));
-    let mut updates = std::pin::pin!(client.midjourney().watch(id.as_str(), follow.options()));
-    let mut last = None;
-    while let Some(update) = updates.next().await {
-        let update = update.inspect_err(|_| progress.abandon())?;
-        progress.update(&update.status, update.percent, update.max_percent);
-        last = Some(update.job);
-    }
-    progress.finish();
-    let Some(task) = last else {
+    let updates = client.midjourney().watch(id.as_str(), follow.options());
+    let Some(task) = follow_job(&format!("imagine {id}"), updates).await? else {
         return Ok(());
     };
     if follow.json {
@@ -323,16 +332,8 @@ async fn video(
     request.seconds = seconds;
     request.size = size;
     let job = client.videos().create(&request).await?;
-    let progress = Progress::new(&format!("video {}", job.id));
-    let mut updates = std::pin::pin!(client.videos().watch(&job.id, follow.options()));
-    let mut last = None;
-    while let Some(update) = updates.next().await {
-        let update = update.inspect_err(|_| progress.abandon())?;
-        progress.update(&update.status, update.percent, update.max_percent);
-        last = Some(update.job);
-    }
-    progress.finish();
-    let Some(job) = last else {
+    let updates = client.videos().watch(&job.id, follow.options());
+    let Some(job) = follow_job(&format!("video {}", job.id), updates).await? else {
         return Ok(());
     };
     if let Some(path) = &output {

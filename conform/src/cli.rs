@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
-use crate::{DecodeError, check_json, check_sse, find_schema};
+use crate::{Conformed, DecodeError, check_json, check_sse, find_schema};
 
 /// Arguments of the `conform` command.
 #[derive(Debug, Clone, clap::Args)]
@@ -73,28 +73,7 @@ fn run_inner(
     };
 
     if !args.sse {
-        return match check_json(schema, &input) {
-            Ok(conformed) => {
-                for path in &conformed.unknown_members {
-                    writeln!(stderr, "{path}")?;
-                }
-                if args.strict && !conformed.unknown_members.is_empty() {
-                    writeln!(
-                        stderr,
-                        "error: {} member(s) unknown to schema `{}` (--strict)",
-                        conformed.unknown_members.len(),
-                        schema.name
-                    )?;
-                    return Ok(EXIT_FAILURE);
-                }
-                writeln!(stdout, "{}", conformed.value)?;
-                Ok(EXIT_OK)
-            }
-            Err(DecodeError { path, message }) => {
-                writeln!(stderr, "error: {path}: {message}")?;
-                Ok(EXIT_FAILURE)
-            }
-        };
+        return report(check_json(schema, &input), "", args.strict, schema.name, stdout, stderr);
     }
 
     let reports = check_sse(schema, &input);
@@ -102,29 +81,45 @@ fn run_inner(
         writeln!(stderr, "error: the input holds no event with data")?;
         return Ok(EXIT_FAILURE);
     }
-    for report in reports {
-        let index = report.index;
-        match report.outcome {
-            Ok(conformed) => {
-                for path in &conformed.unknown_members {
-                    writeln!(stderr, "event {index}: {path}")?;
-                }
-                if args.strict && !conformed.unknown_members.is_empty() {
-                    writeln!(
-                        stderr,
-                        "error: event {index}: {} member(s) unknown to schema `{}` (--strict)",
-                        conformed.unknown_members.len(),
-                        schema.name
-                    )?;
-                    return Ok(EXIT_FAILURE);
-                }
-                writeln!(stdout, "{}", conformed.value)?;
-            }
-            Err(DecodeError { path, message }) => {
-                writeln!(stderr, "error: event {index}: {path}: {message}")?;
-                return Ok(EXIT_FAILURE);
-            }
+    for event in reports {
+        let prefix = format!("event {}: ", event.index);
+        let code = report(event.outcome, &prefix, args.strict, schema.name, stdout, stderr)?;
+        if code != EXIT_OK {
+            return Ok(code);
         }
     }
     Ok(EXIT_OK)
+}
+
+/// Writes one outcome: the decoded value to `stdout`, unknown members and errors to `stderr`, each line
+/// after `prefix` (which names the event of a stream). Returns the exit status it amounts to.
+fn report(
+    outcome: Result<Conformed, DecodeError>,
+    prefix: &str,
+    strict: bool,
+    schema: &str,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<u8> {
+    match outcome {
+        Ok(conformed) => {
+            for path in &conformed.unknown_members {
+                writeln!(stderr, "{prefix}{path}")?;
+            }
+            if strict && !conformed.unknown_members.is_empty() {
+                writeln!(
+                    stderr,
+                    "error: {prefix}{} member(s) unknown to schema `{schema}` (--strict)",
+                    conformed.unknown_members.len(),
+                )?;
+                return Ok(EXIT_FAILURE);
+            }
+            writeln!(stdout, "{}", conformed.value)?;
+            Ok(EXIT_OK)
+        }
+        Err(DecodeError { path, message }) => {
+            writeln!(stderr, "error: {prefix}{path}: {message}")?;
+            Ok(EXIT_FAILURE)
+        }
+    }
 }

@@ -150,23 +150,34 @@ pub fn operations() -> Vec<OperationRef> {
     out
 }
 
+impl Example {
+    /// An example object of the spec (`summary`, `x-doc-page`, `value`), without media type or stream event.
+    fn from_spec(operation: &str, place: Place, key: &str, example: &Value, schema: Option<&Value>) -> Example {
+        Example {
+            operation: operation.to_owned(),
+            place,
+            media_type: String::new(),
+            key: key.to_owned(),
+            summary: example
+                .get("summary")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            doc_page: example.get("x-doc-page").and_then(Value::as_str).map(str::to_owned),
+            value: example.get("value").cloned().unwrap_or(Value::Null),
+            schema: schema.cloned(),
+            stream_event: None,
+        }
+    }
+}
+
 fn media_examples(out: &mut Vec<Example>, operation: &str, place: Place, content: Option<&Value>) {
     for (media_type, media) in content.and_then(Value::as_object).into_iter().flatten() {
         for (key, example) in media.get("examples").and_then(Value::as_object).into_iter().flatten() {
             out.push(Example {
-                operation: operation.to_owned(),
-                place: place.clone(),
                 media_type: media_type.clone(),
-                key: key.clone(),
-                summary: example
-                    .get("summary")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                doc_page: example.get("x-doc-page").and_then(Value::as_str).map(str::to_owned),
-                value: example.get("value").cloned().unwrap_or(Value::Null),
-                schema: media.get("schema").cloned(),
                 stream_event: media.get("x-stream-event").and_then(Value::as_str).map(str::to_owned),
+                ..Example::from_spec(operation, place.clone(), key, example, media.get("schema"))
             });
         }
     }
@@ -180,21 +191,13 @@ pub fn examples() -> Vec<Example> {
         for param in value.get("parameters").and_then(Value::as_array).into_iter().flatten() {
             let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
             for (key, example) in param.get("examples").and_then(Value::as_object).into_iter().flatten() {
-                out.push(Example {
-                    operation: op.id.clone(),
-                    place: Place::Parameter(name.to_owned()),
-                    media_type: String::new(),
-                    key: key.clone(),
-                    summary: example
-                        .get("summary")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    doc_page: example.get("x-doc-page").and_then(Value::as_str).map(str::to_owned),
-                    value: example.get("value").cloned().unwrap_or(Value::Null),
-                    schema: param.get("schema").cloned(),
-                    stream_event: None,
-                });
+                out.push(Example::from_spec(
+                    &op.id,
+                    Place::Parameter(name.to_owned()),
+                    key,
+                    example,
+                    param.get("schema"),
+                ));
             }
         }
         media_examples(&mut out, &op.id, Place::Request, value.pointer("/requestBody/content"));
