@@ -26,6 +26,14 @@ fn chunk(content: &str) -> String {
     ) + "\n\n"
 }
 
+/// Every item of the chat stream `server` answers with.
+async fn chat_stream_items(server: &Server) -> Vec<Result<ChatCompletionChunk, Error>> {
+    let stream = within(10, client(&server.url).chat().create_stream(&chat_request()))
+        .await
+        .expect("the stream opens");
+    within(10, stream.collect()).await
+}
+
 fn assert_no_key(error: &Error) {
     assert!(!format!("{error:?}").contains(KEY), "the key leaked into {error:?}");
     assert!(!error.to_string().contains(KEY));
@@ -160,10 +168,7 @@ async fn a_reset_mid_stream_ends_the_stream_with_an_error_and_no_retry() {
         then: Then::Cut,
     }])
     .await;
-    let stream = within(10, client(&server.url).chat().create_stream(&chat_request()))
-        .await
-        .expect("the stream opens");
-    let items: Vec<Result<ChatCompletionChunk, Error>> = within(10, stream.collect()).await;
+    let items = chat_stream_items(&server).await;
     assert_eq!(items.len(), 3, "two events, then the break: {items:?}");
     let contents: Vec<String> = items[..2]
         .iter()
@@ -346,10 +351,7 @@ async fn an_error_event_inside_a_stream_is_a_typed_error() {
 async fn a_malformed_event_is_a_decode_error_and_the_stream_goes_on() {
     let body = chunk("a") + "data: {this is not json}\n\n" + &chunk("b") + "data: [DONE]\n\n";
     let server = Server::start(vec![Reply::sse_in_pieces(&body, 3)]).await;
-    let stream = within(10, client(&server.url).chat().create_stream(&chat_request()))
-        .await
-        .expect("opens");
-    let items: Vec<Result<ChatCompletionChunk, Error>> = within(10, stream.collect()).await;
+    let items = chat_stream_items(&server).await;
     assert_eq!(items.len(), 3);
     assert!(items[0].is_ok() && items[2].is_ok());
     let Err(Error::Decode(decode)) = &items[1] else {
@@ -368,10 +370,7 @@ async fn a_malformed_event_is_a_decode_error_and_the_stream_goes_on() {
         then: Then::End,
     }])
     .await;
-    let stream = within(10, client(&server.url).chat().create_stream(&chat_request()))
-        .await
-        .expect("opens");
-    let items: Vec<Result<ChatCompletionChunk, Error>> = within(10, stream.collect()).await;
+    let items = chat_stream_items(&server).await;
     assert!(items[0].is_ok());
     assert!(matches!(items.last(), Some(Err(Error::Stream(_)))), "{items:?}");
 }
@@ -430,10 +429,7 @@ async fn a_stream_of_one_byte_pieces_decodes_like_a_whole_one() {
         + &chunk("世界 🌍")
         + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\r\n\r\ndata: [DONE]\n\n";
     let server = Server::start(vec![Reply::sse_in_pieces(&body, 1)]).await;
-    let stream = within(10, client(&server.url).chat().create_stream(&chat_request()))
-        .await
-        .expect("opens");
-    let chunks: Vec<ChatCompletionChunk> = within(10, stream.collect::<Vec<_>>())
+    let chunks: Vec<ChatCompletionChunk> = chat_stream_items(&server)
         .await
         .into_iter()
         .collect::<Result<_, _>>()
