@@ -4,6 +4,7 @@
 //! schema, and reports what the spec does not know (unknown members, as JSON paths) and where decoding
 //! fails (JSON path and reason). `cargo xtask conform` and `allmhub conform` are thin wrappers over [`cli`].
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cli;

@@ -1,13 +1,13 @@
-//! Writes the seed corpora of the fuzz targets from the spec's examples:
-//! `decode` gets every JSON example body prefixed with its schema's index in `SCHEMAS` (two bytes, little-endian), `sse` every streamed
-//! answer, `progress` the text those answers stream.
+//! Writes the seed corpora of the fuzz targets from the spec's examples: `decode` gets every JSON example body
+//! prefixed with its schema's index in `SCHEMAS` (two bytes, little-endian), `sse` every streamed answer,
+//! `progress` the text those answers stream.
 //!
 //! `cargo run --manifest-path fuzz/Cargo.toml --example seed_corpus`
 
 use std::path::Path;
 
 use allmhub_tests::{examples, workspace_root};
-use allmhub_types::SCHEMAS;
+use allmhub_types::{ChatCompletionChunk, SCHEMAS};
 use serde_json::Value;
 
 fn write(dir: &Path, label: &str, bytes: &[u8]) -> std::io::Result<()> {
@@ -19,17 +19,9 @@ fn write(dir: &Path, label: &str, bytes: &[u8]) -> std::io::Result<()> {
 fn streamed_text(sse: &str) -> String {
     allmhub_tests::sse_data(sse)
         .iter()
-        .filter_map(|data| serde_json::from_str::<Value>(data).ok())
-        .flat_map(|chunk| {
-            let pieces: Vec<String> = chunk["choices"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|choice| choice.pointer("/delta/content").and_then(Value::as_str))
-                .map(str::to_owned)
-                .collect();
-            pieces
-        })
+        .filter_map(|data| serde_json::from_str::<ChatCompletionChunk>(data).ok())
+        .flat_map(|chunk| chunk.choices)
+        .filter_map(|choice| choice.delta.content)
         .collect()
 }
 
