@@ -6,14 +6,9 @@ use allmhub::types::ChatCompletionChunk;
 use futures_util::StreamExt;
 use proptest::prelude::*;
 
-/// The data of the seed page's streamed answer (`../shared/seed`), 21 chunks and `[DONE]`.
+/// The data of the doc's seed page's streamed answer (`spec/doc`), 21 chunks and `[DONE]`.
 fn seed_data() -> Vec<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/seed/000_d60c4072b67aeb9a.txt");
-    let seed = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    seed.lines()
-        .filter_map(|line| line.strip_prefix("data: "))
-        .map(str::to_owned)
-        .collect()
+    allmhub_tests::seed_stream_data()
 }
 
 fn seed_text() -> String {

@@ -1,5 +1,5 @@
-//! Shared helpers of the allmhub-rs integration tests: the loaded spec, every example in it, and the
-//! reference lists in `../shared/reference/`.
+//! Shared helpers of the allmhub-rs integration tests: the loaded spec, every example in it, and the facts
+//! of the ALLMHUB doc kept in `spec/doc/`.
 
 pub mod normalize;
 
@@ -17,17 +17,29 @@ pub fn workspace_root() -> PathBuf {
         .to_owned()
 }
 
-/// `../shared/reference` beside the workspace (or `$ALLMHUB_SHARED_DIR/reference`).
-pub fn shared_reference_dir() -> PathBuf {
-    match std::env::var_os("ALLMHUB_SHARED_DIR") {
-        Some(dir) => PathBuf::from(dir).join("reference"),
-        None => workspace_root().join("../shared/reference"),
-    }
+/// `spec/doc`: the facts of the ALLMHUB doc the spec is checked against (see its README).
+pub fn doc_dir() -> PathBuf {
+    workspace_root().join("spec/doc")
 }
 
-/// The non-empty, non-comment lines of a file of `../shared/reference/`.
-pub fn reference_list(name: &str) -> Vec<String> {
-    let path = shared_reference_dir().join(name);
+/// The text of the doc's one fully documented page (Banana图生图), with its request and streamed answer.
+pub fn seed_page() -> String {
+    let path = doc_dir().join("banana-image-to-image.txt");
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
+}
+
+/// The `data:` payloads of the seed page's streamed answer, in order (21 chunks, then `[DONE]`).
+pub fn seed_stream_data() -> Vec<String> {
+    seed_page()
+        .lines()
+        .filter_map(|line| line.strip_prefix("data: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The non-empty, non-comment lines of a file of `spec/doc/`.
+pub fn doc_list(name: &str) -> Vec<String> {
+    let path = doc_dir().join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
     text.lines()
         .map(str::trim)

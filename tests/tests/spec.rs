@@ -1,9 +1,9 @@
-//! The spec covers the ALLMHUB doc: every operation page (`../shared/reference/toc-pages.txt`) with its own
+//! The spec covers the ALLMHUB doc: every operation page (`spec/doc/toc-pages.txt`) with its own
 //! example, every schema (`schemas.txt`), and every example validates against its schema.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use allmhub_tests::{Example, Place, examples, operations, reference_list, spec, sse_data};
+use allmhub_tests::{Example, Place, doc_list, examples, operations, spec, sse_data};
 use serde_json::{Value, json};
 
 fn fail_on(problems: Vec<String>, what: &str) {
@@ -17,7 +17,7 @@ fn fail_on(problems: Vec<String>, what: &str) {
 
 #[test]
 fn every_doc_page_is_implemented_by_exactly_one_operation() {
-    let pages = reference_list("toc-pages.txt");
+    let pages = doc_list("toc-pages.txt");
     let mut owners: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let ops = operations();
     for op in &ops {
@@ -47,7 +47,7 @@ fn every_doc_page_is_implemented_by_exactly_one_operation() {
 #[test]
 fn every_schema_of_the_doc_is_a_component() {
     let components = spec().schemas();
-    let missing: Vec<String> = reference_list("schemas.txt")
+    let missing: Vec<String> = doc_list("schemas.txt")
         .into_iter()
         .filter(|name| !components.contains_key(name))
         .map(|name| format!("missing schema: {name}"))
@@ -60,7 +60,7 @@ fn every_doc_page_has_its_own_example() {
     let examples = examples();
     let ops = operations();
     let mut problems = Vec::new();
-    for page in reference_list("toc-pages.txt") {
+    for page in doc_list("toc-pages.txt") {
         let own: Vec<&Example> = examples
             .iter()
             .filter(|example| example.doc_page.as_deref() == Some(page.as_str()))
@@ -221,8 +221,7 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
 
 #[test]
 fn the_seed_page_is_in_the_spec_verbatim() {
-    let seed_path = allmhub_tests::shared_reference_dir().join("../seed/000_d60c4072b67aeb9a.txt");
-    let seed = std::fs::read_to_string(&seed_path).unwrap_or_else(|error| panic!("{}: {error}", seed_path.display()));
+    let seed = allmhub_tests::seed_page();
     let request: Value = serde_json::from_str(between(
         &seed,
         "Body 参数application/json\n\n示例\n",

@@ -43,9 +43,22 @@ enum Command {
 /// The workspace root: the parent of this crate's directory (`cargo run` tells where it is).
 fn workspace_root() -> PathBuf {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .filter(|dir| !dir.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     manifest_dir.parent().expect("xtask lives in the workspace").to_owned()
+}
+
+/// The cargo that runs this command (`$CARGO`), or `cargo` from `PATH` when the variable is unset or empty
+/// (some shells and IDE runners export it empty).
+fn cargo() -> std::ffi::OsString {
+    cargo_from(std::env::var_os("CARGO"))
+}
+
+fn cargo_from(variable: Option<std::ffi::OsString>) -> std::ffi::OsString {
+    variable
+        .filter(|cargo| !cargo.is_empty())
+        .unwrap_or_else(|| "cargo".into())
 }
 
 fn main() -> ExitCode {
@@ -59,8 +72,7 @@ fn main() -> ExitCode {
 }
 
 fn conform(args: &[std::ffi::OsString]) -> ExitCode {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = std::process::Command::new(cargo)
+    let status = std::process::Command::new(cargo())
         .current_dir(workspace_root())
         .args(["run", "--quiet", "--package", "allmhub-conform", "--"])
         .args(args)
@@ -151,7 +163,7 @@ fn bench_compile(family: &str) -> ExitCode {
             eprintln!("error: {}: {error}", dir.display());
             return ExitCode::FAILURE;
         }
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let cargo = cargo();
         // Downloads are not build time: fetch first, then build cold in an empty target directory.
         let fetched = std::process::Command::new(&cargo)
             .arg("fetch")
@@ -241,4 +253,16 @@ fn regen(check: bool) -> ExitCode {
         generated_in.as_secs_f64() * 1000.0
     );
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cargo_from;
+
+    #[test]
+    fn an_empty_cargo_variable_is_like_an_unset_one() {
+        assert_eq!(cargo_from(None), "cargo");
+        assert_eq!(cargo_from(Some("".into())), "cargo");
+        assert_eq!(cargo_from(Some("/opt/rust/bin/cargo".into())), "/opt/rust/bin/cargo");
+    }
 }
