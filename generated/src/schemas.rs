@@ -2474,6 +2474,70 @@ const CLAUDE_STOP_REASON: crate::SchemaInfo = crate::SchemaInfo {
     family: "claude",
     summary: "Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer contains tool calls), `pause_turn` (a long server-tool turn was paused; send the answer back to continue), `refusal`, `model_context_window_exceeded`.",
 };
+/// `ClaudeRefusalStopDetails`.
+#[cfg(feature = "claude")]
+const CLAUDE_REFUSAL_STOP_DETAILS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeRefusalStopDetails",
+    rust_name: "ClaudeRefusalStopDetails",
+    family: "claude",
+    summary: "Structured detail of a refusal (stop reason `refusal`) from Anthropic's streaming classifiers.",
+};
+/// `ClaudeRefusalCategory`.
+#[cfg(feature = "claude")]
+const CLAUDE_REFUSAL_CATEGORY: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeRefusalCategory",
+    rust_name: "ClaudeRefusalCategory",
+    family: "claude",
+    summary: "The policy area of a refusal: `cyber` (malware, exploits), `bio` (biological harm), `frontier_llm` (helping build competing models), `reasoning_extraction` (asking the model to reproduce its reasoning), `general_harms`.",
+};
+/// `ClaudeContainer`.
+#[cfg(feature = "claude")]
+const CLAUDE_CONTAINER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeContainer",
+    rust_name: "ClaudeContainer",
+    family: "claude",
+    summary: "The code-execution container of a request; send its `id` back to reuse it in a later request.",
+};
+/// `ClaudeContainerSkill`.
+#[cfg(feature = "claude")]
+const CLAUDE_CONTAINER_SKILL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeContainerSkill",
+    rust_name: "ClaudeContainerSkill",
+    family: "claude",
+    summary: "A skill loaded into a code-execution container.",
+};
+/// `ClaudeDiagnostics`.
+#[cfg(feature = "claude")]
+const CLAUDE_DIAGNOSTICS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeDiagnostics",
+    rust_name: "ClaudeDiagnostics",
+    family: "claude",
+    summary: "Request-level diagnostics Anthropic returns when the request asked for them.",
+};
+/// `ClaudeCacheMissReason`.
+#[cfg(feature = "claude")]
+const CLAUDE_CACHE_MISS_REASON: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCacheMissReason",
+    rust_name: "ClaudeCacheMissReason",
+    family: "claude",
+    summary: "Why a prompt-cache lookup missed, tagged by `type`.",
+};
+/// `ClaudeCacheMissChanged`.
+#[cfg(feature = "claude")]
+const CLAUDE_CACHE_MISS_CHANGED: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCacheMissChanged",
+    rust_name: "ClaudeCacheMissChanged",
+    family: "claude",
+    summary: "The cache missed because part of the prompt (model, system, tools or messages) changed.",
+};
+/// `ClaudeCacheMissNotFound`.
+#[cfg(feature = "claude")]
+const CLAUDE_CACHE_MISS_NOT_FOUND: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCacheMissNotFound",
+    rust_name: "ClaudeCacheMissNotFound",
+    family: "claude",
+    summary: "The cache missed without a detectable change (no earlier message to compare, or no data).",
+};
 /// `ClaudeUsage`.
 #[cfg(feature = "claude")]
 const CLAUDE_USAGE: crate::SchemaInfo = crate::SchemaInfo {
@@ -2481,6 +2545,14 @@ const CLAUDE_USAGE: crate::SchemaInfo = crate::SchemaInfo {
     rust_name: "ClaudeUsage",
     family: "claude",
     summary: "Token usage of a message.",
+};
+/// `ClaudeOutputTokensDetails`.
+#[cfg(feature = "claude")]
+const CLAUDE_OUTPUT_TOKENS_DETAILS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeOutputTokensDetails",
+    rust_name: "ClaudeOutputTokensDetails",
+    family: "claude",
+    summary: "How the billed output tokens were spent.",
 };
 /// `ClaudeCacheCreation`.
 #[cfg(feature = "claude")]
@@ -2538,13 +2610,37 @@ const CLAUDE_TOOL_USE_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
     family: "claude",
     summary: "A call of a custom tool.",
 };
+/// `ClaudeToolCaller`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_CALLER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolCaller",
+    rust_name: "ClaudeToolCaller",
+    family: "claude",
+    summary: "Who invoked a tool, tagged by `type`.",
+};
+/// `ClaudeDirectCaller`.
+#[cfg(feature = "claude")]
+const CLAUDE_DIRECT_CALLER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeDirectCaller",
+    rust_name: "ClaudeDirectCaller",
+    family: "claude",
+    summary: "The model called the tool directly.",
+};
+/// `ClaudeServerToolCaller`.
+#[cfg(feature = "claude")]
+const CLAUDE_SERVER_TOOL_CALLER: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeServerToolCaller",
+    rust_name: "ClaudeServerToolCaller",
+    family: "claude",
+    summary: "Code the model ran in the code-execution tool called the tool (programmatic tool calling).",
+};
 /// `ClaudeServerToolUseBlock`.
 #[cfg(feature = "claude")]
 const CLAUDE_SERVER_TOOL_USE_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
     name: "ClaudeServerToolUseBlock",
     rust_name: "ClaudeServerToolUseBlock",
     family: "claude",
-    summary: "A server-tool call the model made (e.g.",
+    summary: "A call of a server tool such as web search; Anthropic runs it and appends the result block.",
 };
 /// `ClaudeWebSearchToolResultBlock`.
 #[cfg(feature = "claude")]
@@ -2585,6 +2681,238 @@ const CLAUDE_WEB_SEARCH_ERROR_CODE: crate::SchemaInfo = crate::SchemaInfo {
     rust_name: "ClaudeWebSearchErrorCode",
     family: "claude",
     summary: "Why a web search failed.",
+};
+/// `ClaudeWebFetchToolResultBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_FETCH_TOOL_RESULT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebFetchToolResultBlock",
+    rust_name: "ClaudeWebFetchToolResultBlock",
+    family: "claude",
+    summary: "The result of a web fetch call (the `web_fetch` server tool).",
+};
+/// `ClaudeWebFetchToolResultContent`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_FETCH_TOOL_RESULT_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebFetchToolResultContent",
+    rust_name: "ClaudeWebFetchToolResultContent",
+    family: "claude",
+    summary: "The outcome of a web fetch, tagged by `type`.",
+};
+/// `ClaudeWebFetchResult`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_FETCH_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebFetchResult",
+    rust_name: "ClaudeWebFetchResult",
+    family: "claude",
+    summary: "A fetched page, as a document the model can read and cite.",
+};
+/// `ClaudeDocumentBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_DOCUMENT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeDocumentBlock",
+    rust_name: "ClaudeDocumentBlock",
+    family: "claude",
+    summary: "A document in an answer, such as the content of a fetched page.",
+};
+/// `ClaudeWebFetchToolResultError`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_FETCH_TOOL_RESULT_ERROR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebFetchToolResultError",
+    rust_name: "ClaudeWebFetchToolResultError",
+    family: "claude",
+    summary: "A failed web fetch.",
+};
+/// `ClaudeWebFetchErrorCode`.
+#[cfg(feature = "claude")]
+const CLAUDE_WEB_FETCH_ERROR_CODE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeWebFetchErrorCode",
+    rust_name: "ClaudeWebFetchErrorCode",
+    family: "claude",
+    summary: "Why a web fetch failed: bad input, a URL that is too long, not allowed, not seen earlier in the conversation or not reachable, an unsupported or too large content, rate limits, the `max_uses` limit, or an outage.",
+};
+/// `ClaudeCodeExecutionToolResultBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_CODE_EXECUTION_TOOL_RESULT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCodeExecutionToolResultBlock",
+    rust_name: "ClaudeCodeExecutionToolResultBlock",
+    family: "claude",
+    summary: "The result of running Python code in the code-execution tool (version `code_execution_20250522`).",
+};
+/// `ClaudeCodeExecutionToolResultContent`.
+#[cfg(feature = "claude")]
+const CLAUDE_CODE_EXECUTION_TOOL_RESULT_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCodeExecutionToolResultContent",
+    rust_name: "ClaudeCodeExecutionToolResultContent",
+    family: "claude",
+    summary: "The outcome of a code execution, tagged by `type`.",
+};
+/// `ClaudeCodeExecutionResult`.
+#[cfg(feature = "claude")]
+const CLAUDE_CODE_EXECUTION_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCodeExecutionResult",
+    rust_name: "ClaudeCodeExecutionResult",
+    family: "claude",
+    summary: "A finished code run.",
+};
+/// `ClaudeEncryptedCodeExecutionResult`.
+#[cfg(feature = "claude")]
+const CLAUDE_ENCRYPTED_CODE_EXECUTION_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeEncryptedCodeExecutionResult",
+    rust_name: "ClaudeEncryptedCodeExecutionResult",
+    family: "claude",
+    summary: "A finished code run whose standard output is encrypted (runs made for programmatic tool calls).",
+};
+/// `ClaudeCodeExecutionOutput`.
+#[cfg(feature = "claude")]
+const CLAUDE_CODE_EXECUTION_OUTPUT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCodeExecutionOutput",
+    rust_name: "ClaudeCodeExecutionOutput",
+    family: "claude",
+    summary: "A file written by executed code.",
+};
+/// `ClaudeCodeExecutionToolResultError`.
+#[cfg(feature = "claude")]
+const CLAUDE_CODE_EXECUTION_TOOL_RESULT_ERROR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeCodeExecutionToolResultError",
+    rust_name: "ClaudeCodeExecutionToolResultError",
+    family: "claude",
+    summary: "A code run that could not happen or did not finish.",
+};
+/// `ClaudeToolErrorCode`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_ERROR_CODE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolErrorCode",
+    rust_name: "ClaudeToolErrorCode",
+    family: "claude",
+    summary: "Why a code-execution, bash, text-editor or tool-search call failed: `invalid_tool_input`, `unavailable`, `too_many_requests`, `execution_time_exceeded`, `output_file_too_large` (bash), `file_not_found` (text editor).",
+};
+/// `ClaudeBashCodeExecutionToolResultBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_BASH_CODE_EXECUTION_TOOL_RESULT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeBashCodeExecutionToolResultBlock",
+    rust_name: "ClaudeBashCodeExecutionToolResultBlock",
+    family: "claude",
+    summary: "The result of a shell command run by the code-execution tool (version `code_execution_20250825`).",
+};
+/// `ClaudeBashCodeExecutionToolResultContent`.
+#[cfg(feature = "claude")]
+const CLAUDE_BASH_CODE_EXECUTION_TOOL_RESULT_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeBashCodeExecutionToolResultContent",
+    rust_name: "ClaudeBashCodeExecutionToolResultContent",
+    family: "claude",
+    summary: "The outcome of a shell command, tagged by `type`.",
+};
+/// `ClaudeBashCodeExecutionResult`.
+#[cfg(feature = "claude")]
+const CLAUDE_BASH_CODE_EXECUTION_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeBashCodeExecutionResult",
+    rust_name: "ClaudeBashCodeExecutionResult",
+    family: "claude",
+    summary: "A finished shell command.",
+};
+/// `ClaudeBashCodeExecutionToolResultError`.
+#[cfg(feature = "claude")]
+const CLAUDE_BASH_CODE_EXECUTION_TOOL_RESULT_ERROR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeBashCodeExecutionToolResultError",
+    rust_name: "ClaudeBashCodeExecutionToolResultError",
+    family: "claude",
+    summary: "A shell command that could not run or did not finish.",
+};
+/// `ClaudeTextEditorCodeExecutionToolResultBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_TEXT_EDITOR_CODE_EXECUTION_TOOL_RESULT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTextEditorCodeExecutionToolResultBlock",
+    rust_name: "ClaudeTextEditorCodeExecutionToolResultBlock",
+    family: "claude",
+    summary: "The result of a file operation (view, create, replace) of the code-execution tool's text editor.",
+};
+/// `ClaudeTextEditorCodeExecutionToolResultContent`.
+#[cfg(feature = "claude")]
+const CLAUDE_TEXT_EDITOR_CODE_EXECUTION_TOOL_RESULT_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTextEditorCodeExecutionToolResultContent",
+    rust_name: "ClaudeTextEditorCodeExecutionToolResultContent",
+    family: "claude",
+    summary: "The outcome of a text-editor operation, tagged by `type`.",
+};
+/// `ClaudeTextEditorViewResult`.
+#[cfg(feature = "claude")]
+const CLAUDE_TEXT_EDITOR_VIEW_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTextEditorViewResult",
+    rust_name: "ClaudeTextEditorViewResult",
+    family: "claude",
+    summary: "The content of a viewed file.",
+};
+/// `ClaudeTextEditorCreateResult`.
+#[cfg(feature = "claude")]
+const CLAUDE_TEXT_EDITOR_CREATE_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTextEditorCreateResult",
+    rust_name: "ClaudeTextEditorCreateResult",
+    family: "claude",
+    summary: "A file was written.",
+};
+/// `ClaudeTextEditorStrReplaceResult`.
+#[cfg(feature = "claude")]
+const CLAUDE_TEXT_EDITOR_STR_REPLACE_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTextEditorStrReplaceResult",
+    rust_name: "ClaudeTextEditorStrReplaceResult",
+    family: "claude",
+    summary: "A string was replaced in a file; the changed region as a diff hunk.",
+};
+/// `ClaudeTextEditorToolResultError`.
+#[cfg(feature = "claude")]
+const CLAUDE_TEXT_EDITOR_TOOL_RESULT_ERROR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeTextEditorToolResultError",
+    rust_name: "ClaudeTextEditorToolResultError",
+    family: "claude",
+    summary: "A text-editor operation that failed.",
+};
+/// `ClaudeToolSearchToolResultBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_SEARCH_TOOL_RESULT_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolSearchToolResultBlock",
+    rust_name: "ClaudeToolSearchToolResultBlock",
+    family: "claude",
+    summary: "The tools found by the tool-search server tool (regex or BM25 search over deferred tools).",
+};
+/// `ClaudeToolSearchToolResultContent`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_SEARCH_TOOL_RESULT_CONTENT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolSearchToolResultContent",
+    rust_name: "ClaudeToolSearchToolResultContent",
+    family: "claude",
+    summary: "The outcome of a tool search, tagged by `type`.",
+};
+/// `ClaudeToolSearchResult`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_SEARCH_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolSearchResult",
+    rust_name: "ClaudeToolSearchResult",
+    family: "claude",
+    summary: "The deferred tools a search matched; their definitions are loaded for the rest of the turn.",
+};
+/// `ClaudeToolReference`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_REFERENCE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolReference",
+    rust_name: "ClaudeToolReference",
+    family: "claude",
+    summary: "A reference to one tool of the request's `tools`.",
+};
+/// `ClaudeToolSearchToolResultError`.
+#[cfg(feature = "claude")]
+const CLAUDE_TOOL_SEARCH_TOOL_RESULT_ERROR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeToolSearchToolResultError",
+    rust_name: "ClaudeToolSearchToolResultError",
+    family: "claude",
+    summary: "A tool search that failed.",
+};
+/// `ClaudeContainerUploadBlock`.
+#[cfg(feature = "claude")]
+const CLAUDE_CONTAINER_UPLOAD_BLOCK: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeContainerUploadBlock",
+    rust_name: "ClaudeContainerUploadBlock",
+    family: "claude",
+    summary: "A file the request uploaded into the code-execution container, echoed in the answer.",
 };
 /// `ClaudeTextCitation`.
 #[cfg(feature = "claude")]
@@ -2720,7 +3048,7 @@ const CLAUDE_ERROR_EVENT: crate::SchemaInfo = crate::SchemaInfo {
     name: "ClaudeErrorEvent",
     rust_name: "ClaudeErrorEvent",
     family: "claude",
-    summary: "A failure after the stream started (e.g.",
+    summary: "A failure after the stream started, such as `overloaded_error`; the stream ends after it.",
 };
 /// `ClaudeContentBlockDelta`.
 #[cfg(feature = "claude")]
@@ -4210,7 +4538,25 @@ pub const SCHEMAS: &[crate::SchemaInfo] = &[
     #[cfg(feature = "claude")]
     CLAUDE_STOP_REASON,
     #[cfg(feature = "claude")]
+    CLAUDE_REFUSAL_STOP_DETAILS,
+    #[cfg(feature = "claude")]
+    CLAUDE_REFUSAL_CATEGORY,
+    #[cfg(feature = "claude")]
+    CLAUDE_CONTAINER,
+    #[cfg(feature = "claude")]
+    CLAUDE_CONTAINER_SKILL,
+    #[cfg(feature = "claude")]
+    CLAUDE_DIAGNOSTICS,
+    #[cfg(feature = "claude")]
+    CLAUDE_CACHE_MISS_REASON,
+    #[cfg(feature = "claude")]
+    CLAUDE_CACHE_MISS_CHANGED,
+    #[cfg(feature = "claude")]
+    CLAUDE_CACHE_MISS_NOT_FOUND,
+    #[cfg(feature = "claude")]
     CLAUDE_USAGE,
+    #[cfg(feature = "claude")]
+    CLAUDE_OUTPUT_TOKENS_DETAILS,
     #[cfg(feature = "claude")]
     CLAUDE_CACHE_CREATION,
     #[cfg(feature = "claude")]
@@ -4226,6 +4572,12 @@ pub const SCHEMAS: &[crate::SchemaInfo] = &[
     #[cfg(feature = "claude")]
     CLAUDE_TOOL_USE_BLOCK,
     #[cfg(feature = "claude")]
+    CLAUDE_TOOL_CALLER,
+    #[cfg(feature = "claude")]
+    CLAUDE_DIRECT_CALLER,
+    #[cfg(feature = "claude")]
+    CLAUDE_SERVER_TOOL_CALLER,
+    #[cfg(feature = "claude")]
     CLAUDE_SERVER_TOOL_USE_BLOCK,
     #[cfg(feature = "claude")]
     CLAUDE_WEB_SEARCH_TOOL_RESULT_BLOCK,
@@ -4237,6 +4589,64 @@ pub const SCHEMAS: &[crate::SchemaInfo] = &[
     CLAUDE_WEB_SEARCH_TOOL_RESULT_ERROR,
     #[cfg(feature = "claude")]
     CLAUDE_WEB_SEARCH_ERROR_CODE,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_FETCH_TOOL_RESULT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_FETCH_TOOL_RESULT_CONTENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_FETCH_RESULT,
+    #[cfg(feature = "claude")]
+    CLAUDE_DOCUMENT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_FETCH_TOOL_RESULT_ERROR,
+    #[cfg(feature = "claude")]
+    CLAUDE_WEB_FETCH_ERROR_CODE,
+    #[cfg(feature = "claude")]
+    CLAUDE_CODE_EXECUTION_TOOL_RESULT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_CODE_EXECUTION_TOOL_RESULT_CONTENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_CODE_EXECUTION_RESULT,
+    #[cfg(feature = "claude")]
+    CLAUDE_ENCRYPTED_CODE_EXECUTION_RESULT,
+    #[cfg(feature = "claude")]
+    CLAUDE_CODE_EXECUTION_OUTPUT,
+    #[cfg(feature = "claude")]
+    CLAUDE_CODE_EXECUTION_TOOL_RESULT_ERROR,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_ERROR_CODE,
+    #[cfg(feature = "claude")]
+    CLAUDE_BASH_CODE_EXECUTION_TOOL_RESULT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_BASH_CODE_EXECUTION_TOOL_RESULT_CONTENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_BASH_CODE_EXECUTION_RESULT,
+    #[cfg(feature = "claude")]
+    CLAUDE_BASH_CODE_EXECUTION_TOOL_RESULT_ERROR,
+    #[cfg(feature = "claude")]
+    CLAUDE_TEXT_EDITOR_CODE_EXECUTION_TOOL_RESULT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_TEXT_EDITOR_CODE_EXECUTION_TOOL_RESULT_CONTENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_TEXT_EDITOR_VIEW_RESULT,
+    #[cfg(feature = "claude")]
+    CLAUDE_TEXT_EDITOR_CREATE_RESULT,
+    #[cfg(feature = "claude")]
+    CLAUDE_TEXT_EDITOR_STR_REPLACE_RESULT,
+    #[cfg(feature = "claude")]
+    CLAUDE_TEXT_EDITOR_TOOL_RESULT_ERROR,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_SEARCH_TOOL_RESULT_BLOCK,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_SEARCH_TOOL_RESULT_CONTENT,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_SEARCH_RESULT,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_REFERENCE,
+    #[cfg(feature = "claude")]
+    CLAUDE_TOOL_SEARCH_TOOL_RESULT_ERROR,
+    #[cfg(feature = "claude")]
+    CLAUDE_CONTAINER_UPLOAD_BLOCK,
     #[cfg(feature = "claude")]
     CLAUDE_TEXT_CITATION,
     #[cfg(feature = "claude")]
@@ -5951,7 +6361,53 @@ pub fn visit_schema<V: crate::SchemaVisitor>(
                 visitor.visit::<crate::ClaudeStopReason>(&CLAUDE_STOP_REASON)
             }
             #[cfg(feature = "claude")]
+            "ClaudeRefusalStopDetails" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeRefusalStopDetails,
+                    >(&CLAUDE_REFUSAL_STOP_DETAILS)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeRefusalCategory" => {
+                visitor.visit::<crate::ClaudeRefusalCategory>(&CLAUDE_REFUSAL_CATEGORY)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeContainer" => {
+                visitor.visit::<crate::ClaudeContainer>(&CLAUDE_CONTAINER)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeContainerSkill" => {
+                visitor.visit::<crate::ClaudeContainerSkill>(&CLAUDE_CONTAINER_SKILL)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeDiagnostics" => {
+                visitor.visit::<crate::ClaudeDiagnostics>(&CLAUDE_DIAGNOSTICS)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeCacheMissReason" => {
+                visitor.visit::<crate::ClaudeCacheMissReason>(&CLAUDE_CACHE_MISS_REASON)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeCacheMissChanged" => {
+                visitor
+                    .visit::<crate::ClaudeCacheMissChanged>(&CLAUDE_CACHE_MISS_CHANGED)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeCacheMissNotFound" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeCacheMissNotFound,
+                    >(&CLAUDE_CACHE_MISS_NOT_FOUND)
+            }
+            #[cfg(feature = "claude")]
             "ClaudeUsage" => visitor.visit::<crate::ClaudeUsage>(&CLAUDE_USAGE),
+            #[cfg(feature = "claude")]
+            "ClaudeOutputTokensDetails" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeOutputTokensDetails,
+                    >(&CLAUDE_OUTPUT_TOKENS_DETAILS)
+            }
             #[cfg(feature = "claude")]
             "ClaudeCacheCreation" => {
                 visitor.visit::<crate::ClaudeCacheCreation>(&CLAUDE_CACHE_CREATION)
@@ -5982,6 +6438,19 @@ pub fn visit_schema<V: crate::SchemaVisitor>(
             #[cfg(feature = "claude")]
             "ClaudeToolUseBlock" => {
                 visitor.visit::<crate::ClaudeToolUseBlock>(&CLAUDE_TOOL_USE_BLOCK)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeToolCaller" => {
+                visitor.visit::<crate::ClaudeToolCaller>(&CLAUDE_TOOL_CALLER)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeDirectCaller" => {
+                visitor.visit::<crate::ClaudeDirectCaller>(&CLAUDE_DIRECT_CALLER)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeServerToolCaller" => {
+                visitor
+                    .visit::<crate::ClaudeServerToolCaller>(&CLAUDE_SERVER_TOOL_CALLER)
             }
             #[cfg(feature = "claude")]
             "ClaudeServerToolUseBlock" => {
@@ -6021,6 +6490,195 @@ pub fn visit_schema<V: crate::SchemaVisitor>(
                     .visit::<
                         crate::ClaudeWebSearchErrorCode,
                     >(&CLAUDE_WEB_SEARCH_ERROR_CODE)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeWebFetchToolResultBlock" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeWebFetchToolResultBlock,
+                    >(&CLAUDE_WEB_FETCH_TOOL_RESULT_BLOCK)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeWebFetchToolResultContent" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeWebFetchToolResultContent,
+                    >(&CLAUDE_WEB_FETCH_TOOL_RESULT_CONTENT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeWebFetchResult" => {
+                visitor.visit::<crate::ClaudeWebFetchResult>(&CLAUDE_WEB_FETCH_RESULT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeDocumentBlock" => {
+                visitor.visit::<crate::ClaudeDocumentBlock>(&CLAUDE_DOCUMENT_BLOCK)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeWebFetchToolResultError" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeWebFetchToolResultError,
+                    >(&CLAUDE_WEB_FETCH_TOOL_RESULT_ERROR)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeWebFetchErrorCode" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeWebFetchErrorCode,
+                    >(&CLAUDE_WEB_FETCH_ERROR_CODE)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeCodeExecutionToolResultBlock" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeCodeExecutionToolResultBlock,
+                    >(&CLAUDE_CODE_EXECUTION_TOOL_RESULT_BLOCK)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeCodeExecutionToolResultContent" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeCodeExecutionToolResultContent,
+                    >(&CLAUDE_CODE_EXECUTION_TOOL_RESULT_CONTENT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeCodeExecutionResult" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeCodeExecutionResult,
+                    >(&CLAUDE_CODE_EXECUTION_RESULT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeEncryptedCodeExecutionResult" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeEncryptedCodeExecutionResult,
+                    >(&CLAUDE_ENCRYPTED_CODE_EXECUTION_RESULT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeCodeExecutionOutput" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeCodeExecutionOutput,
+                    >(&CLAUDE_CODE_EXECUTION_OUTPUT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeCodeExecutionToolResultError" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeCodeExecutionToolResultError,
+                    >(&CLAUDE_CODE_EXECUTION_TOOL_RESULT_ERROR)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeToolErrorCode" => {
+                visitor.visit::<crate::ClaudeToolErrorCode>(&CLAUDE_TOOL_ERROR_CODE)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeBashCodeExecutionToolResultBlock" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeBashCodeExecutionToolResultBlock,
+                    >(&CLAUDE_BASH_CODE_EXECUTION_TOOL_RESULT_BLOCK)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeBashCodeExecutionToolResultContent" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeBashCodeExecutionToolResultContent,
+                    >(&CLAUDE_BASH_CODE_EXECUTION_TOOL_RESULT_CONTENT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeBashCodeExecutionResult" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeBashCodeExecutionResult,
+                    >(&CLAUDE_BASH_CODE_EXECUTION_RESULT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeBashCodeExecutionToolResultError" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeBashCodeExecutionToolResultError,
+                    >(&CLAUDE_BASH_CODE_EXECUTION_TOOL_RESULT_ERROR)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeTextEditorCodeExecutionToolResultBlock" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeTextEditorCodeExecutionToolResultBlock,
+                    >(&CLAUDE_TEXT_EDITOR_CODE_EXECUTION_TOOL_RESULT_BLOCK)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeTextEditorCodeExecutionToolResultContent" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeTextEditorCodeExecutionToolResultContent,
+                    >(&CLAUDE_TEXT_EDITOR_CODE_EXECUTION_TOOL_RESULT_CONTENT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeTextEditorViewResult" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeTextEditorViewResult,
+                    >(&CLAUDE_TEXT_EDITOR_VIEW_RESULT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeTextEditorCreateResult" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeTextEditorCreateResult,
+                    >(&CLAUDE_TEXT_EDITOR_CREATE_RESULT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeTextEditorStrReplaceResult" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeTextEditorStrReplaceResult,
+                    >(&CLAUDE_TEXT_EDITOR_STR_REPLACE_RESULT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeTextEditorToolResultError" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeTextEditorToolResultError,
+                    >(&CLAUDE_TEXT_EDITOR_TOOL_RESULT_ERROR)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeToolSearchToolResultBlock" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeToolSearchToolResultBlock,
+                    >(&CLAUDE_TOOL_SEARCH_TOOL_RESULT_BLOCK)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeToolSearchToolResultContent" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeToolSearchToolResultContent,
+                    >(&CLAUDE_TOOL_SEARCH_TOOL_RESULT_CONTENT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeToolSearchResult" => {
+                visitor
+                    .visit::<crate::ClaudeToolSearchResult>(&CLAUDE_TOOL_SEARCH_RESULT)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeToolReference" => {
+                visitor.visit::<crate::ClaudeToolReference>(&CLAUDE_TOOL_REFERENCE)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeToolSearchToolResultError" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeToolSearchToolResultError,
+                    >(&CLAUDE_TOOL_SEARCH_TOOL_RESULT_ERROR)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeContainerUploadBlock" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeContainerUploadBlock,
+                    >(&CLAUDE_CONTAINER_UPLOAD_BLOCK)
             }
             #[cfg(feature = "claude")]
             "ClaudeTextCitation" => {

@@ -1648,56 +1648,66 @@ pub struct ClaudeThinkingAdaptive {
 }
 /// The generated message. Also the `message` of a stream's `message_start` event, where `content` is empty and
 /// `stop_reason` is `null`. Answers the gateway translates from other vendors omit `stop_sequence` (and
-/// `content` when it is empty) and carry the upstream's id.
+/// `content` when it is empty) and carry the upstream's id and model.
 ///
 /// Spec schema `ClaudeResponse`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeMessagesResponse {
-    /// Message id, `msg_…` from Anthropic; translated answers keep the upstream id.
-    pub id: ::std::string::String,
+    /// Message id, `msg_…` from Anthropic. Translated answers carry the upstream's id (`chatcmpl-…`); the gateway
+    /// serializes it with `omitempty`, so it is absent when the upstream sent none.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
     /// Always `message`.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
     /// Always `assistant`.
     pub role: ::std::string::String,
-    /// The model that answered (may differ from the requested name after gateway model mapping).
-    pub model: ::std::string::String,
-    /// The generated blocks, in order. Always present from Anthropic.
+    /// The model that answered (may differ from the requested name after gateway model mapping). Translated
+    /// answers copy the upstream's `model` and omit it when the upstream sent none.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub model: ::std::option::Option<::std::string::String>,
+    /// The generated blocks, in order. Always present from Anthropic (empty in `message_start`); translated
+    /// answers omit it when the upstream produced no choice.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub content: ::std::vec::Vec<ClaudeContentBlock>,
-    /// Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer contains tool calls), `pause_turn` (a long server-tool turn was paused; send the answer back to continue), `refusal`, `model_context_window_exceeded`.
+    /// Why generation stopped; `null` in `message_start` (the final value comes with `message_delta`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stop_reason: ::std::option::Option<ClaudeStopReason>,
     /// The stop sequence that ended generation, when `stop_reason` is `stop_sequence`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stop_sequence: ::std::option::Option<::std::string::String>,
-    /// Token usage of a message.
+    /// Why the model refused, when `stop_reason` is `refusal` and Anthropic names a reason; else `null` or absent.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub stop_details: ::std::option::Option<ClaudeRefusalStopDetails>,
+    /// Token usage; preliminary in `message_start`. Translated answers compute it from the upstream's usage.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<ClaudeUsage>,
-    /// Code-execution container used by the request (`{id, expires_at}`), when any.
+    /// The code-execution container the request used, when it used one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub container: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub container: ::std::option::Option<ClaudeContainer>,
+    /// Request diagnostics: why the prompt cache missed, when the request asked for diagnostics and a miss was
+    /// detected; else `null` or absent.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub diagnostics: ::std::option::Option<ClaudeDiagnostics>,
 }
 impl ClaudeMessagesResponse {
     /// Builds a `ClaudeMessagesResponse` from its required members; the optional ones start empty.
     pub fn new(
-        id: impl ::std::convert::Into<::std::string::String>,
         type_: impl ::std::convert::Into<::std::string::String>,
         role: impl ::std::convert::Into<::std::string::String>,
-        model: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            id: id.into(),
+            id: ::std::default::Default::default(),
             type_: type_.into(),
             role: role.into(),
-            model: model.into(),
+            model: ::std::default::Default::default(),
             content: ::std::default::Default::default(),
             stop_reason: ::std::default::Default::default(),
             stop_sequence: ::std::default::Default::default(),
+            stop_details: ::std::default::Default::default(),
             usage: ::std::default::Default::default(),
             container: ::std::default::Default::default(),
+            diagnostics: ::std::default::Default::default(),
         }
     }
 }
@@ -1794,11 +1804,250 @@ impl<'de> ::serde::Deserialize<'de> for ClaudeStopReason {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+/// Structured detail of a refusal (stop reason `refusal`) from Anthropic's streaming classifiers.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeRefusalStopDetails {
+    /// Always `refusal`.
+    #[serde(rename = "type")]
+    pub type_: ::std::string::String,
+    /// The policy area that triggered the refusal; `null` when it maps to no named category.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub category: ::std::option::Option<ClaudeRefusalCategory>,
+    /// A human-readable explanation of the refusal, when Anthropic provides one.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub explanation: ::std::option::Option<::std::string::String>,
+}
+impl ClaudeRefusalStopDetails {
+    /// Builds a `ClaudeRefusalStopDetails` from its required members; the optional ones start empty.
+    pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            type_: type_.into(),
+            category: ::std::default::Default::default(),
+            explanation: ::std::default::Default::default(),
+        }
+    }
+}
+/// The policy area of a refusal: `cyber` (malware, exploits), `bio` (biological harm), `frontier_llm`
+/// (helping build competing models), `reasoning_extraction` (asking the model to reproduce its reasoning),
+/// `general_harms`. Benign work can trigger each of them.
+///
+/// The enum is open: a value this version does not know is kept in `Unknown`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClaudeRefusalCategory {
+    /// `cyber`
+    Cyber,
+    /// `bio`
+    Bio,
+    /// `frontier_llm`
+    FrontierLlm,
+    /// `reasoning_extraction`
+    ReasoningExtraction,
+    /// `general_harms`
+    GeneralHarms,
+    /// A value this version does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl ClaudeRefusalCategory {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cyber => "cyber",
+            Self::Bio => "bio",
+            Self::FrontierLlm => "frontier_llm",
+            Self::ReasoningExtraction => "reasoning_extraction",
+            Self::GeneralHarms => "general_harms",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for ClaudeRefusalCategory {
+    fn from(value: &str) -> Self {
+        match value {
+            "cyber" => Self::Cyber,
+            "bio" => Self::Bio,
+            "frontier_llm" => Self::FrontierLlm,
+            "reasoning_extraction" => Self::ReasoningExtraction,
+            "general_harms" => Self::GeneralHarms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ClaudeRefusalCategory {
+    fn from(value: ::std::string::String) -> Self {
+        match value.as_str() {
+            "cyber" => Self::Cyber,
+            "bio" => Self::Bio,
+            "frontier_llm" => Self::FrontierLlm,
+            "reasoning_extraction" => Self::ReasoningExtraction,
+            "general_harms" => Self::GeneralHarms,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+impl ::std::str::FromStr for ClaudeRefusalCategory {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ClaudeRefusalCategory {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ClaudeRefusalCategory {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeRefusalCategory {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+/// The code-execution container of a request; send its `id` back to reuse it in a later request.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeContainer {
+    /// Container id (`container_…`).
+    pub id: ::std::string::String,
+    /// When the container expires, an RFC 3339 timestamp.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub expires_at: ::std::option::Option<::std::string::String>,
+    /// The skills loaded in the container, when the request asked for any.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub skills: ::std::option::Option<::std::vec::Vec<ClaudeContainerSkill>>,
+}
+impl ClaudeContainer {
+    /// Builds a `ClaudeContainer` from its required members; the optional ones start empty.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            id: id.into(),
+            expires_at: ::std::default::Default::default(),
+            skills: ::std::default::Default::default(),
+        }
+    }
+}
+/// A skill loaded into a code-execution container.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeContainerSkill {
+    /// Skill id, e.g. `pptx` for an Anthropic skill or `skill_…` for a custom one.
+    pub skill_id: ::std::string::String,
+    /// `anthropic` (built in) or `custom` (uploaded by the organization).
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// The loaded version, e.g. `latest` or a date-like version string.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub version: ::std::option::Option<::std::string::String>,
+}
+impl ClaudeContainerSkill {
+    /// Builds a `ClaudeContainerSkill` from its required members; the optional ones start empty.
+    pub fn new(skill_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            skill_id: skill_id.into(),
+            type_: ::std::default::Default::default(),
+            version: ::std::default::Default::default(),
+        }
+    }
+}
+/// Request-level diagnostics Anthropic returns when the request asked for them.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ClaudeDiagnostics {
+    /// Why the prompt cache missed, when a miss was detected.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cache_miss_reason: ::std::option::Option<ClaudeCacheMissReason>,
+}
+/// Why a prompt-cache lookup missed, tagged by `type`.
+///
+/// The union is open: an object with an unknown tag is kept in `Unknown`.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[serde(tag = "type")]
+pub enum ClaudeCacheMissReason {
+    /// `model_changed`: The cache missed because part of the prompt (model, system, tools or messages) changed.
+    #[serde(rename = "model_changed")]
+    ModelChanged(ClaudeCacheMissChanged),
+    /// `system_changed`: The cache missed because part of the prompt (model, system, tools or messages) changed.
+    #[serde(rename = "system_changed")]
+    SystemChanged(ClaudeCacheMissChanged),
+    /// `tools_changed`: The cache missed because part of the prompt (model, system, tools or messages) changed.
+    #[serde(rename = "tools_changed")]
+    ToolsChanged(ClaudeCacheMissChanged),
+    /// `messages_changed`: The cache missed because part of the prompt (model, system, tools or messages) changed.
+    #[serde(rename = "messages_changed")]
+    MessagesChanged(ClaudeCacheMissChanged),
+    /// `previous_message_not_found`: The cache missed without a detectable change (no earlier message to compare, or no data).
+    #[serde(rename = "previous_message_not_found")]
+    PreviousMessageNotFound(ClaudeCacheMissNotFound),
+    /// `unavailable`: The cache missed without a detectable change (no earlier message to compare, or no data).
+    #[serde(rename = "unavailable")]
+    Unavailable(ClaudeCacheMissNotFound),
+    /// An object whose `type` this version does not know, kept whole.
+    #[serde(untagged)]
+    Unknown(::serde_json::Value),
+}
+impl ClaudeCacheMissReason {
+    /// The `type` of this value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::ModelChanged(_) => "model_changed",
+            Self::SystemChanged(_) => "system_changed",
+            Self::ToolsChanged(_) => "tools_changed",
+            Self::MessagesChanged(_) => "messages_changed",
+            Self::PreviousMessageNotFound(_) => "previous_message_not_found",
+            Self::Unavailable(_) => "unavailable",
+            Self::Unknown(value) => {
+                value
+                    .get("type")
+                    .and_then(::serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeCacheMissReason {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_tagged(deserializer, "type")
+    }
+}
+impl crate::__private::TaggedUnion for ClaudeCacheMissReason {
+    fn decode_variant<'de, R: crate::__private::VariantDecoder<'de>>(
+        tag: &str,
+        rest: R,
+    ) -> ::std::result::Result<Self, R::Error> {
+        match tag {
+            "model_changed" => rest.decode().map(Self::ModelChanged),
+            "system_changed" => rest.decode().map(Self::SystemChanged),
+            "tools_changed" => rest.decode().map(Self::ToolsChanged),
+            "messages_changed" => rest.decode().map(Self::MessagesChanged),
+            "previous_message_not_found" => {
+                rest.decode().map(Self::PreviousMessageNotFound)
+            }
+            "unavailable" => rest.decode().map(Self::Unavailable),
+            _ => rest.unknown().map(Self::Unknown),
+        }
+    }
+}
+/// The cache missed because part of the prompt (model, system, tools or messages) changed.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ClaudeCacheMissChanged {
+    /// Input tokens that would have been read from the cache without the change.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cache_missed_input_tokens: ::std::option::Option<i64>,
+}
+/// The cache missed without a detectable change (no earlier message to compare, or no data).
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ClaudeCacheMissNotFound {}
 /// Token usage of a message. The total input is `input_tokens + cache_creation_input_tokens +
 /// cache_read_input_tokens`. In `message_start` it is preliminary; the final counts come with `message_delta`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeUsage {
-    /// Input tokens not read from or written to the prompt cache.
+    /// Input tokens not read from or written to the prompt cache (the gateway's estimate in translated `message_start`).
     pub input_tokens: i64,
     /// Generated tokens, thinking included.
     pub output_tokens: i64,
@@ -1808,19 +2057,29 @@ pub struct ClaudeUsage {
     /// Input tokens read from the prompt cache.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_read_input_tokens: ::std::option::Option<i64>,
-    /// Cache writes by lifetime.
+    /// Cache writes split by cache lifetime; the gateway omits it when both counts are zero.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_creation: ::std::option::Option<ClaudeCacheCreation>,
-    /// Billable server-tool calls.
+    /// Billable server-tool calls (web search, web fetch) of the request.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_tool_use: ::std::option::Option<ClaudeServerToolUsage>,
-    /// `standard`, `priority` or `batch`.
+    /// The tier that served the request: `standard`, `priority` or `batch`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub service_tier: ::std::option::Option<::std::string::String>,
-    /// Gateway accounting field (cache writes with 5-minute lifetime); some versions always send it, newer ones only when non-zero.
+    /// The geographic region where inference ran (data residency), e.g. `us`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub inference_geo: ::std::option::Option<::std::string::String>,
+    /// The inference speed mode that served the request: `standard` or `fast`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub speed: ::std::option::Option<::std::string::String>,
+    /// A breakdown of `output_tokens` (which stays the billed total), e.g. the thinking share.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub output_tokens_details: ::std::option::Option<ClaudeOutputTokensDetails>,
+    /// Gateway accounting field: cache writes with the 5-minute lifetime. new-api's translated answers always
+    /// carry it (0 when nothing was cached); Anthropic does not send it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub claude_cache_creation_5_m_tokens: ::std::option::Option<i64>,
-    /// Gateway accounting field (cache writes with 1-hour lifetime); same rules as the 5-minute counter.
+    /// Gateway accounting field, cache writes with the 1-hour lifetime; same rules as the 5-minute counter.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub claude_cache_creation_1_h_tokens: ::std::option::Option<i64>,
 }
@@ -1838,34 +2097,43 @@ impl ClaudeUsage {
             cache_creation: ::std::default::Default::default(),
             server_tool_use: ::std::default::Default::default(),
             service_tier: ::std::default::Default::default(),
+            inference_geo: ::std::default::Default::default(),
+            speed: ::std::default::Default::default(),
+            output_tokens_details: ::std::default::Default::default(),
             claude_cache_creation_5_m_tokens: ::std::default::Default::default(),
             claude_cache_creation_1_h_tokens: ::std::default::Default::default(),
         }
     }
 }
+/// How the billed output tokens were spent.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ClaudeOutputTokensDetails {
+    /// Output tokens spent on (possibly summarized) thinking.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub thinking_tokens: ::std::option::Option<i64>,
+}
 /// Cache writes by lifetime.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ClaudeCacheCreation {
-    /// The `ephemeral_5m_input_tokens` member.
+    /// Input tokens written with the 5-minute cache lifetime; the gateway omits a zero count.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ephemeral_5m_input_tokens: ::std::option::Option<i64>,
-    /// The `ephemeral_1h_input_tokens` member.
+    /// Input tokens written with the 1-hour cache lifetime; the gateway omits a zero count.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ephemeral_1h_input_tokens: ::std::option::Option<i64>,
 }
 /// Billable server-tool calls.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ClaudeServerToolUsage {
-    /// The `web_search_requests` member.
+    /// Web searches run for the request (billed per search).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub web_search_requests: ::std::option::Option<i64>,
-    /// The `web_fetch_requests` member.
+    /// Web pages fetched for the request. The gateway's own usage objects carry only `web_search_requests`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub web_fetch_requests: ::std::option::Option<i64>,
 }
 /// A block of the answer, tagged by `type`; also the `content_block` of `content_block_start`, where text and
-/// thinking start empty. Newer block types (code execution results, web fetch results, …) are kept whole as
-/// unknown variants.
+/// thinking start empty. Block types newer than this spec are kept whole as unknown variants.
 ///
 /// The union is open: an object with an unknown tag is kept in `Unknown`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
@@ -1883,12 +2151,30 @@ pub enum ClaudeContentBlock {
     /// `tool_use`: A call of a custom tool.
     #[serde(rename = "tool_use")]
     ToolUse(ClaudeToolUseBlock),
-    /// `server_tool_use`: A server-tool call the model made (e.g.
+    /// `server_tool_use`: A call of a server tool such as web search; Anthropic runs it and appends the result block.
     #[serde(rename = "server_tool_use")]
     ServerToolUse(ClaudeServerToolUseBlock),
     /// `web_search_tool_result`: The results of a web search call.
     #[serde(rename = "web_search_tool_result")]
     WebSearchToolResult(ClaudeWebSearchToolResultBlock),
+    /// `web_fetch_tool_result`: The result of a web fetch call (the `web_fetch` server tool).
+    #[serde(rename = "web_fetch_tool_result")]
+    WebFetchToolResult(ClaudeWebFetchToolResultBlock),
+    /// `code_execution_tool_result`: The result of running Python code in the code-execution tool (version `code_execution_20250522`).
+    #[serde(rename = "code_execution_tool_result")]
+    CodeExecutionToolResult(ClaudeCodeExecutionToolResultBlock),
+    /// `bash_code_execution_tool_result`: The result of a shell command run by the code-execution tool (version `code_execution_20250825`).
+    #[serde(rename = "bash_code_execution_tool_result")]
+    BashCodeExecutionToolResult(ClaudeBashCodeExecutionToolResultBlock),
+    /// `text_editor_code_execution_tool_result`: The result of a file operation (view, create, replace) of the code-execution tool's text editor.
+    #[serde(rename = "text_editor_code_execution_tool_result")]
+    TextEditorCodeExecutionToolResult(ClaudeTextEditorCodeExecutionToolResultBlock),
+    /// `tool_search_tool_result`: The tools found by the tool-search server tool (regex or BM25 search over deferred tools).
+    #[serde(rename = "tool_search_tool_result")]
+    ToolSearchToolResult(ClaudeToolSearchToolResultBlock),
+    /// `container_upload`: A file the request uploaded into the code-execution container, echoed in the answer.
+    #[serde(rename = "container_upload")]
+    ContainerUpload(ClaudeContainerUploadBlock),
     /// An object whose `type` this version does not know, kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
@@ -1903,6 +2189,14 @@ impl ClaudeContentBlock {
             Self::ToolUse(_) => "tool_use",
             Self::ServerToolUse(_) => "server_tool_use",
             Self::WebSearchToolResult(_) => "web_search_tool_result",
+            Self::WebFetchToolResult(_) => "web_fetch_tool_result",
+            Self::CodeExecutionToolResult(_) => "code_execution_tool_result",
+            Self::BashCodeExecutionToolResult(_) => "bash_code_execution_tool_result",
+            Self::TextEditorCodeExecutionToolResult(_) => {
+                "text_editor_code_execution_tool_result"
+            }
+            Self::ToolSearchToolResult(_) => "tool_search_tool_result",
+            Self::ContainerUpload(_) => "container_upload",
             Self::Unknown(value) => {
                 value
                     .get("type")
@@ -1931,6 +2225,18 @@ impl crate::__private::TaggedUnion for ClaudeContentBlock {
             "tool_use" => rest.decode().map(Self::ToolUse),
             "server_tool_use" => rest.decode().map(Self::ServerToolUse),
             "web_search_tool_result" => rest.decode().map(Self::WebSearchToolResult),
+            "web_fetch_tool_result" => rest.decode().map(Self::WebFetchToolResult),
+            "code_execution_tool_result" => {
+                rest.decode().map(Self::CodeExecutionToolResult)
+            }
+            "bash_code_execution_tool_result" => {
+                rest.decode().map(Self::BashCodeExecutionToolResult)
+            }
+            "text_editor_code_execution_tool_result" => {
+                rest.decode().map(Self::TextEditorCodeExecutionToolResult)
+            }
+            "tool_search_tool_result" => rest.decode().map(Self::ToolSearchToolResult),
+            "container_upload" => rest.decode().map(Self::ContainerUpload),
             _ => rest.unknown().map(Self::Unknown),
         }
     }
@@ -1938,9 +2244,9 @@ impl crate::__private::TaggedUnion for ClaudeContentBlock {
 /// Generated text, with the sources it cites when citations are enabled or web search was used.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeTextBlock {
-    /// The `text` member.
+    /// The text (empty in `content_block_start`; it arrives in `text_delta` increments).
     pub text: ::std::string::String,
-    /// A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page range of a PDF, a block range of a custom-content document, a web search result, or a caller-supplied search result.
+    /// The sources supporting this text, when the model cited any.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<::std::vec::Vec<ClaudeTextCitation>>,
 }
@@ -1957,17 +2263,18 @@ impl ClaudeTextBlock {
 /// turn. Blocks translated from other vendors' reasoning text carry no `signature`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ClaudeThinkingBlock {
-    /// Reasoning text (empty in `content_block_start`).
+    /// Reasoning text (empty in `content_block_start`). Gateways before mid-2025 omit it in translated
+    /// `content_block_start` events.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub thinking: ::std::option::Option<::std::string::String>,
-    /// Opaque proof of origin; arrives in a `signature_delta` when streaming.
+    /// Opaque proof of origin; arrives in a `signature_delta` when streaming. Absent in translated blocks.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub signature: ::std::option::Option<::std::string::String>,
 }
 /// Reasoning withheld by safety systems, as encrypted data to send back unchanged.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeRedactedThinkingBlock {
-    /// The `data` member.
+    /// The encrypted reasoning, opaque to clients.
     pub data: ::std::string::String,
 }
 impl ClaudeRedactedThinkingBlock {
@@ -1979,38 +2286,120 @@ impl ClaudeRedactedThinkingBlock {
 /// A call of a custom tool. Answer with a `tool_result` block carrying the same id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolUseBlock {
-    /// Call id, `toolu_…` from Anthropic; translated calls keep the upstream id.
-    pub id: ::std::string::String,
-    /// The `name` member.
+    /// Call id, `toolu_…` from Anthropic; translated calls keep the upstream id (`call_…`). Gateways before
+    /// mid-2025 omit it in translated whole answers (they read it from the wrong member).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The name of the tool to call, as declared in the request's `tools`.
     pub name: ::std::string::String,
     /// The arguments, a JSON object (`{}` in `content_block_start`; the streamed input arrives as
     /// `input_json_delta` fragments). When a translated upstream produced arguments that are not valid JSON,
-    /// the gateway sends them as a string.
-    pub input: ::serde_json::Value,
+    /// the gateway sends them as a string. Gateways before mid-2025 omit it in a translated
+    /// `content_block_start` that opens the stream.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub input: ::std::option::Option<::serde_json::Value>,
+    /// Who made the call; absent or `direct` when the model called the tool itself.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub caller: ::std::option::Option<ClaudeToolCaller>,
+    /// The toolset (an MCP server's tool set) the tool belongs to, when it came from one.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub toolset_name: ::std::option::Option<::std::string::String>,
 }
 impl ClaudeToolUseBlock {
     /// Builds a `ClaudeToolUseBlock` from its required members; the optional ones start empty.
-    pub fn new(
-        id: impl ::std::convert::Into<::std::string::String>,
-        name: impl ::std::convert::Into<::std::string::String>,
-        input: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            id: id.into(),
+            id: ::std::default::Default::default(),
             name: name.into(),
-            input: input.into(),
+            input: ::std::default::Default::default(),
+            caller: ::std::default::Default::default(),
+            toolset_name: ::std::default::Default::default(),
         }
     }
 }
-/// A server-tool call the model made (e.g. a web search); Anthropic runs it and appends the result block.
+/// Who invoked a tool, tagged by `type`.
+///
+/// The union is open: an object with an unknown tag is kept in `Unknown`.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[serde(tag = "type")]
+pub enum ClaudeToolCaller {
+    /// `direct`: The model called the tool directly.
+    #[serde(rename = "direct")]
+    Direct(ClaudeDirectCaller),
+    /// `code_execution_20250825`: Code the model ran in the code-execution tool called the tool (programmatic tool calling).
+    #[serde(rename = "code_execution_20250825")]
+    CodeExecution20250825(ClaudeServerToolCaller),
+    /// `code_execution_20260120`: Code the model ran in the code-execution tool called the tool (programmatic tool calling).
+    #[serde(rename = "code_execution_20260120")]
+    CodeExecution20260120(ClaudeServerToolCaller),
+    /// An object whose `type` this version does not know, kept whole.
+    #[serde(untagged)]
+    Unknown(::serde_json::Value),
+}
+impl ClaudeToolCaller {
+    /// The `type` of this value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::Direct(_) => "direct",
+            Self::CodeExecution20250825(_) => "code_execution_20250825",
+            Self::CodeExecution20260120(_) => "code_execution_20260120",
+            Self::Unknown(value) => {
+                value
+                    .get("type")
+                    .and_then(::serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeToolCaller {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_tagged(deserializer, "type")
+    }
+}
+impl crate::__private::TaggedUnion for ClaudeToolCaller {
+    fn decode_variant<'de, R: crate::__private::VariantDecoder<'de>>(
+        tag: &str,
+        rest: R,
+    ) -> ::std::result::Result<Self, R::Error> {
+        match tag {
+            "direct" => rest.decode().map(Self::Direct),
+            "code_execution_20250825" => rest.decode().map(Self::CodeExecution20250825),
+            "code_execution_20260120" => rest.decode().map(Self::CodeExecution20260120),
+            _ => rest.unknown().map(Self::Unknown),
+        }
+    }
+}
+/// The model called the tool directly.
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ClaudeDirectCaller {}
+/// Code the model ran in the code-execution tool called the tool (programmatic tool calling).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeServerToolCaller {
+    /// The `id` of the `server_tool_use` block of the code execution that made the call.
+    pub tool_id: ::std::string::String,
+}
+impl ClaudeServerToolCaller {
+    /// Builds a `ClaudeServerToolCaller` from its required members; the optional ones start empty.
+    pub fn new(tool_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { tool_id: tool_id.into() }
+    }
+}
+/// A call of a server tool such as web search; Anthropic runs it and appends the result block.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeServerToolUseBlock {
-    /// Call id, `srvtoolu_…`.
+    /// Call id, `srvtoolu_…`; the result block carries it as `tool_use_id`.
     pub id: ::std::string::String,
-    /// The server tool, e.g. `web_search`.
+    /// The server tool: `web_search`, `web_fetch`, `code_execution`, `bash_code_execution`,
+    /// `text_editor_code_execution`, `tool_search_tool_regex`, `tool_search_tool_bm25`, or a newer one.
     pub name: ::std::string::String,
-    /// The arguments, e.g. `{"query": "…"}` for web search.
+    /// The arguments, e.g. `{"query": "…"}` for web search or `{"url": "…"}` for web fetch.
     pub input: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    /// Who made the call; absent or `direct` when the model called the tool itself.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub caller: ::std::option::Option<ClaudeToolCaller>,
 }
 impl ClaudeServerToolUseBlock {
     /// Builds a `ClaudeServerToolUseBlock` from its required members; the optional ones start empty.
@@ -2025,6 +2414,7 @@ impl ClaudeServerToolUseBlock {
             id: id.into(),
             name: name.into(),
             input: input.into(),
+            caller: ::std::default::Default::default(),
         }
     }
 }
@@ -2033,8 +2423,11 @@ impl ClaudeServerToolUseBlock {
 pub struct ClaudeWebSearchToolResultBlock {
     /// The `id` of the `server_tool_use` block.
     pub tool_use_id: ::std::string::String,
-    /// The found pages, or an error object when the search failed.
+    /// The pages found, or the reason the search failed.
     pub content: ClaudeWebSearchToolResultContent,
+    /// Who made the call; absent or `direct` when the model called the tool itself.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub caller: ::std::option::Option<ClaudeToolCaller>,
 }
 impl ClaudeWebSearchToolResultBlock {
     /// Builds a `ClaudeWebSearchToolResultBlock` from its required members; the optional ones start empty.
@@ -2045,6 +2438,7 @@ impl ClaudeWebSearchToolResultBlock {
         Self {
             tool_use_id: tool_use_id.into(),
             content: content.into(),
+            caller: ::std::default::Default::default(),
         }
     }
 }
@@ -2099,9 +2493,9 @@ pub struct ClaudeWebSearchResult {
     /// Always `web_search_result`.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
-    /// The `url` member.
+    /// The page's address.
     pub url: ::std::string::String,
-    /// The `title` member.
+    /// The page's title.
     pub title: ::std::string::String,
     /// Encrypted page content; send it back unchanged in later turns so the model can cite it.
     pub encrypted_content: ::std::string::String,
@@ -2132,7 +2526,7 @@ pub struct ClaudeWebSearchToolResultError {
     /// Always `web_search_tool_result_error`.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
-    /// Why a web search failed.
+    /// Why the search failed.
     pub error_code: ClaudeWebSearchErrorCode,
 }
 impl ClaudeWebSearchToolResultError {
@@ -2233,6 +2627,944 @@ impl<'de> ::serde::Deserialize<'de> for ClaudeWebSearchErrorCode {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+/// The result of a web fetch call (the `web_fetch` server tool).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeWebFetchToolResultBlock {
+    /// The `id` of the `server_tool_use` block that asked for the fetch.
+    pub tool_use_id: ::std::string::String,
+    /// The fetched document, or the reason the fetch failed.
+    pub content: ClaudeWebFetchToolResultContent,
+    /// Who made the call; absent or `direct` when the model called the tool itself.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub caller: ::std::option::Option<ClaudeToolCaller>,
+}
+impl ClaudeWebFetchToolResultBlock {
+    /// Builds a `ClaudeWebFetchToolResultBlock` from its required members; the optional ones start empty.
+    pub fn new(
+        tool_use_id: impl ::std::convert::Into<::std::string::String>,
+        content: impl ::std::convert::Into<ClaudeWebFetchToolResultContent>,
+    ) -> Self {
+        Self {
+            tool_use_id: tool_use_id.into(),
+            content: content.into(),
+            caller: ::std::default::Default::default(),
+        }
+    }
+}
+/// The outcome of a web fetch, tagged by `type`.
+///
+/// The union is open: an object with an unknown tag is kept in `Unknown`.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[serde(tag = "type")]
+pub enum ClaudeWebFetchToolResultContent {
+    /// `web_fetch_result`: A fetched page, as a document the model can read and cite.
+    #[serde(rename = "web_fetch_result")]
+    WebFetchResult(ClaudeWebFetchResult),
+    /// `web_fetch_tool_result_error`: A failed web fetch.
+    #[serde(rename = "web_fetch_tool_result_error")]
+    WebFetchToolResultError(ClaudeWebFetchToolResultError),
+    /// An object whose `type` this version does not know, kept whole.
+    #[serde(untagged)]
+    Unknown(::serde_json::Value),
+}
+impl ClaudeWebFetchToolResultContent {
+    /// The `type` of this value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::WebFetchResult(_) => "web_fetch_result",
+            Self::WebFetchToolResultError(_) => "web_fetch_tool_result_error",
+            Self::Unknown(value) => {
+                value
+                    .get("type")
+                    .and_then(::serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeWebFetchToolResultContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_tagged(deserializer, "type")
+    }
+}
+impl crate::__private::TaggedUnion for ClaudeWebFetchToolResultContent {
+    fn decode_variant<'de, R: crate::__private::VariantDecoder<'de>>(
+        tag: &str,
+        rest: R,
+    ) -> ::std::result::Result<Self, R::Error> {
+        match tag {
+            "web_fetch_result" => rest.decode().map(Self::WebFetchResult),
+            "web_fetch_tool_result_error" => {
+                rest.decode().map(Self::WebFetchToolResultError)
+            }
+            _ => rest.unknown().map(Self::Unknown),
+        }
+    }
+}
+/// A fetched page, as a document the model can read and cite.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeWebFetchResult {
+    /// The address that was fetched.
+    pub url: ::std::string::String,
+    /// When the page was retrieved (RFC 3339), when known.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub retrieved_at: ::std::option::Option<::std::string::String>,
+    /// The page's content as a document block (PDF or plain text).
+    pub content: ClaudeDocumentBlock,
+}
+impl ClaudeWebFetchResult {
+    /// Builds a `ClaudeWebFetchResult` from its required members; the optional ones start empty.
+    pub fn new(
+        url: impl ::std::convert::Into<::std::string::String>,
+        content: impl ::std::convert::Into<ClaudeDocumentBlock>,
+    ) -> Self {
+        Self {
+            url: url.into(),
+            retrieved_at: ::std::default::Default::default(),
+            content: content.into(),
+        }
+    }
+}
+/// A document in an answer, such as the content of a fetched page.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeDocumentBlock {
+    /// Always `document`.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// The document's data (base64 PDF or plain text).
+    pub source: ClaudeDocumentSource,
+    /// The document's title, e.g. the page title of a fetched page.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Whether the model may cite the document.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub citations: ::std::option::Option<ClaudeCitationsConfig>,
+}
+impl ClaudeDocumentBlock {
+    /// Builds a `ClaudeDocumentBlock` from its required members; the optional ones start empty.
+    pub fn new(source: impl ::std::convert::Into<ClaudeDocumentSource>) -> Self {
+        Self {
+            type_: ::std::default::Default::default(),
+            source: source.into(),
+            title: ::std::default::Default::default(),
+            citations: ::std::default::Default::default(),
+        }
+    }
+}
+/// A failed web fetch. The request itself still succeeds.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeWebFetchToolResultError {
+    /// Why the fetch failed.
+    pub error_code: ClaudeWebFetchErrorCode,
+}
+impl ClaudeWebFetchToolResultError {
+    /// Builds a `ClaudeWebFetchToolResultError` from its required members; the optional ones start empty.
+    pub fn new(error_code: impl ::std::convert::Into<ClaudeWebFetchErrorCode>) -> Self {
+        Self {
+            error_code: error_code.into(),
+        }
+    }
+}
+/// Why a web fetch failed: bad input, a URL that is too long, not allowed, not seen earlier in the conversation
+/// or not reachable, an unsupported or too large content, rate limits, the `max_uses` limit, or an outage.
+///
+/// The enum is open: a value this version does not know is kept in `Unknown`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClaudeWebFetchErrorCode {
+    /// `invalid_tool_input`
+    InvalidToolInput,
+    /// `url_too_long`
+    UrlTooLong,
+    /// `url_not_allowed`
+    UrlNotAllowed,
+    /// `url_not_in_prior_context`
+    UrlNotInPriorContext,
+    /// `url_not_accessible`
+    UrlNotAccessible,
+    /// `unsupported_content_type`
+    UnsupportedContentType,
+    /// `too_many_requests`
+    TooManyRequests,
+    /// `max_uses_exceeded`
+    MaxUsesExceeded,
+    /// `unavailable`
+    Unavailable,
+    /// `content_too_large`
+    ContentTooLarge,
+    /// A value this version does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl ClaudeWebFetchErrorCode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidToolInput => "invalid_tool_input",
+            Self::UrlTooLong => "url_too_long",
+            Self::UrlNotAllowed => "url_not_allowed",
+            Self::UrlNotInPriorContext => "url_not_in_prior_context",
+            Self::UrlNotAccessible => "url_not_accessible",
+            Self::UnsupportedContentType => "unsupported_content_type",
+            Self::TooManyRequests => "too_many_requests",
+            Self::MaxUsesExceeded => "max_uses_exceeded",
+            Self::Unavailable => "unavailable",
+            Self::ContentTooLarge => "content_too_large",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for ClaudeWebFetchErrorCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "invalid_tool_input" => Self::InvalidToolInput,
+            "url_too_long" => Self::UrlTooLong,
+            "url_not_allowed" => Self::UrlNotAllowed,
+            "url_not_in_prior_context" => Self::UrlNotInPriorContext,
+            "url_not_accessible" => Self::UrlNotAccessible,
+            "unsupported_content_type" => Self::UnsupportedContentType,
+            "too_many_requests" => Self::TooManyRequests,
+            "max_uses_exceeded" => Self::MaxUsesExceeded,
+            "unavailable" => Self::Unavailable,
+            "content_too_large" => Self::ContentTooLarge,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ClaudeWebFetchErrorCode {
+    fn from(value: ::std::string::String) -> Self {
+        match value.as_str() {
+            "invalid_tool_input" => Self::InvalidToolInput,
+            "url_too_long" => Self::UrlTooLong,
+            "url_not_allowed" => Self::UrlNotAllowed,
+            "url_not_in_prior_context" => Self::UrlNotInPriorContext,
+            "url_not_accessible" => Self::UrlNotAccessible,
+            "unsupported_content_type" => Self::UnsupportedContentType,
+            "too_many_requests" => Self::TooManyRequests,
+            "max_uses_exceeded" => Self::MaxUsesExceeded,
+            "unavailable" => Self::Unavailable,
+            "content_too_large" => Self::ContentTooLarge,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+impl ::std::str::FromStr for ClaudeWebFetchErrorCode {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ClaudeWebFetchErrorCode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ClaudeWebFetchErrorCode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeWebFetchErrorCode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+/// The result of running Python code in the code-execution tool (version `code_execution_20250522`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeCodeExecutionToolResultBlock {
+    /// The `id` of the `server_tool_use` block that ran the code.
+    pub tool_use_id: ::std::string::String,
+    /// The run's output, or the reason it failed.
+    pub content: ClaudeCodeExecutionToolResultContent,
+}
+impl ClaudeCodeExecutionToolResultBlock {
+    /// Builds a `ClaudeCodeExecutionToolResultBlock` from its required members; the optional ones start empty.
+    pub fn new(
+        tool_use_id: impl ::std::convert::Into<::std::string::String>,
+        content: impl ::std::convert::Into<ClaudeCodeExecutionToolResultContent>,
+    ) -> Self {
+        Self {
+            tool_use_id: tool_use_id.into(),
+            content: content.into(),
+        }
+    }
+}
+/// The outcome of a code execution, tagged by `type`.
+///
+/// The union is open: an object with an unknown tag is kept in `Unknown`.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[serde(tag = "type")]
+pub enum ClaudeCodeExecutionToolResultContent {
+    /// `code_execution_result`: A finished code run.
+    #[serde(rename = "code_execution_result")]
+    CodeExecutionResult(ClaudeCodeExecutionResult),
+    /// `encrypted_code_execution_result`: A finished code run whose standard output is encrypted (runs made for programmatic tool calls).
+    #[serde(rename = "encrypted_code_execution_result")]
+    EncryptedCodeExecutionResult(ClaudeEncryptedCodeExecutionResult),
+    /// `code_execution_tool_result_error`: A code run that could not happen or did not finish.
+    #[serde(rename = "code_execution_tool_result_error")]
+    CodeExecutionToolResultError(ClaudeCodeExecutionToolResultError),
+    /// An object whose `type` this version does not know, kept whole.
+    #[serde(untagged)]
+    Unknown(::serde_json::Value),
+}
+impl ClaudeCodeExecutionToolResultContent {
+    /// The `type` of this value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::CodeExecutionResult(_) => "code_execution_result",
+            Self::EncryptedCodeExecutionResult(_) => "encrypted_code_execution_result",
+            Self::CodeExecutionToolResultError(_) => "code_execution_tool_result_error",
+            Self::Unknown(value) => {
+                value
+                    .get("type")
+                    .and_then(::serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeCodeExecutionToolResultContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_tagged(deserializer, "type")
+    }
+}
+impl crate::__private::TaggedUnion for ClaudeCodeExecutionToolResultContent {
+    fn decode_variant<'de, R: crate::__private::VariantDecoder<'de>>(
+        tag: &str,
+        rest: R,
+    ) -> ::std::result::Result<Self, R::Error> {
+        match tag {
+            "code_execution_result" => rest.decode().map(Self::CodeExecutionResult),
+            "encrypted_code_execution_result" => {
+                rest.decode().map(Self::EncryptedCodeExecutionResult)
+            }
+            "code_execution_tool_result_error" => {
+                rest.decode().map(Self::CodeExecutionToolResultError)
+            }
+            _ => rest.unknown().map(Self::Unknown),
+        }
+    }
+}
+/// A finished code run.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeCodeExecutionResult {
+    /// What the code printed to standard output.
+    pub stdout: ::std::string::String,
+    /// What the code printed to standard error.
+    pub stderr: ::std::string::String,
+    /// The process exit status; 0 means success.
+    pub return_code: i64,
+    /// Files the code wrote, downloadable through the Files API.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub content: ::std::vec::Vec<ClaudeCodeExecutionOutput>,
+}
+impl ClaudeCodeExecutionResult {
+    /// Builds a `ClaudeCodeExecutionResult` from its required members; the optional ones start empty.
+    pub fn new(
+        stdout: impl ::std::convert::Into<::std::string::String>,
+        stderr: impl ::std::convert::Into<::std::string::String>,
+        return_code: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self {
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+            return_code: return_code.into(),
+            content: ::std::default::Default::default(),
+        }
+    }
+}
+/// A finished code run whose standard output is encrypted (runs made for programmatic tool calls).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeEncryptedCodeExecutionResult {
+    /// The standard output, encrypted; send it back unchanged.
+    pub encrypted_stdout: ::std::string::String,
+    /// What the code printed to standard error.
+    pub stderr: ::std::string::String,
+    /// The process exit status; 0 means success.
+    pub return_code: i64,
+    /// Files the code wrote, downloadable through the Files API.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub content: ::std::vec::Vec<ClaudeCodeExecutionOutput>,
+}
+impl ClaudeEncryptedCodeExecutionResult {
+    /// Builds a `ClaudeEncryptedCodeExecutionResult` from its required members; the optional ones start empty.
+    pub fn new(
+        encrypted_stdout: impl ::std::convert::Into<::std::string::String>,
+        stderr: impl ::std::convert::Into<::std::string::String>,
+        return_code: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self {
+            encrypted_stdout: encrypted_stdout.into(),
+            stderr: stderr.into(),
+            return_code: return_code.into(),
+            content: ::std::default::Default::default(),
+        }
+    }
+}
+/// A file written by executed code.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeCodeExecutionOutput {
+    /// `code_execution_output` or `bash_code_execution_output`, by the tool that wrote the file.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// The file's id in the Files API (`file_…`).
+    pub file_id: ::std::string::String,
+}
+impl ClaudeCodeExecutionOutput {
+    /// Builds a `ClaudeCodeExecutionOutput` from its required members; the optional ones start empty.
+    pub fn new(file_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            type_: ::std::default::Default::default(),
+            file_id: file_id.into(),
+        }
+    }
+}
+/// A code run that could not happen or did not finish. The request itself still succeeds.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeCodeExecutionToolResultError {
+    /// Why the run failed.
+    pub error_code: ClaudeToolErrorCode,
+}
+impl ClaudeCodeExecutionToolResultError {
+    /// Builds a `ClaudeCodeExecutionToolResultError` from its required members; the optional ones start empty.
+    pub fn new(error_code: impl ::std::convert::Into<ClaudeToolErrorCode>) -> Self {
+        Self {
+            error_code: error_code.into(),
+        }
+    }
+}
+/// Why a code-execution, bash, text-editor or tool-search call failed: `invalid_tool_input`, `unavailable`,
+/// `too_many_requests`, `execution_time_exceeded`, `output_file_too_large` (bash), `file_not_found` (text editor).
+///
+/// The enum is open: a value this version does not know is kept in `Unknown`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClaudeToolErrorCode {
+    /// `invalid_tool_input`
+    InvalidToolInput,
+    /// `unavailable`
+    Unavailable,
+    /// `too_many_requests`
+    TooManyRequests,
+    /// `execution_time_exceeded`
+    ExecutionTimeExceeded,
+    /// `output_file_too_large`
+    OutputFileTooLarge,
+    /// `file_not_found`
+    FileNotFound,
+    /// A value this version does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl ClaudeToolErrorCode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidToolInput => "invalid_tool_input",
+            Self::Unavailable => "unavailable",
+            Self::TooManyRequests => "too_many_requests",
+            Self::ExecutionTimeExceeded => "execution_time_exceeded",
+            Self::OutputFileTooLarge => "output_file_too_large",
+            Self::FileNotFound => "file_not_found",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for ClaudeToolErrorCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "invalid_tool_input" => Self::InvalidToolInput,
+            "unavailable" => Self::Unavailable,
+            "too_many_requests" => Self::TooManyRequests,
+            "execution_time_exceeded" => Self::ExecutionTimeExceeded,
+            "output_file_too_large" => Self::OutputFileTooLarge,
+            "file_not_found" => Self::FileNotFound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ClaudeToolErrorCode {
+    fn from(value: ::std::string::String) -> Self {
+        match value.as_str() {
+            "invalid_tool_input" => Self::InvalidToolInput,
+            "unavailable" => Self::Unavailable,
+            "too_many_requests" => Self::TooManyRequests,
+            "execution_time_exceeded" => Self::ExecutionTimeExceeded,
+            "output_file_too_large" => Self::OutputFileTooLarge,
+            "file_not_found" => Self::FileNotFound,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+impl ::std::str::FromStr for ClaudeToolErrorCode {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+impl ::std::fmt::Display for ClaudeToolErrorCode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ClaudeToolErrorCode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeToolErrorCode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+/// The result of a shell command run by the code-execution tool (version `code_execution_20250825`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeBashCodeExecutionToolResultBlock {
+    /// The `id` of the `server_tool_use` block that ran the command.
+    pub tool_use_id: ::std::string::String,
+    /// The command's output, or the reason it failed.
+    pub content: ClaudeBashCodeExecutionToolResultContent,
+}
+impl ClaudeBashCodeExecutionToolResultBlock {
+    /// Builds a `ClaudeBashCodeExecutionToolResultBlock` from its required members; the optional ones start empty.
+    pub fn new(
+        tool_use_id: impl ::std::convert::Into<::std::string::String>,
+        content: impl ::std::convert::Into<ClaudeBashCodeExecutionToolResultContent>,
+    ) -> Self {
+        Self {
+            tool_use_id: tool_use_id.into(),
+            content: content.into(),
+        }
+    }
+}
+/// The outcome of a shell command, tagged by `type`.
+///
+/// The union is open: an object with an unknown tag is kept in `Unknown`.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[serde(tag = "type")]
+pub enum ClaudeBashCodeExecutionToolResultContent {
+    /// `bash_code_execution_result`: A finished shell command.
+    #[serde(rename = "bash_code_execution_result")]
+    BashCodeExecutionResult(ClaudeBashCodeExecutionResult),
+    /// `bash_code_execution_tool_result_error`: A shell command that could not run or did not finish.
+    #[serde(rename = "bash_code_execution_tool_result_error")]
+    BashCodeExecutionToolResultError(ClaudeBashCodeExecutionToolResultError),
+    /// An object whose `type` this version does not know, kept whole.
+    #[serde(untagged)]
+    Unknown(::serde_json::Value),
+}
+impl ClaudeBashCodeExecutionToolResultContent {
+    /// The `type` of this value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::BashCodeExecutionResult(_) => "bash_code_execution_result",
+            Self::BashCodeExecutionToolResultError(_) => {
+                "bash_code_execution_tool_result_error"
+            }
+            Self::Unknown(value) => {
+                value
+                    .get("type")
+                    .and_then(::serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeBashCodeExecutionToolResultContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_tagged(deserializer, "type")
+    }
+}
+impl crate::__private::TaggedUnion for ClaudeBashCodeExecutionToolResultContent {
+    fn decode_variant<'de, R: crate::__private::VariantDecoder<'de>>(
+        tag: &str,
+        rest: R,
+    ) -> ::std::result::Result<Self, R::Error> {
+        match tag {
+            "bash_code_execution_result" => {
+                rest.decode().map(Self::BashCodeExecutionResult)
+            }
+            "bash_code_execution_tool_result_error" => {
+                rest.decode().map(Self::BashCodeExecutionToolResultError)
+            }
+            _ => rest.unknown().map(Self::Unknown),
+        }
+    }
+}
+/// A finished shell command.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeBashCodeExecutionResult {
+    /// What the command printed to standard output.
+    pub stdout: ::std::string::String,
+    /// What the command printed to standard error.
+    pub stderr: ::std::string::String,
+    /// The command's exit status; 0 means success.
+    pub return_code: i64,
+    /// Files the command wrote, downloadable through the Files API.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub content: ::std::vec::Vec<ClaudeCodeExecutionOutput>,
+}
+impl ClaudeBashCodeExecutionResult {
+    /// Builds a `ClaudeBashCodeExecutionResult` from its required members; the optional ones start empty.
+    pub fn new(
+        stdout: impl ::std::convert::Into<::std::string::String>,
+        stderr: impl ::std::convert::Into<::std::string::String>,
+        return_code: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self {
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+            return_code: return_code.into(),
+            content: ::std::default::Default::default(),
+        }
+    }
+}
+/// A shell command that could not run or did not finish. The request itself still succeeds.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeBashCodeExecutionToolResultError {
+    /// Why the command failed.
+    pub error_code: ClaudeToolErrorCode,
+}
+impl ClaudeBashCodeExecutionToolResultError {
+    /// Builds a `ClaudeBashCodeExecutionToolResultError` from its required members; the optional ones start empty.
+    pub fn new(error_code: impl ::std::convert::Into<ClaudeToolErrorCode>) -> Self {
+        Self {
+            error_code: error_code.into(),
+        }
+    }
+}
+/// The result of a file operation (view, create, replace) of the code-execution tool's text editor.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeTextEditorCodeExecutionToolResultBlock {
+    /// The `id` of the `server_tool_use` block that asked for the operation.
+    pub tool_use_id: ::std::string::String,
+    /// What the operation returned, or the reason it failed.
+    pub content: ClaudeTextEditorCodeExecutionToolResultContent,
+}
+impl ClaudeTextEditorCodeExecutionToolResultBlock {
+    /// Builds a `ClaudeTextEditorCodeExecutionToolResultBlock` from its required members; the optional ones start empty.
+    pub fn new(
+        tool_use_id: impl ::std::convert::Into<::std::string::String>,
+        content: impl ::std::convert::Into<
+            ClaudeTextEditorCodeExecutionToolResultContent,
+        >,
+    ) -> Self {
+        Self {
+            tool_use_id: tool_use_id.into(),
+            content: content.into(),
+        }
+    }
+}
+/// The outcome of a text-editor operation, tagged by `type`.
+///
+/// The union is open: an object with an unknown tag is kept in `Unknown`.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[serde(tag = "type")]
+pub enum ClaudeTextEditorCodeExecutionToolResultContent {
+    /// `text_editor_code_execution_view_result`: The content of a viewed file.
+    #[serde(rename = "text_editor_code_execution_view_result")]
+    TextEditorCodeExecutionViewResult(ClaudeTextEditorViewResult),
+    /// `text_editor_code_execution_create_result`: A file was written.
+    #[serde(rename = "text_editor_code_execution_create_result")]
+    TextEditorCodeExecutionCreateResult(ClaudeTextEditorCreateResult),
+    /// `text_editor_code_execution_str_replace_result`: A string was replaced in a file; the changed region as a diff hunk.
+    #[serde(rename = "text_editor_code_execution_str_replace_result")]
+    TextEditorCodeExecutionStrReplaceResult(ClaudeTextEditorStrReplaceResult),
+    /// `text_editor_code_execution_tool_result_error`: A text-editor operation that failed.
+    #[serde(rename = "text_editor_code_execution_tool_result_error")]
+    TextEditorCodeExecutionToolResultError(ClaudeTextEditorToolResultError),
+    /// An object whose `type` this version does not know, kept whole.
+    #[serde(untagged)]
+    Unknown(::serde_json::Value),
+}
+impl ClaudeTextEditorCodeExecutionToolResultContent {
+    /// The `type` of this value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::TextEditorCodeExecutionViewResult(_) => {
+                "text_editor_code_execution_view_result"
+            }
+            Self::TextEditorCodeExecutionCreateResult(_) => {
+                "text_editor_code_execution_create_result"
+            }
+            Self::TextEditorCodeExecutionStrReplaceResult(_) => {
+                "text_editor_code_execution_str_replace_result"
+            }
+            Self::TextEditorCodeExecutionToolResultError(_) => {
+                "text_editor_code_execution_tool_result_error"
+            }
+            Self::Unknown(value) => {
+                value
+                    .get("type")
+                    .and_then(::serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeTextEditorCodeExecutionToolResultContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_tagged(deserializer, "type")
+    }
+}
+impl crate::__private::TaggedUnion for ClaudeTextEditorCodeExecutionToolResultContent {
+    fn decode_variant<'de, R: crate::__private::VariantDecoder<'de>>(
+        tag: &str,
+        rest: R,
+    ) -> ::std::result::Result<Self, R::Error> {
+        match tag {
+            "text_editor_code_execution_view_result" => {
+                rest.decode().map(Self::TextEditorCodeExecutionViewResult)
+            }
+            "text_editor_code_execution_create_result" => {
+                rest.decode().map(Self::TextEditorCodeExecutionCreateResult)
+            }
+            "text_editor_code_execution_str_replace_result" => {
+                rest.decode().map(Self::TextEditorCodeExecutionStrReplaceResult)
+            }
+            "text_editor_code_execution_tool_result_error" => {
+                rest.decode().map(Self::TextEditorCodeExecutionToolResultError)
+            }
+            _ => rest.unknown().map(Self::Unknown),
+        }
+    }
+}
+/// The content of a viewed file.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeTextEditorViewResult {
+    /// The file's content (the requested line range of a text file; base64 for images and PDFs).
+    pub content: ::std::string::String,
+    /// `text`, `image` or `pdf`.
+    pub file_type: ::std::string::String,
+    /// Lines returned, for text files.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub num_lines: ::std::option::Option<i64>,
+    /// The first line returned (1-based), for text files.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub start_line: ::std::option::Option<i64>,
+    /// Lines in the whole file, for text files.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub total_lines: ::std::option::Option<i64>,
+}
+impl ClaudeTextEditorViewResult {
+    /// Builds a `ClaudeTextEditorViewResult` from its required members; the optional ones start empty.
+    pub fn new(
+        content: impl ::std::convert::Into<::std::string::String>,
+        file_type: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            content: content.into(),
+            file_type: file_type.into(),
+            num_lines: ::std::default::Default::default(),
+            start_line: ::std::default::Default::default(),
+            total_lines: ::std::default::Default::default(),
+        }
+    }
+}
+/// A file was written.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeTextEditorCreateResult {
+    /// Whether an existing file was overwritten (`false` when the file is new).
+    pub is_file_update: bool,
+}
+impl ClaudeTextEditorCreateResult {
+    /// Builds a `ClaudeTextEditorCreateResult` from its required members; the optional ones start empty.
+    pub fn new(is_file_update: impl ::std::convert::Into<bool>) -> Self {
+        Self {
+            is_file_update: is_file_update.into(),
+        }
+    }
+}
+/// A string was replaced in a file; the changed region as a diff hunk.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ClaudeTextEditorStrReplaceResult {
+    /// The lines of the diff hunk, each prefixed with `-`, `+` or a space.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub lines: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// First line of the hunk in the old file (1-based).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub old_start: ::std::option::Option<i64>,
+    /// Lines of the hunk in the old file.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub old_lines: ::std::option::Option<i64>,
+    /// First line of the hunk in the new file (1-based).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub new_start: ::std::option::Option<i64>,
+    /// Lines of the hunk in the new file.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub new_lines: ::std::option::Option<i64>,
+}
+/// A text-editor operation that failed. The request itself still succeeds.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeTextEditorToolResultError {
+    /// Why the operation failed.
+    pub error_code: ClaudeToolErrorCode,
+    /// A human-readable explanation, when Anthropic gives one.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub error_message: ::std::option::Option<::std::string::String>,
+}
+impl ClaudeTextEditorToolResultError {
+    /// Builds a `ClaudeTextEditorToolResultError` from its required members; the optional ones start empty.
+    pub fn new(error_code: impl ::std::convert::Into<ClaudeToolErrorCode>) -> Self {
+        Self {
+            error_code: error_code.into(),
+            error_message: ::std::default::Default::default(),
+        }
+    }
+}
+/// The tools found by the tool-search server tool (regex or BM25 search over deferred tools).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeToolSearchToolResultBlock {
+    /// The `id` of the `server_tool_use` block that ran the search.
+    pub tool_use_id: ::std::string::String,
+    /// The matching tools, or the reason the search failed.
+    pub content: ClaudeToolSearchToolResultContent,
+}
+impl ClaudeToolSearchToolResultBlock {
+    /// Builds a `ClaudeToolSearchToolResultBlock` from its required members; the optional ones start empty.
+    pub fn new(
+        tool_use_id: impl ::std::convert::Into<::std::string::String>,
+        content: impl ::std::convert::Into<ClaudeToolSearchToolResultContent>,
+    ) -> Self {
+        Self {
+            tool_use_id: tool_use_id.into(),
+            content: content.into(),
+        }
+    }
+}
+/// The outcome of a tool search, tagged by `type`.
+///
+/// The union is open: an object with an unknown tag is kept in `Unknown`.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[serde(tag = "type")]
+pub enum ClaudeToolSearchToolResultContent {
+    /// `tool_search_tool_search_result`: The deferred tools a search matched; their definitions are loaded for the rest of the turn.
+    #[serde(rename = "tool_search_tool_search_result")]
+    ToolSearchToolSearchResult(ClaudeToolSearchResult),
+    /// `tool_search_tool_result_error`: A tool search that failed.
+    #[serde(rename = "tool_search_tool_result_error")]
+    ToolSearchToolResultError(ClaudeToolSearchToolResultError),
+    /// An object whose `type` this version does not know, kept whole.
+    #[serde(untagged)]
+    Unknown(::serde_json::Value),
+}
+impl ClaudeToolSearchToolResultContent {
+    /// The `type` of this value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::ToolSearchToolSearchResult(_) => "tool_search_tool_search_result",
+            Self::ToolSearchToolResultError(_) => "tool_search_tool_result_error",
+            Self::Unknown(value) => {
+                value
+                    .get("type")
+                    .and_then(::serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeToolSearchToolResultContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_tagged(deserializer, "type")
+    }
+}
+impl crate::__private::TaggedUnion for ClaudeToolSearchToolResultContent {
+    fn decode_variant<'de, R: crate::__private::VariantDecoder<'de>>(
+        tag: &str,
+        rest: R,
+    ) -> ::std::result::Result<Self, R::Error> {
+        match tag {
+            "tool_search_tool_search_result" => {
+                rest.decode().map(Self::ToolSearchToolSearchResult)
+            }
+            "tool_search_tool_result_error" => {
+                rest.decode().map(Self::ToolSearchToolResultError)
+            }
+            _ => rest.unknown().map(Self::Unknown),
+        }
+    }
+}
+/// The deferred tools a search matched; their definitions are loaded for the rest of the turn.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeToolSearchResult {
+    /// The matching tools, best first.
+    pub tool_references: ::std::vec::Vec<ClaudeToolReference>,
+}
+impl ClaudeToolSearchResult {
+    /// Builds a `ClaudeToolSearchResult` from its required members; the optional ones start empty.
+    pub fn new(
+        tool_references: impl ::std::convert::Into<::std::vec::Vec<ClaudeToolReference>>,
+    ) -> Self {
+        Self {
+            tool_references: tool_references.into(),
+        }
+    }
+}
+/// A reference to one tool of the request's `tools`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeToolReference {
+    /// Always `tool_reference`.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// The name of the referenced tool.
+    pub tool_name: ::std::string::String,
+}
+impl ClaudeToolReference {
+    /// Builds a `ClaudeToolReference` from its required members; the optional ones start empty.
+    pub fn new(tool_name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            type_: ::std::default::Default::default(),
+            tool_name: tool_name.into(),
+        }
+    }
+}
+/// A tool search that failed. The request itself still succeeds.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeToolSearchToolResultError {
+    /// Why the search failed.
+    pub error_code: ClaudeToolErrorCode,
+    /// A human-readable explanation, when Anthropic gives one.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub error_message: ::std::option::Option<::std::string::String>,
+}
+impl ClaudeToolSearchToolResultError {
+    /// Builds a `ClaudeToolSearchToolResultError` from its required members; the optional ones start empty.
+    pub fn new(error_code: impl ::std::convert::Into<ClaudeToolErrorCode>) -> Self {
+        Self {
+            error_code: error_code.into(),
+            error_message: ::std::default::Default::default(),
+        }
+    }
+}
+/// A file the request uploaded into the code-execution container, echoed in the answer.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeContainerUploadBlock {
+    /// The uploaded file's id in the Files API (`file_…`).
+    pub file_id: ::std::string::String,
+}
+impl ClaudeContainerUploadBlock {
+    /// Builds a `ClaudeContainerUploadBlock` from its required members; the optional ones start empty.
+    pub fn new(file_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { file_id: file_id.into() }
+    }
+}
 /// A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page
 /// range of a PDF, a block range of a custom-content document, a web search result, or a caller-supplied
 /// search result. Used in response text blocks, `citations_delta`, and text blocks sent back in requests.
@@ -2305,18 +3637,18 @@ impl crate::__private::TaggedUnion for ClaudeTextCitation {
 /// A character range of a plain-text document (0-based, end exclusive).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeCitationCharLocation {
-    /// The `cited_text` member.
+    /// The cited passage, copied from the document.
     pub cited_text: ::std::string::String,
     /// 0-based index of the document among the request's document blocks.
     pub document_index: i64,
-    /// The `document_title` member.
+    /// The `title` the request gave the document, if any.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub document_title: ::std::option::Option<::std::string::String>,
-    /// The `start_char_index` member.
+    /// First cited character (0-based).
     pub start_char_index: i64,
-    /// The `end_char_index` member.
+    /// One past the last cited character.
     pub end_char_index: i64,
-    /// The `file_id` member.
+    /// The Files API id of the document, when the request referenced it by file.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file_id: ::std::option::Option<::std::string::String>,
 }
@@ -2341,18 +3673,18 @@ impl ClaudeCitationCharLocation {
 /// A page range of a PDF document (1-based, end exclusive).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeCitationPageLocation {
-    /// The `cited_text` member.
+    /// The cited passage, extracted from the PDF.
     pub cited_text: ::std::string::String,
-    /// The `document_index` member.
+    /// 0-based index of the document among the request's document blocks.
     pub document_index: i64,
-    /// The `document_title` member.
+    /// The `title` the request gave the document, if any.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub document_title: ::std::option::Option<::std::string::String>,
-    /// The `start_page_number` member.
+    /// First cited page (1-based).
     pub start_page_number: i64,
-    /// The `end_page_number` member.
+    /// One past the last cited page.
     pub end_page_number: i64,
-    /// The `file_id` member.
+    /// The Files API id of the document, when the request referenced it by file.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file_id: ::std::option::Option<::std::string::String>,
 }
@@ -2377,18 +3709,18 @@ impl ClaudeCitationPageLocation {
 /// A block range of a custom-content document (0-based, end exclusive).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeCitationContentBlockLocation {
-    /// The `cited_text` member.
+    /// The text of the cited blocks.
     pub cited_text: ::std::string::String,
-    /// The `document_index` member.
+    /// 0-based index of the document among the request's document blocks.
     pub document_index: i64,
-    /// The `document_title` member.
+    /// The `title` the request gave the document, if any.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub document_title: ::std::option::Option<::std::string::String>,
-    /// The `start_block_index` member.
+    /// First cited block of the document's `content` (0-based).
     pub start_block_index: i64,
-    /// The `end_block_index` member.
+    /// One past the last cited block.
     pub end_block_index: i64,
-    /// The `file_id` member.
+    /// The Files API id of the document, when the request referenced it by file.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file_id: ::std::option::Option<::std::string::String>,
 }
@@ -2413,9 +3745,9 @@ impl ClaudeCitationContentBlockLocation {
 /// A passage of a web search result.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeCitationWebSearchResultLocation {
-    /// The `url` member.
+    /// The address of the cited page.
     pub url: ::std::string::String,
-    /// The `title` member.
+    /// The title of the cited page.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The cited passage (up to about 150 characters).
@@ -2441,18 +3773,18 @@ impl ClaudeCitationWebSearchResultLocation {
 /// A block range of a caller-supplied search result.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeCitationSearchResultLocation {
-    /// The `cited_text` member.
+    /// The text of the cited blocks.
     pub cited_text: ::std::string::String,
-    /// The `source` member.
+    /// The `source` the request gave the search result (a URL or other identifier).
     pub source: ::std::string::String,
-    /// The `title` member.
+    /// The `title` the request gave the search result.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// 0-based index among the request's search result blocks.
     pub search_result_index: i64,
-    /// The `start_block_index` member.
+    /// First cited block of the search result's `content` (0-based).
     pub start_block_index: i64,
-    /// The `end_block_index` member.
+    /// One past the last cited block.
     pub end_block_index: i64,
 }
 impl ClaudeCitationSearchResultLocation {
@@ -2504,7 +3836,7 @@ pub enum ClaudeStreamEvent {
     /// `ping`: Keep-alive; carries nothing.
     #[serde(rename = "ping")]
     Ping(ClaudePingEvent),
-    /// `error`: A failure after the stream started (e.g.
+    /// `error`: A failure after the stream started, such as `overloaded_error`; the stream ends after it.
     #[serde(rename = "error")]
     Error(ClaudeErrorEvent),
     /// An object whose `type` this version does not know, kept whole.
@@ -2560,7 +3892,7 @@ impl crate::__private::TaggedUnion for ClaudeStreamEvent {
 /// First event; carries the message envelope with empty `content` and preliminary usage.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeMessageStartEvent {
-    /// The generated message.
+    /// The message so far, without content; `usage.input_tokens` is already final from Anthropic.
     pub message: ClaudeMessagesResponse,
 }
 impl ClaudeMessageStartEvent {
@@ -2574,7 +3906,7 @@ impl ClaudeMessageStartEvent {
 pub struct ClaudeContentBlockStartEvent {
     /// Position of the block in the final `content`.
     pub index: i64,
-    /// A block of the answer, tagged by `type`; also the `content_block` of `content_block_start`, where text and thinking start empty.
+    /// The block, with empty `text`, `thinking` or `input`; the deltas that follow fill it.
     pub content_block: ClaudeContentBlock,
 }
 impl ClaudeContentBlockStartEvent {
@@ -2592,9 +3924,9 @@ impl ClaudeContentBlockStartEvent {
 /// An increment of the block at `index`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeContentBlockDeltaEvent {
-    /// The `index` member.
+    /// Position of the block the increment belongs to.
     pub index: i64,
-    /// The increment in a `content_block_delta` event, tagged by `type`.
+    /// The increment; its `type` matches the block's kind.
     pub delta: ClaudeContentBlockDelta,
 }
 impl ClaudeContentBlockDeltaEvent {
@@ -2612,7 +3944,7 @@ impl ClaudeContentBlockDeltaEvent {
 /// The block at `index` is complete.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeContentBlockStopEvent {
-    /// The `index` member.
+    /// Position of the completed block.
     pub index: i64,
 }
 impl ClaudeContentBlockStopEvent {
@@ -2624,9 +3956,9 @@ impl ClaudeContentBlockStopEvent {
 /// Top-level changes at the end of the message (stop reason) and the final, cumulative usage.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeMessageDeltaEvent {
-    /// The `delta` of `message_delta`.
+    /// The message-level members that changed.
     pub delta: ClaudeMessageDelta,
-    /// Cumulative usage at the end of a stream.
+    /// The cumulative usage of the whole message. Translated streams omit it when the upstream sent no usage.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<ClaudeMessageDeltaUsage>,
 }
@@ -2642,43 +3974,47 @@ impl ClaudeMessageDeltaEvent {
 /// The `delta` of `message_delta`. Translated streams send only `stop_reason`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ClaudeMessageDelta {
-    /// Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer contains tool calls), `pause_turn` (a long server-tool turn was paused; send the answer back to continue), `refusal`, `model_context_window_exceeded`.
+    /// Why generation stopped.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stop_reason: ::std::option::Option<ClaudeStopReason>,
-    /// The `stop_sequence` member.
+    /// The stop sequence that ended generation, when `stop_reason` is `stop_sequence`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stop_sequence: ::std::option::Option<::std::string::String>,
-    /// The `container` member.
+    /// Why the model refused, when `stop_reason` is `refusal` and Anthropic names a reason.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub container: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub stop_details: ::std::option::Option<ClaudeRefusalStopDetails>,
+    /// The code-execution container the request used, when it used one.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub container: ::std::option::Option<ClaudeContainer>,
 }
 /// Cumulative usage at the end of a stream. Anthropic sends at least `output_tokens`; the gateway's translated
-/// streams send every counter.
+/// streams send every counter, and it fills missing input counters of upstreams such as Bedrock.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeMessageDeltaUsage {
-    /// The `output_tokens` member.
+    /// Generated tokens of the whole message, thinking included.
     pub output_tokens: i64,
-    /// The `input_tokens` member.
+    /// Input tokens not read from or written to the prompt cache.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_tokens: ::std::option::Option<i64>,
-    /// The `cache_creation_input_tokens` member.
+    /// Input tokens written to the prompt cache.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_creation_input_tokens: ::std::option::Option<i64>,
-    /// The `cache_read_input_tokens` member.
+    /// Input tokens read from the prompt cache.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_read_input_tokens: ::std::option::Option<i64>,
-    /// Billable server-tool calls.
+    /// Billable server-tool calls of the whole message.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_tool_use: ::std::option::Option<ClaudeServerToolUsage>,
-    /// Cache writes by lifetime.
+    /// Cache writes split by cache lifetime.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_creation: ::std::option::Option<ClaudeCacheCreation>,
-    /// Gateway accounting field.
+    /// A breakdown of `output_tokens`, e.g. the thinking share.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub output_tokens_details: ::std::option::Option<ClaudeOutputTokensDetails>,
+    /// Gateway accounting field, cache writes with the 5-minute lifetime (translated streams only).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub claude_cache_creation_5_m_tokens: ::std::option::Option<i64>,
-    /// Gateway accounting field.
+    /// Gateway accounting field, cache writes with the 1-hour lifetime (translated streams only).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub claude_cache_creation_1_h_tokens: ::std::option::Option<i64>,
 }
@@ -2692,6 +4028,7 @@ impl ClaudeMessageDeltaUsage {
             cache_read_input_tokens: ::std::default::Default::default(),
             server_tool_use: ::std::default::Default::default(),
             cache_creation: ::std::default::Default::default(),
+            output_tokens_details: ::std::default::Default::default(),
             claude_cache_creation_5_m_tokens: ::std::default::Default::default(),
             claude_cache_creation_1_h_tokens: ::std::default::Default::default(),
         }
@@ -2703,13 +4040,13 @@ pub struct ClaudeMessageStopEvent {}
 /// Keep-alive; carries nothing.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ClaudePingEvent {}
-/// A failure after the stream started (e.g. `overloaded_error`); the stream ends after it. Same payload as the
-/// `ClaudeErrorResponse` envelope.
+/// A failure after the stream started, such as `overloaded_error`; the stream ends after it. Same payload as
+/// the `ClaudeErrorResponse` envelope.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeErrorEvent {
-    /// The `error` member of a Claude error envelope.
+    /// What went wrong.
     pub error: ClaudeErrorDetail,
-    /// The `request_id` member.
+    /// Anthropic's request id (`req_…`), for support requests.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
@@ -2790,7 +4127,7 @@ impl crate::__private::TaggedUnion for ClaudeContentBlockDelta {
 /// Text to append to a text block.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeTextDelta {
-    /// The `text` member.
+    /// The text to append.
     pub text: ::std::string::String,
 }
 impl ClaudeTextDelta {
@@ -2802,7 +4139,7 @@ impl ClaudeTextDelta {
 /// Reasoning text to append to a thinking block.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeThinkingDelta {
-    /// The `thinking` member.
+    /// The reasoning text to append.
     pub thinking: ::std::string::String,
 }
 impl ClaudeThinkingDelta {
@@ -2814,7 +4151,7 @@ impl ClaudeThinkingDelta {
 /// The signature of a thinking block, sent once just before the block stops.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeSignatureDelta {
-    /// The `signature` member.
+    /// The block's complete signature (not a fragment).
     pub signature: ::std::string::String,
 }
 impl ClaudeSignatureDelta {
@@ -2828,7 +4165,7 @@ impl ClaudeSignatureDelta {
 /// A fragment of a tool call's input JSON; concatenate the fragments of a block and parse at `content_block_stop`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeInputJsonDelta {
-    /// The `partial_json` member.
+    /// The next piece of the input's JSON text; fragments split tokens at arbitrary points.
     pub partial_json: ::std::string::String,
 }
 impl ClaudeInputJsonDelta {
@@ -2842,7 +4179,7 @@ impl ClaudeInputJsonDelta {
 /// A citation to add to the current text block.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeCitationsDelta {
-    /// A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page range of a PDF, a block range of a custom-content document, a web search result, or a caller-supplied search result.
+    /// The citation to append to the block's `citations`.
     pub citation: ClaudeTextCitation,
 }
 impl ClaudeCitationsDelta {
