@@ -2314,6 +2314,14 @@ const CLAUDE_WEB_SEARCH_TOOL_RESULT_BLOCK_PARAM: crate::SchemaInfo = crate::Sche
     family: "claude",
     summary: "The web search result block of an earlier answer, sent back in the assistant turn.",
 };
+/// `ClaudeContainerUploadBlockParam`.
+#[cfg(feature = "claude")]
+const CLAUDE_CONTAINER_UPLOAD_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ClaudeContainerUploadBlockParam",
+    rust_name: "ClaudeContainerUploadBlockParam",
+    family: "claude",
+    summary: "A file (uploaded through the Files API) to place in the code-execution container.",
+};
 /// `ClaudeTool`.
 #[cfg(feature = "claude")]
 const CLAUDE_TOOL: crate::SchemaInfo = crate::SchemaInfo {
@@ -4498,6 +4506,8 @@ pub const SCHEMAS: &[crate::SchemaInfo] = &[
     #[cfg(feature = "claude")]
     CLAUDE_WEB_SEARCH_TOOL_RESULT_BLOCK_PARAM,
     #[cfg(feature = "claude")]
+    CLAUDE_CONTAINER_UPLOAD_BLOCK_PARAM,
+    #[cfg(feature = "claude")]
     CLAUDE_TOOL,
     #[cfg(feature = "claude")]
     CLAUDE_CUSTOM_TOOL,
@@ -6282,6 +6292,13 @@ pub fn visit_schema<V: crate::SchemaVisitor>(
                     .visit::<
                         crate::ClaudeWebSearchToolResultBlockParam,
                     >(&CLAUDE_WEB_SEARCH_TOOL_RESULT_BLOCK_PARAM)
+            }
+            #[cfg(feature = "claude")]
+            "ClaudeContainerUploadBlockParam" => {
+                visitor
+                    .visit::<
+                        crate::ClaudeContainerUploadBlockParam,
+                    >(&CLAUDE_CONTAINER_UPLOAD_BLOCK_PARAM)
             }
             #[cfg(feature = "claude")]
             "ClaudeTool" => visitor.visit::<crate::ClaudeTool>(&CLAUDE_TOOL),

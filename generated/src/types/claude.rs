@@ -397,6 +397,9 @@ pub enum ClaudeContentBlockParam {
     /// `web_search_tool_result`: The web search result block of an earlier answer, sent back in the assistant turn.
     #[serde(rename = "web_search_tool_result")]
     WebSearchToolResult(ClaudeWebSearchToolResultBlockParam),
+    /// `container_upload`: A file (uploaded through the Files API) to place in the code-execution container.
+    #[serde(rename = "container_upload")]
+    ContainerUpload(ClaudeContainerUploadBlockParam),
     /// An object whose `type` this version does not know, kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
@@ -415,6 +418,7 @@ impl ClaudeContentBlockParam {
             Self::ToolResult(_) => "tool_result",
             Self::ServerToolUse(_) => "server_tool_use",
             Self::WebSearchToolResult(_) => "web_search_tool_result",
+            Self::ContainerUpload(_) => "container_upload",
             Self::Unknown(value) => {
                 value
                     .get("type")
@@ -447,6 +451,7 @@ impl crate::__private::TaggedUnion for ClaudeContentBlockParam {
             "tool_result" => rest.decode().map(Self::ToolResult),
             "server_tool_use" => rest.decode().map(Self::ServerToolUse),
             "web_search_tool_result" => rest.decode().map(Self::WebSearchToolResult),
+            "container_upload" => rest.decode().map(Self::ContainerUpload),
             _ => rest.unknown().map(Self::Unknown),
         }
     }
@@ -1161,6 +1166,24 @@ impl ClaudeWebSearchToolResultBlockParam {
         Self {
             tool_use_id: tool_use_id.into(),
             content: content.into(),
+            cache_control: ::std::default::Default::default(),
+        }
+    }
+}
+/// A file (uploaded through the Files API) to place in the code-execution container.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClaudeContainerUploadBlockParam {
+    /// The file's id in the Files API (`file_…`).
+    pub file_id: ::std::string::String,
+    /// A prompt-cache breakpoint after this block.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cache_control: ::std::option::Option<ClaudeCacheControl>,
+}
+impl ClaudeContainerUploadBlockParam {
+    /// Builds a `ClaudeContainerUploadBlockParam` from its required members; the optional ones start empty.
+    pub fn new(file_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            file_id: file_id.into(),
             cache_control: ::std::default::Default::default(),
         }
     }
@@ -2284,14 +2307,16 @@ impl ClaudeRedactedThinkingBlock {
     }
 }
 /// A call of a custom tool. Answer with a `tool_result` block carrying the same id.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ClaudeToolUseBlock {
     /// Call id, `toolu_…` from Anthropic; translated calls keep the upstream id (`call_…`). Gateways before
     /// mid-2025 omit it in translated whole answers (they read it from the wrong member).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// The name of the tool to call, as declared in the request's `tools`.
-    pub name: ::std::string::String,
+    /// The name of the tool to call, as declared in the request's `tools`. Gateways before mid-2025 omit it
+    /// (and `id`) in the second block of a translated stream that opened with a tool call.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
     /// The arguments, a JSON object (`{}` in `content_block_start`; the streamed input arrives as
     /// `input_json_delta` fragments). When a translated upstream produced arguments that are not valid JSON,
     /// the gateway sends them as a string. Gateways before mid-2025 omit it in a translated
@@ -2304,18 +2329,6 @@ pub struct ClaudeToolUseBlock {
     /// The toolset (an MCP server's tool set) the tool belongs to, when it came from one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub toolset_name: ::std::option::Option<::std::string::String>,
-}
-impl ClaudeToolUseBlock {
-    /// Builds a `ClaudeToolUseBlock` from its required members; the optional ones start empty.
-    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self {
-            id: ::std::default::Default::default(),
-            name: name.into(),
-            input: ::std::default::Default::default(),
-            caller: ::std::default::Default::default(),
-            toolset_name: ::std::default::Default::default(),
-        }
-    }
 }
 /// Who invoked a tool, tagged by `type`.
 ///
