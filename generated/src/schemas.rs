@@ -530,6 +530,46 @@ const CHAT_COMPLETION_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
     family: "openai-chat",
     summary: "A complete (non-streamed) chat completion.",
 };
+/// `ChatModeration`.
+#[cfg(feature = "openai-chat")]
+const CHAT_MODERATION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatModeration",
+    rust_name: "ChatModeration",
+    family: "openai-chat",
+    summary: "OpenAI's moderation verdicts on a moderated completion, for the request input and the generated output.",
+};
+/// `ChatModerationOutcome`.
+#[cfg(feature = "openai-chat")]
+const CHAT_MODERATION_OUTCOME: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatModerationOutcome",
+    rust_name: "ChatModerationOutcome",
+    family: "openai-chat",
+    summary: "The moderation results of one side, or the error that prevented moderation, tagged by `type`.",
+};
+/// `ChatModerationResults`.
+#[cfg(feature = "openai-chat")]
+const CHAT_MODERATION_RESULTS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatModerationResults",
+    rust_name: "ChatModerationResults",
+    family: "openai-chat",
+    summary: "The results of a moderation model.",
+};
+/// `ChatModerationResult`.
+#[cfg(feature = "openai-chat")]
+const CHAT_MODERATION_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatModerationResult",
+    rust_name: "ChatModerationResult",
+    family: "openai-chat",
+    summary: "The verdict on one piece of content, per harm category.",
+};
+/// `ChatModerationError`.
+#[cfg(feature = "openai-chat")]
+const CHAT_MODERATION_ERROR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ChatModerationError",
+    rust_name: "ChatModerationError",
+    family: "openai-chat",
+    summary: "Moderation could not run for this side.",
+};
 /// `ChatCompletionChoice`.
 #[cfg(feature = "openai-chat")]
 const CHAT_COMPLETION_CHOICE: crate::SchemaInfo = crate::SchemaInfo {
@@ -4060,6 +4100,16 @@ pub const SCHEMAS: &[crate::SchemaInfo] = &[
     #[cfg(feature = "openai-chat")]
     CHAT_COMPLETION_RESPONSE,
     #[cfg(feature = "openai-chat")]
+    CHAT_MODERATION,
+    #[cfg(feature = "openai-chat")]
+    CHAT_MODERATION_OUTCOME,
+    #[cfg(feature = "openai-chat")]
+    CHAT_MODERATION_RESULTS,
+    #[cfg(feature = "openai-chat")]
+    CHAT_MODERATION_RESULT,
+    #[cfg(feature = "openai-chat")]
+    CHAT_MODERATION_ERROR,
+    #[cfg(feature = "openai-chat")]
     CHAT_COMPLETION_CHOICE,
     #[cfg(feature = "openai-chat")]
     FINISH_REASON,
@@ -5178,6 +5228,24 @@ pub fn visit_schema<V: crate::SchemaVisitor>(
             #[cfg(feature = "openai-chat")]
             "ChatCompletionResponse" => {
                 visitor.visit::<crate::ChatCompletionResponse>(&CHAT_COMPLETION_RESPONSE)
+            }
+            #[cfg(feature = "openai-chat")]
+            "ChatModeration" => visitor.visit::<crate::ChatModeration>(&CHAT_MODERATION),
+            #[cfg(feature = "openai-chat")]
+            "ChatModerationOutcome" => {
+                visitor.visit::<crate::ChatModerationOutcome>(&CHAT_MODERATION_OUTCOME)
+            }
+            #[cfg(feature = "openai-chat")]
+            "ChatModerationResults" => {
+                visitor.visit::<crate::ChatModerationResults>(&CHAT_MODERATION_RESULTS)
+            }
+            #[cfg(feature = "openai-chat")]
+            "ChatModerationResult" => {
+                visitor.visit::<crate::ChatModerationResult>(&CHAT_MODERATION_RESULT)
+            }
+            #[cfg(feature = "openai-chat")]
+            "ChatModerationError" => {
+                visitor.visit::<crate::ChatModerationError>(&CHAT_MODERATION_ERROR)
             }
             #[cfg(feature = "openai-chat")]
             "ChatCompletionChoice" => {

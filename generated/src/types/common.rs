@@ -21,13 +21,14 @@ pub struct Usage {
     /// Prompt plus completion tokens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub total_tokens: ::std::option::Option<i64>,
-    /// Breakdown of the prompt tokens.
+    /// Breakdown of the prompt tokens (cache reads, modalities); the gateway sends it with zeros.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt_tokens_details: ::std::option::Option<PromptTokensDetails>,
-    /// Breakdown of the completion tokens.
+    /// Breakdown of the completion tokens (reasoning, modalities); the gateway sends it with zeros.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub completion_tokens_details: ::std::option::Option<CompletionTokensDetails>,
-    /// Gateway duplicate of the Responses/Claude name for prompt tokens; usually 0.
+    /// Gateway duplicate of the Responses/Claude name for prompt tokens: usually 0; in answers translated from
+    /// Claude it is the whole input (uncached, cache reads and cache writes).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_tokens: ::std::option::Option<i64>,
     /// Gateway duplicate of the Responses/Claude name for output tokens; usually 0.
@@ -48,6 +49,20 @@ pub struct Usage {
     /// Upstream cost passed through by some channels (OpenRouter style); any JSON value.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cost: ::std::option::Option<::serde_json::Value>,
+    /// new-api extra: whose counting rules the numbers follow, `openai` (prompt tokens include cache reads and
+    /// writes) or `anthropic` (they do not). Sent in answers translated from Claude channels; absent otherwise.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub usage_semantic: ::std::option::Option<::std::string::String>,
+    /// new-api extra, the dialect the counts were taken from (`anthropic` for answers translated from Claude).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub usage_source: ::std::option::Option<::std::string::String>,
+    /// new-api extra: prompt-cache writes with the 5-minute lifetime (Claude channels; 0 elsewhere). Gateways
+    /// since late 2025 always send it.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub claude_cache_creation_5_m_tokens: ::std::option::Option<i64>,
+    /// new-api extra, prompt-cache writes with the 1-hour lifetime; same rules as the 5-minute counter.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub claude_cache_creation_1_h_tokens: ::std::option::Option<i64>,
 }
 /// Breakdown of the prompt tokens. The gateway sends every counter, with zeros.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -55,29 +70,32 @@ pub struct PromptTokensDetails {
     /// Prompt tokens read from the provider's prompt cache.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cached_tokens: ::std::option::Option<i64>,
-    /// Prompt tokens written to the provider's prompt cache (gateway field).
+    /// Prompt tokens written to the provider's prompt cache (gateway field; omitted when 0).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cached_creation_tokens: ::std::option::Option<i64>,
-    /// The `text_tokens` member.
+    /// Prompt tokens written to the prompt cache (OpenAI's name for cache writes).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cache_write_tokens: ::std::option::Option<i64>,
+    /// Prompt tokens of text; translated Gemini answers fill it, OpenAI sends 0 or omits it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text_tokens: ::std::option::Option<i64>,
-    /// The `audio_tokens` member.
+    /// Prompt tokens of audio input.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub audio_tokens: ::std::option::Option<i64>,
-    /// The `image_tokens` member.
+    /// Prompt tokens of image input.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image_tokens: ::std::option::Option<i64>,
 }
 /// Breakdown of the completion tokens. The gateway sends every counter, with zeros.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CompletionTokensDetails {
-    /// The `text_tokens` member.
+    /// Completion tokens of text; translated Gemini answers fill it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text_tokens: ::std::option::Option<i64>,
-    /// The `audio_tokens` member.
+    /// Completion tokens of generated audio.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub audio_tokens: ::std::option::Option<i64>,
-    /// The `image_tokens` member.
+    /// Completion tokens of generated images (Gemini image models).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image_tokens: ::std::option::Option<i64>,
     /// Tokens the model spent reasoning before answering (o-series, gpt-5, thinking models).
@@ -100,7 +118,7 @@ pub type JsonObject = ::serde_json::Map<::std::string::String, ::serde_json::Val
 /// message text.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ErrorResponse {
-    /// The `error` member of an OpenAI-style error envelope.
+    /// What went wrong.
     pub error: ErrorDetail,
 }
 impl ErrorResponse {
@@ -161,7 +179,7 @@ pub struct ClaudeErrorResponse {
     /// Always `error`.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
-    /// The `error` member of a Claude error envelope.
+    /// What went wrong.
     pub error: ClaudeErrorDetail,
     /// Upstream Anthropic request id, when passed through.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -188,7 +206,7 @@ pub struct ClaudeErrorDetail {
     /// class such as `new_api_error`.
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
-    /// The `message` member.
+    /// Human-readable message; gateway messages are often Chinese and end with the request id.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
 }
@@ -196,7 +214,7 @@ pub struct ClaudeErrorDetail {
 /// appears when a channel passes the upstream body through.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GeminiErrorResponse {
-    /// The `error` member of a Google error envelope.
+    /// What went wrong.
     pub error: GeminiErrorDetail,
 }
 impl GeminiErrorResponse {
@@ -211,7 +229,7 @@ pub struct GeminiErrorDetail {
     /// The HTTP status code.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<i64>,
-    /// The `message` member.
+    /// Human-readable message from Google.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
     /// The canonical status name, e.g. `INVALID_ARGUMENT`, `RESOURCE_EXHAUSTED`.
@@ -240,7 +258,7 @@ pub struct MjErrorResponse {
     /// Task id or detail, when the upstream body is forwarded.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub result: ::std::option::Option<crate::StringOrNumber>,
-    /// A free-form JSON object (the doc's name for a Java `Map<String, Object>`).
+    /// Extra data of a forwarded upstream answer, when any.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: ::std::option::Option<JsonObject>,
 }
@@ -263,7 +281,7 @@ impl MjErrorResponse {
 pub struct TaskErrorResponse {
     /// Machine-readable code such as `task_not_exist`, `invalid_request`, `fail_to_fetch_task`.
     pub code: ::std::string::String,
-    /// The `message` member.
+    /// Human-readable message; often the code itself.
     pub message: ::std::string::String,
     /// Usually `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

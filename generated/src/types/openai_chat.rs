@@ -20,7 +20,7 @@ pub struct ChatCompletionRequest {
     /// Stream the answer as Server-Sent Events of `ChatCompletionChunk`. Default `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
-    /// Options of a streamed answer; only allowed with `stream: true`.
+    /// Options of the streamed answer, such as a final usage chunk; only with `stream` on.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream_options: ::std::option::Option<ChatStreamOptions>,
     /// Upper bound on generated tokens (legacy name). Reasoning models (o-series, gpt-5) reject it and need
@@ -42,7 +42,7 @@ pub struct ChatCompletionRequest {
     /// Number of choices to generate, 1 to 128 (default 1).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub n: ::std::option::Option<i64>,
-    /// Up to 4 sequences at which generation stops; a single string or a list.
+    /// Sequences at which generation stops; not returned in the output.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stop: ::std::option::Option<ChatStop>,
     /// -2.0 to 2.0 (default 0); positive values favour new topics.
@@ -76,13 +76,13 @@ pub struct ChatCompletionRequest {
     /// Prompt cache retention policy: `in_memory` or `24h`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt_cache_retention: ::std::option::Option<::std::string::String>,
-    /// Output format, tagged by `type`: `text` (default), `json_object` (any valid JSON; the prompt must ask for JSON) or `json_schema` (Structured Outputs).
+    /// The output format (plain text, JSON mode or a JSON Schema).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<ChatResponseFormat>,
     /// Tools the model may call (function tools; custom tools on models that support them).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub tools: ::std::vec::Vec<ChatTool>,
-    /// Which tool the model may or must call: a mode string (`none`, `auto` — the default when tools are given —, `required`) or an object naming a tool or restricting the allowed tools.
+    /// Whether and which tool the model must call; `auto` when tools are given, `none` otherwise.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tool_choice: ::std::option::Option<ChatToolChoice>,
     /// Allow several tool calls in one turn (default true).
@@ -91,28 +91,28 @@ pub struct ChatCompletionRequest {
     /// Deprecated predecessor of `tools`.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub functions: ::std::vec::Vec<ChatFunctionDefinition>,
-    /// Deprecated predecessor of `tool_choice`: `"none"`, `"auto"` or `{"name": …}`.
+    /// Deprecated predecessor of `tool_choice`, for `functions`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub function_call: ::std::option::Option<ChatFunctionCallChoice>,
-    /// How much a reasoning model thinks before answering (o-series, gpt-5 and the reasoning models of other vendors that the gateway maps).
+    /// How much a reasoning model thinks; the gateway maps it to the channel's own control.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reasoning_effort: ::std::option::Option<ChatReasoningEffort>,
-    /// How long and detailed the answer should be (gpt-5 family).
+    /// How long the answer should be (gpt-5 family).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub verbosity: ::std::option::Option<ChatVerbosity>,
     /// Output modalities, `["text"]` (default) or `["text", "audio"]` for audio-output models.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub modalities: ::std::vec::Vec<ChatModality>,
-    /// Voice and format of spoken output; required when `modalities` includes `audio`.
+    /// Voice and format of spoken output, for audio-output models.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub audio: ::std::option::Option<ChatAudioOutputOptions>,
-    /// Predicted Output: text expected to largely reappear in the answer (e.g.
+    /// Text expected to reappear in the answer (Predicted Outputs), to speed up generation.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prediction: ::std::option::Option<ChatPrediction>,
-    /// Web search settings for search-enabled models (`gpt-4o-search-preview` and similar).
+    /// Web search settings, for search models.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub web_search_options: ::std::option::Option<ChatWebSearchOptions>,
-    /// OpenAI processing tier.
+    /// The OpenAI processing tier to use; the gateway drops it unless the channel allows it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub service_tier: ::std::option::Option<ChatServiceTier>,
     /// Let OpenAI store the completion for distillation and evals.
@@ -128,7 +128,7 @@ pub struct ChatCompletionRequest {
     /// `{"max_tokens": 2000}`, `{"exclude": true}` or `{"enabled": true}`.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
     pub reasoning: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// Claude/Doubao/GLM-style thinking switch forwarded by the gateway, e.g.
+    /// Claude/Doubao/GLM-style thinking switch, forwarded to the channel.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub thinking: ::std::option::Option<ChatThinkingOptions>,
     /// Qwen-style switch for the thinking mode of hybrid reasoning models (gateway pass-through).
@@ -580,7 +580,7 @@ impl<'de> ::serde::Deserialize<'de> for ChatServiceTier {
 pub struct ChatAudioOutputOptions {
     /// Built-in voice, e.g. `alloy`, `ash`, `ballad`, `coral`, `echo`, `sage`, `shimmer`, `verse`, `marin`, `cedar`.
     pub voice: ::std::string::String,
-    /// Encoding of spoken output (`pcm16` is raw 24 kHz 16-bit little-endian samples).
+    /// The audio encoding of the spoken output.
     pub format: ChatAudioFormat,
 }
 impl ChatAudioOutputOptions {
@@ -688,7 +688,7 @@ pub struct ChatPrediction {
     /// Always `content`.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
-    /// Message content, either plain text or a list of typed parts (text, images, audio, files, video).
+    /// The predicted text, as a string or text parts.
     pub content: ChatMessageContent,
 }
 impl ChatPrediction {
@@ -706,10 +706,10 @@ impl ChatPrediction {
 /// Web search settings for search-enabled models (`gpt-4o-search-preview` and similar).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ChatWebSearchOptions {
-    /// How much retrieved web context the model uses (default `medium`).
+    /// How much retrieved context the model uses (default `medium`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub search_context_size: ::std::option::Option<ChatSearchContextSize>,
-    /// Approximate user location to localize search results.
+    /// Approximate location of the user, to localize results.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_location: ::std::option::Option<ChatWebSearchUserLocation>,
 }
@@ -790,7 +790,7 @@ pub struct ChatWebSearchUserLocation {
     /// Always `approximate`.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
-    /// Free-text location fields; all optional.
+    /// The location fields.
     pub approximate: ChatApproximateLocation,
 }
 impl ChatWebSearchUserLocation {
@@ -811,10 +811,10 @@ pub struct ChatApproximateLocation {
     /// Two-letter ISO country code, e.g. `US`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub country: ::std::option::Option<::std::string::String>,
-    /// The `region` member.
+    /// Region or state, free text, e.g. `California`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub region: ::std::option::Option<::std::string::String>,
-    /// The `city` member.
+    /// City, free text, e.g. `San Francisco`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub city: ::std::option::Option<::std::string::String>,
     /// IANA time zone, e.g. `America/Los_Angeles`.
@@ -841,7 +841,7 @@ pub struct ChatThinkingOptions {
 /// Spec schema `Message`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatMessage {
-    /// Author of a message.
+    /// Who wrote the message; answers are always `assistant`.
     pub role: ChatRole,
     /// Text, a list of content parts, or `null` (assistant messages that only call tools).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -867,7 +867,7 @@ pub struct ChatMessage {
     /// Citations for web-search answers.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub annotations: ::std::vec::Vec<ChatAnnotation>,
-    /// Spoken output of an audio-output model.
+    /// Spoken output of an audio-output model (answers); the `id` of an earlier one (history).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub audio: ::std::option::Option<ChatMessageAudio>,
     /// Deprecated single function call of the assistant (replaced by `tool_calls`).
@@ -1107,9 +1107,9 @@ impl crate::__private::TaggedUnion for ChatContentPart {
 /// A text part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatContentPartText {
-    /// The `text` member.
+    /// The text.
     pub text: ::std::string::String,
-    /// Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g.
+    /// Anthropic-style prompt-cache breakpoint after this part (Claude channels).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ChatCacheControl>,
 }
@@ -1125,9 +1125,9 @@ impl ChatContentPartText {
 /// An image, by URL or data URI.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatContentPartImageUrl {
-    /// The `image_url` member: OpenAI's object form, or the bare URL string, which the gateway also accepts (non-OpenAI clients send it).
+    /// The image, as an object with `url` and `detail` or as a bare URL string.
     pub image_url: ChatImageUrlValue,
-    /// Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g.
+    /// Anthropic-style prompt-cache breakpoint after this part (Claude channels).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ChatCacheControl>,
 }
@@ -1194,7 +1194,7 @@ impl crate::__private::KindUnion for ChatImageUrlValue {
 pub struct ChatImageUrl {
     /// `https://…` URL or a data URI such as `data:image/png;base64,…`.
     pub url: ::std::string::String,
-    /// Resolution at which a vision model looks at an image (OpenAI default `auto`; the gateway's own token estimate assumes `high` when absent).
+    /// The resolution at which the model looks at the image.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<ChatImageDetail>,
     /// MIME type hint for the image data (gateway extension, rarely needed).
@@ -1285,7 +1285,7 @@ impl<'de> ::serde::Deserialize<'de> for ChatImageDetail {
 /// Base64-encoded audio input for audio-capable models.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatContentPartInputAudio {
-    /// Inline audio data.
+    /// The audio data and its encoding.
     pub input_audio: ChatInputAudio,
 }
 impl ChatContentPartInputAudio {
@@ -1319,7 +1319,7 @@ impl ChatInputAudio {
 /// A file (e.g. PDF) given inline as base64 data or by an uploaded file id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatContentPartFile {
-    /// File content: either `file_data` (with `filename`) or `file_id`.
+    /// The file, inline or by id.
     pub file: ChatInputFile,
 }
 impl ChatContentPartFile {
@@ -1344,7 +1344,7 @@ pub struct ChatInputFile {
 /// A video by URL (gateway extension for video-understanding models).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatContentPartVideoUrl {
-    /// The `video_url` member: `{"url": …}`, or the bare URL string.
+    /// The video, as an object with `url` or as a bare URL string.
     pub video_url: ChatVideoUrlValue,
 }
 impl ChatContentPartVideoUrl {
@@ -1418,7 +1418,7 @@ impl ChatVideoUrl {
 /// A refusal part, in assistant messages sent back as history.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatContentPartRefusal {
-    /// The `refusal` member.
+    /// The refusal text of an earlier answer.
     pub refusal: ::std::string::String,
 }
 impl ChatContentPartRefusal {
@@ -1486,7 +1486,7 @@ impl crate::__private::TaggedUnion for ChatAnnotation {
 /// A web citation of a span of the answer.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatUrlCitationAnnotation {
-    /// Where a cited span is and what it cites.
+    /// The cited span and the page it cites.
     pub url_citation: ChatUrlCitation,
 }
 impl ChatUrlCitationAnnotation {
@@ -1506,10 +1506,10 @@ pub struct ChatUrlCitation {
     /// Index after the last character of the cited span.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub end_index: ::std::option::Option<i64>,
-    /// The `url` member.
+    /// The address of the cited page.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
-    /// The `title` member.
+    /// The title of the cited page.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
 }
@@ -1517,13 +1517,13 @@ pub struct ChatUrlCitation {
 /// (base64 audio), `transcript` and `expires_at`; in request history only `id` is sent back.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ChatMessageAudio {
-    /// The `id` member.
+    /// Audio id; send it back in a later assistant message to refer to this audio.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     /// Base64 audio in the requested format.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<::std::string::String>,
-    /// The `transcript` member.
+    /// The text of the spoken output.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub transcript: ::std::option::Option<::std::string::String>,
     /// Unix seconds after which `id` can no longer be referenced.
@@ -1533,7 +1533,7 @@ pub struct ChatMessageAudio {
 /// A function invocation by the model.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatFunctionCall {
-    /// The `name` member.
+    /// The name of the function to call.
     pub name: ::std::string::String,
     /// The arguments as JSON text generated by the model; validate before use.
     pub arguments: ::std::string::String,
@@ -1605,7 +1605,7 @@ impl crate::__private::TaggedUnion for ChatTool {
 /// A function tool described by a JSON Schema.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatFunctionTool {
-    /// Name, purpose and parameters of a callable function.
+    /// The function's name, purpose and parameters.
     pub function: ChatFunctionDefinition,
 }
 impl ChatFunctionTool {
@@ -1643,7 +1643,7 @@ impl ChatFunctionDefinition {
 /// A custom tool that takes free-form text input, optionally constrained by a grammar (gpt-5 family).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatCustomTool {
-    /// Name, purpose and input format of a custom tool.
+    /// The tool's name, purpose and input format.
     pub custom: ChatCustomToolDefinition,
 }
 impl ChatCustomTool {
@@ -1655,12 +1655,12 @@ impl ChatCustomTool {
 /// Name, purpose and input format of a custom tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatCustomToolDefinition {
-    /// The `name` member.
+    /// Tool name the model uses in its calls.
     pub name: ::std::string::String,
-    /// The `description` member.
+    /// What the tool does and when to use it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
-    /// Input format of a custom tool, tagged by `type` (unconstrained text by default).
+    /// The input format, free text by default.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<ChatCustomToolFormat>,
 }
@@ -1730,7 +1730,7 @@ pub struct ChatCustomToolFormatText {}
 /// Input constrained by a grammar.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatCustomToolFormatGrammar {
-    /// A grammar constraining the input of a custom tool.
+    /// The grammar the input must follow.
     pub grammar: ChatGrammar,
 }
 impl ChatCustomToolFormatGrammar {
@@ -1932,7 +1932,7 @@ impl crate::__private::TaggedUnion for ChatNamedToolChoice {
 /// Force a call of the named function.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatToolChoiceFunction {
-    /// A reference to a function or custom tool by name.
+    /// The function to call.
     pub function: ChatFunctionName,
 }
 impl ChatToolChoiceFunction {
@@ -1944,7 +1944,7 @@ impl ChatToolChoiceFunction {
 /// Force a call of the named custom tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatToolChoiceCustom {
-    /// A reference to a function or custom tool by name.
+    /// The custom tool to call.
     pub custom: ChatFunctionName,
 }
 impl ChatToolChoiceCustom {
@@ -1956,7 +1956,7 @@ impl ChatToolChoiceCustom {
 /// Restrict the model to a subset of the declared tools.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatToolChoiceAllowedTools {
-    /// A subset of the declared tools and whether calling one of them is required.
+    /// The allowed subset and the mode.
     pub allowed_tools: ChatAllowedTools,
 }
 impl ChatToolChoiceAllowedTools {
@@ -1996,7 +1996,7 @@ impl ChatAllowedTools {
 /// A reference to a function or custom tool by name.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatFunctionName {
-    /// The `name` member.
+    /// The name of the function or custom tool.
     pub name: ::std::string::String,
 }
 impl ChatFunctionName {
@@ -2111,7 +2111,7 @@ pub struct ChatFunctionToolCall {
     /// Call id (`call_…`); may be missing on some converted channels.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// A function invocation by the model.
+    /// The function called and its arguments.
     pub function: ChatFunctionCall,
 }
 impl ChatFunctionToolCall {
@@ -2126,10 +2126,10 @@ impl ChatFunctionToolCall {
 /// A call of a custom tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatCustomToolCall {
-    /// The `id` member.
+    /// Call id (`call_…`); answer with a `tool` message carrying it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// The custom tool called and the free-form input the model generated for it.
+    /// The custom tool called and its input.
     pub custom: ChatCustomToolInput,
 }
 impl ChatCustomToolCall {
@@ -2144,9 +2144,9 @@ impl ChatCustomToolCall {
 /// The custom tool called and the free-form input the model generated for it.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatCustomToolInput {
-    /// The `name` member.
+    /// The name of the custom tool called.
     pub name: ::std::string::String,
-    /// The `input` member.
+    /// The free-form input the model generated.
     pub input: ::std::string::String,
 }
 impl ChatCustomToolInput {
@@ -2228,7 +2228,7 @@ pub struct ChatResponseFormatJsonObject {}
 /// Structured Outputs following a JSON Schema.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatResponseFormatJsonSchema {
-    /// A named JSON Schema for Structured Outputs.
+    /// The schema the output must follow, with its name.
     pub json_schema: ChatJsonSchema,
 }
 impl ChatResponseFormatJsonSchema {
@@ -2244,7 +2244,7 @@ impl ChatResponseFormatJsonSchema {
 pub struct ChatJsonSchema {
     /// Format name (letters, digits, `_` and `-`, at most 64 characters).
     pub name: ::std::string::String,
-    /// The `description` member.
+    /// What the format is for; the model reads it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The JSON Schema the output must follow.
@@ -2280,14 +2280,23 @@ pub struct ChatCompletionResponse {
     /// Backend configuration fingerprint (OpenAI).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub system_fingerprint: ::std::option::Option<::std::string::String>,
-    /// One generated answer of a non-streamed completion.
+    /// The generated answers, one per requested `n`; gateway-built answers have one.
     pub choices: ::std::vec::Vec<ChatCompletionChoice>,
-    /// Token usage of a chat completion or embedding, as the gateway serializes it.
+    /// Token usage, in the gateway's superset form; gateway-built answers estimate it when the upstream sent
+    /// none.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<Usage>,
-    /// OpenAI processing tier.
+    /// The OpenAI tier that served the request (OpenAI channels).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub service_tier: ::std::option::Option<ChatServiceTier>,
+    /// The string key/value pairs the request attached (OpenAI stored completions).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub metadata: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Moderation results of the input and the output, when the request asked for moderated completions.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub moderation: ::std::option::Option<ChatModeration>,
 }
 impl ChatCompletionResponse {
     /// Builds a `ChatCompletionResponse` from its required members; the optional ones start empty.
@@ -2307,8 +2316,147 @@ impl ChatCompletionResponse {
             choices: choices.into(),
             usage: ::std::default::Default::default(),
             service_tier: ::std::default::Default::default(),
+            metadata: ::std::default::Default::default(),
+            moderation: ::std::default::Default::default(),
         }
     }
+}
+/// OpenAI's moderation verdicts on a moderated completion, for the request input and the generated output.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ChatModeration {
+    /// The verdict on the request's input.
+    pub input: ChatModerationOutcome,
+    /// The verdict on the generated output.
+    pub output: ChatModerationOutcome,
+}
+impl ChatModeration {
+    /// Builds a `ChatModeration` from its required members; the optional ones start empty.
+    pub fn new(
+        input: impl ::std::convert::Into<ChatModerationOutcome>,
+        output: impl ::std::convert::Into<ChatModerationOutcome>,
+    ) -> Self {
+        Self {
+            input: input.into(),
+            output: output.into(),
+        }
+    }
+}
+/// The moderation results of one side, or the error that prevented moderation, tagged by `type`.
+///
+/// The union is open: an object with an unknown tag is kept in `Unknown`.
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[serde(tag = "type")]
+pub enum ChatModerationOutcome {
+    /// `moderation_results`: The results of a moderation model.
+    #[serde(rename = "moderation_results")]
+    ModerationResults(ChatModerationResults),
+    /// `error`: Moderation could not run for this side.
+    #[serde(rename = "error")]
+    Error(ChatModerationError),
+    /// An object whose `type` this version does not know, kept whole.
+    #[serde(untagged)]
+    Unknown(::serde_json::Value),
+}
+impl ChatModerationOutcome {
+    /// The `type` of this value.
+    pub fn tag(&self) -> &str {
+        match self {
+            Self::ModerationResults(_) => "moderation_results",
+            Self::Error(_) => "error",
+            Self::Unknown(value) => {
+                value
+                    .get("type")
+                    .and_then(::serde_json::Value::as_str)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ChatModerationOutcome {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_tagged(deserializer, "type")
+    }
+}
+impl crate::__private::TaggedUnion for ChatModerationOutcome {
+    fn decode_variant<'de, R: crate::__private::VariantDecoder<'de>>(
+        tag: &str,
+        rest: R,
+    ) -> ::std::result::Result<Self, R::Error> {
+        match tag {
+            "moderation_results" => rest.decode().map(Self::ModerationResults),
+            "error" => rest.decode().map(Self::Error),
+            _ => rest.unknown().map(Self::Unknown),
+        }
+    }
+}
+/// The results of a moderation model.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ChatModerationResults {
+    /// The moderation model, e.g. `omni-moderation-latest`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub model: ::std::option::Option<::std::string::String>,
+    /// One result per moderated piece of content.
+    pub results: ::std::vec::Vec<ChatModerationResult>,
+}
+impl ChatModerationResults {
+    /// Builds a `ChatModerationResults` from its required members; the optional ones start empty.
+    pub fn new(
+        results: impl ::std::convert::Into<::std::vec::Vec<ChatModerationResult>>,
+    ) -> Self {
+        Self {
+            model: ::std::default::Default::default(),
+            results: results.into(),
+        }
+    }
+}
+/// The verdict on one piece of content, per harm category.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ChatModerationResult {
+    /// Always `moderation_result`.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// The moderation model that produced the verdict.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub model: ::std::option::Option<::std::string::String>,
+    /// Whether any category was flagged.
+    pub flagged: bool,
+    /// Harm category (`harassment`, `violence/graphic`, …) to whether it was flagged.
+    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    pub categories: ::std::collections::BTreeMap<::std::string::String, bool>,
+    /// Harm category to the model's confidence, from 0 to 1.
+    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    pub category_scores: ::std::collections::BTreeMap<::std::string::String, f64>,
+    /// Harm category to the input types (`text`, `image`) its score considered.
+    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    pub category_applied_input_types: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::vec::Vec<::std::string::String>,
+    >,
+}
+impl ChatModerationResult {
+    /// Builds a `ChatModerationResult` from its required members; the optional ones start empty.
+    pub fn new(flagged: impl ::std::convert::Into<bool>) -> Self {
+        Self {
+            type_: ::std::default::Default::default(),
+            model: ::std::default::Default::default(),
+            flagged: flagged.into(),
+            categories: ::std::default::Default::default(),
+            category_scores: ::std::default::Default::default(),
+            category_applied_input_types: ::std::default::Default::default(),
+        }
+    }
+}
+/// Moderation could not run for this side.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ChatModerationError {
+    /// A machine-readable error code.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub code: ::std::option::Option<::std::string::String>,
+    /// What went wrong.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub message: ::std::option::Option<::std::string::String>,
 }
 /// One generated answer of a non-streamed completion.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2316,12 +2464,13 @@ pub struct ChatCompletionChoice {
     /// Position of the choice (0 to n-1).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub index: ::std::option::Option<i64>,
-    /// One chat message.
+    /// The generated assistant message.
     pub message: ChatMessage,
-    /// Why generation stopped: `stop` (natural end or stop sequence), `length` (token limit), `tool_calls`, `content_filter`, `function_call` (deprecated).
+    /// Why generation stopped; translated answers map the vendor's reason (Claude `end_turn` → `stop`, Gemini
+    /// `MAX_TOKENS` → `length`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub finish_reason: ::std::option::Option<FinishReason>,
-    /// Per-token log probabilities of a choice (when `logprobs` was requested).
+    /// Token log probabilities, when requested (OpenAI channels).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprobs: ::std::option::Option<ChatLogprobs>,
 }
@@ -2431,14 +2580,14 @@ pub struct ChatLogprobs {
 /// One output token with its log probability and the most likely alternatives.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatTokenLogprob {
-    /// The `token` member.
+    /// The token text.
     pub token: ::std::string::String,
     /// Log probability (-9999.0 stands for "very unlikely").
     pub logprob: f64,
     /// UTF-8 bytes of the token (tokens may split characters).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bytes: ::std::option::Option<::std::vec::Vec<i64>>,
-    /// An alternative token at one position.
+    /// The most likely tokens at this position, as many as `top_logprobs` asked for.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub top_logprobs: ::std::vec::Vec<ChatTopLogprob>,
 }
@@ -2459,11 +2608,11 @@ impl ChatTokenLogprob {
 /// An alternative token at one position.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatTopLogprob {
-    /// The `token` member.
+    /// The alternative token's text.
     pub token: ::std::string::String,
-    /// The `logprob` member.
+    /// Its log probability.
     pub logprob: f64,
-    /// The `bytes` member.
+    /// Its UTF-8 bytes, or `null` when it has no byte form.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bytes: ::std::option::Option<::std::vec::Vec<i64>>,
 }
@@ -2494,20 +2643,24 @@ pub struct ChatCompletionChunk {
     pub created: i64,
     /// The model that answers; may differ from the requested name.
     pub model: ::std::string::String,
-    /// The `system_fingerprint` member.
+    /// Backend configuration fingerprint; gateway-made chunks send `null` (or `""` on the gateway's own usage
+    /// chunk).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub system_fingerprint: ::std::option::Option<::std::string::String>,
     /// Usually one element; empty on a usage-only chunk.
     pub choices: ::std::vec::Vec<ChatCompletionChunkChoice>,
-    /// Token usage of a chat completion or embedding, as the gateway serializes it.
+    /// Token usage of the whole request; `null` until the last chunk, or a usage-only chunk at the end.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<Usage>,
-    /// OpenAI processing tier.
+    /// The OpenAI tier that serves the request (OpenAI channels).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub service_tier: ::std::option::Option<ChatServiceTier>,
     /// Random padding (OpenAI `include_obfuscation`); ignore.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub obfuscation: ::std::option::Option<::std::string::String>,
+    /// Moderation results of the input and the output, on the moderation chunk of a moderated completion.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub moderation: ::std::option::Option<ChatModeration>,
 }
 impl ChatCompletionChunk {
     /// Builds a `ChatCompletionChunk` from its required members; the optional ones start empty.
@@ -2528,21 +2681,22 @@ impl ChatCompletionChunk {
             usage: ::std::default::Default::default(),
             service_tier: ::std::default::Default::default(),
             obfuscation: ::std::default::Default::default(),
+            moderation: ::std::default::Default::default(),
         }
     }
 }
 /// The increment of one choice in a chunk.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatCompletionChunkChoice {
-    /// The `index` member.
+    /// Which choice the increment belongs to (0 to n-1).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub index: ::std::option::Option<i64>,
-    /// Text and tool-call fragments to append to the choice.
+    /// The fragments to append; empty on the last chunk.
     pub delta: ChatCompletionDelta,
-    /// Per-token log probabilities of a choice (when `logprobs` was requested).
+    /// Log probabilities of the tokens of this chunk, when requested.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprobs: ::std::option::Option<ChatLogprobs>,
-    /// Why generation stopped: `stop` (natural end or stop sequence), `length` (token limit), `tool_calls`, `content_filter`, `function_call` (deprecated).
+    /// Why generation stopped, on the last chunk of the choice; `null` before.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub finish_reason: ::std::option::Option<FinishReason>,
 }
@@ -2562,10 +2716,10 @@ impl ChatCompletionChunkChoice {
 /// `tool_calls[].index`. Chat-format image models may put a whole base64 image into one `content` fragment.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ChatCompletionDelta {
-    /// Author of a message.
+    /// The author, `assistant`, on the first chunk only.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub role: ::std::option::Option<ChatRole>,
-    /// The `content` member.
+    /// A fragment of the answer text; the first chunk often carries `""`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<::std::string::String>,
     /// Reasoning text fragment (DeepSeek-style name; gateway field).
@@ -2574,19 +2728,19 @@ pub struct ChatCompletionDelta {
     /// Reasoning text fragment (OpenRouter-style name; gateway field).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reasoning: ::std::option::Option<::std::string::String>,
-    /// The `refusal` member.
+    /// A fragment of a refusal message.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub refusal: ::std::option::Option<::std::string::String>,
-    /// A fragment of a tool call in a stream.
+    /// Fragments of tool calls, matched by their `index`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tool_calls: ::std::option::Option<::std::vec::Vec<ChatToolCallChunk>>,
-    /// A fragment of a function call; both members optional.
+    /// A fragment of the deprecated single function call.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub function_call: ::std::option::Option<ChatFunctionCallDelta>,
     /// Citations, on channels that stream them.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub annotations: ::std::vec::Vec<ChatAnnotation>,
-    /// Spoken output of an audio-output model.
+    /// A fragment of spoken output (audio-output models).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub audio: ::std::option::Option<ChatMessageAudio>,
 }
@@ -2597,13 +2751,13 @@ pub struct ChatToolCallChunk {
     /// Which tool call of the choice this fragment belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub index: ::std::option::Option<i64>,
-    /// The `id` member.
+    /// Call id, on the first fragment of a call.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     /// `function` (or `custom`) on the first fragment.
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
-    /// A fragment of a function call; both members optional.
+    /// The function name (first fragment) or a piece of the arguments.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub function: ::std::option::Option<ChatFunctionCallDelta>,
     /// Fragment of a custom tool call (`name`, `input`).
@@ -2613,7 +2767,7 @@ pub struct ChatToolCallChunk {
 /// A fragment of a function call; both members optional.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ChatFunctionCallDelta {
-    /// The `name` member.
+    /// The function name, on the first fragment only.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// A piece of the JSON arguments text.
