@@ -501,7 +501,7 @@ pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
         text: false,
     },
     stream_flag: ::core::option::Option::None,
-    security: &[&["geminiApiKey"], &["bearerAuth"]],
+    security: &[&["geminiApiKey"], &["bearerAuth"], &["geminiApiKeyQuery"]],
     in_band_errors: &[],
     doc_pages: &[
         "聊天格式(Chat)/Gemini官方格式/普通对话",
@@ -554,7 +554,7 @@ pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
         text: false,
     },
     stream_flag: ::core::option::Option::None,
-    security: &[&["geminiApiKey"], &["bearerAuth"]],
+    security: &[&["geminiApiKey"], &["bearerAuth"], &["geminiApiKeyQuery"]],
     in_band_errors: &[],
     doc_pages: &[
         "聊天格式(Chat)/Gemini官方格式/流式请求",
@@ -1088,7 +1088,7 @@ pub const LIST_GEMINI_MODELS: crate::Operation = crate::Operation {
         text: false,
     },
     stream_flag: ::core::option::Option::None,
-    security: &[&["geminiApiKey"], &["bearerAuth"]],
+    security: &[&["geminiApiKey"], &["bearerAuth"], &["geminiApiKeyQuery"]],
     in_band_errors: &[],
     doc_pages: &["系统管理API/获取令牌支持模型-gemini"],
 };

@@ -3178,6 +3178,30 @@ const GEMINI_PART: crate::SchemaInfo = crate::SchemaInfo {
     family: "gemini",
     summary: "One piece of a turn.",
 };
+/// `GeminiToolCall`.
+#[cfg(feature = "gemini")]
+const GEMINI_TOOL_CALL: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiToolCall",
+    rust_name: "GeminiToolCall",
+    family: "gemini",
+    summary: "A server-side tool invocation predicted by the model (newer models).",
+};
+/// `GeminiToolResponse`.
+#[cfg(feature = "gemini")]
+const GEMINI_TOOL_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiToolResponse",
+    rust_name: "GeminiToolResponse",
+    family: "gemini",
+    summary: "The output of a server-side tool call.",
+};
+/// `GeminiTranscription`.
+#[cfg(feature = "gemini")]
+const GEMINI_TRANSCRIPTION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiTranscription",
+    rust_name: "GeminiTranscription",
+    family: "gemini",
+    summary: "A transcription of audio, with its timing.",
+};
 /// `GeminiBlob`.
 #[cfg(feature = "gemini")]
 const GEMINI_BLOB: crate::SchemaInfo = crate::SchemaInfo {
@@ -3354,6 +3378,14 @@ const GEMINI_GENERATE_CONTENT_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
     family: "gemini",
     summary: "The answer of `generateContent`, and each chunk of `streamGenerateContent`.",
 };
+/// `GeminiModelStatus`.
+#[cfg(feature = "gemini")]
+const GEMINI_MODEL_STATUS: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiModelStatus",
+    rust_name: "GeminiModelStatus",
+    family: "gemini",
+    summary: "Lifecycle information about the model that answered.",
+};
 /// `GeminiCandidate`.
 #[cfg(feature = "gemini")]
 const GEMINI_CANDIDATE: crate::SchemaInfo = crate::SchemaInfo {
@@ -3361,6 +3393,46 @@ const GEMINI_CANDIDATE: crate::SchemaInfo = crate::SchemaInfo {
     rust_name: "GeminiCandidate",
     family: "gemini",
     summary: "One generated answer.",
+};
+/// `GeminiUrlContextMetadata`.
+#[cfg(feature = "gemini")]
+const GEMINI_URL_CONTEXT_METADATA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiUrlContextMetadata",
+    rust_name: "GeminiUrlContextMetadata",
+    family: "gemini",
+    summary: "What the URL context tool retrieved.",
+};
+/// `GeminiUrlMetadata`.
+#[cfg(feature = "gemini")]
+const GEMINI_URL_METADATA: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiUrlMetadata",
+    rust_name: "GeminiUrlMetadata",
+    family: "gemini",
+    summary: "The retrieval of one URL.",
+};
+/// `GeminiLogprobsResult`.
+#[cfg(feature = "gemini")]
+const GEMINI_LOGPROBS_RESULT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiLogprobsResult",
+    rust_name: "GeminiLogprobsResult",
+    family: "gemini",
+    summary: "Log probabilities of the generated tokens and of their most likely alternatives.",
+};
+/// `GeminiLogprobsTopCandidates`.
+#[cfg(feature = "gemini")]
+const GEMINI_LOGPROBS_TOP_CANDIDATES: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiLogprobsTopCandidates",
+    rust_name: "GeminiLogprobsTopCandidates",
+    family: "gemini",
+    summary: "The alternatives at one step, by descending log probability.",
+};
+/// `GeminiLogprobsCandidate`.
+#[cfg(feature = "gemini")]
+const GEMINI_LOGPROBS_CANDIDATE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "GeminiLogprobsCandidate",
+    rust_name: "GeminiLogprobsCandidate",
+    family: "gemini",
+    summary: "A token and its log probability.",
 };
 /// `GeminiFinishReason`.
 #[cfg(feature = "gemini")]
@@ -3849,6 +3921,14 @@ const LISTED_MODEL: crate::SchemaInfo = crate::SchemaInfo {
     rust_name: "ListedModel",
     family: "account",
     summary: "One model of `ModelList` (OpenAI `Model` plus gateway members).",
+};
+/// `ListedModelPermission`.
+#[cfg(feature = "account")]
+const LISTED_MODEL_PERMISSION: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ListedModelPermission",
+    rust_name: "ListedModelPermission",
+    family: "account",
+    summary: "A legacy OpenAI model permission; the gateways that send it send the same constant entry for every model.",
 };
 /// `EndpointType`.
 #[cfg(feature = "account")]
@@ -4762,6 +4842,12 @@ pub const SCHEMAS: &[crate::SchemaInfo] = &[
     #[cfg(feature = "gemini")]
     GEMINI_PART,
     #[cfg(feature = "gemini")]
+    GEMINI_TOOL_CALL,
+    #[cfg(feature = "gemini")]
+    GEMINI_TOOL_RESPONSE,
+    #[cfg(feature = "gemini")]
+    GEMINI_TRANSCRIPTION,
+    #[cfg(feature = "gemini")]
     GEMINI_BLOB,
     #[cfg(feature = "gemini")]
     GEMINI_FILE_DATA,
@@ -4806,7 +4892,19 @@ pub const SCHEMAS: &[crate::SchemaInfo] = &[
     #[cfg(feature = "gemini")]
     GEMINI_GENERATE_CONTENT_RESPONSE,
     #[cfg(feature = "gemini")]
+    GEMINI_MODEL_STATUS,
+    #[cfg(feature = "gemini")]
     GEMINI_CANDIDATE,
+    #[cfg(feature = "gemini")]
+    GEMINI_URL_CONTEXT_METADATA,
+    #[cfg(feature = "gemini")]
+    GEMINI_URL_METADATA,
+    #[cfg(feature = "gemini")]
+    GEMINI_LOGPROBS_RESULT,
+    #[cfg(feature = "gemini")]
+    GEMINI_LOGPROBS_TOP_CANDIDATES,
+    #[cfg(feature = "gemini")]
+    GEMINI_LOGPROBS_CANDIDATE,
     #[cfg(feature = "gemini")]
     GEMINI_FINISH_REASON,
     #[cfg(feature = "gemini")]
@@ -4929,6 +5027,8 @@ pub const SCHEMAS: &[crate::SchemaInfo] = &[
     MODEL_LIST,
     #[cfg(feature = "account")]
     LISTED_MODEL,
+    #[cfg(feature = "account")]
+    LISTED_MODEL_PERMISSION,
     #[cfg(feature = "account")]
     ENDPOINT_TYPE,
     #[cfg(feature = "account")]
@@ -6900,6 +7000,16 @@ pub fn visit_schema<V: crate::SchemaVisitor>(
             #[cfg(feature = "gemini")]
             "GeminiPart" => visitor.visit::<crate::GeminiPart>(&GEMINI_PART),
             #[cfg(feature = "gemini")]
+            "GeminiToolCall" => visitor.visit::<crate::GeminiToolCall>(&GEMINI_TOOL_CALL),
+            #[cfg(feature = "gemini")]
+            "GeminiToolResponse" => {
+                visitor.visit::<crate::GeminiToolResponse>(&GEMINI_TOOL_RESPONSE)
+            }
+            #[cfg(feature = "gemini")]
+            "GeminiTranscription" => {
+                visitor.visit::<crate::GeminiTranscription>(&GEMINI_TRANSCRIPTION)
+            }
+            #[cfg(feature = "gemini")]
             "GeminiBlob" => visitor.visit::<crate::GeminiBlob>(&GEMINI_BLOB),
             #[cfg(feature = "gemini")]
             "GeminiFileData" => visitor.visit::<crate::GeminiFileData>(&GEMINI_FILE_DATA),
@@ -6996,8 +7106,39 @@ pub fn visit_schema<V: crate::SchemaVisitor>(
                     >(&GEMINI_GENERATE_CONTENT_RESPONSE)
             }
             #[cfg(feature = "gemini")]
+            "GeminiModelStatus" => {
+                visitor.visit::<crate::GeminiModelStatus>(&GEMINI_MODEL_STATUS)
+            }
+            #[cfg(feature = "gemini")]
             "GeminiCandidate" => {
                 visitor.visit::<crate::GeminiCandidate>(&GEMINI_CANDIDATE)
+            }
+            #[cfg(feature = "gemini")]
+            "GeminiUrlContextMetadata" => {
+                visitor
+                    .visit::<
+                        crate::GeminiUrlContextMetadata,
+                    >(&GEMINI_URL_CONTEXT_METADATA)
+            }
+            #[cfg(feature = "gemini")]
+            "GeminiUrlMetadata" => {
+                visitor.visit::<crate::GeminiUrlMetadata>(&GEMINI_URL_METADATA)
+            }
+            #[cfg(feature = "gemini")]
+            "GeminiLogprobsResult" => {
+                visitor.visit::<crate::GeminiLogprobsResult>(&GEMINI_LOGPROBS_RESULT)
+            }
+            #[cfg(feature = "gemini")]
+            "GeminiLogprobsTopCandidates" => {
+                visitor
+                    .visit::<
+                        crate::GeminiLogprobsTopCandidates,
+                    >(&GEMINI_LOGPROBS_TOP_CANDIDATES)
+            }
+            #[cfg(feature = "gemini")]
+            "GeminiLogprobsCandidate" => {
+                visitor
+                    .visit::<crate::GeminiLogprobsCandidate>(&GEMINI_LOGPROBS_CANDIDATE)
             }
             #[cfg(feature = "gemini")]
             "GeminiFinishReason" => {
@@ -7221,6 +7362,10 @@ pub fn visit_schema<V: crate::SchemaVisitor>(
             "ModelList" => visitor.visit::<crate::ModelList>(&MODEL_LIST),
             #[cfg(feature = "account")]
             "ListedModel" => visitor.visit::<crate::ListedModel>(&LISTED_MODEL),
+            #[cfg(feature = "account")]
+            "ListedModelPermission" => {
+                visitor.visit::<crate::ListedModelPermission>(&LISTED_MODEL_PERMISSION)
+            }
             #[cfg(feature = "account")]
             "EndpointType" => visitor.visit::<crate::EndpointType>(&ENDPOINT_TYPE),
             #[cfg(feature = "account")]

@@ -71,7 +71,7 @@ pub struct UserSelfResponse {
     /// Empty on success.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
-    /// The caller's account as `GET /api/user/self` reports it.
+    /// The account; absent when `success` is `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<UserSelf>,
 }
@@ -93,10 +93,10 @@ pub struct UserSelf {
     /// User id (the value to send in `New-Api-User`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<i64>,
-    /// The `username` member.
+    /// Login name.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub username: ::std::option::Option<::std::string::String>,
-    /// The `display_name` member.
+    /// Name shown in the dashboard; may be empty.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub display_name: ::std::option::Option<::std::string::String>,
     /// 1 common user, 10 admin, 100 root.
@@ -105,7 +105,7 @@ pub struct UserSelf {
     /// 1 enabled, 2 disabled.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<i64>,
-    /// The `email` member.
+    /// Bound e-mail address; empty when none is bound.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
     /// Linked GitHub account, empty when none.
@@ -212,6 +212,16 @@ pub struct ListedModel {
     /// Input/output modalities, sent by some gateway versions.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modalities: ::std::option::Option<::std::string::String>,
+    /// Legacy OpenAI permission list, sent by gateways before mid-2025 (one fixed entry for every model);
+    /// current versions omit it.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub permission: ::std::option::Option<::std::vec::Vec<ListedModelPermission>>,
+    /// Legacy OpenAI member, the model's own id; sent by gateways before mid-2025.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub root: ::std::option::Option<::std::string::String>,
+    /// Legacy OpenAI member, always `null`; sent by gateways before mid-2025.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub parent: ::std::option::Option<::std::string::String>,
 }
 impl ListedModel {
     /// Builds a `ListedModel` from its required members; the optional ones start empty.
@@ -223,8 +233,51 @@ impl ListedModel {
             owned_by: ::std::default::Default::default(),
             supported_endpoint_types: ::std::default::Default::default(),
             modalities: ::std::default::Default::default(),
+            permission: ::std::default::Default::default(),
+            root: ::std::default::Default::default(),
+            parent: ::std::default::Default::default(),
         }
     }
+}
+/// A legacy OpenAI model permission; the gateways that send it send the same constant entry for every model.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ListedModelPermission {
+    /// Permission id (a constant `modelperm-…`).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// Always `model_permission`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub object: ::std::option::Option<::std::string::String>,
+    /// Unix seconds (a constant).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub created: ::std::option::Option<i64>,
+    /// Legacy flag, `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub allow_create_engine: ::std::option::Option<bool>,
+    /// Legacy flag, `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub allow_sampling: ::std::option::Option<bool>,
+    /// Legacy flag, `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub allow_logprobs: ::std::option::Option<bool>,
+    /// Legacy flag, `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub allow_search_indices: ::std::option::Option<bool>,
+    /// Legacy flag, `true`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub allow_view: ::std::option::Option<bool>,
+    /// Legacy flag, `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub allow_fine_tuning: ::std::option::Option<bool>,
+    /// Legacy member, `*`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub organization: ::std::option::Option<::std::string::String>,
+    /// Legacy member, `null`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub group: ::std::option::Option<::std::string::String>,
+    /// Legacy flag, `false`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_blocking: ::std::option::Option<bool>,
 }
 /// An API format a model supports: `openai` (chat completions), `openai-response`, `openai-response-compact`,
 /// `anthropic`, `gemini`, `jina-rerank`, `image-generation`, `embeddings`, `openai-video`. Open enum.
@@ -358,13 +411,13 @@ impl GeminiModelList {
 pub struct GeminiModelInfo {
     /// Model id, e.g. `gemini-2.5-pro` (no `models/` prefix).
     pub name: ::std::string::String,
-    /// The `baseModelId` member.
+    /// Google's base model id; always `null` from this gateway.
     #[serde(
         rename = "baseModelId",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub base_model_id: ::std::option::Option<::std::string::String>,
-    /// The `version` member.
+    /// Google's model version; always `null` from this gateway.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub version: ::std::option::Option<::std::string::String>,
     /// Same as `name`.
@@ -373,16 +426,16 @@ pub struct GeminiModelInfo {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub display_name: ::std::option::Option<::std::string::String>,
-    /// The `description` member.
+    /// Google's model description; always `null` from this gateway.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
-    /// The `inputTokenLimit` member.
+    /// Maximum input tokens (Google); always `null` from this gateway.
     #[serde(
         rename = "inputTokenLimit",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub input_token_limit: ::std::option::Option<i64>,
-    /// The `outputTokenLimit` member.
+    /// Maximum output tokens (Google); always `null` from this gateway.
     #[serde(
         rename = "outputTokenLimit",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -396,22 +449,22 @@ pub struct GeminiModelInfo {
     pub supported_generation_methods: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
-    /// The `thinking` member.
+    /// Whether the model thinks (Google); always `null` from this gateway.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub thinking: ::std::option::Option<bool>,
-    /// The `temperature` member.
+    /// Default sampling temperature (Google); always `null` from this gateway.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temperature: ::std::option::Option<f64>,
-    /// The `maxTemperature` member.
+    /// Highest accepted temperature (Google); always `null` from this gateway.
     #[serde(
         rename = "maxTemperature",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub max_temperature: ::std::option::Option<f64>,
-    /// The `topP` member.
+    /// Default nucleus sampling mass (Google); always `null` from this gateway.
     #[serde(rename = "topP", skip_serializing_if = "::std::option::Option::is_none")]
     pub top_p: ::std::option::Option<f64>,
-    /// The `topK` member.
+    /// Default top-k (Google); always `null` from this gateway.
     #[serde(rename = "topK", skip_serializing_if = "::std::option::Option::is_none")]
     pub top_k: ::std::option::Option<i64>,
 }

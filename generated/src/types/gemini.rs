@@ -39,7 +39,7 @@ pub struct GeminiGenerateContentRequest {
     /// Function declarations and built-in tools (Google Search, code execution, URL context, …).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub tools: ::std::vec::Vec<GeminiTool>,
-    /// Options shared by all tools of the request.
+    /// Options shared by the tools, such as the function-calling mode.
     #[serde(
         rename = "toolConfig",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -74,10 +74,11 @@ impl GeminiGenerateContentRequest {
 /// safety or token limits before any output).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiContent {
-    /// Producer of a turn; requests without a role count as `user`.
+    /// Who produced the turn; answers are `model`. Translated answers always set it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub role: ::std::option::Option<GeminiRole>,
-    /// One piece of a turn.
+    /// The pieces of the turn, in order. Missing in answers that stopped before any output; empty (`[]`) in the
+    /// last chunk of a translated stream.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub parts: ::std::vec::Vec<GeminiPart>,
 }
@@ -152,7 +153,7 @@ impl<'de> ::serde::Deserialize<'de> for GeminiRole {
 /// `thought` / `thoughtSignature` and `videoMetadata`. Modelled as a struct of optional members, not a union.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiPart {
-    /// The `text` member.
+    /// Text; in answers, a piece of the generated text (or a thought summary when `thought` is set).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
     /// The part is a thought summary (only with `thinkingConfig.includeThoughts`).
@@ -166,25 +167,25 @@ pub struct GeminiPart {
     )]
     #[serde(alias = "thought_signature")]
     pub thought_signature: ::std::option::Option<::std::string::String>,
-    /// Inline bytes (`inlineData`) — an image, PDF, audio or short video in requests, a generated image in responses.
+    /// Inline bytes, such as an image to look at, or an image a model generated.
     #[serde(
         rename = "inlineData",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     #[serde(alias = "inline_data")]
     pub inline_data: ::std::option::Option<GeminiBlob>,
-    /// A file by URI (`fileData`) — a Files API URI or a YouTube URL.
+    /// A file by URI, such as a Files API upload or a YouTube video.
     #[serde(rename = "fileData", skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(alias = "file_data")]
     pub file_data: ::std::option::Option<GeminiFileData>,
-    /// A function call predicted by the model.
+    /// A function call the model predicted.
     #[serde(
         rename = "functionCall",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     #[serde(alias = "function_call")]
     pub function_call: ::std::option::Option<GeminiFunctionCall>,
-    /// The result of a function call, sent back in a `user` turn.
+    /// The result of a function call, sent back by the client.
     #[serde(
         rename = "functionResponse",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -198,14 +199,14 @@ pub struct GeminiPart {
     )]
     #[serde(alias = "executable_code")]
     pub executable_code: ::std::option::Option<GeminiExecutableCode>,
-    /// The result of running `executableCode`.
+    /// The result of running the part's preceding `executableCode`.
     #[serde(
         rename = "codeExecutionResult",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     #[serde(alias = "code_execution_result")]
     pub code_execution_result: ::std::option::Option<GeminiCodeExecutionResult>,
-    /// Clipping and sampling of a video part.
+    /// Clipping and frame rate of the video in this part.
     #[serde(
         rename = "videoMetadata",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -219,6 +220,93 @@ pub struct GeminiPart {
         skip_serializing_if = "::serde_json::Map::is_empty"
     )]
     pub media_resolution: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    /// A call of a server-side tool the model predicted (newer models); execute it and answer with `toolResponse`.
+    #[serde(rename = "toolCall", skip_serializing_if = "::std::option::Option::is_none")]
+    pub tool_call: ::std::option::Option<GeminiToolCall>,
+    /// The result of a server-side tool call, sent back with the call's `id`.
+    #[serde(
+        rename = "toolResponse",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tool_response: ::std::option::Option<GeminiToolResponse>,
+    /// The transcription of an audio part (output only; audio-output and Live models).
+    #[serde(
+        rename = "audioTranscription",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub audio_transcription: ::std::option::Option<GeminiTranscription>,
+    /// Custom metadata a client attaches to a part to track it; Google does not interpret it.
+    #[serde(
+        rename = "partMetadata",
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty"
+    )]
+    pub part_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+/// A server-side tool invocation predicted by the model (newer models).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct GeminiToolCall {
+    /// Call id; the `toolResponse` carries it back.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The kind of tool called, e.g. `GOOGLE_SEARCH_WEB` or `URL_CONTEXT`.
+    #[serde(rename = "toolType", skip_serializing_if = "::std::option::Option::is_none")]
+    pub tool_type: ::std::option::Option<::std::string::String>,
+    /// The call's arguments.
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub args: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+/// The output of a server-side tool call.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct GeminiToolResponse {
+    /// The `id` of the call this answers.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The kind of tool, as in the call.
+    #[serde(rename = "toolType", skip_serializing_if = "::std::option::Option::is_none")]
+    pub tool_type: ::std::option::Option<::std::string::String>,
+    /// The tool's output.
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub response: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+/// A transcription of audio, with its timing.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct GeminiTranscription {
+    /// The transcribed text.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<::std::string::String>,
+    /// Whether this ends the transcription (streamed transcriptions arrive in pieces).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub finished: ::std::option::Option<bool>,
+    /// BCP-47 code of the spoken language, e.g. `en-US`.
+    #[serde(
+        rename = "languageCode",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub language_code: ::std::option::Option<::std::string::String>,
+    /// Label of the speaker of this segment, e.g. `spk_1`.
+    #[serde(
+        rename = "speakerLabel",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub speaker_label: ::std::option::Option<::std::string::String>,
+    /// Start of the segment relative to the audio, as a duration such as `1.5s`.
+    #[serde(
+        rename = "startOffset",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub start_offset: ::std::option::Option<::std::string::String>,
+    /// End of the segment relative to the audio, as a duration.
+    #[serde(
+        rename = "endOffset",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub end_offset: ::std::option::Option<::std::string::String>,
+    /// Word-level timings (`{word, startOffset, endOffset, confidence}` entries).
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub words: ::std::vec::Vec<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
 /// Inline bytes (`inlineData`) — an image, PDF, audio or short video in requests, a generated image in responses.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -229,7 +317,7 @@ pub struct GeminiBlob {
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Base64 of the bytes (standard alphabet, no `data:` prefix).
     pub data: ::std::string::String,
-    /// The `displayName` member.
+    /// A display name for the data (Vertex AI); not sent to the model.
     #[serde(
         rename = "displayName",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -249,7 +337,7 @@ impl GeminiBlob {
 /// A file by URI (`fileData`) — a Files API URI or a YouTube URL.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiFileData {
-    /// The `mimeType` member.
+    /// IANA MIME type of the file, e.g. `video/mp4`.
     #[serde(rename = "mimeType", skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(alias = "mime_type")]
     pub mime_type: ::std::option::Option<::std::string::String>,
@@ -257,7 +345,7 @@ pub struct GeminiFileData {
     #[serde(rename = "fileUri", skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(alias = "file_uri")]
     pub file_uri: ::std::option::Option<::std::string::String>,
-    /// The `displayName` member.
+    /// A display name for the file (Vertex AI); not sent to the model.
     #[serde(
         rename = "displayName",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -270,7 +358,7 @@ pub struct GeminiFunctionCall {
     /// Call id, when the model sets one; echo it in the `functionResponse`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// The `name` member.
+    /// The name of the function to call, as declared.
     pub name: ::std::string::String,
     /// The arguments as a JSON object.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -292,7 +380,7 @@ pub struct GeminiFunctionResponse {
     /// The `id` of the call this answers, when it had one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// The `name` member.
+    /// The name of the function that produced the result.
     pub name: ::std::string::String,
     /// The result as a JSON object (by convention `{"output": …}` or `{"error": …}`, but any object is accepted).
     pub response: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -329,10 +417,10 @@ pub struct GeminiExecutableCode {
     /// Programming language, `PYTHON`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub language: ::std::option::Option<::std::string::String>,
-    /// The `code` member.
+    /// The source code.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<::std::string::String>,
-    /// The `id` member.
+    /// An id pairing the code with its `codeExecutionResult`, when the model sets one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
@@ -345,7 +433,7 @@ pub struct GeminiCodeExecutionResult {
     /// Standard output on success, otherwise the error output.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output: ::std::option::Option<::std::string::String>,
-    /// The `id` member.
+    /// The `id` of the `executableCode` that produced this result.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
@@ -405,21 +493,21 @@ pub struct GeminiGenerationConfig {
     )]
     #[serde(alias = "stop_sequences")]
     pub stop_sequences: ::std::vec::Vec<::std::string::String>,
-    /// The `presencePenalty` member.
+    /// Penalty for tokens already present in the output, making new topics likelier.
     #[serde(
         rename = "presencePenalty",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     #[serde(alias = "presence_penalty")]
     pub presence_penalty: ::std::option::Option<f64>,
-    /// The `frequencyPenalty` member.
+    /// Penalty growing with how often a token already appeared, discouraging repetition.
     #[serde(
         rename = "frequencyPenalty",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     #[serde(alias = "frequency_penalty")]
     pub frequency_penalty: ::std::option::Option<f64>,
-    /// The `seed` member.
+    /// Seed for best-effort reproducible sampling.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub seed: ::std::option::Option<i64>,
     /// `text/plain` (default), `application/json` (structured output) or `text/x.enum`.
@@ -461,21 +549,21 @@ pub struct GeminiGenerationConfig {
     /// Number of top alternatives to return per token (with `responseLogprobs`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprobs: ::std::option::Option<i64>,
-    /// Token resolution at which input images and video frames are sampled.
+    /// The resolution at which input images and video frames are sampled.
     #[serde(
         rename = "mediaResolution",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     #[serde(alias = "media_resolution")]
     pub media_resolution: ::std::option::Option<GeminiMediaResolution>,
-    /// Thinking options of thinking models.
+    /// Thinking options of thinking models (budget or level, thought summaries).
     #[serde(
         rename = "thinkingConfig",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     #[serde(alias = "thinking_config")]
     pub thinking_config: ::std::option::Option<GeminiThinkingConfig>,
-    /// Options of image-generating models.
+    /// Options of image-generating models (aspect ratio, size).
     #[serde(
         rename = "imageConfig",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -490,7 +578,7 @@ pub struct GeminiGenerationConfig {
     )]
     #[serde(alias = "speech_config")]
     pub speech_config: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// The `enableEnhancedCivicAnswers` member.
+    /// Let the model answer election questions in more detail, where Google offers it.
     #[serde(
         rename = "enableEnhancedCivicAnswers",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -716,13 +804,13 @@ pub struct GeminiSchema {
     /// e.g. `float`, `double`, `int32`, `int64`, `enum`, `date-time`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<::std::string::String>,
-    /// The `title` member.
+    /// A title of the schema, for documentation.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
-    /// The `description` member.
+    /// What the value means; the model reads it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
-    /// The `nullable` member.
+    /// Whether the value may be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub nullable: ::std::option::Option<bool>,
     /// Allowed values of a `STRING` schema.
@@ -734,7 +822,7 @@ pub struct GeminiSchema {
     /// Member schemas of an `OBJECT` schema.
     #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
     pub properties: ::std::collections::BTreeMap<::std::string::String, GeminiSchema>,
-    /// The `required` member.
+    /// Members an `OBJECT` value must have.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub required: ::std::vec::Vec<::std::string::String>,
     /// Order in which the model generates the members (Gemini extension).
@@ -751,43 +839,43 @@ pub struct GeminiSchema {
         skip_serializing_if = "::std::vec::Vec::is_empty"
     )]
     pub any_of: ::std::vec::Vec<GeminiSchema>,
-    /// The `minItems` member.
+    /// Least number of elements of an `ARRAY` (protobuf int64, may be a string).
     #[serde(rename = "minItems", skip_serializing_if = "::std::option::Option::is_none")]
     pub min_items: ::std::option::Option<crate::StringOrNumber>,
-    /// The `maxItems` member.
+    /// Greatest number of elements of an `ARRAY` (protobuf int64, may be a string).
     #[serde(rename = "maxItems", skip_serializing_if = "::std::option::Option::is_none")]
     pub max_items: ::std::option::Option<crate::StringOrNumber>,
-    /// The `minLength` member.
+    /// Least length of a `STRING` (protobuf int64, may be a string).
     #[serde(
         rename = "minLength",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub min_length: ::std::option::Option<crate::StringOrNumber>,
-    /// The `maxLength` member.
+    /// Greatest length of a `STRING` (protobuf int64, may be a string).
     #[serde(
         rename = "maxLength",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub max_length: ::std::option::Option<crate::StringOrNumber>,
-    /// The `minProperties` member.
+    /// Least number of members of an `OBJECT` (protobuf int64, may be a string).
     #[serde(
         rename = "minProperties",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub min_properties: ::std::option::Option<crate::StringOrNumber>,
-    /// The `maxProperties` member.
+    /// Greatest number of members of an `OBJECT` (protobuf int64, may be a string).
     #[serde(
         rename = "maxProperties",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub max_properties: ::std::option::Option<crate::StringOrNumber>,
-    /// The `minimum` member.
+    /// Least value of a `NUMBER` or `INTEGER`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub minimum: ::std::option::Option<f64>,
-    /// The `maximum` member.
+    /// Greatest value of a `NUMBER` or `INTEGER`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub maximum: ::std::option::Option<f64>,
-    /// The `pattern` member.
+    /// A regular expression a `STRING` must match.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pattern: ::std::option::Option<::std::string::String>,
     /// An example value; any JSON value.
@@ -801,7 +889,7 @@ pub struct GeminiSchema {
 /// e.g. `{"googleSearch": {}}`. The gateway keeps `tools` as raw JSON, so snake_case spellings normally reach Google.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiTool {
-    /// A function the model may call.
+    /// Functions the model may call; it answers with `functionCall` parts.
     #[serde(
         rename = "functionDeclarations",
         default,
@@ -871,10 +959,10 @@ pub struct GeminiTool {
 pub struct GeminiFunctionDeclaration {
     /// Letters, digits, `_`, `.`, `:` and `-`, starting with a letter or underscore; at most 64 characters.
     pub name: ::std::string::String,
-    /// The `description` member.
+    /// What the function does and when to call it; the model reads it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
-    /// The OpenAPI 3.0 subset Gemini uses for `responseSchema` and function `parameters`.
+    /// The arguments object, in Gemini's schema subset; omit for a function without parameters.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub parameters: ::std::option::Option<GeminiSchema>,
     /// The parameters as standard JSON Schema (alternative to `parameters`); any JSON value.
@@ -884,7 +972,7 @@ pub struct GeminiFunctionDeclaration {
     )]
     #[serde(alias = "parameters_json_schema")]
     pub parameters_json_schema: ::std::option::Option<::serde_json::Value>,
-    /// The OpenAPI 3.0 subset Gemini uses for `responseSchema` and function `parameters`.
+    /// The function's output, in Gemini's schema subset.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response: ::std::option::Option<GeminiSchema>,
     /// The function output as standard JSON Schema; any JSON value.
@@ -914,7 +1002,7 @@ impl GeminiFunctionDeclaration {
 /// Options shared by all tools of the request.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiToolConfig {
-    /// How the model may call functions.
+    /// How the model may call the declared functions.
     #[serde(
         rename = "functionCallingConfig",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -932,7 +1020,7 @@ pub struct GeminiToolConfig {
 /// How the model may call functions.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiFunctionCallingConfig {
-    /// `AUTO` (model decides, the default), `ANY` (must call a function), `NONE` (no calls), `VALIDATED` (calls or text, with calls checked against the schemas).
+    /// Whether the model may, must or must not call functions.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: ::std::option::Option<GeminiFunctionCallingMode>,
     /// With mode `ANY`, restrict the calls to these functions.
@@ -1029,9 +1117,9 @@ impl<'de> ::serde::Deserialize<'de> for GeminiFunctionCallingMode {
 /// The blocking threshold for one harm category.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GeminiSafetySetting {
-    /// A category of harmful content.
+    /// The harm category the threshold applies to.
     pub category: GeminiHarmCategory,
-    /// Block content at or above this probability of harm; `BLOCK_NONE` blocks nothing, `OFF` also turns the filter off.
+    /// The probability from which content of the category is blocked.
     pub threshold: GeminiHarmBlockThreshold,
 }
 impl GeminiSafetySetting {
@@ -1226,21 +1314,28 @@ impl<'de> ::serde::Deserialize<'de> for GeminiHarmBlockThreshold {
 /// Spec schema `GeminiResponse`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiGenerateContentResponse {
-    /// One generated answer.
+    /// The generated answers (one unless `candidateCount` asked for more). Missing when the prompt was
+    /// blocked.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub candidates: ::std::vec::Vec<GeminiCandidate>,
-    /// Safety verdict on the prompt; `blockReason` is set when the prompt was blocked and no candidates were generated.
+    /// The safety verdict on the prompt; says why when the prompt was blocked.
     #[serde(
         rename = "promptFeedback",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub prompt_feedback: ::std::option::Option<GeminiPromptFeedback>,
-    /// Token counts.
+    /// Token counts; running totals in a stream, final on the last chunk.
     #[serde(
         rename = "usageMetadata",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub usage_metadata: ::std::option::Option<GeminiUsageMetadata>,
+    /// The release stage of the model, and when it retires, when Google reports it.
+    #[serde(
+        rename = "modelStatus",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub model_status: ::std::option::Option<GeminiModelStatus>,
     /// The model version that answered, e.g. `gemini-2.5-flash`.
     #[serde(
         rename = "modelVersion",
@@ -1260,10 +1355,29 @@ pub struct GeminiGenerateContentResponse {
     )]
     pub create_time: ::std::option::Option<::std::string::String>,
 }
+/// Lifecycle information about the model that answered.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct GeminiModelStatus {
+    /// The release stage, e.g. `STABLE`, `EXPERIMENTAL`, `DEPRECATED` or `RETIRED`.
+    #[serde(
+        rename = "modelStage",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub model_stage: ::std::option::Option<::std::string::String>,
+    /// When the model will be retired, an RFC 3339 timestamp.
+    #[serde(
+        rename = "retirementTime",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub retirement_time: ::std::option::Option<::std::string::String>,
+    /// A human-readable note about the model's status.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub message: ::std::option::Option<::std::string::String>,
+}
 /// One generated answer.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiCandidate {
-    /// One turn: a role and its parts.
+    /// The generated turn (`role` `model`); without `parts` when generation stopped before any output.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<GeminiContent>,
     /// Why generation stopped; absent or `null` while a stream continues.
@@ -1278,55 +1392,134 @@ pub struct GeminiCandidate {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub finish_message: ::std::option::Option<::std::string::String>,
-    /// The `index` member.
+    /// Position of the candidate (0 for the only one); translated answers always send it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub index: ::std::option::Option<i64>,
-    /// The assessed probability of one harm category.
+    /// Ratings of the candidate per harm category; empty in translated answers.
     #[serde(
         rename = "safetyRatings",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub safety_ratings: ::std::option::Option<::std::vec::Vec<GeminiSafetyRating>>,
-    /// Sources the candidate quotes at length.
+    /// Sources the candidate quotes at length, when it recites any.
     #[serde(
         rename = "citationMetadata",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub citation_metadata: ::std::option::Option<GeminiCitationMetadata>,
-    /// How the answer was grounded by Google Search (or Maps, retrieval): the queries run, the sources found and which answer segments they support.
+    /// How Google Search (or another grounding source) supports the answer, when a grounding tool ran.
     #[serde(
         rename = "groundingMetadata",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub grounding_metadata: ::std::option::Option<GeminiGroundingMetadata>,
-    /// URLs read by the URL context tool and their retrieval status (`urlMetadata[]`).
+    /// The URLs the URL context tool read, with their retrieval status.
     #[serde(
         rename = "urlContextMetadata",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub url_context_metadata: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub url_context_metadata: ::std::option::Option<GeminiUrlContextMetadata>,
     /// Average log probability of the candidate's tokens.
     #[serde(
         rename = "avgLogprobs",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub avg_logprobs: ::std::option::Option<f64>,
-    /// Per-token log probabilities (with `responseLogprobs`).
+    /// Per-token log probabilities, with `responseLogprobs`.
     #[serde(
         rename = "logprobsResult",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub logprobs_result: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// The `tokenCount` member.
+    pub logprobs_result: ::std::option::Option<GeminiLogprobsResult>,
+    /// Tokens of this candidate (older models; see `usageMetadata` otherwise).
     #[serde(
         rename = "tokenCount",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub token_count: ::std::option::Option<i64>,
+    /// An opaque token (base64) returned with the finish reason `CONTINUATION`; send it in a later request to
+    /// continue the answer.
+    #[serde(
+        rename = "continuationToken",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub continuation_token: ::std::option::Option<::std::string::String>,
+}
+/// What the URL context tool retrieved.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct GeminiUrlContextMetadata {
+    /// One entry per URL the tool tried.
+    #[serde(
+        rename = "urlMetadata",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub url_metadata: ::std::option::Option<::std::vec::Vec<GeminiUrlMetadata>>,
+}
+/// The retrieval of one URL.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct GeminiUrlMetadata {
+    /// The URL the tool retrieved.
+    #[serde(
+        rename = "retrievedUrl",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub retrieved_url: ::std::option::Option<::std::string::String>,
+    /// `URL_RETRIEVAL_STATUS_SUCCESS`, `URL_RETRIEVAL_STATUS_ERROR`, `URL_RETRIEVAL_STATUS_PAYWALL` or
+    /// `URL_RETRIEVAL_STATUS_UNSAFE`.
+    #[serde(
+        rename = "urlRetrievalStatus",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub url_retrieval_status: ::std::option::Option<::std::string::String>,
+}
+/// Log probabilities of the generated tokens and of their most likely alternatives.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct GeminiLogprobsResult {
+    /// The chosen token at each step.
+    #[serde(
+        rename = "chosenCandidates",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub chosen_candidates: ::std::option::Option<
+        ::std::vec::Vec<GeminiLogprobsCandidate>,
+    >,
+    /// The most likely tokens at each step (as many as `logprobs` asked for).
+    #[serde(
+        rename = "topCandidates",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub top_candidates: ::std::option::Option<
+        ::std::vec::Vec<GeminiLogprobsTopCandidates>,
+    >,
+    /// The sum of the chosen tokens' log probabilities.
+    #[serde(
+        rename = "logProbabilitySum",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_probability_sum: ::std::option::Option<f64>,
+}
+/// The alternatives at one step, by descending log probability.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct GeminiLogprobsTopCandidates {
+    /// The alternative tokens.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub candidates: ::std::option::Option<::std::vec::Vec<GeminiLogprobsCandidate>>,
+}
+/// A token and its log probability.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct GeminiLogprobsCandidate {
+    /// The token's text.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub token: ::std::option::Option<::std::string::String>,
+    /// The token's id in the model's vocabulary.
+    #[serde(rename = "tokenId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub token_id: ::std::option::Option<i64>,
+    /// The token's log probability.
+    #[serde(
+        rename = "logProbability",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub log_probability: ::std::option::Option<f64>,
 }
 /// Why a candidate stopped: `STOP` (natural end or stop sequence), `MAX_TOKENS`, `SAFETY`, `RECITATION`,
 /// `LANGUAGE`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII`, `MALFORMED_FUNCTION_CALL`, image-specific reasons,
@@ -1479,10 +1672,10 @@ impl<'de> ::serde::Deserialize<'de> for GeminiFinishReason {
 /// The assessed probability of one harm category.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiSafetyRating {
-    /// A category of harmful content.
+    /// The harm category rated.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub category: ::std::option::Option<GeminiHarmCategory>,
-    /// Likelihood that content is harmful.
+    /// How likely the content belongs to the category.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub probability: ::std::option::Option<GeminiHarmProbability>,
     /// The content was blocked because of this rating.
@@ -1503,6 +1696,12 @@ pub struct GeminiSafetyRating {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub severity_score: ::std::option::Option<f64>,
+    /// The stricter threshold Google applied instead of the requested one (image output showing minors).
+    #[serde(
+        rename = "overwrittenThreshold",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub overwritten_threshold: ::std::option::Option<GeminiHarmBlockThreshold>,
 }
 /// Likelihood that content is harmful.
 ///
@@ -1589,36 +1788,36 @@ impl<'de> ::serde::Deserialize<'de> for GeminiHarmProbability {
 /// `citations`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiCitationMetadata {
-    /// One quoted source and the span of the answer it covers.
+    /// The quoted sources (Gemini API spelling).
     #[serde(
         rename = "citationSources",
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty"
     )]
     pub citation_sources: ::std::vec::Vec<GeminiCitationSource>,
-    /// One quoted source and the span of the answer it covers.
+    /// The quoted sources (Vertex AI spelling).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub citations: ::std::vec::Vec<GeminiCitationSource>,
 }
 /// One quoted source and the span of the answer it covers.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiCitationSource {
-    /// The `startIndex` member.
+    /// Start of the quoting span in the answer text, in bytes.
     #[serde(
         rename = "startIndex",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_index: ::std::option::Option<i64>,
-    /// The `endIndex` member.
+    /// End of the quoting span in the answer text (exclusive), in bytes.
     #[serde(rename = "endIndex", skip_serializing_if = "::std::option::Option::is_none")]
     pub end_index: ::std::option::Option<i64>,
-    /// The `uri` member.
+    /// Where the quoted source is, when known.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uri: ::std::option::Option<::std::string::String>,
-    /// The `title` member.
+    /// Title of the quoted source, when known.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
-    /// The `license` member.
+    /// License of the quoted code, for code sources (e.g. `mit`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub license: ::std::option::Option<::std::string::String>,
     /// `{year, month, day}`.
@@ -1633,7 +1832,7 @@ pub struct GeminiCitationSource {
 /// which answer segments they support. Kept loose: only the common members are declared.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiGroundingMetadata {
-    /// The `webSearchQueries` member.
+    /// The Google Search queries run to ground the answer.
     #[serde(
         rename = "webSearchQueries",
         default,
@@ -1668,7 +1867,7 @@ pub struct GeminiGroundingMetadata {
     pub grounding_supports: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// The `retrievalMetadata` member.
+    /// `{googleSearchDynamicRetrievalScore}`: how likely Search helped, for dynamic retrieval.
     #[serde(
         rename = "retrievalMetadata",
         default,
@@ -1677,6 +1876,29 @@ pub struct GeminiGroundingMetadata {
     pub retrieval_metadata: ::serde_json::Map<
         ::std::string::String,
         ::serde_json::Value,
+    >,
+    /// The image search queries run, when the Search grounding searched images.
+    #[serde(
+        rename = "imageSearchQueries",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub image_search_queries: ::std::vec::Vec<::std::string::String>,
+    /// The queries run by retrieval tools (Vertex AI Search and similar).
+    #[serde(
+        rename = "retrievalQueries",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub retrieval_queries: ::std::vec::Vec<::std::string::String>,
+    /// Links to flag a Maps place or review as inappropriate (`{sourceId, flagContentUri}` entries).
+    #[serde(
+        rename = "sourceFlaggingUris",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub source_flagging_uris: ::std::vec::Vec<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
 /// Token counts. `totalTokenCount` = prompt + candidates + thoughts + tool-use prompt tokens. In a stream the
@@ -1696,7 +1918,7 @@ pub struct GeminiUsageMetadata {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub candidates_token_count: ::std::option::Option<i64>,
-    /// The `totalTokenCount` member.
+    /// All tokens of the request (prompt, candidates, thoughts and tool-use prompt).
     #[serde(
         rename = "totalTokenCount",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1720,7 +1942,7 @@ pub struct GeminiUsageMetadata {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub tool_use_prompt_token_count: ::std::option::Option<i64>,
-    /// Tokens of one modality.
+    /// Prompt tokens per modality; `null` in translated answers.
     #[serde(
         rename = "promptTokensDetails",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1728,7 +1950,7 @@ pub struct GeminiUsageMetadata {
     pub prompt_tokens_details: ::std::option::Option<
         ::std::vec::Vec<GeminiModalityTokenCount>,
     >,
-    /// Tokens of one modality.
+    /// Candidate tokens per modality; `null` in translated answers.
     #[serde(
         rename = "candidatesTokensDetails",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1736,7 +1958,7 @@ pub struct GeminiUsageMetadata {
     pub candidates_tokens_details: ::std::option::Option<
         ::std::vec::Vec<GeminiModalityTokenCount>,
     >,
-    /// Tokens of one modality.
+    /// Cached prompt tokens per modality.
     #[serde(
         rename = "cacheTokensDetails",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1744,7 +1966,7 @@ pub struct GeminiUsageMetadata {
     pub cache_tokens_details: ::std::option::Option<
         ::std::vec::Vec<GeminiModalityTokenCount>,
     >,
-    /// Tokens of one modality.
+    /// Tool-use prompt tokens per modality; `null` in translated answers.
     #[serde(
         rename = "toolUsePromptTokensDetails",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1762,10 +1984,10 @@ pub struct GeminiUsageMetadata {
 /// Tokens of one modality.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiModalityTokenCount {
-    /// A content modality, in `responseModalities` and in per-modality token counts.
+    /// The modality counted.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modality: ::std::option::Option<GeminiModality>,
-    /// The `tokenCount` member.
+    /// Tokens of that modality.
     #[serde(
         rename = "tokenCount",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1775,13 +1997,13 @@ pub struct GeminiModalityTokenCount {
 /// Safety verdict on the prompt; `blockReason` is set when the prompt was blocked and no candidates were generated.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiPromptFeedback {
-    /// Why a prompt was blocked.
+    /// Why the prompt was blocked; absent when it was not.
     #[serde(
         rename = "blockReason",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub block_reason: ::std::option::Option<GeminiBlockReason>,
-    /// The assessed probability of one harm category.
+    /// Ratings of the prompt per harm category.
     #[serde(
         rename = "safetyRatings",
         skip_serializing_if = "::std::option::Option::is_none"
