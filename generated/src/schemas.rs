@@ -1736,7 +1736,7 @@ const AUDIO_TRANSCRIPTION_SEGMENT: crate::SchemaInfo = crate::SchemaInfo {
     name: "AudioTranscriptionSegment",
     rust_name: "AudioTranscriptionSegment",
     family: "audio",
-    summary: "A segment of a verbose transcript with its timing and decoding statistics.",
+    summary: "A segment of a transcript with its timing.",
 };
 /// `AudioTranscriptionWord`.
 #[cfg(feature = "audio")]

@@ -18,7 +18,7 @@ pub struct SpeechRequest {
     /// Tone, accent, speed or style instructions (`gpt-4o-mini-tts`; not `tts-1`/`tts-1-hd`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub instructions: ::std::option::Option<::std::string::String>,
-    /// Audio encoding of the speech: `mp3` (default), `opus`, `aac`, `flac`, `wav` or `pcm` (raw 24 kHz 16-bit little-endian mono samples, no header).
+    /// The audio encoding of the answer (default `mp3`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<SpeechResponseFormat>,
     /// Playback speed from 0.25 to 4.0 (default 1.0).
@@ -151,7 +151,7 @@ pub struct TranscriptionRequest {
     /// Text that guides style or continues a previous segment, in the spoken language.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt: ::std::option::Option<::std::string::String>,
-    /// Output of a transcription or translation: `json` (default, `{text}`), `verbose_json` (with language, duration, segments and words), `text`, `srt` or `vtt` (plain-text bodies), `diarized_json` (speaker segments, diarization models only).
+    /// The shape of the answer (default `json`); `text`, `srt` and `vtt` answer plain text.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<AudioResponseFormat>,
     /// Sampling temperature 0 to 1 (default 0, which lets the model raise it automatically).
@@ -174,6 +174,17 @@ pub struct TranscriptionRequest {
     /// Stream transcript deltas as Server-Sent Events (gpt-4o transcribe models; not modelled here).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
+    /// How the audio is cut into chunks before transcription: `auto` (server voice detection). Required by the
+    /// diarization model `gpt-4o-transcribe-diarize` for audio longer than 30 seconds.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub chunking_strategy: ::std::option::Option<::std::string::String>,
+    /// Names of up to 4 known speakers, in the order of `known_speaker_references[]` (diarization models).
+    #[serde(
+        rename = "known_speaker_names[]",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub known_speaker_names: ::std::vec::Vec<::std::string::String>,
 }
 impl TranscriptionRequest {
     /// Builds a `TranscriptionRequest` from its required members; the optional ones start empty.
@@ -191,6 +202,8 @@ impl TranscriptionRequest {
             timestamp_granularities: ::std::default::Default::default(),
             include: ::std::default::Default::default(),
             stream: ::std::default::Default::default(),
+            chunking_strategy: ::std::default::Default::default(),
+            known_speaker_names: ::std::default::Default::default(),
         }
     }
 }
@@ -214,6 +227,16 @@ impl crate::MultipartForm for TranscriptionRequest {
         );
         crate::__private::add_value_parts("include[]", &self.include, &mut parts);
         crate::__private::add_value_parts("stream", &self.stream, &mut parts);
+        crate::__private::add_value_parts(
+            "chunking_strategy",
+            &self.chunking_strategy,
+            &mut parts,
+        );
+        crate::__private::add_value_parts(
+            "known_speaker_names[]",
+            &self.known_speaker_names,
+            &mut parts,
+        );
         parts
     }
 }
@@ -293,7 +316,7 @@ pub struct TranslationRequest {
     /// English text that guides style or continues a previous segment.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt: ::std::option::Option<::std::string::String>,
-    /// Output of a transcription or translation: `json` (default, `{text}`), `verbose_json` (with language, duration, segments and words), `text`, `srt` or `vtt` (plain-text bodies), `diarized_json` (speaker segments, diarization models only).
+    /// The shape of the answer (default `json`); `text`, `srt` and `vtt` answer plain text.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<AudioResponseFormat>,
     /// Sampling temperature 0 to 1 (default 0).
@@ -434,16 +457,16 @@ pub struct AudioTranscriptionResponse {
     /// Audio length in seconds (verbose_json).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub duration: ::std::option::Option<f64>,
-    /// A segment of a verbose transcript with its timing and decoding statistics.
+    /// Timed segments of the transcript (`verbose_json`, `diarized_json`).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub segments: ::std::vec::Vec<AudioTranscriptionSegment>,
-    /// A word with its timing (`timestamp_granularities[]=word`).
+    /// Timed words, when `timestamp_granularities[]` asked for them (`verbose_json`).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub words: ::std::vec::Vec<AudioTranscriptionWord>,
     /// Token log probabilities (`include[]=logprobs`).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub logprobs: ::std::vec::Vec<AudioTranscriptionLogprob>,
-    /// Usage of a transcription, tagged by `type` (token-billed or duration-billed models).
+    /// What the request is billed for, tokens or seconds of audio, by model.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<AudioTranscriptionUsage>,
 }
@@ -462,12 +485,20 @@ impl AudioTranscriptionResponse {
         }
     }
 }
-/// A segment of a verbose transcript with its timing and decoding statistics.
+/// A segment of a transcript with its timing. `verbose_json` segments (whisper-1) carry integer ids and the
+/// decoding statistics; `diarized_json` segments carry string ids, the `speaker` and a `type`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct AudioTranscriptionSegment {
-    /// The `id` member.
+    /// Segment id, an integer index (`verbose_json`) or a string such as `seg_001` (`diarized_json`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<i64>,
+    pub id: ::std::option::Option<crate::StringOrNumber>,
+    /// `transcript.text.segment` on diarized segments; absent on verbose ones.
+    #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// The speaker of the segment (diarized segments only): a name of `known_speaker_names[]`, else a letter
+    /// label such as `A`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub speaker: ::std::option::Option<::std::string::String>,
     /// Seek offset of the segment.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub seek: ::std::option::Option<i64>,
@@ -477,13 +508,13 @@ pub struct AudioTranscriptionSegment {
     /// End time in seconds.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub end: ::std::option::Option<f64>,
-    /// The `text` member.
+    /// The segment's text (verbose segments start with a space).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
-    /// The `tokens` member.
+    /// Token ids of the segment's text (verbose segments).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub tokens: ::std::vec::Vec<i64>,
-    /// The `temperature` member.
+    /// Sampling temperature used for the segment (verbose segments).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temperature: ::std::option::Option<f64>,
     /// Average log probability; below -1 suggests a poor transcription.
@@ -499,7 +530,7 @@ pub struct AudioTranscriptionSegment {
 /// A word with its timing (`timestamp_granularities[]=word`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AudioTranscriptionWord {
-    /// The `word` member.
+    /// The word's text.
     pub word: ::std::string::String,
     /// Start time in seconds.
     pub start: f64,
@@ -523,13 +554,13 @@ impl AudioTranscriptionWord {
 /// Log probability of one transcript token.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct AudioTranscriptionLogprob {
-    /// The `token` member.
+    /// The token's text.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub token: ::std::option::Option<::std::string::String>,
-    /// The `logprob` member.
+    /// Its log probability.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprob: ::std::option::Option<f64>,
-    /// The `bytes` member.
+    /// Its UTF-8 bytes.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub bytes: ::std::vec::Vec<i64>,
 }
@@ -586,26 +617,26 @@ impl crate::__private::TaggedUnion for AudioTranscriptionUsage {
 /// Token usage (gpt-4o transcribe models).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct AudioTranscriptionUsageTokens {
-    /// The `input_tokens` member.
+    /// Billed input tokens (audio and prompt text).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_tokens: ::std::option::Option<i64>,
-    /// Input tokens of a transcription by modality.
+    /// The input tokens by modality.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_token_details: ::std::option::Option<AudioTranscriptionInputTokenDetails>,
-    /// The `output_tokens` member.
+    /// Billed output (transcript) tokens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_tokens: ::std::option::Option<i64>,
-    /// The `total_tokens` member.
+    /// Input plus output tokens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub total_tokens: ::std::option::Option<i64>,
 }
 /// Input tokens of a transcription by modality.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct AudioTranscriptionInputTokenDetails {
-    /// The `text_tokens` member.
+    /// Input tokens of text (the prompt).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text_tokens: ::std::option::Option<i64>,
-    /// The `audio_tokens` member.
+    /// Input tokens of audio.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub audio_tokens: ::std::option::Option<i64>,
 }

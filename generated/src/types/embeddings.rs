@@ -11,9 +11,9 @@ use crate::*;
 pub struct EmbeddingRequest {
     /// Embedding model, e.g. `text-embedding-3-small`, `text-embedding-3-large`, `text-embedding-ada-002`.
     pub model: ::std::string::String,
-    /// What to embed: one text, several texts, one token array or several token arrays.
+    /// The text or tokens to embed.
     pub input: EmbeddingInput,
-    /// `float` (default): vectors as JSON numbers; `base64`: vectors as base64 of little-endian float32.
+    /// How vectors are written in the answer, JSON numbers (default) or base64.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub encoding_format: ::std::option::Option<EmbeddingEncodingFormat>,
     /// Length of the output vectors (`text-embedding-3` models and later only).
@@ -160,12 +160,12 @@ pub struct EmbeddingResponse {
     /// Always `list`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub object: ::std::option::Option<::std::string::String>,
-    /// One embedding.
+    /// One embedding per input, in input order.
     pub data: ::std::vec::Vec<EmbeddingData>,
     /// The model that produced the vectors.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub model: ::std::option::Option<::std::string::String>,
-    /// Token usage of a chat completion or embedding, as the gateway serializes it.
+    /// Token usage, in the gateway's superset form (`completion_tokens` 0).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<Usage>,
 }
@@ -188,7 +188,7 @@ pub struct EmbeddingData {
     pub object: ::std::option::Option<::std::string::String>,
     /// Position of the input this vector belongs to.
     pub index: i64,
-    /// The vector, as numbers (`encoding_format: float`) or as a base64 string (`encoding_format: base64`).
+    /// The vector.
     pub embedding: EmbeddingVector,
 }
 impl EmbeddingData {
@@ -346,9 +346,9 @@ impl crate::__private::KindUnion for RerankDocument {
 /// Rerank results, most relevant first, with the gateway's usage object.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RerankResponse {
-    /// One scored document.
+    /// The scored documents, most relevant first (at most `top_n`).
     pub results: ::std::vec::Vec<RerankResult>,
-    /// Token usage of a chat completion or embedding, as the gateway serializes it.
+    /// Token usage, in the gateway's usage shape (the gateway estimates it for some channels).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<Usage>,
 }
@@ -370,7 +370,7 @@ pub struct RerankResult {
     pub index: i64,
     /// Relevance, higher is better (model dependent scale, usually 0 to 1).
     pub relevance_score: f64,
-    /// A document, as a plain string or as an object (usually `{"text": …}`).
+    /// The document itself, with `return_documents`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub document: ::std::option::Option<RerankDocument>,
 }

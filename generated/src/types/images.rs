@@ -23,10 +23,10 @@ pub struct ImageGenerationRequest {
     /// size to an aspect ratio.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<::std::string::String>,
-    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image).
+    /// The image quality; the values depend on the model family.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quality: ::std::option::Option<ImageQuality>,
-    /// Return images as URLs (`url`) or base64 (`b64_json`).
+    /// Whether images come back as URLs or base64 data.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<ImageResponseFormat>,
     /// `vivid` (default) or `natural`; `dall-e-3` only.
@@ -35,13 +35,13 @@ pub struct ImageGenerationRequest {
     /// End-user identifier.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<::std::string::String>,
-    /// Background of gpt-image output; `transparent` needs `png` or `webp`.
+    /// Transparent, opaque or automatic background (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub background: ::std::option::Option<ImageBackground>,
-    /// Content moderation level of gpt-image models.
+    /// How strictly the prompt and images are moderated (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub moderation: ::std::option::Option<ImageModeration>,
-    /// File format of gpt-image output.
+    /// The image file format (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_format: ::std::option::Option<ImageOutputFormat>,
     /// Compression 0–100 for `webp`/`jpeg` output (gpt-image; default 100).
@@ -53,13 +53,13 @@ pub struct ImageGenerationRequest {
     /// Stream the generation as Server-Sent Events (gpt-image, Seedream); not modelled here.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
-    /// Reference image(s) as `https://` URLs or `data:image/…;base64,…` URIs, one or a list (how many a model accepts depends on the model).
+    /// Seedream and Gemini image models; reference images to generate from.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image: ::std::option::Option<ImageReferenceInput>,
-    /// Seedream; `auto` lets the model produce a set of related images, `disabled` (default) produces one.
+    /// Seedream; whether to produce a set of related images.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequential_image_generation: ::std::option::Option<ImageSequentialGeneration>,
-    /// Seedream; options of a sequential (group) generation.
+    /// Seedream; options of the set, such as its size.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequential_image_generation_options: ::std::option::Option<
         ImageSequentialOptions,
@@ -73,7 +73,7 @@ pub struct ImageGenerationRequest {
     /// Seedream 3 models; how closely the image follows the prompt (1–10).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub guidance_scale: ::std::option::Option<f64>,
-    /// Seedream; prompt optimization.
+    /// Seedream; whether and how the prompt is rewritten before drawing.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub optimize_prompt_options: ::std::option::Option<ImageOptimizePromptOptions>,
     /// Gemini image models: aspect ratio such as `1:1`, `16:9`, `9:16`, `4:3` (gateway extension; channel
@@ -123,7 +123,7 @@ impl ImageGenerationRequest {
 pub struct ImageEditRequest {
     /// Model id, e.g. `gpt-image-1`, `gemini-2.5-flash-image-preview`.
     pub model: ::std::string::String,
-    /// The source image file(s) of a multipart edit, one file or several (up to 16 for gpt-image).
+    /// The image file or files to edit.
     pub image: ImageEditFiles,
     /// The desired result.
     pub prompt: ::std::string::String,
@@ -136,16 +136,16 @@ pub struct ImageEditRequest {
     /// `1024x1024`, `1536x1024`, `1024x1536` or `auto` for gpt-image; channel dependent otherwise.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<::std::string::String>,
-    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image).
+    /// The image quality; the values depend on the model family.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quality: ::std::option::Option<ImageQuality>,
-    /// Return images as URLs (`url`) or base64 (`b64_json`).
+    /// Whether images come back as URLs or base64 data.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<ImageResponseFormat>,
-    /// Background of gpt-image output; `transparent` needs `png` or `webp`.
+    /// Transparent, opaque or automatic background (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub background: ::std::option::Option<ImageBackground>,
-    /// File format of gpt-image output.
+    /// The image file format (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_format: ::std::option::Option<ImageOutputFormat>,
     /// Compression 0–100 for `webp`/`jpeg` output.
@@ -154,7 +154,7 @@ pub struct ImageEditRequest {
     /// `high` or `low`: how closely the result keeps the input images' features (gpt-image-1).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_fidelity: ::std::option::Option<::std::string::String>,
-    /// The `user` member.
+    /// End-user identifier, for abuse monitoring.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<::std::string::String>,
     /// Gemini image models; aspect ratio such as `16:9` (gateway extension; channel dependent).
@@ -273,51 +273,51 @@ impl crate::__private::FileField for ImageEditFiles {
 pub struct ImageEditJsonRequest {
     /// Model id, e.g. `doubao-seedream-4-0-250828`, `gemini-2.5-flash-image-preview`, `gpt-image-1`.
     pub model: ::std::string::String,
-    /// The `prompt` member.
+    /// The desired result.
     pub prompt: ::std::string::String,
-    /// Reference image(s) as `https://` URLs or `data:image/…;base64,…` URIs, one or a list (how many a model accepts depends on the model).
+    /// Seedream and Gemini image models; the source images as URLs or data URIs.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image: ::std::option::Option<ImageReferenceInput>,
     /// OpenAI JSON form; source images by URL or file id (1–16).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub images: ::std::vec::Vec<ImageFileReference>,
-    /// An image by URL (or data URI) or by uploaded file id (OpenAI JSON edit form).
+    /// OpenAI JSON form; the mask whose transparent areas mark where to edit.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub mask: ::std::option::Option<ImageFileReference>,
-    /// The `n` member.
+    /// Number of images (1–10, default 1).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub n: ::std::option::Option<i64>,
     /// As in `ImageGenerationRequest.size`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<::std::string::String>,
-    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image).
+    /// The image quality; the values depend on the model family.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quality: ::std::option::Option<ImageQuality>,
-    /// Return images as URLs (`url`) or base64 (`b64_json`).
+    /// Whether images come back as URLs or base64 data.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<ImageResponseFormat>,
-    /// Background of gpt-image output; `transparent` needs `png` or `webp`.
+    /// Transparent, opaque or automatic background (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub background: ::std::option::Option<ImageBackground>,
-    /// Content moderation level of gpt-image models.
+    /// How strictly the prompt and images are moderated (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub moderation: ::std::option::Option<ImageModeration>,
-    /// File format of gpt-image output.
+    /// The image file format (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_format: ::std::option::Option<ImageOutputFormat>,
-    /// The `output_compression` member.
+    /// Compression 0–100 for `webp`/`jpeg` output (gpt-image).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_compression: ::std::option::Option<i64>,
     /// `high` or `low`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_fidelity: ::std::option::Option<::std::string::String>,
-    /// The `user` member.
+    /// End-user identifier, for abuse monitoring.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<::std::string::String>,
-    /// Seedream; `auto` lets the model produce a set of related images, `disabled` (default) produces one.
+    /// Seedream; whether to produce a set of related images.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequential_image_generation: ::std::option::Option<ImageSequentialGeneration>,
-    /// Seedream; options of a sequential (group) generation.
+    /// Seedream; options of the set, such as its size.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequential_image_generation_options: ::std::option::Option<
         ImageSequentialOptions,
@@ -423,10 +423,10 @@ impl crate::__private::KindUnion for ImageReferenceInput {
 /// An image by URL (or data URI) or by uploaded file id (OpenAI JSON edit form).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ImageFileReference {
-    /// The `image_url` member.
+    /// The image as an `https://` URL or a data URI.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image_url: ::std::option::Option<::std::string::String>,
-    /// The `file_id` member.
+    /// The id of an image uploaded through the Files API.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file_id: ::std::option::Option<::std::string::String>,
 }
@@ -879,21 +879,23 @@ pub struct ImageOptimizePromptOptions {
 pub struct ImageResponse {
     /// Creation time, Unix seconds.
     pub created: i64,
-    /// One generated image.
-    pub data: ::std::vec::Vec<ImageData>,
+    /// The images, in order. The gateway's own answers send `null` when a channel returned no image (the Go
+    /// slice stays nil, as in the Ali, Jimeng and MiniMax adaptors); OpenAI may omit it.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<::std::vec::Vec<ImageData>>,
     /// Token or image usage (gpt-image and Seedream shapes).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<ImageUsage>,
     /// Seedream; the model that answered.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub model: ::std::option::Option<::std::string::String>,
-    /// Background of gpt-image output; `transparent` needs `png` or `webp`.
+    /// gpt-image; the background of the images.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub background: ::std::option::Option<ImageBackground>,
-    /// File format of gpt-image output.
+    /// gpt-image; the file format of the images.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_format: ::std::option::Option<ImageOutputFormat>,
-    /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image).
+    /// gpt-image; the quality the images were made at.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quality: ::std::option::Option<ImageQuality>,
     /// gpt-image; size of the images, e.g. `1024x1024`.
@@ -905,13 +907,10 @@ pub struct ImageResponse {
 }
 impl ImageResponse {
     /// Builds a `ImageResponse` from its required members; the optional ones start empty.
-    pub fn new(
-        created: impl ::std::convert::Into<i64>,
-        data: impl ::std::convert::Into<::std::vec::Vec<ImageData>>,
-    ) -> Self {
+    pub fn new(created: impl ::std::convert::Into<i64>) -> Self {
         Self {
             created: created.into(),
-            data: data.into(),
+            data: ::std::default::Default::default(),
             usage: ::std::default::Default::default(),
             model: ::std::default::Default::default(),
             background: ::std::default::Default::default(),
@@ -937,17 +936,17 @@ pub struct ImageData {
     /// Seedream; size of this image, e.g. `2048x2048`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<::std::string::String>,
-    /// Seedream; why one image of a group generation failed (the others are still returned).
+    /// Seedream; why this image of a group failed, instead of an image.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<ImageDataError>,
 }
 /// Seedream; why one image of a group generation failed (the others are still returned).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ImageDataError {
-    /// The `code` member.
+    /// A machine-readable error code, e.g. `OutputImageSensitiveContentDetected`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<::std::string::String>,
-    /// The `message` member.
+    /// What went wrong.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
 }
@@ -956,19 +955,19 @@ pub struct ImageDataError {
 /// `output_tokens` and `total_tokens`. Every member is optional.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ImageUsage {
-    /// The `input_tokens` member.
+    /// gpt-image; tokens of the prompt and input images.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_tokens: ::std::option::Option<i64>,
-    /// The `output_tokens` member.
+    /// Tokens of the generated images.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_tokens: ::std::option::Option<i64>,
-    /// The `total_tokens` member.
+    /// Input plus output tokens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub total_tokens: ::std::option::Option<i64>,
-    /// Text and image tokens of an image request's input or output.
+    /// gpt-image; the input tokens by modality.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_tokens_details: ::std::option::Option<ImageTokensDetails>,
-    /// Text and image tokens of an image request's input or output.
+    /// gpt-image; the output tokens by modality, on newer models.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_tokens_details: ::std::option::Option<ImageTokensDetails>,
     /// Seedream; number of images generated (billed per image).
@@ -978,10 +977,10 @@ pub struct ImageUsage {
 /// Text and image tokens of an image request's input or output.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ImageTokensDetails {
-    /// The `text_tokens` member.
+    /// Tokens of text.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text_tokens: ::std::option::Option<i64>,
-    /// The `image_tokens` member.
+    /// Tokens of images.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image_tokens: ::std::option::Option<i64>,
 }

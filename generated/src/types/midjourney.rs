@@ -14,7 +14,7 @@ pub struct MjChangeRequest {
     /// Id of the parent task.
     #[serde(rename = "taskId")]
     pub task_id: ::std::string::String,
-    /// Action of `变化任务提交参数`: `UPSCALE` (U1–U4), `VARIATION` (V1–V4) or `REROLL` (run the prompt again).
+    /// The change to make to the parent task's image (upscale, variation or reroll).
     pub action: MjChangeAction,
     /// Image number, 1 to 4. The proxy needs it for `UPSCALE` and `VARIATION`; the gateway rejects a missing
     /// or zero index for every action, so send 1 with `REROLL`.
@@ -198,13 +198,13 @@ impl MjSimpleChangeRequest {
 /// Spec schema `Blend提交参数`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MjBlendRequest {
-    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`.
+    /// The bot that runs the task, Midjourney (default) or Niji.
     #[serde(rename = "botType", skip_serializing_if = "::std::option::Option::is_none")]
     pub bot_type: ::std::option::Option<MjBotType>,
     /// Two to five images as data URIs (`data:image/png;base64,…`).
     #[serde(rename = "base64Array")]
     pub base64_array: ::std::vec::Vec<::std::string::String>,
-    /// Aspect ratio of a blend: `PORTRAIT` (2:3), `SQUARE` (1:1, the default when absent) or `LANDSCAPE` (3:2).
+    /// The aspect ratio of the blended image (default square).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub dimensions: ::std::option::Option<MjBlendDimensions>,
     /// Restricts the accounts that may run the job. Removed by the gateway unless the operator allows it.
@@ -380,7 +380,7 @@ impl<'de> ::serde::Deserialize<'de> for MjBotType {
 /// Spec schema `Describe提交参数`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MjDescribeRequest {
-    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`.
+    /// The bot that runs the task, Midjourney (default) or Niji.
     #[serde(rename = "botType", skip_serializing_if = "::std::option::Option::is_none")]
     pub bot_type: ::std::option::Option<MjBotType>,
     /// The image as a data URI (`data:image/png;base64,…`).
@@ -418,7 +418,7 @@ impl MjDescribeRequest {
 /// Spec schema `Imagine提交参数`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MjImagineRequest {
-    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`.
+    /// The bot that runs the task, Midjourney (default) or Niji.
     #[serde(rename = "botType", skip_serializing_if = "::std::option::Option::is_none")]
     pub bot_type: ::std::option::Option<MjBotType>,
     /// The prompt, with Midjourney parameters inline (`--ar 16:9 --v 6.1`). Chinese is translated by the proxy.
@@ -496,7 +496,7 @@ impl MjModalRequest {
 /// Spec schema `Shorten提交参数`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MjShortenRequest {
-    /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`.
+    /// The bot that runs the task, Midjourney (default) or Niji.
     #[serde(rename = "botType", skip_serializing_if = "::std::option::Option::is_none")]
     pub bot_type: ::std::option::Option<MjBotType>,
     /// The prompt to analyse.
@@ -536,7 +536,7 @@ pub struct MjVideoRequest {
     /// Text that guides the animation (some resellers require it).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt: ::std::option::Option<::std::string::String>,
-    /// Amount of motion of a Midjourney video: `low` or `high`.
+    /// How much the video moves, `low` or `high`.
     pub motion: MjVideoMotion,
     /// First frame as an image URL or data URI. Required for a new video; may be empty when extending.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -787,9 +787,10 @@ pub struct MjMessageString {
     /// Human-readable status, e.g. `成功`, `数据未找到`, `该任务状态错误`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
-    /// The payload (task id or seed); `null` or empty on failure.
+    /// The payload (task id or seed); `null` or empty on failure. Face-swap answers are forwarded submit
+    /// results whose task id some proxies send as a JSON number, so it may be an integer (keep every digit).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub result: ::std::option::Option<::std::string::String>,
+    pub result: ::std::option::Option<crate::StringOrNumber>,
     /// Added by the gateway, always `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: ::std::option::Option<JsonObject>,
@@ -867,7 +868,7 @@ impl MjMessageMap {
 pub struct MjTask {
     /// Task id (16–19 digits). A string through the gateway; some proxies send a number above 2^53, so keep the digits.
     pub id: crate::StringOrNumber,
-    /// Kind of task.
+    /// What kind of task it is (imagine, upscale, variation, …); `null` right after some submissions.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action: ::std::option::Option<MjTaskAction>,
     /// Gateway field, usually empty.
@@ -919,7 +920,7 @@ pub struct MjTask {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_urls: ::std::option::Option<::std::vec::Vec<MjVideoUrl>>,
-    /// Task state: `NOT_START`, `SUBMITTED` (sent to Discord), `MODAL` (waiting for `POST /mj/submit/modal`), `IN_PROGRESS`, and the final `SUCCESS`, `FAILURE`, `CANCEL`.
+    /// The task's state; `""` right after submission through the gateway.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<MjTaskStatus>,
     /// Progress as a percentage string (`"0%"`…`"100%"`), `""` after a failure; may go down between polls.
@@ -1322,7 +1323,7 @@ pub struct MjTaskQueryRequest {
     /// Sort as `<field>,<asc|desc>`, e.g. `id,desc`; by submission time descending when absent.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sort: ::std::option::Option<::std::string::String>,
-    /// Task state: `NOT_START`, `SUBMITTED` (sent to Discord), `MODAL` (waiting for `POST /mj/submit/modal`), `IN_PROGRESS`, and the final `SUCCESS`, `FAILURE`, `CANCEL`.
+    /// Only tasks in this state.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<MjTaskStatus>,
     /// Several states (overrides `status`).
@@ -1332,7 +1333,7 @@ pub struct MjTaskQueryRequest {
         skip_serializing_if = "::std::vec::Vec::is_empty"
     )]
     pub status_set: ::std::vec::Vec<MjTaskStatus>,
-    /// Kind of task.
+    /// Only tasks of this kind.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action: ::std::option::Option<MjTaskAction>,
     /// Task ids.
@@ -1380,7 +1381,7 @@ pub struct MjPageable {
     /// Negation of `paged`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub unpaged: ::std::option::Option<bool>,
-    /// Sort flags of a Spring Data page (`Sort`).
+    /// The sort flags of the page request.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sort: ::std::option::Option<MjSort>,
 }
@@ -1408,7 +1409,7 @@ pub struct MjTaskPage {
     /// The tasks of this page.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub content: ::std::vec::Vec<MjTask>,
-    /// Paging request echoed in a Spring Data page (`Pageable`).
+    /// The paging request this page answers.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pageable: ::std::option::Option<MjPageable>,
     /// Number of pages.
@@ -1441,7 +1442,7 @@ pub struct MjTaskPage {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub number_of_elements: ::std::option::Option<i32>,
-    /// Sort flags of a Spring Data page (`Sort`).
+    /// The sort flags of the page.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sort: ::std::option::Option<MjSort>,
     /// The page has no tasks.
@@ -1457,7 +1458,7 @@ pub struct MjObjectPage {
     /// The rows of this page.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub content: ::std::vec::Vec<JsonObject>,
-    /// Paging request echoed in a Spring Data page (`Pageable`).
+    /// The paging request this page answers.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pageable: ::std::option::Option<MjPageable>,
     /// Number of pages.
@@ -1490,7 +1491,7 @@ pub struct MjObjectPage {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub number_of_elements: ::std::option::Option<i32>,
-    /// Sort flags of a Spring Data page (`Sort`).
+    /// The sort flags of the page.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sort: ::std::option::Option<MjSort>,
     /// The page has no rows.
@@ -1719,10 +1720,10 @@ pub struct MjAccountQueryRequest {
     /// Substring of the remark.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remark: ::std::option::Option<::std::string::String>,
-    /// Speed mode of a Midjourney account: `RELAX`, `FAST` or `TURBO`.
+    /// Only accounts in this speed mode.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: ::std::option::Option<MjAccountMode>,
-    /// Midjourney subscription plan: `BASIC`, `STANDARD`, `PRO` or `MEGA`.
+    /// Only accounts with this subscription plan.
     #[serde(
         rename = "subscribePlan",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1837,19 +1838,19 @@ pub struct MjDiscordAccount {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub public_mode: ::std::option::Option<bool>,
-    /// Stylize setting of a Midjourney account: `LOW`, `MED`, `HIGH` or `VERY_HIGH`.
+    /// The account's default stylize level.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stylize: ::std::option::Option<MjStylizeLevel>,
-    /// Variation strength setting of a Midjourney account: `LOW` or `HIGH`.
+    /// The account's default variation strength.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub variation: ::std::option::Option<MjVariationLevel>,
     /// Midjourney version setting.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub version: ::std::option::Option<::std::string::String>,
-    /// Speed mode of a Midjourney account: `RELAX`, `FAST` or `TURBO`.
+    /// The account's default speed mode.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: ::std::option::Option<MjAccountMode>,
-    /// Speed mode of a Midjourney account: `RELAX`, `FAST` or `TURBO`.
+    /// The speed mode of the account's Niji bot.
     #[serde(rename = "nijiMode", skip_serializing_if = "::std::option::Option::is_none")]
     pub niji_mode: ::std::option::Option<MjAccountMode>,
     /// Remaining fast hours, as Midjourney displays them.
@@ -1870,13 +1871,13 @@ pub struct MjDiscordAccount {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub relaxed_usage: ::std::option::Option<::std::string::String>,
-    /// Midjourney subscription plan: `BASIC`, `STANDARD`, `PRO` or `MEGA`.
+    /// The account's Midjourney subscription plan.
     #[serde(
         rename = "subscribePlan",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub subscribe_plan: ::std::option::Option<MjSubscribePlan>,
-    /// Billing period of a Midjourney subscription: `YEARLY` or `MONTHLY`.
+    /// How the account's subscription is billed (monthly or yearly).
     #[serde(
         rename = "billedWay",
         skip_serializing_if = "::std::option::Option::is_none"

@@ -37,25 +37,25 @@ pub struct VideoRequest {
     /// Channel-specific generation mode (generic task form).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: ::std::option::Option<::std::string::String>,
-    /// The `width` member.
+    /// Video width in pixels (generic task form; an alternative to `size`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub width: ::std::option::Option<i64>,
-    /// The `height` member.
+    /// Video height in pixels (generic task form; an alternative to `size`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub height: ::std::option::Option<i64>,
-    /// The `fps` member.
+    /// Frames per second (generic task form; channel dependent).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub fps: ::std::option::Option<i64>,
-    /// The `seed` member.
+    /// Random seed for reproducible generation (generic task form; channel dependent).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub seed: ::std::option::Option<i64>,
     /// Number of videos.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub n: ::std::option::Option<i64>,
-    /// The `response_format` member.
+    /// Result format of channels that offer one, e.g. `url` (generic task form).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<::std::string::String>,
-    /// The `user` member.
+    /// End-user identifier (generic task form).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<::std::string::String>,
     /// Channel-specific options (e.g. `negative_prompt`, `aspect_ratio`) for the generic task form.
@@ -110,7 +110,7 @@ impl VideoRequest {
 pub struct VideoRequestForm {
     /// Model id, e.g. `sora-2`.
     pub model: ::std::string::String,
-    /// The `prompt` member.
+    /// What the video shows.
     pub prompt: ::std::string::String,
     /// Duration in seconds, as a string (`4`, `8`, `12` for Sora).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -165,10 +165,10 @@ pub struct VideoTask {
     /// Always `video`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub object: ::std::option::Option<::std::string::String>,
-    /// The `model` member.
+    /// The video model, e.g. `sora-2`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub model: ::std::option::Option<::std::string::String>,
-    /// State of a video job.
+    /// The job's state, as the gateway stored it (unknown upstream states become `queued`).
     pub status: VideoStatus,
     /// Percentage 0–100; not monotonic (it can go down between polls).
     pub progress: i64,
@@ -181,7 +181,7 @@ pub struct VideoTask {
     /// When the downloadable assets expire, Unix seconds.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub expires_at: ::std::option::Option<i64>,
-    /// The `prompt` member.
+    /// The prompt of the job.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt: ::std::option::Option<::std::string::String>,
     /// Duration in seconds, e.g. `"8"`.
@@ -190,13 +190,13 @@ pub struct VideoTask {
     /// Resolution, e.g. `"720x1280"`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<::std::string::String>,
-    /// The `remixed_from_video_id` member.
+    /// The job this one remixes, for remix jobs.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub remixed_from_video_id: ::std::option::Option<::std::string::String>,
     /// Why the job failed (`status: failed`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<OpenAiVideoError>,
-    /// Token usage reported by some video channels.
+    /// Token usage, on channels that report it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<VideoUsage>,
     /// Channel data; `url` is the video URL on channels that report one.
@@ -317,7 +317,7 @@ impl<'de> ::serde::Deserialize<'de> for VideoStatus {
 /// Spec schema `OpenAIVideoError`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OpenAiVideoError {
-    /// The `message` member.
+    /// Why the job failed (the gateway's stored failure reason when the channel gave none).
     pub message: ::std::string::String,
     /// Error code, often empty.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -335,10 +335,10 @@ impl OpenAiVideoError {
 /// Token usage reported by some video channels.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct VideoUsage {
-    /// The `completion_tokens` member.
+    /// Tokens billed for the generated video.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub completion_tokens: ::std::option::Option<i64>,
-    /// The `total_tokens` member.
+    /// All billed tokens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub total_tokens: ::std::option::Option<i64>,
 }
