@@ -19,7 +19,7 @@ pub struct ClaudeMessagesRequest {
     pub max_tokens: i64,
     /// The conversation, alternating `user` and `assistant` turns, oldest first.
     pub messages: ::std::vec::Vec<ClaudeMessage>,
-    /// System prompt, as a string or as text blocks (blocks allow `cache_control`).
+    /// The system prompt, as a string or as text blocks with cache breakpoints.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub system: ::std::option::Option<ClaudeSystem>,
     /// Stream the answer as Server-Sent Events of `ClaudeStreamEvent`. Default `false`.
@@ -37,16 +37,16 @@ pub struct ClaudeMessagesRequest {
     /// Custom strings that end generation (`stop_reason` then is `stop_sequence`).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub stop_sequences: ::std::vec::Vec<::std::string::String>,
-    /// Extended thinking, tagged by `type`.
+    /// Extended thinking, with its token budget; the gateway may set it from a `-thinking` model suffix.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub thinking: ::std::option::Option<ClaudeThinkingConfig>,
     /// Tools the model may use — custom tools described by a JSON Schema, and Anthropic-defined tools.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub tools: ::std::vec::Vec<ClaudeTool>,
-    /// How the model may use the tools, tagged by `type`.
+    /// Whether and which tool the model must use (`auto` by default when tools are given).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tool_choice: ::std::option::Option<ClaudeToolChoice>,
-    /// Request metadata.
+    /// Request metadata, such as an opaque end-user id.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: ::std::option::Option<ClaudeMetadata>,
     /// `auto` (use priority capacity when available) or `standard_only`. Forwarded only when the operator allows it.
@@ -66,7 +66,7 @@ pub struct ClaudeMessagesRequest {
         ::std::string::String,
         ::serde_json::Value,
     >,
-    /// Output options of newer models (beta); the gateway reads `effort` for billing and forwards the rest.
+    /// Output options of newer models, such as the reasoning effort.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_config: ::std::option::Option<ClaudeOutputConfig>,
     /// Structured-output format (beta), e.g. `{"type": "json_schema", "schema": {…}}`; passed through.
@@ -114,9 +114,9 @@ impl ClaudeMessagesRequest {
 /// One turn of the conversation.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeMessage {
-    /// Author of a turn.
+    /// Who wrote the turn, `user` or `assistant`.
     pub role: ClaudeRole,
-    /// Turn content: a string (shorthand for one text block) or a list of content blocks.
+    /// The turn's content, as a string or as content blocks.
     pub content: ClaudeMessageContent,
 }
 impl ClaudeMessage {
@@ -300,12 +300,12 @@ pub struct ClaudeSystemTextBlock {
     /// Always `text`.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
-    /// The `text` member.
+    /// The text.
     pub text: ::std::string::String,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
-    /// A source that supports a span of text, tagged by `type`: a character range of a plain-text document, a page range of a PDF, a block range of a custom-content document, a web search result, or a caller-supplied search result.
+    /// Citations of an earlier answer's text, sent back with it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<::std::vec::Vec<ClaudeTextCitation>>,
 }
@@ -459,9 +459,9 @@ impl crate::__private::TaggedUnion for ClaudeContentBlockParam {
 /// A text block.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeTextBlockParam {
-    /// The `text` member.
+    /// The text.
     pub text: ::std::string::String,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
     /// Citations of an earlier answer's text block, sent back as received.
@@ -481,9 +481,9 @@ impl ClaudeTextBlockParam {
 /// An image (JPEG, PNG, GIF or WebP), inline as base64 or by URL.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeImageBlockParam {
-    /// Where an image comes from, tagged by `type`.
+    /// The image data, inline base64 or by URL.
     pub source: ClaudeImageSource,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -569,7 +569,7 @@ impl ClaudeBase64ImageSource {
 /// An image fetched by Anthropic from a public URL.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeUrlImageSource {
-    /// The `url` member.
+    /// A public `https://` URL of the image, fetched by Anthropic.
     pub url: ::std::string::String,
 }
 impl ClaudeUrlImageSource {
@@ -581,18 +581,18 @@ impl ClaudeUrlImageSource {
 /// A document (PDF, plain text or custom content blocks) the model can read and cite.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeDocumentBlockParam {
-    /// Where a document comes from, tagged by `type`.
+    /// The document's data, inline, by URL or as the caller's own blocks.
     pub source: ClaudeDocumentSource,
-    /// The `title` member.
+    /// A title of the document; citations repeat it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Extra context about the document that the model may use but not cite.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub context: ::std::option::Option<::std::string::String>,
-    /// Whether the model may cite this source.
+    /// Whether the model may cite the document.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<ClaudeCitationsConfig>,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -611,7 +611,7 @@ impl ClaudeDocumentBlockParam {
 /// Whether the model may cite this source.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ClaudeCitationsConfig {
-    /// The `enabled` member.
+    /// Allow citations of the source.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub enabled: ::std::option::Option<bool>,
 }
@@ -698,7 +698,7 @@ impl ClaudeBase64PdfSource {
 /// A PDF fetched by Anthropic from a public URL.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeUrlPdfSource {
-    /// The `url` member.
+    /// A public `https://` URL of the PDF, fetched by Anthropic.
     pub url: ::std::string::String,
 }
 impl ClaudeUrlPdfSource {
@@ -712,7 +712,7 @@ impl ClaudeUrlPdfSource {
 pub struct ClaudePlainTextSource {
     /// Always `text/plain`.
     pub media_type: ::std::string::String,
-    /// The `data` member.
+    /// The document's text.
     pub data: ::std::string::String,
 }
 impl ClaudePlainTextSource {
@@ -802,14 +802,14 @@ impl crate::__private::KindUnion for ClaudeContentDocumentSourceContent {
 pub struct ClaudeSearchResultBlockParam {
     /// Where the result comes from, typically a URL.
     pub source: ::std::string::String,
-    /// The `title` member.
+    /// The title of the result; citations repeat it.
     pub title: ::std::string::String,
-    /// A text block outside the content-block union: an item of `system`, and of a search result's `content`.
+    /// The result's text, as text blocks (the citable units).
     pub content: ::std::vec::Vec<ClaudeSystemTextBlock>,
-    /// Whether the model may cite this source.
+    /// Whether the model may cite the result.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<ClaudeCitationsConfig>,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -832,7 +832,7 @@ impl ClaudeSearchResultBlockParam {
 /// A thinking block of an earlier answer, sent back exactly as received (required during tool use with thinking).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeThinkingBlockParam {
-    /// The `thinking` member.
+    /// The reasoning text of the earlier answer, unchanged.
     pub thinking: ::std::string::String,
     /// Opaque signature that proves the block came from the model; keep it intact.
     pub signature: ::std::string::String,
@@ -864,13 +864,13 @@ impl ClaudeRedactedThinkingBlockParam {
 /// A tool call of an earlier answer, sent back in the assistant turn.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolUseBlockParam {
-    /// The `id` member.
+    /// The call id of the earlier answer, unchanged.
     pub id: ::std::string::String,
-    /// The `name` member.
+    /// The name of the tool called.
     pub name: ::std::string::String,
     /// The arguments of the call.
     pub input: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -896,13 +896,13 @@ impl ClaudeToolUseBlockParam {
 pub struct ClaudeToolResultBlockParam {
     /// The `id` of the `tool_use` block this answers.
     pub tool_use_id: ::std::string::String,
-    /// A tool result: a string, or a list of text, image, document and search-result blocks.
+    /// What the tool returned, as a string or blocks; omit for an empty result.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<ClaudeToolResultContent>,
     /// Set when the tool failed; `content` then describes the failure.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub is_error: ::std::option::Option<bool>,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -1029,9 +1029,9 @@ impl crate::__private::TaggedUnion for ClaudeToolResultContentBlock {
 /// Text inside a tool result.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolResultTextBlock {
-    /// The `text` member.
+    /// The text.
     pub text: ::std::string::String,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -1047,9 +1047,9 @@ impl ClaudeToolResultTextBlock {
 /// An image inside a tool result.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolResultImageBlock {
-    /// Where an image comes from, tagged by `type`.
+    /// The image data, inline base64 or by URL.
     pub source: ClaudeImageSource,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -1065,15 +1065,15 @@ impl ClaudeToolResultImageBlock {
 /// A document inside a tool result.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolResultDocumentBlock {
-    /// Where a document comes from, tagged by `type`.
+    /// The document's data.
     pub source: ClaudeDocumentSource,
-    /// The `title` member.
+    /// A title of the document; citations repeat it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
-    /// The `context` member.
+    /// Extra context about the document that the model may use but not cite.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub context: ::std::option::Option<::std::string::String>,
-    /// Whether the model may cite this source.
+    /// Whether the model may cite the document.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<ClaudeCitationsConfig>,
 }
@@ -1091,13 +1091,13 @@ impl ClaudeToolResultDocumentBlock {
 /// A search result returned by a custom search tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolResultSearchResultBlock {
-    /// The `source` member.
+    /// Where the result comes from (a URL or other identifier); citations repeat it.
     pub source: ::std::string::String,
-    /// The `title` member.
+    /// The title of the result; citations repeat it.
     pub title: ::std::string::String,
-    /// A text block outside the content-block union: an item of `system`, and of a search result's `content`.
+    /// The result's text, as text blocks (the citable units).
     pub content: ::std::vec::Vec<ClaudeSystemTextBlock>,
-    /// Whether the model may cite this source.
+    /// Whether the model may cite the result.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<ClaudeCitationsConfig>,
 }
@@ -1119,13 +1119,13 @@ impl ClaudeToolResultSearchResultBlock {
 /// A server-tool call of an earlier answer, sent back in the assistant turn.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeServerToolUseBlockParam {
-    /// The `id` member.
+    /// The call id of the earlier answer, unchanged.
     pub id: ::std::string::String,
     /// The server tool, e.g. `web_search`, `web_fetch`, `code_execution`.
     pub name: ::std::string::String,
-    /// The `input` member.
+    /// The arguments of the earlier call, unchanged.
     pub input: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -1149,11 +1149,11 @@ impl ClaudeServerToolUseBlockParam {
 /// The web search result block of an earlier answer, sent back in the assistant turn.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeWebSearchToolResultBlockParam {
-    /// The `tool_use_id` member.
+    /// The `id` of the `server_tool_use` block it answers.
     pub tool_use_id: ::std::string::String,
-    /// The found pages, or an error object when the search failed.
+    /// The results (or error) of the earlier search, unchanged.
     pub content: ClaudeWebSearchToolResultContent,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -1221,7 +1221,7 @@ pub struct ClaudeCustomTool {
     pub description: ::std::option::Option<::std::string::String>,
     /// JSON Schema (draft 2020-12) of the tool input; its `type` is `object`.
     pub input_schema: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after the tool definitions up to this one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
     /// Enforce the schema on the generated input (structured-outputs beta).
@@ -1342,10 +1342,10 @@ pub struct ClaudeWebSearchTool {
     /// Never return results from these domains.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub blocked_domains: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// Approximate location of the user, to localize search results.
+    /// Approximate location of the user, to localize results.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_location: ::std::option::Option<ClaudeUserLocation>,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after the tool definitions up to this one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -1368,10 +1368,10 @@ pub struct ClaudeUserLocation {
     /// Always `approximate`.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
-    /// The `city` member.
+    /// City, free text, e.g. `San Francisco`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub city: ::std::option::Option<::std::string::String>,
-    /// The `region` member.
+    /// Region or state, free text, e.g. `California`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub region: ::std::option::Option<::std::string::String>,
     /// ISO 3166-1 alpha-2 country code.
@@ -1398,22 +1398,22 @@ impl ClaudeUserLocation {
 pub struct ClaudeWebFetchTool {
     /// Always `web_fetch`.
     pub name: ::std::string::String,
-    /// The `max_uses` member.
+    /// Maximum number of fetches in this request.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub max_uses: ::std::option::Option<i64>,
-    /// The `allowed_domains` member.
+    /// Only fetch from these domains (exclusive with `blocked_domains`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub allowed_domains: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// The `blocked_domains` member.
+    /// Never fetch from these domains.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub blocked_domains: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// Whether the model may cite this source.
+    /// Whether the model may cite the fetched pages (off by default).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub citations: ::std::option::Option<ClaudeCitationsConfig>,
     /// Approximate cap on the tokens of fetched page text.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub max_content_tokens: ::std::option::Option<i64>,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after the tool definitions up to this one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -1436,7 +1436,7 @@ impl ClaudeWebFetchTool {
 pub struct ClaudeCodeExecutionTool {
     /// Always `code_execution`.
     pub name: ::std::string::String,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after the tool definitions up to this one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -1454,7 +1454,7 @@ impl ClaudeCodeExecutionTool {
 pub struct ClaudeBashTool {
     /// Always `bash`.
     pub name: ::std::string::String,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after the tool definitions up to this one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -1475,7 +1475,7 @@ pub struct ClaudeTextEditorTool {
     /// Truncate file views to this many characters (20250728).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub max_characters: ::std::option::Option<i64>,
-    /// A prompt-cache breakpoint, `{"type": "ephemeral"}` with an optional lifetime.
+    /// A prompt-cache breakpoint after the tool definitions up to this one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
@@ -1566,7 +1566,7 @@ pub struct ClaudeToolChoiceAny {
 /// The model must call the named tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolChoiceTool {
-    /// The `name` member.
+    /// The tool the model must use.
     pub name: ::std::string::String,
     /// Exactly one tool call. Default `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -12,7 +12,7 @@ use crate::*;
 pub struct ResponsesRequest {
     /// Model id, e.g. `gpt-4.1`, `gpt-5`, `o4-mini`, `gpt-5-codex`.
     pub model: ::std::string::String,
-    /// The `input` of a Responses request: a plain text prompt, or a list of input items.
+    /// The conversation input, a text prompt or a list of input items.
     pub input: ResponsesInput,
     /// A system (developer) message placed before `input`; not carried over by `previous_response_id`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -44,7 +44,7 @@ pub struct ResponsesRequest {
     /// Tools the model may call.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub tools: ::std::vec::Vec<ResponsesTool>,
-    /// How the model chooses tools, a mode or a specific tool.
+    /// Whether and which tool the model must use (`auto` by default).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tool_choice: ::std::option::Option<ResponsesToolChoice>,
     /// Allow several tool calls in one turn. Default `true`.
@@ -53,7 +53,7 @@ pub struct ResponsesRequest {
     /// Reasoning options for reasoning models (o-series, gpt-5).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reasoning: ::std::option::Option<ResponsesReasoning>,
-    /// Options of the text output (the Responses form of Chat's `response_format`).
+    /// Options of the text output, such as structured output and verbosity.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<ResponsesTextConfig>,
     /// Continue the conversation of a stored earlier response; excludes `conversation`.
@@ -206,9 +206,9 @@ impl ::std::convert::From<ResponsesEasyInputMessage> for ResponsesInputItem {
 /// member the same object is a typed `message` item (`ResponsesInputMessage`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesEasyInputMessage {
-    /// The author of an input message.
+    /// Who wrote the message.
     pub role: ResponsesMessageRole,
-    /// The content of an input message or of a tool output: plain text, or a list of content parts.
+    /// The message, as text or content parts.
     pub content: ResponsesMessageContent,
 }
 impl ResponsesEasyInputMessage {
@@ -433,14 +433,14 @@ impl crate::__private::TaggedUnion for ResponsesInputTypedItem {
 /// sent back (with its `id`, `status` and `output_text` parts).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesInputMessage {
-    /// The author of an input message.
+    /// Who wrote the message.
     pub role: ResponsesMessageRole,
-    /// The content of an input message or of a tool output: plain text, or a list of content parts.
+    /// The message, as text or content parts.
     pub content: ResponsesMessageContent,
     /// Id of the output message this item repeats.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item.
+    /// The state of an earlier output message sent back; omit for new messages.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
 }
@@ -470,7 +470,7 @@ pub struct ResponsesInputFunctionCall {
     /// The output item id (`fc_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item.
+    /// The state of the earlier call, as it was answered.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
 }
@@ -495,7 +495,7 @@ impl ResponsesInputFunctionCall {
 pub struct ResponsesInputFunctionCallOutput {
     /// The `call_id` of the `function_call` being answered.
     pub call_id: ::std::string::String,
-    /// The content of an input message or of a tool output: plain text, or a list of content parts.
+    /// What the function returned, as text or content parts.
     pub output: ResponsesMessageContent,
     /// Item id, when replaying a stored item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -532,7 +532,7 @@ pub struct ResponsesInputReasoning {
     /// The opaque encrypted reasoning, as received.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub encrypted_content: ::std::option::Option<::std::string::String>,
-    /// Status of an item.
+    /// The state of the earlier reasoning item, as it was answered.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
 }
@@ -567,13 +567,13 @@ impl ResponsesInputItemReference {
 /// An earlier `custom_tool_call` output item, sent back.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesInputCustomToolCall {
-    /// The `call_id` member.
+    /// The call id of the earlier call, unchanged.
     pub call_id: ::std::string::String,
-    /// The `name` member.
+    /// The name of the custom tool called.
     pub name: ::std::string::String,
     /// The free-form input the model produced for the custom tool.
     pub input: ::std::string::String,
-    /// The `id` member.
+    /// The item id of the earlier call, unchanged.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
@@ -595,11 +595,11 @@ impl ResponsesInputCustomToolCall {
 /// The result of a custom tool call, returned to the model.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesInputCustomToolCallOutput {
-    /// The `call_id` member.
+    /// The `call_id` of the call this answers.
     pub call_id: ::std::string::String,
-    /// The content of an input message or of a tool output: plain text, or a list of content parts.
+    /// What the tool returned, as text or content parts.
     pub output: ResponsesMessageContent,
-    /// The `id` member.
+    /// An id for this item; OpenAI assigns one when absent.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
@@ -619,14 +619,14 @@ impl ResponsesInputCustomToolCallOutput {
 /// The answer to an `mcp_approval_request` output item.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesInputMcpApprovalResponse {
-    /// The `approval_request_id` member.
+    /// The `id` of the `mcp_approval_request` item this answers.
     pub approval_request_id: ::std::string::String,
-    /// The `approve` member.
+    /// Whether the call may run.
     pub approve: bool,
-    /// The `reason` member.
+    /// Why the call was approved or refused, optional.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<::std::string::String>,
-    /// The `id` member.
+    /// An id for this item; OpenAI assigns one when absent.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
 }
@@ -713,7 +713,7 @@ impl crate::__private::TaggedUnion for ResponsesInputContent {
 /// A text part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesInputText {
-    /// The `text` member.
+    /// The text.
     pub text: ::std::string::String,
 }
 impl ResponsesInputText {
@@ -731,7 +731,7 @@ pub struct ResponsesInputImage {
     /// Id of an uploaded file (the gateway does not implement `/v1/files`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file_id: ::std::option::Option<::std::string::String>,
-    /// Image resolution the model uses.
+    /// The resolution at which the model looks at the image.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<ResponsesImageDetail>,
 }
@@ -830,9 +830,9 @@ pub struct ResponsesInputFile {
 /// Text of an earlier assistant message, sent back as input.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesInputOutputText {
-    /// The `text` member.
+    /// The text of the earlier answer, unchanged.
     pub text: ::std::string::String,
-    /// A citation in output text.
+    /// The citations of the earlier answer, unchanged.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub annotations: ::std::vec::Vec<ResponsesAnnotation>,
 }
@@ -848,7 +848,7 @@ impl ResponsesInputOutputText {
 /// A refusal of an earlier assistant message, sent back as input.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesInputRefusal {
-    /// The `refusal` member.
+    /// The refusal text of the earlier answer.
     pub refusal: ::std::string::String,
 }
 impl ResponsesInputRefusal {
@@ -864,7 +864,7 @@ pub struct ResponsesSummaryText {
     /// `summary_text`.
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
-    /// The `text` member.
+    /// The summary text of this part.
     pub text: ::std::string::String,
 }
 impl ResponsesSummaryText {
@@ -883,7 +883,7 @@ pub struct ResponsesReasoningText {
     /// `reasoning_text` (or `summary_text` from the gateway's chat bridge).
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
-    /// The `text` member.
+    /// The reasoning text.
     pub text: ::std::string::String,
 }
 impl ResponsesReasoningText {
@@ -1030,13 +1030,13 @@ impl ResponsesFunctionTool {
 /// The hosted web search tool (`web_search`, or its dated version `web_search_2025_08_26`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesWebSearchTool {
-    /// Restrictions of a web search.
+    /// Domains the search is restricted to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub filters: ::std::option::Option<ResponsesWebSearchFilters>,
-    /// The approximate location of the user, to localize web search results.
+    /// Approximate location of the user, to localize results.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_location: ::std::option::Option<ResponsesUserLocation>,
-    /// How much search context to use.
+    /// How much retrieved context the model uses (default `medium`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub search_context_size: ::std::option::Option<ResponsesSearchContextSize>,
     /// Allow live internet access (default `true`); `false` uses cached content only.
@@ -1046,10 +1046,10 @@ pub struct ResponsesWebSearchTool {
 /// The preview web search tool (`web_search_preview`, or `web_search_preview_2025_03_11`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesWebSearchPreviewTool {
-    /// The approximate location of the user, to localize web search results.
+    /// Approximate location of the user, to localize results.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_location: ::std::option::Option<ResponsesUserLocation>,
-    /// How much search context to use.
+    /// How much retrieved context the model uses (default `medium`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub search_context_size: ::std::option::Option<ResponsesSearchContextSize>,
 }
@@ -1066,13 +1066,13 @@ pub struct ResponsesUserLocation {
     /// `approximate`.
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
-    /// The `city` member.
+    /// City, free text, e.g. `San Francisco`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub city: ::std::option::Option<::std::string::String>,
     /// Two-letter ISO country code.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub country: ::std::option::Option<::std::string::String>,
-    /// The `region` member.
+    /// Region or state, free text, e.g. `California`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub region: ::std::option::Option<::std::string::String>,
     /// IANA time zone, e.g. `America/Los_Angeles`.
@@ -1153,7 +1153,7 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesSearchContextSize {
 /// The hosted file search tool over OpenAI vector stores.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesFileSearchTool {
-    /// The `vector_store_ids` member.
+    /// The vector stores to search (`vs_…`).
     pub vector_store_ids: ::std::vec::Vec<::std::string::String>,
     /// Number of results to return (1–50).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1183,7 +1183,7 @@ impl ResponsesFileSearchTool {
 /// The hosted code interpreter (Python in a container).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesCodeInterpreterTool {
-    /// The container of the code interpreter, by id or as automatic-creation settings.
+    /// The container to run in, an existing one by id or an automatic one.
     pub container: ResponsesCodeInterpreterContainer,
 }
 impl ResponsesCodeInterpreterTool {
@@ -1251,7 +1251,7 @@ pub struct ResponsesCodeInterpreterAutoContainer {
     /// `auto`.
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
-    /// The `file_ids` member.
+    /// Uploaded files to make available in the container.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub file_ids: ::std::vec::Vec<::std::string::String>,
     /// e.g. `1g`, `4g`.
@@ -1300,7 +1300,7 @@ pub struct ResponsesImageGenerationTool {
 pub struct ResponsesMcpTool {
     /// Label that identifies the server in tool calls.
     pub server_label: ::std::string::String,
-    /// The `server_url` member.
+    /// The MCP server's URL (remote servers; connectors use `connector_id`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_url: ::std::option::Option<::std::string::String>,
     /// An OpenAI connector instead of `server_url`, e.g. `connector_gmail`.
@@ -1309,7 +1309,7 @@ pub struct ResponsesMcpTool {
     /// OAuth access token for the server or connector.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub authorization: ::std::option::Option<::std::string::String>,
-    /// The `server_description` member.
+    /// What the server offers; the model reads it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_description: ::std::option::Option<::std::string::String>,
     /// HTTP headers sent to the server.
@@ -1317,10 +1317,10 @@ pub struct ResponsesMcpTool {
     pub headers: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
-    /// The tools of an MCP server the model may use, as a list of names or a filter.
+    /// The server's tools the model may use; all when absent.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub allowed_tools: ::std::option::Option<ResponsesMcpAllowedTools>,
-    /// Which MCP tool calls need approval, `always`/`never` or per tool filter.
+    /// Which calls need an `mcp_approval_response` first (`always` by default).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub require_approval: ::std::option::Option<ResponsesMcpRequireApproval>,
 }
@@ -1386,10 +1386,10 @@ impl crate::__private::KindUnion for ResponsesMcpAllowedTools {
 /// Selects MCP tools by name and/or read-only hint.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesMcpToolFilter {
-    /// The `tool_names` member.
+    /// Tools selected by name.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub tool_names: ::std::vec::Vec<::std::string::String>,
-    /// The `read_only` member.
+    /// Select the tools annotated as read-only.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub read_only: ::std::option::Option<bool>,
 }
@@ -1444,22 +1444,22 @@ impl crate::__private::KindUnion for ResponsesMcpRequireApproval {
 /// Tools that always, or never, need approval.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesMcpApprovalFilter {
-    /// Selects MCP tools by name and/or read-only hint.
+    /// Tools whose calls always need approval.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub always: ::std::option::Option<ResponsesMcpToolFilter>,
-    /// Selects MCP tools by name and/or read-only hint.
+    /// Tools whose calls never need approval.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub never: ::std::option::Option<ResponsesMcpToolFilter>,
 }
 /// A custom tool that takes free-form text input (optionally constrained by a grammar).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesCustomTool {
-    /// The `name` member.
+    /// Tool name the model uses in its calls.
     pub name: ::std::string::String,
-    /// The `description` member.
+    /// What the tool does and when to use it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
-    /// Input format of a custom tool, `{type: text}` or `{type: grammar, syntax, definition}`.
+    /// The input format, free text by default.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<ResponsesCustomToolFormat>,
 }
@@ -1482,7 +1482,7 @@ pub struct ResponsesCustomToolFormat {
     /// `lark` or `regex`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub syntax: ::std::option::Option<::std::string::String>,
-    /// The `definition` member.
+    /// The grammar source (with `type` `grammar`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub definition: ::std::option::Option<::std::string::String>,
 }
@@ -1492,9 +1492,9 @@ pub struct ResponsesLocalShellTool {}
 /// The computer use tool (preview).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesComputerUsePreviewTool {
-    /// The `display_width` member.
+    /// Width of the screen the model controls, in pixels.
     pub display_width: i64,
-    /// The `display_height` member.
+    /// Height of the screen the model controls, in pixels.
     pub display_height: i64,
     /// `windows`, `mac`, `linux`, `ubuntu` or `browser`.
     pub environment: ::std::string::String,
@@ -1732,7 +1732,7 @@ impl crate::__private::TaggedUnion for ResponsesToolChoiceObject {
 /// Force a call of this function.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesToolChoiceFunction {
-    /// The `name` member.
+    /// The function to call.
     pub name: ::std::string::String,
 }
 impl ResponsesToolChoiceFunction {
@@ -1744,7 +1744,7 @@ impl ResponsesToolChoiceFunction {
 /// Force a call of this custom tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesToolChoiceCustom {
-    /// The `name` member.
+    /// The custom tool to call.
     pub name: ::std::string::String,
 }
 impl ResponsesToolChoiceCustom {
@@ -1756,9 +1756,9 @@ impl ResponsesToolChoiceCustom {
 /// Force a call of a tool on this MCP server.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesToolChoiceMcp {
-    /// The `server_label` member.
+    /// The MCP server whose tool must be called.
     pub server_label: ::std::string::String,
-    /// The `name` member.
+    /// The tool of that server to call; any of its tools when absent.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
@@ -1974,7 +1974,7 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesReasoningSummary {
 /// Options of the text output (the Responses form of Chat's `response_format`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesTextConfig {
-    /// The output format, plain text (default), a JSON object, or JSON that follows a schema.
+    /// The output format, plain text (default), JSON mode or a JSON Schema.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<ResponsesTextFormat>,
     /// How long the answer should be (gpt-5). Default `medium`.
@@ -2120,7 +2120,7 @@ pub struct ResponsesTextFormatJsonSchema {
     pub name: ::std::string::String,
     /// The JSON Schema of the output.
     pub schema: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// The `description` member.
+    /// What the format is for; the model reads it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Enforce the schema exactly (default `false`).
@@ -2395,9 +2395,9 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesTruncation {
 /// Reference to a stored prompt template and its variables.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesPromptTemplate {
-    /// The `id` member.
+    /// The stored prompt's id (`pmpt_…`).
     pub id: ::std::string::String,
-    /// The `version` member.
+    /// The prompt version to use; the current one when absent.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub version: ::std::option::Option<::std::string::String>,
     /// Values of the template variables (strings or input parts).
@@ -2474,7 +2474,7 @@ impl crate::__private::KindUnion for ResponsesConversation {
 /// A conversation reference.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesConversationRef {
-    /// The `id` member.
+    /// The conversation id (`conv_…`).
     pub id: ::std::string::String,
 }
 impl ResponsesConversationRef {
@@ -2505,7 +2505,7 @@ pub struct ResponsesResponse {
     /// Status of the response.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesStatus>,
-    /// The `background` member.
+    /// Whether the response ran in the background (it may be polled).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub background: ::std::option::Option<bool>,
     /// Why the response failed (`status: failed`).
@@ -2517,10 +2517,10 @@ pub struct ResponsesResponse {
     /// The instructions used.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub instructions: ::std::option::Option<ResponsesInstructions>,
-    /// The `max_output_tokens` member.
+    /// The request's output token limit, reasoning included; `null` when unset.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub max_output_tokens: ::std::option::Option<i64>,
-    /// The `max_tool_calls` member.
+    /// The request's limit of hosted tool calls; `null` when unset.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub max_tool_calls: ::std::option::Option<i64>,
     /// The model that answered (often a dated snapshot of the requested one).
@@ -2531,66 +2531,83 @@ pub struct ResponsesResponse {
     /// Concatenated output text (SDK convenience; usually absent from the wire).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_text: ::std::option::Option<::std::string::String>,
-    /// The `parallel_tool_calls` member.
+    /// Whether the model could call tools in parallel.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub parallel_tool_calls: ::std::option::Option<bool>,
-    /// The `previous_response_id` member.
+    /// The response this one continues, when the request named one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub previous_response_id: ::std::option::Option<::std::string::String>,
-    /// A conversation reference.
+    /// The conversation the response belongs to, when the request named one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub conversation: ::std::option::Option<ResponsesConversationRef>,
-    /// Reference to a stored prompt template and its variables.
+    /// The stored prompt template used, when the request named one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt: ::std::option::Option<ResponsesPromptTemplate>,
-    /// The `prompt_cache_key` member.
+    /// The request's prompt-cache key.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt_cache_key: ::std::option::Option<::std::string::String>,
-    /// The `prompt_cache_retention` member.
+    /// The request's prompt-cache retention, `in_memory` or `24h`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prompt_cache_retention: ::std::option::Option<::std::string::String>,
-    /// Reasoning options (request) and the options used (response).
+    /// The reasoning options used (effort, summary).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reasoning: ::std::option::Option<ResponsesReasoning>,
-    /// The `safety_identifier` member.
+    /// The request's end-user safety identifier.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub safety_identifier: ::std::option::Option<::std::string::String>,
     /// The tier that processed the response.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub service_tier: ::std::option::Option<ResponsesServiceTier>,
-    /// The `store` member.
+    /// Whether the response is stored for later retrieval.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub store: ::std::option::Option<bool>,
-    /// The `temperature` member.
+    /// The sampling temperature used.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temperature: ::std::option::Option<f64>,
-    /// Options of the text output (the Responses form of Chat's `response_format`).
+    /// The text output options used.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<ResponsesTextConfig>,
-    /// How the model chooses tools, a mode or a specific tool.
+    /// The tool choice used.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tool_choice: ::std::option::Option<ResponsesToolChoice>,
     /// The tools that were available.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tools: ::std::option::Option<::std::vec::Vec<ResponsesTool>>,
-    /// The `top_logprobs` member.
+    /// The number of most likely alternatives returned per token.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub top_logprobs: ::std::option::Option<i64>,
-    /// The `top_p` member.
+    /// The nucleus sampling mass used.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub top_p: ::std::option::Option<f64>,
-    /// `disabled` (default: fail when the input is too long) or `auto` (drop items from the middle).
+    /// How the input was truncated to fit the context, `auto` or `disabled`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub truncation: ::std::option::Option<ResponsesTruncation>,
     /// Token usage; `null` until the response is finished.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<ResponsesUsage>,
-    /// The `user` member.
+    /// The request's (deprecated) end-user identifier.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<::std::string::String>,
     /// The metadata of the request.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Moderation verdicts on the input and the output (`{input, output}`, each a `moderation_result` or an
+    /// `error`), when the request asked for moderated responses.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub moderation: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Usage of hosted tools billed apart from tokens, e.g. `{"web_search": {"num_requests": 2}}` and the
+    /// image generation tool's tokens (`image_gen`).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub tool_usage: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Why the prompt cache hit or missed (e.g. `cache_missed_tokens`), when the request asked for diagnostics.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub prompt_cache_diagnostics: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
@@ -2635,6 +2652,9 @@ impl ResponsesResponse {
             usage: ::std::default::Default::default(),
             user: ::std::default::Default::default(),
             metadata: ::std::default::Default::default(),
+            moderation: ::std::default::Default::default(),
+            tool_usage: ::std::default::Default::default(),
+            prompt_cache_diagnostics: ::std::default::Default::default(),
         }
     }
 }
@@ -2781,12 +2801,12 @@ pub struct ResponsesError {
     /// Error code.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<crate::StringOrNumber>,
-    /// The `message` member.
+    /// What went wrong.
     pub message: ::std::string::String,
     /// Error class (gateway-raised failures).
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
-    /// The `param` member.
+    /// The request member at fault, when one is.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub param: ::std::option::Option<::std::string::String>,
 }
@@ -2817,16 +2837,16 @@ pub struct ResponsesUsage {
     /// Input tokens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_tokens: ::std::option::Option<i64>,
-    /// Breakdown of the input tokens.
+    /// The input tokens by kind (cache reads and writes, modalities).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_tokens_details: ::std::option::Option<ResponsesInputTokensDetails>,
     /// Output tokens, reasoning included.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_tokens: ::std::option::Option<i64>,
-    /// Breakdown of the output tokens.
+    /// The output tokens by kind (reasoning).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_tokens_details: ::std::option::Option<ResponsesOutputTokensDetails>,
-    /// The `total_tokens` member.
+    /// Input plus output tokens.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub total_tokens: ::std::option::Option<i64>,
     /// Gateway chat-shape duplicate of `input_tokens`.
@@ -2857,13 +2877,18 @@ pub struct ResponsesInputTokensDetails {
     /// Gateway name for tokens written to the cache.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cached_creation_tokens: ::std::option::Option<i64>,
-    /// The `text_tokens` member.
+    /// Cache writes by retention: `{"ttl_30m_tokens": …, "ttl_12h_tokens": …}`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cache_write_tokens_details: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, i64>,
+    >,
+    /// Input tokens of text (gateway usage objects).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text_tokens: ::std::option::Option<i64>,
-    /// The `audio_tokens` member.
+    /// Input tokens of audio (gateway usage objects).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub audio_tokens: ::std::option::Option<i64>,
-    /// The `image_tokens` member.
+    /// Input tokens of images (gateway usage objects).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image_tokens: ::std::option::Option<i64>,
 }
@@ -3082,11 +3107,15 @@ pub struct ResponsesOutputMessage {
     /// Always `assistant`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub role: ::std::option::Option<::std::string::String>,
-    /// Status of an item.
+    /// The message's state; `completed` once whole.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
-    /// A content part of an output message (or of a `response.content_part.*` event).
+    /// The message's parts, text with citations or a refusal.
     pub content: ::std::vec::Vec<ResponsesOutputContent>,
+    /// Which kind of answer the message is, on models that mark it: `commentary` (a progress note between tool
+    /// calls) or `final_answer`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub phase: ::std::option::Option<::std::string::String>,
 }
 impl ResponsesOutputMessage {
     /// Builds a `ResponsesOutputMessage` from its required members; the optional ones start empty.
@@ -3098,6 +3127,7 @@ impl ResponsesOutputMessage {
             role: ::std::default::Default::default(),
             status: ::std::default::Default::default(),
             content: content.into(),
+            phase: ::std::default::Default::default(),
         }
     }
 }
@@ -3108,16 +3138,16 @@ pub struct ResponsesReasoningItem {
     /// Item id (`rs_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// One part of a reasoning summary (`type: summary_text`).
+    /// Reasoning summary parts, when `reasoning.summary` asked for them; empty otherwise.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub summary: ::std::option::Option<::std::vec::Vec<ResponsesSummaryText>>,
-    /// One part of the raw reasoning of a reasoning item (`type: reasoning_text`).
+    /// Raw reasoning text parts, from models that return it (and from chat channels the gateway converts).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<::std::vec::Vec<ResponsesReasoningText>>,
-    /// The `encrypted_content` member.
+    /// The reasoning, encrypted; with `include` `reasoning.encrypted_content`, to send back when not storing.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub encrypted_content: ::std::option::Option<::std::string::String>,
-    /// Status of an item.
+    /// The item's state; present while it streams.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
 }
@@ -3129,14 +3159,23 @@ pub struct ResponsesFunctionCall {
     pub id: ::std::option::Option<::std::string::String>,
     /// Call id to quote in the `function_call_output`.
     pub call_id: ::std::string::String,
-    /// The `name` member.
+    /// The function to call.
     pub name: ::std::string::String,
     /// The arguments as a JSON text (absent from gateway-built items when the model sent none).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<::std::string::String>,
-    /// Status of an item.
+    /// The call's state; `completed` once its arguments are whole.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
+    /// The namespace (tool group) the function belongs to, when the request declared one.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub namespace: ::std::option::Option<::std::string::String>,
+    /// Who made the call: `{"type": "direct"}` for the model itself, or `{"type": "program", "caller_id": …}`
+    /// for code the model ran; absent on older models.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub caller: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
 impl ResponsesFunctionCall {
     /// Builds a `ResponsesFunctionCall` from its required members; the optional ones start empty.
@@ -3150,6 +3189,8 @@ impl ResponsesFunctionCall {
             name: name.into(),
             arguments: ::std::default::Default::default(),
             status: ::std::default::Default::default(),
+            namespace: ::std::default::Default::default(),
+            caller: ::std::default::Default::default(),
         }
     }
 }
@@ -3159,10 +3200,10 @@ pub struct ResponsesWebSearchCall {
     /// Item id (`ws_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item.
+    /// The search's state, `in_progress`, `searching`, `completed` or `failed`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
-    /// What a web search call did, `search` (with `query`), `open_page` (with `url`) or `find` (with `pattern`).
+    /// What the search did: a query, opening a page, or finding text in it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action: ::std::option::Option<ResponsesWebSearchAction>,
 }
@@ -3172,16 +3213,16 @@ pub struct ResponsesWebSearchAction {
     /// `search`, `open_page` or `find`.
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
-    /// The `query` member.
+    /// The search query (`search` actions).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub query: ::std::option::Option<::std::string::String>,
-    /// The `queries` member.
+    /// All queries of the search (`search` actions, newer models).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub queries: ::std::vec::Vec<::std::string::String>,
-    /// The `url` member.
+    /// The page opened or searched (`open_page` and `find` actions).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
-    /// The `pattern` member.
+    /// The text looked for on the page (`find` actions).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pattern: ::std::option::Option<::std::string::String>,
     /// Sources consulted (with `include: [web_search_call.action.sources]`).
@@ -3194,20 +3235,20 @@ pub struct ResponsesWebSearchSource {
     /// `url`.
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
-    /// The `url` member.
+    /// The source's address.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
 }
 /// A hosted file search the model ran.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesFileSearchCall {
-    /// The `id` member.
+    /// The item id (`fs_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item.
+    /// The search's state, `in_progress`, `searching`, `completed`, `incomplete` or `failed`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
-    /// The `queries` member.
+    /// The queries run.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub queries: ::std::vec::Vec<::std::string::String>,
     /// Matches (with `include: [file_search_call.results]`).
@@ -3217,19 +3258,19 @@ pub struct ResponsesFileSearchCall {
 /// One file search match.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesFileSearchResult {
-    /// The `file_id` member.
+    /// The matching file's id.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file_id: ::std::option::Option<::std::string::String>,
-    /// The `filename` member.
+    /// The matching file's name.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub filename: ::std::option::Option<::std::string::String>,
-    /// The `text` member.
+    /// The matching text.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
-    /// The `score` member.
+    /// The relevance, from 0 to 1.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub score: ::std::option::Option<f64>,
-    /// The `attributes` member.
+    /// The file's attributes in the vector store, when it has any.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attributes: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -3238,44 +3279,44 @@ pub struct ResponsesFileSearchResult {
 /// An image generated by the hosted image generation tool.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesImageGenerationCall {
-    /// The `id` member.
+    /// The item id (`ig_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item.
+    /// The generation's state, `in_progress`, `generating`, `completed` or `failed`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
     /// The image, base64-encoded.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub result: ::std::option::Option<::std::string::String>,
-    /// The `revised_prompt` member.
+    /// The prompt the image model actually used.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub revised_prompt: ::std::option::Option<::std::string::String>,
-    /// The `background` member.
+    /// The background of the image, `transparent` or `opaque`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub background: ::std::option::Option<::std::string::String>,
-    /// The `output_format` member.
+    /// The image's file format, e.g. `png`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_format: ::std::option::Option<::std::string::String>,
-    /// The `quality` member.
+    /// The quality the image was made at, e.g. `high`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quality: ::std::option::Option<::std::string::String>,
-    /// The `size` member.
+    /// The image's size, e.g. `1024x1024`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<::std::string::String>,
 }
 /// Code run by the hosted code interpreter.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesCodeInterpreterCall {
-    /// The `id` member.
+    /// The item id (`ci_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// Status of an item.
+    /// The run's state, `in_progress`, `interpreting`, `completed`, `incomplete` or `failed`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
-    /// The `container_id` member.
+    /// The container the code ran in.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub container_id: ::std::option::Option<::std::string::String>,
-    /// The `code` member.
+    /// The code run; `null` while it is being written.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<::std::string::String>,
     /// Logs (`{type: logs, logs}`) and images (`{type: image, url}`).
@@ -3287,60 +3328,60 @@ pub struct ResponsesCodeInterpreterCall {
 /// A call of a tool on an MCP server.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesMcpCall {
-    /// The `id` member.
+    /// The item id (`mcp_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// The `server_label` member.
+    /// The MCP server called.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_label: ::std::option::Option<::std::string::String>,
-    /// The `name` member.
+    /// The tool called.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// The arguments: a JSON text from OpenAI; the gateway may forward them already parsed as a JSON value.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<::serde_json::Value>,
-    /// The `output` member.
+    /// What the tool returned; `null` when it failed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output: ::std::option::Option<::std::string::String>,
     /// The error of a failed call (text or object); any JSON value.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::serde_json::Value>,
-    /// Status of an item.
+    /// The call's state.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
-    /// The `approval_request_id` member.
+    /// The approval request that allowed the call, when it needed one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub approval_request_id: ::std::option::Option<::std::string::String>,
 }
 /// The tools an MCP server offers.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesMcpListTools {
-    /// The `id` member.
+    /// The item id (`mcpl_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// The `server_label` member.
+    /// The MCP server listed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_label: ::std::option::Option<::std::string::String>,
-    /// One tool of an MCP server.
+    /// The server's tools.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub tools: ::std::vec::Vec<ResponsesMcpToolInfo>,
-    /// The `error` member.
+    /// Why listing failed, when it did.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
 }
 /// One tool of an MCP server.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesMcpToolInfo {
-    /// The `name` member.
+    /// The tool's name.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    /// The `description` member.
+    /// What the tool does, as the server describes it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
-    /// The `input_schema` member.
+    /// The JSON Schema of the tool's input.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
     pub input_schema: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// The `annotations` member.
+    /// The server's hints about the tool (read-only, destructive, …).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -3349,13 +3390,13 @@ pub struct ResponsesMcpToolInfo {
 /// A request to approve an MCP tool call; answer with an `mcp_approval_response` input item.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesMcpApprovalRequest {
-    /// The `id` member.
+    /// The item id; the `mcp_approval_response` names it as `approval_request_id`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// The `server_label` member.
+    /// The MCP server of the tool.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_label: ::std::option::Option<::std::string::String>,
-    /// The `name` member.
+    /// The tool to approve.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// The arguments, a JSON text (or a JSON value after gateway normalization).
@@ -3365,53 +3406,53 @@ pub struct ResponsesMcpApprovalRequest {
 /// A call of a custom tool with free-form input.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesCustomToolCall {
-    /// The `id` member.
+    /// The item id (`ctc_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// The `call_id` member.
+    /// The call id; answer with a `custom_tool_call_output` item carrying it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub call_id: ::std::option::Option<::std::string::String>,
-    /// The `name` member.
+    /// The custom tool called.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    /// The `input` member.
+    /// The free-form input the model generated.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input: ::std::option::Option<::std::string::String>,
 }
 /// A command the model wants the application to run in a local shell.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesLocalShellCall {
-    /// The `id` member.
+    /// The item id (`lsh_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// The `call_id` member.
+    /// The call id; answer with a `local_shell_call_output` item carrying it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub call_id: ::std::option::Option<::std::string::String>,
     /// `{type: exec, command[], env, timeout_ms, user, working_directory}`.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
     pub action: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// Status of an item.
+    /// The call's state.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
 }
 /// A computer use action the model wants the application to perform.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesComputerCall {
-    /// The `id` member.
+    /// The item id (`cu_…`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    /// The `call_id` member.
+    /// The call id; answer with a `computer_call_output` item carrying it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub call_id: ::std::option::Option<::std::string::String>,
     /// The action (`click`, `type`, `scroll`, `screenshot`, …) and its parameters.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
     pub action: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// The `pending_safety_checks` member.
+    /// Safety checks to acknowledge in the `computer_call_output`.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub pending_safety_checks: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Status of an item.
+    /// The call's state.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
 }
@@ -3473,7 +3514,7 @@ impl crate::__private::TaggedUnion for ResponsesOutputContent {
 /// Text output with its citations.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesOutputText {
-    /// The `text` member.
+    /// The text.
     pub text: ::std::string::String,
     /// Citations in the text (`[]` when none).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3495,7 +3536,7 @@ impl ResponsesOutputText {
 /// A refusal by the model.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesRefusal {
-    /// The `refusal` member.
+    /// The refusal text.
     pub refusal: ::std::string::String,
 }
 impl ResponsesRefusal {
@@ -3507,7 +3548,7 @@ impl ResponsesRefusal {
 /// Raw reasoning text, as a content part of `response.content_part.*` events.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesContentReasoningText {
-    /// The `text` member.
+    /// The reasoning text.
     pub text: ::std::string::String,
 }
 impl ResponsesContentReasoningText {
@@ -3579,15 +3620,15 @@ impl crate::__private::TaggedUnion for ResponsesAnnotation {
 /// A web page cited by the text between `start_index` and `end_index` (character offsets).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesUrlCitation {
-    /// The `url` member.
+    /// The cited page's address.
     pub url: ::std::string::String,
-    /// The `title` member.
+    /// The cited page's title.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
-    /// The `start_index` member.
+    /// First character of the citing text (0-based).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub start_index: ::std::option::Option<i64>,
-    /// The `end_index` member.
+    /// One past the last character of the citing text.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub end_index: ::std::option::Option<i64>,
 }
@@ -3605,12 +3646,12 @@ impl ResponsesUrlCitation {
 /// A file (file search) cited at `index`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesFileCitation {
-    /// The `file_id` member.
+    /// The cited file's id.
     pub file_id: ::std::string::String,
-    /// The `filename` member.
+    /// The cited file's name.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub filename: ::std::option::Option<::std::string::String>,
-    /// The `index` member.
+    /// Position in the text where the citation belongs.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub index: ::std::option::Option<i64>,
 }
@@ -3627,18 +3668,18 @@ impl ResponsesFileCitation {
 /// A file in a code interpreter container, cited by a text range.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesContainerFileCitation {
-    /// The `container_id` member.
+    /// The container holding the file.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub container_id: ::std::option::Option<::std::string::String>,
-    /// The `file_id` member.
+    /// The cited file's id.
     pub file_id: ::std::string::String,
-    /// The `filename` member.
+    /// The cited file's name.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub filename: ::std::option::Option<::std::string::String>,
-    /// The `start_index` member.
+    /// First character of the citing text (0-based).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub start_index: ::std::option::Option<i64>,
-    /// The `end_index` member.
+    /// One past the last character of the citing text.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub end_index: ::std::option::Option<i64>,
 }
@@ -3657,9 +3698,9 @@ impl ResponsesContainerFileCitation {
 /// A path to a generated file, at `index`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesFilePath {
-    /// The `file_id` member.
+    /// The generated file's id.
     pub file_id: ::std::string::String,
-    /// The `index` member.
+    /// Position in the text where the path belongs.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub index: ::std::option::Option<i64>,
 }
@@ -4097,7 +4138,7 @@ pub struct ResponsesStreamLifecycleEvent {
     /// Position of the event in the stream.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// A model response (OpenAI `Response`), as the non-streamed answer and as the `response` member of lifecycle stream events.
+    /// The whole response at this step; final output and usage on the terminal events.
     pub response: ResponsesResponse,
 }
 impl ResponsesStreamLifecycleEvent {
@@ -4112,13 +4153,13 @@ impl ResponsesStreamLifecycleEvent {
 /// An output item was added (first state) or is done (final state).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamOutputItemEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
     /// Index of the item in `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// One output item.
+    /// The item, empty when added and complete when done.
     pub item: ResponsesOutputItem,
 }
 impl ResponsesStreamOutputItemEvent {
@@ -4134,19 +4175,19 @@ impl ResponsesStreamOutputItemEvent {
 /// A content part of a message was added (empty) or is done (final).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamContentPartEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
     /// Index of the part in the item's `content`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content_index: ::std::option::Option<i64>,
-    /// A content part of an output message (or of a `response.content_part.*` event).
+    /// The content part, empty when added and complete when done.
     pub part: ResponsesOutputContent,
 }
 impl ResponsesStreamContentPartEvent {
@@ -4164,21 +4205,21 @@ impl ResponsesStreamContentPartEvent {
 /// A piece of output text; append `delta` to the text of the part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamTextDeltaEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `content_index` member.
+    /// Index of the content part in the item's `content`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content_index: ::std::option::Option<i64>,
-    /// The `delta` member.
+    /// The text to append to the part.
     pub delta: ::std::string::String,
-    /// The `logprobs` member.
+    /// Log probabilities of the delta's tokens, when requested.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprobs: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     /// Random padding that hides the delta length; ignore it.
@@ -4202,21 +4243,21 @@ impl ResponsesStreamTextDeltaEvent {
 /// The full text of an output text part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamTextDoneEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `content_index` member.
+    /// Index of the content part in the item's `content`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content_index: ::std::option::Option<i64>,
-    /// The `text` member.
+    /// The part's complete text.
     pub text: ::std::string::String,
-    /// The `logprobs` member.
+    /// Log probabilities of the part's tokens, when requested.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprobs: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
 }
@@ -4236,22 +4277,22 @@ impl ResponsesStreamTextDoneEvent {
 /// A citation was added to an output text part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamAnnotationAddedEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `content_index` member.
+    /// Index of the content part in the item's `content`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content_index: ::std::option::Option<i64>,
-    /// The `annotation_index` member.
+    /// Index of the annotation in the part's `annotations`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub annotation_index: ::std::option::Option<i64>,
-    /// A citation in output text.
+    /// The annotation (a citation or file path).
     pub annotation: ResponsesAnnotation,
 }
 impl ResponsesStreamAnnotationAddedEvent {
@@ -4270,19 +4311,19 @@ impl ResponsesStreamAnnotationAddedEvent {
 /// A piece of refusal text.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamRefusalDeltaEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `content_index` member.
+    /// Index of the content part in the item's `content`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content_index: ::std::option::Option<i64>,
-    /// The `delta` member.
+    /// The refusal text to append.
     pub delta: ::std::string::String,
 }
 impl ResponsesStreamRefusalDeltaEvent {
@@ -4300,19 +4341,19 @@ impl ResponsesStreamRefusalDeltaEvent {
 /// The full refusal text.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamRefusalDoneEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `content_index` member.
+    /// Index of the content part in the item's `content`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content_index: ::std::option::Option<i64>,
-    /// The `refusal` member.
+    /// The complete refusal text.
     pub refusal: ::std::string::String,
 }
 impl ResponsesStreamRefusalDoneEvent {
@@ -4330,19 +4371,19 @@ impl ResponsesStreamRefusalDoneEvent {
 /// A reasoning summary part was added (empty) or is done (final).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamReasoningSummaryPartEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
     /// Index of the part in the item's `summary` (the gateway's chat bridge sends `content_index`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub summary_index: ::std::option::Option<i64>,
-    /// One part of a reasoning summary (`type: summary_text`).
+    /// The summary part, empty when added and complete when done.
     pub part: ResponsesSummaryText,
 }
 impl ResponsesStreamReasoningSummaryPartEvent {
@@ -4360,19 +4401,19 @@ impl ResponsesStreamReasoningSummaryPartEvent {
 /// A piece of reasoning summary text (the gateway's chat bridge streams chat reasoning this way).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamReasoningSummaryTextDeltaEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `summary_index` member.
+    /// Index of the summary part in the item's `summary`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub summary_index: ::std::option::Option<i64>,
-    /// The `delta` member.
+    /// The summary text to append.
     pub delta: ::std::string::String,
 }
 impl ResponsesStreamReasoningSummaryTextDeltaEvent {
@@ -4390,19 +4431,19 @@ impl ResponsesStreamReasoningSummaryTextDeltaEvent {
 /// The full text of a reasoning summary part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamReasoningSummaryTextDoneEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `summary_index` member.
+    /// Index of the summary part in the item's `summary`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub summary_index: ::std::option::Option<i64>,
-    /// The `text` member.
+    /// The complete text of the summary part.
     pub text: ::std::string::String,
 }
 impl ResponsesStreamReasoningSummaryTextDoneEvent {
@@ -4420,19 +4461,19 @@ impl ResponsesStreamReasoningSummaryTextDoneEvent {
 /// A piece of raw reasoning text.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamReasoningTextDeltaEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `content_index` member.
+    /// Index of the content part in the item's `content`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content_index: ::std::option::Option<i64>,
-    /// The `delta` member.
+    /// The reasoning text to append.
     pub delta: ::std::string::String,
 }
 impl ResponsesStreamReasoningTextDeltaEvent {
@@ -4450,19 +4491,19 @@ impl ResponsesStreamReasoningTextDeltaEvent {
 /// The full raw reasoning text of a part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamReasoningTextDoneEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `content_index` member.
+    /// Index of the content part in the item's `content`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content_index: ::std::option::Option<i64>,
-    /// The `text` member.
+    /// The complete reasoning text of the part.
     pub text: ::std::string::String,
 }
 impl ResponsesStreamReasoningTextDoneEvent {
@@ -4480,21 +4521,21 @@ impl ResponsesStreamReasoningTextDoneEvent {
 /// A piece of the JSON arguments of a function call.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamFunctionCallArgumentsDeltaEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
     /// The call id (sent by the gateway's chat bridge instead of `item_id`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub call_id: ::std::option::Option<::std::string::String>,
-    /// The `delta` member.
+    /// A piece of the arguments' JSON text.
     pub delta: ::std::string::String,
-    /// The `obfuscation` member.
+    /// Random padding (OpenAI `include_obfuscation`); ignore.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub obfuscation: ::std::option::Option<::std::string::String>,
 }
@@ -4514,22 +4555,22 @@ impl ResponsesStreamFunctionCallArgumentsDeltaEvent {
 /// The complete JSON arguments of a function call.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamFunctionCallArgumentsDoneEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
     /// The call id (gateway's chat bridge).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub call_id: ::std::option::Option<::std::string::String>,
-    /// The `name` member.
+    /// The function called.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    /// The `arguments` member.
+    /// The complete arguments, as JSON text.
     pub arguments: ::std::string::String,
 }
 impl ResponsesStreamFunctionCallArgumentsDoneEvent {
@@ -4549,43 +4590,43 @@ impl ResponsesStreamFunctionCallArgumentsDoneEvent {
 /// listing) changed state; the `type` names the tool and the new state.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesStreamToolCallStatusEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
 }
 /// A partial image of a running image generation call (with `partial_images` > 0).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamImageGenerationPartialImageEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `partial_image_index` member.
+    /// Which partial image this is, from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub partial_image_index: ::std::option::Option<i64>,
     /// The partial image, base64-encoded.
     pub partial_image_b64: ::std::string::String,
-    /// The `size` member.
+    /// The image's size, e.g. `1024x1024`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<::std::string::String>,
-    /// The `quality` member.
+    /// The quality the image is made at.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quality: ::std::option::Option<::std::string::String>,
-    /// The `background` member.
+    /// The background of the image, `transparent` or `opaque`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub background: ::std::option::Option<::std::string::String>,
-    /// The `output_format` member.
+    /// The image's file format.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_format: ::std::option::Option<::std::string::String>,
 }
@@ -4610,18 +4651,18 @@ impl ResponsesStreamImageGenerationPartialImageEvent {
 /// A piece of MCP call arguments, code interpreter code, or custom tool input.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamToolInputDeltaEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `delta` member.
+    /// The text to append to the input.
     pub delta: ::std::string::String,
-    /// The `obfuscation` member.
+    /// Random padding (OpenAI `include_obfuscation`); ignore.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub obfuscation: ::std::option::Option<::std::string::String>,
 }
@@ -4640,16 +4681,16 @@ impl ResponsesStreamToolInputDeltaEvent {
 /// The complete arguments of an MCP tool call (a JSON text).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamMcpCallArgumentsDoneEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `arguments` member.
+    /// The complete arguments, as JSON text.
     pub arguments: ::std::string::String,
 }
 impl ResponsesStreamMcpCallArgumentsDoneEvent {
@@ -4666,16 +4707,16 @@ impl ResponsesStreamMcpCallArgumentsDoneEvent {
 /// The complete code of a code interpreter call.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamCodeInterpreterCodeDoneEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `code` member.
+    /// The complete code.
     pub code: ::std::string::String,
 }
 impl ResponsesStreamCodeInterpreterCodeDoneEvent {
@@ -4692,16 +4733,16 @@ impl ResponsesStreamCodeInterpreterCodeDoneEvent {
 /// The complete input of a custom tool call.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesStreamCustomToolCallInputDoneEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `item_id` member.
+    /// The id of the output item the event belongs to.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub item_id: ::std::option::Option<::std::string::String>,
-    /// The `output_index` member.
+    /// Index of the output item in the response's `output`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_index: ::std::option::Option<i64>,
-    /// The `input` member.
+    /// The complete input.
     pub input: ::std::string::String,
 }
 impl ResponsesStreamCustomToolCallInputDoneEvent {
@@ -4719,16 +4760,16 @@ impl ResponsesStreamCustomToolCallInputDoneEvent {
 /// nest an OpenAI-style `error` object instead.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesStreamErrorEvent {
-    /// The `sequence_number` member.
+    /// Position of the event in the stream, counting from 0.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_number: ::std::option::Option<i64>,
-    /// The `code` member.
+    /// A machine-readable error code, when there is one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<crate::StringOrNumber>,
-    /// The `message` member.
+    /// What went wrong.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
-    /// The `param` member.
+    /// The request member at fault, when one is.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub param: ::std::option::Option<::std::string::String>,
     /// Nested error (some channels).
