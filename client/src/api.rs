@@ -208,10 +208,13 @@ impl<'a> Responses<'a> {
     /// MCP). With `stream: true` the answer is a Server-Sent Events stream of `ResponsesStreamEvent`s
     /// (`event:` and `data:` lines, no `[DONE]` terminator); the ALLMHUB doc labels it `application/json`.
     ///
-    /// The gateway forwards the upstream body of OpenAI-compatible channels unchanged. For channels that
-    /// only speak Chat Completions it converts the request and rebuilds the answer itself; such answers carry
-    /// fewer members (no `created_at` in stream snapshots, no `sequence_number`/`item_id` on events, usage
-    /// possibly in the gateway's chat shape), which is why almost every response member is optional here.
+    /// The gateway forwards the upstream body of OpenAI-compatible channels unchanged. Claude and Gemini
+    /// channels cannot answer this route on gateways up to mid-2026: the request fails with HTTP 500
+    /// `convert_request_failed` (HTTP 400 `convert_request_error` on gateways of mid-2025), see the error
+    /// examples. Newer gateways bridge channels that only speak Chat Completions: they convert the request and
+    /// rebuild the answer from the chat answer; such answers carry fewer members (a `_msg_0`-suffixed message id,
+    /// no `text` on `response.output_text.done`, usage in the gateway's chat shape), which is why almost every
+    /// response member is optional here.
     ///
     /// Waits for the whole answer (the stream flag is turned off).
     ///
@@ -242,10 +245,13 @@ impl<'a> Responses<'a> {
     /// MCP). With `stream: true` the answer is a Server-Sent Events stream of `ResponsesStreamEvent`s
     /// (`event:` and `data:` lines, no `[DONE]` terminator); the ALLMHUB doc labels it `application/json`.
     ///
-    /// The gateway forwards the upstream body of OpenAI-compatible channels unchanged. For channels that
-    /// only speak Chat Completions it converts the request and rebuilds the answer itself; such answers carry
-    /// fewer members (no `created_at` in stream snapshots, no `sequence_number`/`item_id` on events, usage
-    /// possibly in the gateway's chat shape), which is why almost every response member is optional here.
+    /// The gateway forwards the upstream body of OpenAI-compatible channels unchanged. Claude and Gemini
+    /// channels cannot answer this route on gateways up to mid-2026: the request fails with HTTP 500
+    /// `convert_request_failed` (HTTP 400 `convert_request_error` on gateways of mid-2025), see the error
+    /// examples. Newer gateways bridge channels that only speak Chat Completions: they convert the request and
+    /// rebuild the answer from the chat answer; such answers carry fewer members (a `_msg_0`-suffixed message id,
+    /// no `text` on `response.output_text.done`, usage in the gateway's chat shape), which is why almost every
+    /// response member is optional here.
     ///
     /// Streams the answer as typed events (the stream flag is turned on).
     ///
