@@ -212,9 +212,9 @@ impl<'a> Responses<'a> {
     /// channels cannot answer this route on gateways up to mid-2026: the request fails with HTTP 500
     /// `convert_request_failed` (HTTP 400 `convert_request_error` on gateways of mid-2025), see the error
     /// examples. Newer gateways bridge channels that only speak Chat Completions: they convert the request and
-    /// rebuild the answer from the chat answer; such answers carry fewer members (a `_msg_0`-suffixed message id,
-    /// no `text` on `response.output_text.done`, usage in the gateway's chat shape), which is why almost every
-    /// response member is optional here.
+    /// rebuild the answer from the chat answer (`service/relayconvert`); such answers carry fewer members (item ids
+    /// derived from the response id, events without some of their members, usage in the gateway's chat shape),
+    /// which is why almost every response member is optional here.
     ///
     /// Waits for the whole answer (the stream flag is turned off).
     ///
@@ -249,9 +249,9 @@ impl<'a> Responses<'a> {
     /// channels cannot answer this route on gateways up to mid-2026: the request fails with HTTP 500
     /// `convert_request_failed` (HTTP 400 `convert_request_error` on gateways of mid-2025), see the error
     /// examples. Newer gateways bridge channels that only speak Chat Completions: they convert the request and
-    /// rebuild the answer from the chat answer; such answers carry fewer members (a `_msg_0`-suffixed message id,
-    /// no `text` on `response.output_text.done`, usage in the gateway's chat shape), which is why almost every
-    /// response member is optional here.
+    /// rebuild the answer from the chat answer (`service/relayconvert`); such answers carry fewer members (item ids
+    /// derived from the response id, events without some of their members, usage in the gateway's chat shape),
+    /// which is why almost every response member is optional here.
     ///
     /// Streams the answer as typed events (the stream flag is turned on).
     ///
