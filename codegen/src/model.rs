@@ -305,6 +305,9 @@ fn families(doc: &Value) -> Result<Vec<Family>, SpecError> {
 fn schemas(spec: &Spec) -> Result<Vec<SchemaDef>, SpecError> {
     let mut rust_names: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::new();
+    // Every undocumented member of every schema is reported at once, so one run lists all the gaps.
+    let mut missing = Vec::new();
+    let mut missing_files: Vec<String> = Vec::new();
     for (name, schema) in spec.schemas() {
         let family = spec.schema_family[name].clone();
         let file = format!("{family}.yaml");
@@ -323,6 +326,8 @@ fn schemas(spec: &Spec) -> Result<Vec<SchemaDef>, SpecError> {
         if description.is_empty() {
             return Err(ctx.error("every schema needs a `description`"));
         }
+        undocumented(schema, &at, &mut missing);
+        missing_files.resize(missing.len(), file.clone());
         out.push(SchemaDef {
             name: name.clone(),
             rust_name,
@@ -331,7 +336,103 @@ fn schemas(spec: &Spec) -> Result<Vec<SchemaDef>, SpecError> {
             schema: schema.clone(),
         });
     }
+    if let Some(first) = missing.first() {
+        let list: Vec<String> = missing
+            .iter()
+            .zip(&missing_files)
+            .map(|(gap, file)| format!("{file}#{}: {}", gap.pointer, gap.what))
+            .collect();
+        return Err(SpecError::new(
+            &missing_files[0],
+            &first.pointer,
+            format!(
+                "{} members or union variants lack a `description` that says what they mean (a restatement of \
+                 the name does not count):\n  {}",
+                missing.len(),
+                list.join("\n  ")
+            ),
+        ));
+    }
     Ok(out)
+}
+
+/// A member or union alternative without a real description.
+struct Undocumented {
+    /// JSON pointer inside the family file.
+    pointer: String,
+    /// What it is, for the message.
+    what: String,
+}
+
+/// Collects the properties and union alternatives of `schema` (at `pointer`, not behind `$ref`s) that lack a
+/// description. Exempt: the `null` branch of a nullable and the other branch of a two-way nullable (the
+/// holder's description covers it), and the `$ref` alternatives of a tagged union (each names a component,
+/// and every component is described). Properties and items are walked; `not` and examples are not.
+fn undocumented(schema: &Value, pointer: &str, out: &mut Vec<Undocumented>) {
+    if schema.get("$ref").is_some() {
+        return;
+    }
+    if let Some(Value::Object(properties)) = schema.get("properties") {
+        for (name, property) in properties {
+            let at = format!("{pointer}/properties/{}", escape(name));
+            let description = text(property, "description");
+            if description.is_empty() || restates(name, &description) {
+                out.push(Undocumented {
+                    pointer: at.clone(),
+                    what: format!("property `{name}`"),
+                });
+            }
+            undocumented(property, &at, out);
+        }
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(child @ Value::Object(_)) = schema.get(key) {
+            undocumented(child, &format!("{pointer}/{key}"), out);
+        }
+    }
+    let tagged = schema.get("discriminator").is_some();
+    for key in ["oneOf", "anyOf"] {
+        let Some(Value::Array(alternatives)) = schema.get(key) else {
+            continue;
+        };
+        let is_null = |alternative: &Value| alternative.get("type").and_then(Value::as_str) == Some("null");
+        let nullable_pair = alternatives.len() == 2 && alternatives.iter().any(is_null);
+        for (index, alternative) in alternatives.iter().enumerate() {
+            let at = format!("{pointer}/{key}/{index}");
+            let exempt = is_null(alternative) || nullable_pair || (tagged && alternative.get("$ref").is_some());
+            if !exempt && text(alternative, "description").is_empty() {
+                let title = text(alternative, "title");
+                out.push(Undocumented {
+                    pointer: at.clone(),
+                    what: if title.is_empty() {
+                        format!("alternative {index}")
+                    } else {
+                        format!("alternative `{title}`")
+                    },
+                });
+            }
+            undocumented(alternative, &at, out);
+        }
+    }
+}
+
+/// Whether `description` only restates the member `name` ("The `id` member.", "Id.").
+fn restates(name: &str, description: &str) -> bool {
+    fn words(text: &str) -> String {
+        let text: String = text
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { ' ' })
+            .collect();
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+    let name = words(&name.replace('_', " "));
+    let description = words(description);
+    let description = description.strip_prefix("the ").unwrap_or(&description);
+    let description = ["member", "field", "property", "value"]
+        .iter()
+        .find_map(|suffix| description.strip_suffix(&format!(" {suffix}")))
+        .unwrap_or(description);
+    description == name
 }
 
 /// Whether `name` is a plausible Rust type name: ASCII, starts upper-case, alphanumeric.

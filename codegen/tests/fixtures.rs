@@ -70,3 +70,26 @@ fn generation_is_deterministic() {
         assert_eq!(generated_types(fixture), generated_types(fixture), "{fixture}");
     }
 }
+
+#[test]
+fn undocumented_members_and_variants_fail_the_build_with_their_file_and_pointer() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/undocumented");
+    let error = allmhub_codegen::generate(&dir)
+        .err()
+        .expect("a spec with undocumented members must not generate")
+        .to_string();
+    for gap in [
+        // A description that only restates the name does not count.
+        "demo.yaml#/components/schemas/Root/properties/id: property `id`",
+        "demo.yaml#/components/schemas/Root/properties/usage/properties/total_tokens: property `total_tokens`",
+        "demo.yaml#/components/schemas/Root/properties/content/oneOf/0: alternative `Text`",
+        "demo.yaml#/components/schemas/Root/properties/content/oneOf/1: alternative `Parts`",
+    ] {
+        assert!(error.contains(gap), "{gap:?} is not reported in:\n{error}");
+    }
+    assert!(error.contains("4 members or union variants"), "{error}");
+    // Documented members, the branches of a nullable and the `$ref` variants of a tagged union are fine.
+    for fine in ["/properties/text:", "/properties/error", "Failure", "Timeout"] {
+        assert!(!error.contains(fine), "{fine:?} is reported in:\n{error}");
+    }
+}

@@ -385,7 +385,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointType {
 /// are filled by this gateway; everything else is `null`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GeminiModelList {
-    /// The models.
+    /// Every model the key may use, of every vendor, in the Gemini model shape.
     pub models: ::std::vec::Vec<GeminiModelInfo>,
     /// Always `null` (no paging).
     #[serde(

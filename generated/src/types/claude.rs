@@ -300,7 +300,7 @@ pub struct ClaudeSystemTextBlock {
     /// Always `text`.
     #[serde(rename = "type")]
     pub type_: ::std::string::String,
-    /// The text.
+    /// The text of this block of the system prompt (or of a search result).
     pub text: ::std::string::String,
     /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -459,7 +459,7 @@ impl crate::__private::TaggedUnion for ClaudeContentBlockParam {
 /// A text block.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeTextBlockParam {
-    /// The text.
+    /// The text of this block of the turn.
     pub text: ::std::string::String,
     /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1029,7 +1029,7 @@ impl crate::__private::TaggedUnion for ClaudeToolResultContentBlock {
 /// Text inside a tool result.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolResultTextBlock {
-    /// The text.
+    /// Text the tool returned.
     pub text: ::std::string::String,
     /// A prompt-cache breakpoint after this block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

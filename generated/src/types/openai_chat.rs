@@ -1107,7 +1107,7 @@ impl crate::__private::TaggedUnion for ChatContentPart {
 /// A text part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChatContentPartText {
-    /// The text.
+    /// The text of this part of the message.
     pub text: ::std::string::String,
     /// Anthropic-style prompt-cache breakpoint after this part (Claude channels).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

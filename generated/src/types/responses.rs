@@ -713,7 +713,7 @@ impl crate::__private::TaggedUnion for ResponsesInputContent {
 /// A text part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesInputText {
-    /// The text.
+    /// The text of this part of the input.
     pub text: ::std::string::String,
 }
 impl ResponsesInputText {
@@ -2834,7 +2834,7 @@ pub struct ResponsesIncompleteDetails {
 /// `output_tokens_details`. Every member is therefore optional.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesUsage {
-    /// Input tokens.
+    /// All input tokens, cached ones included.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_tokens: ::std::option::Option<i64>,
     /// The input tokens by kind (cache reads and writes, modalities).
@@ -3514,7 +3514,7 @@ impl crate::__private::TaggedUnion for ResponsesOutputContent {
 /// Text output with its citations.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesOutputText {
-    /// The text.
+    /// The generated text of this part.
     pub text: ::std::string::String,
     /// Citations in the text (`[]` when none).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
