@@ -1320,7 +1320,7 @@ const RESPONSES_WEB_SEARCH_ACTION: crate::SchemaInfo = crate::SchemaInfo {
     name: "ResponsesWebSearchAction",
     rust_name: "ResponsesWebSearchAction",
     family: "responses",
-    summary: "What a web search call did, `search` (with `query`), `open_page` (with `url`) or `find` (with `pattern`).",
+    summary: "What a web search call did: `search` (with `query`), `open_page` (with `url`) or `find_in_page` (with `url` and `pattern`; older answers say `find`).",
 };
 /// `ResponsesWebSearchSource`.
 #[cfg(feature = "responses")]

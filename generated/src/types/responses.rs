@@ -3207,7 +3207,8 @@ pub struct ResponsesWebSearchCall {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action: ::std::option::Option<ResponsesWebSearchAction>,
 }
-/// What a web search call did, `search` (with `query`), `open_page` (with `url`) or `find` (with `pattern`).
+/// What a web search call did: `search` (with `query`), `open_page` (with `url`) or `find_in_page` (with `url`
+/// and `pattern`; older answers say `find`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesWebSearchAction {
     /// `search`, `open_page` or `find`.
