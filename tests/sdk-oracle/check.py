@@ -98,7 +98,7 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
     ("create_image", "application/json"): model(openai_types.ImagesResponse),
     ("edit_image", "application/json"): model(openai_types.ImagesResponse),
     ("create_video", "application/json"): model(openai_types.Video),
-    ("get_video", "application/json"): model(openai_types.Video),
+    ("retrieve_video", "application/json"): model(openai_types.Video),
     ("create_claude_message", "application/json"): model(anthropic_types.Message),
     ("create_claude_message", "text/event-stream"): claude_stream_event,
     ("gemini_generate_content", "application/json"): model(genai_types.GenerateContentResponse),
