@@ -466,7 +466,13 @@ fn restates(name: &str, description: &str) -> bool {
     fn words(text: &str) -> String {
         let text: String = text
             .chars()
-            .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { ' ' })
+            .map(|c| {
+                if c.is_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    ' '
+                }
+            })
             .collect();
         text.split_whitespace().collect::<Vec<_>>().join(" ")
     }

@@ -54,7 +54,12 @@ fn reach(schema: &Value, out: &mut BTreeSet<String>) {
 /// Every component an answer of some operation can contain.
 fn answer_schemas() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for item in spec().doc["paths"].as_object().into_iter().flatten().map(|(_, item)| item) {
+    for item in spec().doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, item)| item)
+    {
         for operation in item.as_object().into_iter().flatten().map(|(_, op)| op) {
             for response in operation
                 .get("responses")
@@ -91,7 +96,12 @@ fn members_of(component: &str) -> Vec<Member> {
         if let Some(Value::Object(properties)) = schema.get("properties") {
             for (name, property) in properties {
                 out.push((component.to_owned(), pointer.to_owned(), name.clone()));
-                walk(property, &format!("{pointer}/properties/{}", escape(name)), component, out);
+                walk(
+                    property,
+                    &format!("{pointer}/properties/{}", escape(name)),
+                    component,
+                    out,
+                );
             }
         }
         for key in ["items", "additionalProperties"] {
@@ -100,7 +110,13 @@ fn members_of(component: &str) -> Vec<Member> {
             }
         }
         for key in ["oneOf", "anyOf"] {
-            for (index, alternative) in schema.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            for (index, alternative) in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 walk(alternative, &format!("{pointer}/{key}/{index}"), component, out);
             }
         }
@@ -168,7 +184,10 @@ fn visit(schema: &Value, component: &str, pointer: &str, value: &Value, seen: &m
         return;
     }
     if let (Some(discriminator), Value::Object(object)) = (schema.get("discriminator"), value) {
-        let tag = discriminator.get("propertyName").and_then(Value::as_str).unwrap_or("type");
+        let tag = discriminator
+            .get("propertyName")
+            .and_then(Value::as_str)
+            .unwrap_or("type");
         if let Some(mapped) = object
             .get(tag)
             .and_then(Value::as_str)
@@ -250,8 +269,15 @@ fn examples_exercise_nine_tenths_of_the_answer_members() {
         }
         let covered = members.iter().filter(|member| seen.contains(*member)).count();
         for (_, pointer, name) in members.iter().filter(|member| !seen.contains(*member)) {
-            let place = if pointer.is_empty() { String::new() } else { format!("{pointer}/properties/") };
-            missing.entry(component.clone()).or_default().push(format!("{place}{name}"));
+            let place = if pointer.is_empty() {
+                String::new()
+            } else {
+                format!("{pointer}/properties/")
+            };
+            missing
+                .entry(component.clone())
+                .or_default()
+                .push(format!("{place}{name}"));
         }
         total += members.len();
         hit += covered;
@@ -278,7 +304,10 @@ fn examples_exercise_nine_tenths_of_the_answer_members() {
     }
     println!("{report}");
 
-    assert!(total > 500, "only {total} answer members found; the walk of the spec is broken");
+    assert!(
+        total > 500,
+        "only {total} answer members found; the walk of the spec is broken"
+    );
     assert!(
         share >= REQUIRED_SHARE,
         "examples exercise {:.1} % of the answer members, less than {:.0} %:\n{report}",
