@@ -173,7 +173,8 @@ impl NewApiErrorResponse {
 }
 /// The Anthropic error envelope returned by `/v1/messages`, and sent as an `error` event inside a Claude
 /// stream. Through the gateway `error.type` is not limited to Anthropic's set: gateway errors carry
-/// `new_api_error`, `upstream_error` or an OpenAI error code there.
+/// `new_api_error`, `upstream_error` or an OpenAI error code there, and an upstream Anthropic error arrives
+/// with `error.type` `<nil>` (new-api prints the missing OpenAI error code).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeErrorResponse {
     /// Always `error`.
@@ -181,7 +182,8 @@ pub struct ClaudeErrorResponse {
     pub type_: ::std::string::String,
     /// What went wrong.
     pub error: ClaudeErrorDetail,
-    /// Upstream Anthropic request id, when passed through.
+    /// Anthropic's request id (`req_…`). new-api does not send it: it rebuilds error envelopes and appends its
+    /// own id to `error.message` as `(request id: …)` instead.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
@@ -203,7 +205,9 @@ impl ClaudeErrorResponse {
 pub struct ClaudeErrorDetail {
     /// Error class: Anthropic's `invalid_request_error`, `authentication_error`, `permission_error`,
     /// `not_found_error`, `request_too_large`, `rate_limit_error`, `api_error`, `overloaded_error`, or a gateway
-    /// class such as `new_api_error`.
+    /// class such as `new_api_error`. new-api keeps Anthropic's class only for an error inside a successful
+    /// answer (a stream's `error` event); an upstream error status arrives with the OpenAI error code in its
+    /// place, `<nil>` when the upstream sent none.
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// Human-readable message; gateway messages are often Chinese and end with the request id.
