@@ -176,7 +176,7 @@ pub struct ModelList {
     /// Gateway member, `true` on success.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub success: ::std::option::Option<bool>,
-    /// Always `list`.
+    /// Always `list`; absent from gateways until July 2025.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub object: ::std::option::Option<::std::string::String>,
     /// The models.
@@ -212,14 +212,14 @@ pub struct ListedModel {
     /// Input/output modalities, sent by some gateway versions.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modalities: ::std::option::Option<::std::string::String>,
-    /// Legacy OpenAI permission list, sent by gateways before mid-2025 (one fixed entry for every model);
+    /// Legacy OpenAI permission list, sent by gateways until July 2025 (one fixed entry for every model);
     /// current versions omit it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub permission: ::std::option::Option<::std::vec::Vec<ListedModelPermission>>,
-    /// Legacy OpenAI member, the model's own id; sent by gateways before mid-2025.
+    /// Legacy OpenAI member, the model's own id; sent by gateways until July 2025.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub root: ::std::option::Option<::std::string::String>,
-    /// Legacy OpenAI member, always `null`; sent by gateways before mid-2025.
+    /// Legacy OpenAI member, always `null`; sent by gateways until July 2025.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub parent: ::std::option::Option<::std::string::String>,
 }
