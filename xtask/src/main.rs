@@ -17,7 +17,7 @@ struct Cli {
 enum Command {
     /// Regenerate the bindings from spec/openapi.yaml (writes only files whose content changes).
     Regen {
-        /// Write nothing; fail, naming the stale files, when the committed output differs.
+        /// Write nothing; fail, printing a unified diff of each stale file, when the committed output differs.
         #[arg(long)]
         check: bool,
     },
@@ -207,6 +207,9 @@ fn bench_compile(family: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The longest diff `regen --check` prints per stale file; `git diff` after `cargo xtask regen` shows all.
+const MAX_DIFF_LINES: usize = 400;
+
 fn regen(check: bool) -> ExitCode {
     let root = workspace_root();
     let started = Instant::now();
@@ -218,28 +221,40 @@ fn regen(check: bool) -> ExitCode {
         }
     };
     let generated_in = started.elapsed();
-    let report = match allmhub_codegen::write_files(&root, &files, check) {
+    if check {
+        let stale = match allmhub_codegen::stale_files(&root, &files) {
+            Ok(stale) => stale,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if stale.is_empty() {
+            eprintln!("generated code is fresh ({} files)", files.len());
+            return ExitCode::SUCCESS;
+        }
+        for file in &stale {
+            let what = if file.generated.is_none() {
+                "no longer generated"
+            } else {
+                "stale"
+            };
+            eprintln!("{what}: {}", file.path.display());
+            eprint!("{}", file.unified_diff(MAX_DIFF_LINES));
+        }
+        eprintln!(
+            "generated code is stale ({} files): run `cargo xtask regen` and commit the result",
+            stale.len()
+        );
+        return ExitCode::FAILURE;
+    }
+    let report = match allmhub_codegen::write_files(&root, &files, false) {
         Ok(report) => report,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let stale = report.changed.len() + report.removed.len();
-    if check {
-        if stale == 0 {
-            eprintln!("generated code is fresh ({} files)", files.len());
-            return ExitCode::SUCCESS;
-        }
-        for path in &report.changed {
-            eprintln!("stale: {}", path.display());
-        }
-        for path in &report.removed {
-            eprintln!("no longer generated: {}", path.display());
-        }
-        eprintln!("generated code is stale: run `cargo xtask regen` and commit the result");
-        return ExitCode::FAILURE;
-    }
     for path in &report.changed {
         eprintln!("wrote {}", path.display());
     }
@@ -249,7 +264,7 @@ fn regen(check: bool) -> ExitCode {
     eprintln!(
         "{} files, {} changed, generated in {:.0} ms",
         files.len(),
-        stale,
+        report.changed.len() + report.removed.len(),
         generated_in.as_secs_f64() * 1000.0
     );
     ExitCode::SUCCESS
