@@ -138,6 +138,7 @@ fn snapshot_name(label: &str) -> String {
 #[test]
 fn every_example_round_trips_through_its_generated_type() {
     let mut problems = Vec::new();
+    let mut changed_views = Vec::new();
     let mut decoded = 0;
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
@@ -193,9 +194,21 @@ fn every_example_round_trips_through_its_generated_type() {
             }
         }
         settings.set_description(format!("{} — {}", example.summary, example.media_type));
-        settings.bind(|| insta::assert_snapshot!(snapshot_name(&label), views.join("\n")));
+        // Every changed view is reported (and written as `.snap.new` outside CI), not only the first.
+        let compared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            settings.bind(|| insta::assert_snapshot!(snapshot_name(&label), views.join("\n")));
+        }));
+        if compared.is_err() {
+            changed_views.push(label);
+        }
     }
     assert!(decoded > 100, "only {decoded} example values decoded");
+    assert!(
+        changed_views.is_empty(),
+        "{} typed views differ from their snapshots (review each `.snap.new`, e.g. with `cargo insta review`):\n  {}",
+        changed_views.len(),
+        changed_views.join("\n  ")
+    );
     assert!(
         problems.is_empty(),
         "{} examples fail:\n  {}",
