@@ -1,5 +1,7 @@
 //! `cargo xtask` — project commands.
 
+mod msrv;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -31,6 +33,9 @@ enum Command {
         #[arg(long, default_value = "openai-chat")]
         family: String,
     },
+    /// Check that the workspace's `rust-version` holds for the published crates: no dependency needs a newer
+    /// Rust, and their sources use no newer syntax (clippy's `incompatible_msrv` checks the std items).
+    Msrv,
     /// Check a captured payload against a spec schema: `conform SCHEMA [FILE|-] [--sse] [--strict]`
     /// (runs the `allmhub-conform` binary, so that regen never depends on generated code).
     Conform {
@@ -66,6 +71,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Regen { check } => regen(check),
         Command::Conform { args } => conform(&args),
+        Command::Msrv => msrv(),
         Command::BenchGenerate => bench_generate(),
         Command::BenchCompile { family } => bench_compile(&family),
     }
@@ -83,6 +89,29 @@ fn conform(args: &[std::ffi::OsString]) -> ExitCode {
         Err(error) => {
             eprintln!("error: cannot run cargo: {error}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn msrv() -> ExitCode {
+    match msrv::check(&workspace_root(), &cargo()) {
+        Ok(findings) => {
+            for note in &findings.notes {
+                eprintln!("{note}");
+            }
+            for problem in &findings.problems {
+                eprintln!("error: {problem}");
+            }
+            if findings.problems.is_empty() {
+                eprintln!("the declared rust-version holds");
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
         }
     }
 }
