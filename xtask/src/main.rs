@@ -1,6 +1,7 @@
 //! `cargo xtask` — project commands.
 
 mod msrv;
+mod package;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,9 @@ enum Command {
     /// Check that the workspace's `rust-version` holds for the published crates: no dependency needs a newer
     /// Rust, and their sources use no newer syntax (clippy's `incompatible_msrv` checks the std items).
     Msrv,
+    /// `cargo package` every published crate (they resolve each other locally) and `cargo check` the
+    /// packages in a scratch workspace under `target/`, as crates.io users would build them.
+    Package,
     /// Check a captured payload against a spec schema: `conform SCHEMA [FILE|-] [--sse] [--strict]`
     /// (runs the `allmhub-conform` binary, so that regen never depends on generated code).
     Conform {
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Command::Regen { check } => regen(check),
         Command::Conform { args } => conform(&args),
         Command::Msrv => msrv(),
+        Command::Package => package(),
         Command::BenchGenerate => bench_generate(),
         Command::BenchCompile { family } => bench_compile(&family),
     }
@@ -108,6 +113,23 @@ fn msrv() -> ExitCode {
             } else {
                 ExitCode::FAILURE
             }
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn package() -> ExitCode {
+    match package::check(&workspace_root(), &cargo()) {
+        Ok(crates) => {
+            let names: Vec<String> = crates
+                .iter()
+                .map(|krate| format!("{} {}", krate.name, krate.version))
+                .collect();
+            eprintln!("packaged and checked: {}", names.join(", "));
+            ExitCode::SUCCESS
         }
         Err(error) => {
             eprintln!("error: {error}");
