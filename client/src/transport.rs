@@ -460,17 +460,19 @@ impl<'a> Prepared<'a> {
         Fut: Future<Output = Result<R, Error>>,
     {
         let span = self.span();
-        let outcome = async {
-            if let Some(error) = self.error.take() {
+        let ready = self.ready(accept);
+        let (url, headers, body) = match ready {
+            Ok(ready) => ready,
+            Err(error) => {
+                span.record("error.type", crate::telemetry::error_type(&error).as_str());
                 return Err(error);
             }
-            self.options.check()?;
-            let url = self.url()?;
-            let headers = self.headers(accept)?;
-            let body = self.final_body()?;
-            if !span.is_disabled() {
-                self.record_request_model(&span, &body);
-            }
+        };
+        // Before the span is entered: OpenTelemetry exporters take the span's name when it starts.
+        if !span.is_disabled() {
+            self.record_request_model(&span, &body);
+        }
+        let outcome = async {
             let config = self.client.config();
             let policy = config.retry;
             let retries = self.options.max_retries.unwrap_or(policy.max_retries);
@@ -516,6 +518,15 @@ impl<'a> Prepared<'a> {
         }
     }
 
+    /// What every attempt sends: the URL, the headers and the body.
+    fn ready(&mut self, accept: &'static str) -> Result<(String, HeaderMap, Body), Error> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        self.options.check()?;
+        Ok((self.url()?, self.headers(accept)?, self.final_body()?))
+    }
+
     /// The request span, with the operation's OpenTelemetry GenAI names.
     fn span(&self) -> Span {
         let (system, operation) = match &self.target {
@@ -542,13 +553,11 @@ impl<'a> Prepared<'a> {
             "allmhub.time_to_first_event_ms" = tracing::field::Empty,
             "error.type" = tracing::field::Empty,
         );
-        if let Some(operation) = operation {
-            span.record("otel.name", operation);
-        }
         span
     }
 
-    /// `gen_ai.request.model` from the body's `model` member or the `{model}` path parameter.
+    /// `gen_ai.request.model` from the body's `model` member or the `{model}` path parameter, and the span's
+    /// OpenTelemetry name (`chat gpt-4o`), recorded once.
     fn record_request_model(&self, span: &Span, body: &Body) {
         let from_path = self
             .path_args
