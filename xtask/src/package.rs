@@ -103,24 +103,27 @@ pub fn check(root: &Path, cargo: &std::ffi::OsStr) -> Result<Vec<Publishable>, S
     }
     run(&mut package)?;
 
+    // Unpacked afresh, then synced into the scratch workspace: `.crate` files carry one fixed timestamp, so
+    // cargo would take changed sources for unchanged ones; a synced file is rewritten only when it changed.
+    let unpacked = target.join("package-unpacked");
     let scratch = target.join("package-check");
-    if scratch.exists() {
-        std::fs::remove_dir_all(&scratch).map_err(|error| format!("{}: {error}", scratch.display()))?;
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |error: std::io::Error| format!("{path}: {error}")
+    };
+    if unpacked.exists() {
+        std::fs::remove_dir_all(&unpacked).map_err(io(&unpacked))?;
     }
-    std::fs::create_dir_all(&scratch).map_err(|error| format!("{}: {error}", scratch.display()))?;
+    std::fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
     for krate in &crates {
         let file: PathBuf = target
             .join("package")
             .join(format!("{}-{}.crate", krate.name, krate.version));
-        run(Command::new("tar").arg("-xzf").arg(&file).arg("-C").arg(&scratch))?;
+        run(Command::new("tar").arg("-xzf").arg(&file).arg("-C").arg(&unpacked))?;
     }
-    let write = |name: &str, contents: &[u8]| {
-        let path = scratch.join(name);
-        std::fs::write(&path, contents).map_err(|error| format!("{}: {error}", path.display()))
-    };
-    write("Cargo.toml", scratch_manifest(&crates).as_bytes())?;
-    let lock = std::fs::read(root.join("Cargo.lock")).map_err(|error| format!("Cargo.lock: {error}"))?;
-    write("Cargo.lock", &lock)?;
+    std::fs::write(unpacked.join("Cargo.toml"), scratch_manifest(&crates)).map_err(io(&unpacked))?;
+    std::fs::copy(root.join("Cargo.lock"), unpacked.join("Cargo.lock")).map_err(io(&root.join("Cargo.lock")))?;
+    sync(&unpacked, &scratch)?;
 
     run(Command::new(cargo)
         .current_dir(&scratch)
@@ -134,6 +137,48 @@ pub fn check(root: &Path, cargo: &std::ffi::OsStr) -> Result<Vec<Publishable>, S
         ])
         .arg(&target))?;
     Ok(crates)
+}
+
+/// Makes `to` hold exactly the files of `from`, writing only files whose content differs (so that their
+/// modification time says what changed) and removing the rest.
+pub fn sync(from: &Path, to: &Path) -> Result<(), String> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |error: std::io::Error| format!("{path}: {error}")
+    };
+    std::fs::create_dir_all(to).map_err(io(to))?;
+    let mut wanted = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(from).map_err(io(from))? {
+        let source = entry.map_err(io(from))?.path();
+        let Some(name) = source.file_name() else { continue };
+        let target = to.join(name);
+        wanted.insert(name.to_owned());
+        if source.is_dir() {
+            if target.is_file() {
+                std::fs::remove_file(&target).map_err(io(&target))?;
+            }
+            sync(&source, &target)?;
+            continue;
+        }
+        if target.is_dir() {
+            std::fs::remove_dir_all(&target).map_err(io(&target))?;
+        }
+        let contents = std::fs::read(&source).map_err(io(&source))?;
+        if std::fs::read(&target).ok().as_deref() != Some(contents.as_slice()) {
+            std::fs::write(&target, contents).map_err(io(&target))?;
+        }
+    }
+    for entry in std::fs::read_dir(to).map_err(io(to))? {
+        let path = entry.map_err(io(to))?.path();
+        if path.file_name().is_some_and(|name| !wanted.contains(name)) {
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+            } else {
+                std::fs::remove_file(&path).map_err(io(&path))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -156,6 +201,36 @@ mod tests {
             .map(|krate| format!("{} {}", krate.name, krate.version))
             .collect();
         assert_eq!(names, ["allmhub-types 0.1.0", "allmhub 0.2.0"]);
+    }
+
+    #[test]
+    fn sync_rewrites_changed_files_only_and_removes_the_rest() {
+        let base = std::env::temp_dir().join(format!("xtask-sync-{}", std::process::id()));
+        let (from, to) = (base.join("from"), base.join("to"));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(from.join("src")).unwrap();
+        std::fs::create_dir_all(to.join("src")).unwrap();
+        std::fs::create_dir_all(to.join("stale-dir")).unwrap();
+        std::fs::write(from.join("src/same.rs"), "same").unwrap();
+        std::fs::write(to.join("src/same.rs"), "same").unwrap();
+        std::fs::write(from.join("src/changed.rs"), "new").unwrap();
+        std::fs::write(to.join("src/changed.rs"), "old").unwrap();
+        std::fs::write(from.join("Cargo.toml"), "[package]").unwrap();
+        std::fs::write(to.join("src/gone.rs"), "gone").unwrap();
+        let untouched = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
+        let same = std::fs::File::options()
+            .write(true)
+            .open(to.join("src/same.rs"))
+            .unwrap();
+        same.set_modified(untouched).unwrap();
+
+        sync(&from, &to).unwrap();
+        assert_eq!(std::fs::read_to_string(to.join("src/changed.rs")).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(to.join("Cargo.toml")).unwrap(), "[package]");
+        assert!(!to.join("src/gone.rs").exists() && !to.join("stale-dir").exists());
+        let modified = std::fs::metadata(to.join("src/same.rs")).unwrap().modified().unwrap();
+        assert_eq!(modified, untouched, "an unchanged file is not rewritten");
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]
