@@ -139,6 +139,7 @@ fn snapshot_name(label: &str) -> String {
 fn every_example_round_trips_through_its_generated_type() {
     let mut problems = Vec::new();
     let mut changed_views = Vec::new();
+    let mut snapshots = std::collections::BTreeSet::new();
     let mut decoded = 0;
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
@@ -199,21 +200,33 @@ fn every_example_round_trips_through_its_generated_type() {
             settings.bind(|| insta::assert_snapshot!(snapshot_name(&label), views.join("\n")));
         }));
         if compared.is_err() {
-            changed_views.push(label);
+            changed_views.push(label.clone());
         }
+        snapshots.insert(format!("{}.snap", snapshot_name(&label)));
     }
     assert!(decoded > 100, "only {decoded} example values decoded");
+    assert!(
+        problems.is_empty(),
+        "{} examples fail:\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
     assert!(
         changed_views.is_empty(),
         "{} typed views differ from their snapshots (review each `.snap.new`, e.g. with `cargo insta review`):\n  {}",
         changed_views.len(),
         changed_views.join("\n  ")
     );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/examples");
+    let orphans: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".snap") && !snapshots.contains(name))
+        .collect();
     assert!(
-        problems.is_empty(),
-        "{} examples fail:\n  {}",
-        problems.len(),
-        problems.join("\n  ")
+        orphans.is_empty(),
+        "snapshots of examples the spec no longer has (delete them):\n  {}",
+        orphans.join("\n  ")
     );
 }
 
