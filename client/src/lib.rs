@@ -63,7 +63,7 @@ mod config;
 mod error;
 pub mod jobs;
 mod options;
-#[cfg(feature = "openai-chat")]
+#[cfg(feature = "progress")]
 pub mod progress;
 mod stream;
 mod telemetry;
