@@ -54,6 +54,7 @@ mod error;
 pub mod jobs;
 pub mod progress;
 mod stream;
+pub mod synthesize;
 mod transport;
 
 use std::fmt;
