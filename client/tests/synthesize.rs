@@ -152,6 +152,7 @@ fn gemini_chunks_are_wire_valid_and_carry_the_text() {
                 for part in chunk
                     .candidates
                     .iter()
+                    .filter(|candidate| candidate.index.unwrap_or(0) == 0)
                     .flat_map(|candidate| &candidate.content)
                     .flat_map(|content| &content.parts)
                 {
@@ -164,6 +165,7 @@ fn gemini_chunks_are_wire_valid_and_carry_the_text() {
             let expected: String = response
                 .candidates
                 .iter()
+                .take(1)
                 .flat_map(|candidate| &candidate.content)
                 .flat_map(|content| &content.parts)
                 .filter_map(|part| part.text.as_deref())

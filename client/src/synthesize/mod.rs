@@ -33,6 +33,10 @@ pub use chat::chat_chunks;
 pub use claude::claude_events;
 #[cfg(feature = "gemini")]
 pub use gemini::gemini_chunks;
+#[cfg(feature = "gemini")]
+pub(crate) use gemini::is_plain_text;
+#[cfg(feature = "responses")]
+pub(crate) use responses::item_id;
 #[cfg(feature = "responses")]
 pub use responses::responses_events;
 

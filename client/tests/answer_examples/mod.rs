@@ -10,6 +10,8 @@ use allmhub::types::{
 use allmhub_tests::{Example, Place};
 use serde::de::DeserializeOwned;
 
+mod fixtures;
+
 /// An example decoded as `T`, with its label.
 pub type Labeled<T> = (String, T);
 
@@ -64,20 +66,27 @@ pub fn streams<T: DeserializeOwned>(event: &str) -> Vec<Labeled<Vec<T>>> {
     out
 }
 
+/// The spec's examples and a fixture that has every member a stream can carry.
+fn with_fixture<T: DeserializeOwned>(mut answers: Vec<Labeled<T>>, fixture: serde_json::Value) -> Vec<Labeled<T>> {
+    let decoded = serde_json::from_value(fixture).unwrap_or_else(|error| panic!("fixture: {error}"));
+    answers.push(("fixture/everything".to_owned(), decoded));
+    answers
+}
+
 pub fn chat_answers() -> Vec<Labeled<ChatCompletionResponse>> {
-    answers("ChatCompletionResponse")
+    with_fixture(answers("ChatCompletionResponse"), fixtures::chat())
 }
 
 pub fn claude_answers() -> Vec<Labeled<ClaudeMessagesResponse>> {
-    answers("ClaudeResponse")
+    with_fixture(answers("ClaudeResponse"), fixtures::claude())
 }
 
 pub fn responses_answers() -> Vec<Labeled<ResponsesResponse>> {
-    answers("ResponsesResponse")
+    with_fixture(answers("ResponsesResponse"), fixtures::responses())
 }
 
 pub fn gemini_answers() -> Vec<Labeled<GeminiGenerateContentResponse>> {
-    answers("GeminiResponse")
+    with_fixture(answers("GeminiResponse"), fixtures::gemini())
 }
 
 pub fn chat_streams() -> Vec<Labeled<Vec<ChatCompletionChunk>>> {
