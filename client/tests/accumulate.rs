@@ -10,9 +10,9 @@ use allmhub::accumulate::{
 };
 use allmhub::synthesize::{Split, chat_chunks, claude_events, gemini_chunks, responses_events};
 use allmhub::types::{
-    ChatCompletionResponse, ChatContentPart, ChatMessageContent, ChatToolCall, ClaudeContentBlock,
-    ClaudeMessagesResponse, ClaudeStreamEvent, GeminiGenerateContentResponse, GeminiPart, ResponsesItemStatus,
-    ResponsesOutputItem, ResponsesResponse, ResponsesStreamEvent,
+    ChatCompletionResponse, ChatMessageContent, ChatToolCall, ClaudeContentBlock, ClaudeMessagesResponse,
+    ClaudeStreamEvent, GeminiGenerateContentResponse, GeminiPart, ResponsesItemStatus, ResponsesOutputItem,
+    ResponsesResponse, ResponsesStreamEvent,
 };
 use answer_examples::*;
 use proptest::prelude::*;
@@ -54,15 +54,8 @@ fn normalize_chat(answer: &ChatCompletionResponse) -> ChatCompletionResponse {
     for (position, choice) in answer.choices.iter_mut().enumerate() {
         choice.index.get_or_insert(position as i64);
         let message = &mut choice.message;
-        if let Some(ChatMessageContent::Parts(parts)) = &message.content {
-            let text = parts
-                .iter()
-                .filter_map(|part| match part {
-                    ChatContentPart::Text(part) => Some(part.text.as_str()),
-                    _ => None,
-                })
-                .collect();
-            message.content = Some(ChatMessageContent::Text(text));
+        if let Some(content @ ChatMessageContent::Parts(_)) = &message.content {
+            message.content = Some(ChatMessageContent::Text(content.text().into_owned()));
         }
         message.name = None;
         message.tool_call_id = None;

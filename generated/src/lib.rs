@@ -27,6 +27,10 @@ pub mod types;
 pub use schemas::{SCHEMAS, visit_schema};
 pub use types::*;
 
+// Hand-written helpers for reading answers (text, tool calls, structured output).
+mod answers;
+pub use answers::{AnswerError, ToolCall};
+
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};

@@ -2,8 +2,7 @@
 
 use allmhub_types::{
     ChatCompletionChoice, ChatCompletionChunk, ChatCompletionChunkChoice, ChatCompletionDelta, ChatCompletionResponse,
-    ChatContentPart, ChatFunctionCallDelta, ChatLogprobs, ChatMessageContent, ChatTokenLogprob, ChatToolCall,
-    ChatToolCallChunk,
+    ChatFunctionCallDelta, ChatLogprobs, ChatTokenLogprob, ChatToolCall, ChatToolCallChunk,
 };
 use serde_json::{Map, Value};
 
@@ -92,16 +91,7 @@ fn choice_deltas(
         }));
     }
 
-    let content = message.content.as_ref().map(|content| match content {
-        ChatMessageContent::Text(text) => text.clone(),
-        ChatMessageContent::Parts(parts) => parts
-            .iter()
-            .filter_map(|part| match part {
-                ChatContentPart::Text(part) => Some(part.text.as_str()),
-                _ => None,
-            })
-            .collect(),
-    });
+    let content = message.text();
     let pieces = cut_optional(cutter, content.as_deref());
     let token_logprobs = take_logprobs(&mut logprobs, |logprobs| &mut logprobs.content, pieces.len());
     for (piece, tokens) in pieces.into_iter().zip(token_logprobs) {
