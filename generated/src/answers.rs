@@ -72,6 +72,8 @@ pub struct ToolCall<'a> {
 
 /// Arguments as the dialect carries them: JSON text (chat, Responses) or JSON (Claude, Gemini).
 #[derive(Clone, Copy, Debug, PartialEq)]
+// Which variants are built depends on the API families compiled in.
+#[allow(dead_code)]
 enum Arguments<'a> {
     Text(&'a str),
     Value(&'a Value),
