@@ -15,6 +15,12 @@
 //!
 //! A mismatch is an [`AnswerError`] that names the JSON path where the text stopped matching the type.
 
+// Which helpers are used depends on the API families compiled in.
+#![cfg_attr(
+    not(all(feature = "openai-chat", feature = "claude", feature = "responses", feature = "gemini")),
+    allow(dead_code)
+)]
+
 use std::borrow::Cow;
 use std::fmt;
 
@@ -72,8 +78,6 @@ pub struct ToolCall<'a> {
 
 /// Arguments as the dialect carries them: JSON text (chat, Responses) or JSON (Claude, Gemini).
 #[derive(Clone, Copy, Debug, PartialEq)]
-// Which variants are built depends on the API families compiled in.
-#[allow(dead_code)]
 enum Arguments<'a> {
     Text(&'a str),
     Value(&'a Value),
