@@ -17,7 +17,12 @@
 
 // Which helpers are used depends on the API families compiled in.
 #![cfg_attr(
-    not(all(feature = "openai-chat", feature = "claude", feature = "responses", feature = "gemini")),
+    not(all(
+        feature = "openai-chat",
+        feature = "claude",
+        feature = "responses",
+        feature = "gemini"
+    )),
     allow(dead_code)
 )]
 

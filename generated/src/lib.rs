@@ -30,6 +30,8 @@ pub use types::*;
 // Hand-written helpers for reading answers (text, tool calls, structured output).
 mod answers;
 pub use answers::{AnswerError, ToolCall};
+#[cfg(feature = "schemars")]
+pub mod structured;
 
 use std::fmt;
 
