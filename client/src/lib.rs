@@ -51,6 +51,7 @@
 mod api;
 pub mod accumulate;
 mod config;
+pub mod download;
 mod error;
 pub mod jobs;
 pub mod progress;
