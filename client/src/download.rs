@@ -144,14 +144,12 @@ impl Client {
         }
         let response = request.send().await.map_err(|error| {
             if error.is_timeout() {
-                Error::Timeout(Timeout {
-                    kind: if error.is_connect() {
-                        TimeoutKind::Connect
-                    } else {
-                        TimeoutKind::Request
-                    },
-                    after: timeout.unwrap_or(self.config().connect_timeout),
-                })
+                let kind = if error.is_connect() {
+                    TimeoutKind::Connect
+                } else {
+                    TimeoutKind::Request
+                };
+                Error::Timeout(Timeout::new(kind, timeout.unwrap_or(self.config().connect_timeout)))
             } else {
                 connection(error)
             }
@@ -161,14 +159,8 @@ impl Client {
             return Ok(response);
         }
         let body = response.bytes().await.unwrap_or_default();
-        Err(Error::Api(Box::new(ApiError {
-            status: status.as_u16(),
-            body: None,
-            request_id: None,
-            raw: (!body.is_empty()).then(|| snippet(&body)),
-            in_band: false,
-            retry_after: None,
-        })))
+        let raw = (!body.is_empty()).then(|| snippet(&body));
+        Err(Error::Api(Box::new(ApiError::new(status.as_u16(), None, raw))))
     }
 }
 
@@ -225,16 +217,16 @@ fn decode_base64(text: &str, path: &str) -> Result<Bytes, Error> {
             }
         }
     }
-    Err(Error::Decode(Box::new(DecodeError {
-        status: 200,
-        path: path.to_owned(),
-        message: format!(
-            "not base64: {}",
-            first_error.map(|error| error.to_string()).unwrap_or_default()
-        ),
-        body: snippet(text.as_bytes()),
-        event: None,
-    })))
+    let message = format!(
+        "not base64: {}",
+        first_error.map(|error| error.to_string()).unwrap_or_default()
+    );
+    Err(Error::Decode(Box::new(DecodeError::new(
+        200,
+        path.to_owned(),
+        message,
+        text.as_bytes(),
+    ))))
 }
 
 /// A failed or broken connection to a third-party host.
@@ -252,13 +244,7 @@ where
         match tokio::time::timeout(idle, chunks.next()).await {
             Ok(Some(item)) => Some((item, Some(chunks))),
             Ok(None) => None,
-            Err(_) => Some((
-                Err(Error::Timeout(Timeout {
-                    kind: TimeoutKind::StreamIdle,
-                    after: idle,
-                })),
-                None,
-            )),
+            Err(_) => Some((Err(Error::Timeout(Timeout::new(TimeoutKind::StreamIdle, idle))), None)),
         }
     })
 }

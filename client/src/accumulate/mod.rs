@@ -141,36 +141,26 @@ impl<T: StreamEvent> Stream for TextDeltas<T> {
 
 /// The error of a stream that ended before its first event.
 fn empty_stream() -> Error {
-    Error::Stream(StreamError {
-        message: "the stream ended before its first event; there is no answer".to_owned(),
-        events_received: 0,
-    })
+    Error::Stream(StreamError::new(
+        "the stream ended before its first event; there is no answer".to_owned(),
+        0,
+    ))
 }
 
 /// The error for an error event met by an accumulator (the client's streams report these themselves; this
 /// covers events fed by hand).
 fn error_event(event: &impl serde::Serialize) -> Error {
     let value = serde_json::to_value(event).unwrap_or_default();
-    Error::Api(Box::new(ApiError {
-        status: 200,
-        body: ApiErrorBody::from_stream_event(&value),
-        request_id: None,
-        raw: Some(value.to_string()),
-        in_band: true,
-        retry_after: None,
-    }))
+    let body = ApiErrorBody::from_stream_event(&value);
+    Error::Api(Box::new(ApiError::new(200, body, Some(value.to_string())).in_band()))
 }
 
 /// The error for a JSON text of a stream (a tool input) that does not parse: where it belongs in the
 /// answer, why, and the text.
 fn json_error(path: String, message: String, text: &str, event: usize) -> Error {
-    Error::Decode(Box::new(DecodeError {
-        status: 200,
-        path,
-        message,
-        body: crate::error::snippet(text.as_bytes()),
-        event: Some(event),
-    }))
+    let mut error = DecodeError::new(200, path, message, text.as_bytes());
+    error.event = Some(event);
+    Error::Decode(Box::new(error))
 }
 
 /// Appends a fragment to a text that may not have started.
