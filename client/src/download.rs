@@ -97,7 +97,8 @@ impl Client {
         progress: impl FnMut(DownloadProgress),
     ) -> Result<u64, DownloadError> {
         let stream = self.videos().download_content_stream(video_id, None).await?;
-        write_file(path.as_ref(), stream, None, progress).await
+        let total = stream.content_length();
+        write_file(path.as_ref(), stream, total, progress).await
     }
 
     /// Writes the media at `url` — a URL from an answer: a video link, an image on a CDN, a `data:` URL — to

@@ -85,6 +85,7 @@ async fn images_come_from_base64_or_a_url_fetched_without_the_key() {
 
 #[tokio::test]
 async fn a_video_streams_to_a_file_with_progress() {
+    // Chunked, so without a Content-Length: the total is unknown.
     let video = media(1 << 20);
     let pieces = video
         .chunks(64 * 1024)
@@ -112,6 +113,7 @@ async fn a_video_streams_to_a_file_with_progress() {
     assert!(seen.len() > 1, "progress after each piece");
     assert!(seen.windows(2).all(|pair| pair[0].received < pair[1].received));
     assert_eq!(seen.last().map(|progress| progress.received), Some(size));
+    assert!(seen.iter().all(|progress| progress.total.is_none()));
     let request = &server.requests()[0];
     assert_eq!(request.target, "/v1/videos/video_123/content");
     assert_eq!(
@@ -123,6 +125,30 @@ async fn a_video_streams_to_a_file_with_progress() {
         std::fs::read_dir(dir.path()).expect("the directory").count(),
         1,
         "no part file left"
+    );
+}
+
+#[tokio::test]
+async fn downloads_report_the_announced_size() {
+    let video = media(20_000);
+    let server = Server::start(vec![Reply::Status {
+        status: 200,
+        headers: vec![("content-type", "video/mp4".into())],
+        body: video.clone(),
+    }])
+    .await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("job.mp4");
+    let mut last = None;
+    within(
+        10,
+        client(&server.url).save_video("video_9", &path, |progress| last = Some(progress)),
+    )
+    .await
+    .expect("saved");
+    assert_eq!(
+        last.map(|progress| (progress.received, progress.total)),
+        Some((20_000, Some(20_000)))
     );
 }
 
