@@ -191,3 +191,33 @@ async fn an_error_event_ends_into_final_with_the_api_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A gateway that answers a stream request with the whole JSON: the client synthesizes the events, and
+/// `into_final` gives the answer back.
+#[tokio::test]
+async fn a_whole_answer_to_a_stream_request_accumulates_back_to_itself() {
+    let answer = fixture(chat_answers());
+    let chat = Server::start(vec![Reply::json(200, &serde_json::to_string(&answer).expect("JSON"))]).await;
+    let request = ChatCompletionRequest::new("gpt-5", vec![ChatMessage::user("Weather?")]);
+    let stream = within(10, client(&chat.url).chat().create_stream(&request))
+        .await
+        .expect("a stream");
+    assert!(stream.is_synthesized());
+    assert_eq!(within(10, stream.into_final()).await.expect("the answer"), answer);
+
+    let message = fixture(claude_answers());
+    let claude = Server::start(vec![Reply::json(200, &serde_json::to_string(&message).expect("JSON"))]).await;
+    let request = ClaudeMessagesRequest::new("claude-sonnet-4-5", 1024, vec![ClaudeMessage::user("Weather?")]);
+    let stream = within(10, client(&claude.url).claude().messages().create_stream(&request))
+        .await
+        .expect("a stream");
+    assert_eq!(within(10, stream.into_final()).await.expect("the message"), message);
+
+    let response = fixture(responses_answers());
+    let responses = Server::start(vec![Reply::json(200, &serde_json::to_string(&response).expect("JSON"))]).await;
+    let request = ResponsesRequest::new("gpt-5", "Weather?");
+    let stream = within(10, client(&responses.url).responses().create_stream(&request))
+        .await
+        .expect("a stream");
+    assert_eq!(within(10, stream.into_final()).await.expect("the response"), response);
+}
