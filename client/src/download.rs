@@ -13,6 +13,9 @@
 //! connection pool and timeouts but **without** the API key or the client's extra headers. A file is written
 //! under `<name>.part` and renamed when complete, so a broken download never looks finished.
 
+// Which helpers are used depends on the API families compiled in.
+#![cfg_attr(not(all(feature = "images", feature = "videos")), allow(dead_code, unused_imports))]
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -37,6 +37,17 @@
 //! [`crate::synthesize`] with any split, the answer they were made from (up to what a stream cannot carry,
 //! which each synthesizer documents).
 
+// Which helpers are used depends on the API families compiled in.
+#![cfg_attr(
+    not(all(
+        feature = "openai-chat",
+        feature = "claude",
+        feature = "responses",
+        feature = "gemini"
+    )),
+    allow(dead_code, unused_imports)
+)]
+
 #[cfg(feature = "openai-chat")]
 mod chat;
 #[cfg(feature = "claude")]

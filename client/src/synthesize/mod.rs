@@ -18,6 +18,17 @@
 //! What a stream cannot carry is normalized the same way by the accumulators; each dialect's function says
 //! what that is.
 
+// Which helpers are used depends on the API families compiled in.
+#![cfg_attr(
+    not(all(
+        feature = "openai-chat",
+        feature = "claude",
+        feature = "responses",
+        feature = "gemini"
+    )),
+    allow(dead_code, unused_imports)
+)]
+
 #[cfg(feature = "openai-chat")]
 mod chat;
 #[cfg(feature = "claude")]
