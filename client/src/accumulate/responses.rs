@@ -21,7 +21,9 @@ use crate::synthesize::item_id;
 /// interpreter-code events; tool status events update the item's status.
 ///
 /// The assembled response says what the gateway said: without a final event its status stays the
-/// snapshot's (`in_progress`), and items without `output_item.done` keep the status they were added with.
+/// snapshot's (`in_progress`), and items without `output_item.done` keep the status they were added with. A
+/// failed or incomplete response is still the answer (check its `status`, `error` and
+/// `incomplete_details`); only an `error` event is an error.
 #[derive(Clone, Debug)]
 pub struct ResponsesAccumulator {
     response: ResponsesResponse,
