@@ -5,6 +5,26 @@
 //! not know (`Unknown(String)`), tagged unions keep objects with unknown tags (`Unknown(Value)`), and ids that
 //! arrive as strings or integers keep every digit ([`StringOrNumber`]).
 //!
+//! ```
+//! use allmhub_types::{ChatCompletionChunk, ChatCompletionRequest, ChatMessage, FinishReason};
+//!
+//! let mut request = ChatCompletionRequest::new("gpt-4o-mini", vec![ChatMessage::user("Hello!")]);
+//! request.stream = Some(true);
+//! assert_eq!(
+//!     serde_json::to_string(&request)?,
+//!     r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}],"stream":true}"#
+//! );
+//!
+//! // One event of the streamed answer. A finish reason this version does not know is kept, not an error.
+//! let chunk: ChatCompletionChunk = serde_json::from_str(
+//!     r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini",
+//!         "choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"paused"}]}"#,
+//! )?;
+//! assert_eq!(chunk.choices[0].delta.content.as_deref(), Some("Hi"));
+//! assert_eq!(chunk.choices[0].finish_reason, Some(FinishReason::Unknown("paused".into())));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+//!
 //! [`operations`] describes every endpoint (the `allmhub` client builds its methods on it) and
 //! [`SCHEMAS`] / [`visit_schema`] look a schema up by name, for validating captured payloads.
 //!
@@ -501,10 +521,11 @@ pub trait SchemaVisitor {
     /// What the visit produces.
     type Output;
 
-    /// Called with `T`, the type generated for `schema`.
+    /// Called with `T`, the type generated for `schema` (every generated type is `Debug`, so a visitor can
+    /// show the decoded value with its type and variant names).
     fn visit<T>(self, schema: &'static SchemaInfo) -> Self::Output
     where
-        T: serde::de::DeserializeOwned + Serialize + 'static;
+        T: serde::de::DeserializeOwned + Serialize + fmt::Debug + 'static;
 }
 
 /// Support for the generated code; not part of the public API.
