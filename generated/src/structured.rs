@@ -228,13 +228,14 @@ fn reshape(schema: &mut Value, dialect: Dialect, path: &str) -> Result<(), Schem
         object.insert("anyOf".to_owned(), alternatives);
     }
     // `allOf` of one schema (schemars' way to add a description to a reference): merge it in.
-    if let Some(Value::Array(parts)) = object.get("allOf")
-        && parts.len() == 1
-        && let Some(Value::Array(mut parts)) = object.remove("allOf")
-        && let Some(Value::Object(part)) = parts.pop()
-    {
-        for (key, value) in part {
-            object.entry(key).or_insert(value);
+    let single = matches!(object.get("allOf"), Some(Value::Array(parts)) if parts.len() == 1);
+    if single {
+        if let Some(Value::Array(mut parts)) = object.remove("allOf") {
+            if let Some(Value::Object(part)) = parts.pop() {
+                for (key, value) in part {
+                    object.entry(key).or_insert(value);
+                }
+            }
         }
     }
 
@@ -249,10 +250,13 @@ fn reshape(schema: &mut Value, dialect: Dialect, path: &str) -> Result<(), Schem
         }
         object.insert("additionalProperties".to_owned(), Value::Bool(false));
         let properties = object.entry("properties").or_insert_with(|| Value::Object(Map::new()));
-        if dialect == Dialect::OpenAi
-            && let Value::Object(properties) = properties
-        {
-            let required = properties.keys().cloned().map(Value::String).collect();
+        let names: Option<Vec<Value>> = match properties {
+            Value::Object(properties) if dialect == Dialect::OpenAi => {
+                Some(properties.keys().cloned().map(Value::String).collect())
+            }
+            _ => None,
+        };
+        if let Some(required) = names {
             object.insert("required".to_owned(), Value::Array(required));
         }
     }

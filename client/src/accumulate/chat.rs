@@ -166,9 +166,7 @@ fn merge_audio(audio: &mut Option<ChatMessageAudio>, fragment: &ChatMessageAudio
 
 fn merge_function_call(call: &mut Option<ChatFunctionCall>, fragment: &ChatFunctionCallDelta) {
     let call = call.get_or_insert_with(|| ChatFunctionCall::new("", ""));
-    if call.name.is_empty()
-        && let Some(name) = &fragment.name
-    {
+    if let Some(name) = fragment.name.as_ref().filter(|_| call.name.is_empty()) {
         call.name.clone_from(name);
     }
     if let Some(arguments) = &fragment.arguments {
@@ -211,9 +209,7 @@ fn merge_tool_call(calls: &mut Vec<ChatToolCall>, wire: &mut Vec<Option<i64>>, f
             }
             if let Some(function) = &fragment.function {
                 // Some channels repeat the whole name on every fragment: the first one counts.
-                if call.function.name.is_empty()
-                    && let Some(name) = &function.name
-                {
+                if let Some(name) = function.name.as_ref().filter(|_| call.function.name.is_empty()) {
                     call.function.name.clone_from(name);
                 }
                 if let Some(arguments) = &function.arguments {
@@ -225,9 +221,7 @@ fn merge_tool_call(calls: &mut Vec<ChatToolCall>, wire: &mut Vec<Option<i64>>, f
             if call.id.is_none() {
                 call.id.clone_from(&fragment.id);
             }
-            if call.custom.name.is_empty()
-                && let Some(Value::String(name)) = fragment.custom.get("name")
-            {
+            if let Some(Value::String(name)) = fragment.custom.get("name").filter(|_| call.custom.name.is_empty()) {
                 call.custom.name.clone_from(name);
             }
             if let Some(Value::String(input)) = fragment.custom.get("input") {

@@ -105,19 +105,18 @@ fn merge_candidate(merged: &mut GeminiCandidate, chunk: &GeminiCandidate) {
 /// signature closes a part. The joined part takes the new part's signature. Streams cut text parts into
 /// fragments; this puts them together again.
 pub fn merge_part(parts: &mut Vec<GeminiPart>, part: &GeminiPart) {
-    if let Some(last) = parts.last_mut()
-        && is_plain_text(last)
-        && is_plain_text(part)
-        && last.thought == part.thought
-        && last.thought_signature.is_none()
-    {
-        if let Some(text) = &part.text {
-            super::append(&mut last.text, text);
+    let joins = |last: &GeminiPart| {
+        is_plain_text(last) && is_plain_text(part) && last.thought == part.thought && last.thought_signature.is_none()
+    };
+    match parts.last_mut() {
+        Some(last) if joins(last) => {
+            if let Some(text) = &part.text {
+                super::append(&mut last.text, text);
+            }
+            last.thought_signature.clone_from(&part.thought_signature);
         }
-        last.thought_signature.clone_from(&part.thought_signature);
-        return;
+        _ => parts.push(part.clone()),
     }
-    parts.push(part.clone());
 }
 
 impl Accumulator for GeminiAccumulator {
