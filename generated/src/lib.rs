@@ -51,6 +51,12 @@ pub use operations::{Family, InBandEnvelope, SecurityScheme};
 pub use schemas::{SCHEMAS, visit_schema};
 pub use types::*;
 
+// Hand-written helpers for reading answers (text, tool calls, structured output).
+mod answers;
+pub use answers::{AnswerError, ToolCall};
+#[cfg(feature = "schemars")]
+pub mod structured;
+
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
