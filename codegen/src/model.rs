@@ -16,6 +16,10 @@ pub struct Model {
     pub schemas: Vec<SchemaDef>,
     /// Operations, in spec order.
     pub operations: Vec<Operation>,
+    /// Every example of the spec, in spec order.
+    pub examples: Vec<crate::examples::ExampleDef>,
+    /// The error envelopes of every operation.
+    pub error_answers: Vec<crate::examples::ErrorAnswer>,
 }
 
 /// An API family: one spec file, one tag, one Cargo feature.
@@ -207,6 +211,8 @@ impl Model {
             families,
             schemas,
             operations,
+            examples: crate::examples::collect(spec),
+            error_answers: crate::examples::error_answers(spec),
         })
     }
 
