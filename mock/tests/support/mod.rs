@@ -35,3 +35,10 @@ pub async fn within<T>(seconds: u64, future: impl std::future::Future<Output = T
         Err(_) => panic!("no result within {seconds} s"),
     }
 }
+
+/// A plain HTTP client, for what the generated client would not send.
+pub fn http() -> reqwest::Client {
+    // reqwest is built without a default TLS provider in this workspace.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
