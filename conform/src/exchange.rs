@@ -153,8 +153,13 @@ pub fn check_request(operation: &Operation, content_type: &str, body: &[u8], str
         .iter()
         .find(|request| request.content_type == media)
         .or_else(|| {
-            // A JSON body sent without (or with a generic) content type is still read as JSON.
-            let json_like = media.is_empty() || media == "text/plain" || media.ends_with("json");
+            // A JSON body sent without (or with another) content type is still read as JSON, as the
+            // gateway reads it (`curl -d` sends `application/x-www-form-urlencoded`).
+            let looks_like_json = body
+                .iter()
+                .find(|byte| !byte.is_ascii_whitespace())
+                .is_some_and(|byte| matches!(byte, b'{' | b'['));
+            let json_like = media.is_empty() || media.ends_with("json") || looks_like_json;
             json_like
                 .then(|| {
                     operation

@@ -762,7 +762,10 @@ fn deliver(call: &Call<'_>, answer: Answer, fault: Option<&Fault>, conn: Arc<Con
                     let half = body.slice(..body.len() / 2);
                     let length = body.len();
                     let pieces = futures_util::stream::iter([Ok::<_, std::io::Error>(half)]).chain(
-                        futures_util::stream::once(async { Err(std::io::Error::other("truncated on demand")) }),
+                        futures_util::stream::once(async {
+                            flush_pause().await;
+                            Err(std::io::Error::other("truncated on demand"))
+                        }),
                     );
                     finish(
                         builder.header(header::CONTENT_LENGTH, length),
@@ -772,6 +775,7 @@ fn deliver(call: &Call<'_>, answer: Answer, fault: Option<&Fault>, conn: Arc<Con
                 Some(Fault::ResetAfter(_)) => {
                     // Headers, then the connection is reset.
                     let pieces = futures_util::stream::once(async move {
+                        flush_pause().await;
                         conn.reset().await;
                     })
                     .map(|()| Ok::<Bytes, Infallible>(Bytes::new()));
@@ -829,11 +833,17 @@ fn deliver(call: &Call<'_>, answer: Answer, fault: Option<&Fault>, conn: Arc<Con
                             Some((Ok(event), (events, sent + 1, cut, conn)))
                         }
                         None => match cut {
-                            Some(Cut::Reset) => conn.reset().await,
-                            Some(Cut::Break) => Some((
-                                Err(std::io::Error::other("truncated on demand")),
-                                (events, sent, None, conn),
-                            )),
+                            Some(Cut::Reset) => {
+                                flush_pause().await;
+                                conn.reset().await
+                            }
+                            Some(Cut::Break) => {
+                                flush_pause().await;
+                                Some((
+                                    Err(std::io::Error::other("truncated on demand")),
+                                    (events, sent, None, conn),
+                                ))
+                            }
                             None => None,
                         },
                     }
@@ -845,6 +855,12 @@ fn deliver(call: &Call<'_>, answer: Answer, fault: Option<&Fault>, conn: Arc<Con
             finish(builder, Body::from_stream(body))
         }
     }
+}
+
+/// A moment for hyper to write what it holds before the connection breaks: an error from the body, or a
+/// reset, drops whatever is still buffered (headers included).
+async fn flush_pause() {
+    tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
 /// How a stream ends early.
