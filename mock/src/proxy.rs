@@ -338,6 +338,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         }
     }
     let answer_type = content_type(answer.headers());
+    let declared_length = answer.content_length();
     let (copy, pieces) = mpsc::unbounded_channel();
     let body = Tee {
         inner: answer.bytes_stream(),
@@ -355,6 +356,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             request_body,
             status: status.as_u16(),
             answer_type,
+            declared_length,
         },
         pieces,
     ));
@@ -400,6 +402,8 @@ struct Exchange {
     request_body: Bytes,
     status: u16,
     answer_type: String,
+    /// The answer's `Content-Length`, when it declared one.
+    declared_length: Option<u64>,
 }
 
 /// Collects the copy of the answer (up to the limit) and checks the exchange once the answer ended.
@@ -418,6 +422,8 @@ async fn validate(shared: Arc<Shared>, exchange: Exchange, mut pieces: mpsc::Unb
             }
             Some(Piece::End) => break None,
             Some(Piece::Broken(reason)) => break Some(format!("the answer broke off: {reason}")),
+            // hyper stops reading a body of declared length once it has it all, without asking for its end.
+            None if exchange.declared_length == Some(size as u64) => break None,
             None => break Some("the client went away before the answer ended".to_owned()),
         }
     };
