@@ -1,12 +1,14 @@
-//! `multipart/form-data` bodies: parsing them into fields (with `multer`), and a serde `Deserializer` that
-//! reads the fields as the object the spec's multipart schema describes, so the generated types decode
-//! forms as they decode JSON (text parts read as numbers or booleans where the type asks for one; objects
-//! sent as JSON text; repeated parts and `name[]` parts as arrays; files as their file name).
+//! `multipart/form-data` bodies: parsing them into fields (with `multer`), and checking the fields as the
+//! object the spec's multipart schema describes, with the same decoder as JSON bodies (text parts read as
+//! numbers or booleans where the type asks for one; objects sent as JSON text; repeated parts and `name[]`
+//! parts as arrays; files as their file name).
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use allmhub_types::SchemaInfo;
 use serde_json::Value;
+
+use crate::{Conformed, DecodeError, check_json};
 
 /// One part of a form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,353 +131,90 @@ fn group(fields: &[FormField]) -> Vec<(&str, Vec<&FormValue>)> {
     groups
 }
 
-type Error = serde_json::Error;
-
-fn custom(message: impl fmt::Display) -> Error {
-    de::Error::custom(message)
-}
-
-/// A form read as an object.
-pub(crate) struct FormDeserializer<'a> {
-    groups: Vec<(&'a str, Vec<&'a FormValue>)>,
-}
-
-impl<'a> FormDeserializer<'a> {
-    pub(crate) fn new(fields: &'a [FormField]) -> Self {
-        FormDeserializer { groups: group(fields) }
+/// The top-level member a JSON path starts with (`$.n` → `n`, `$["a b"][0]` → `a b`).
+fn top_member(path: &str) -> Option<String> {
+    let rest = path.strip_prefix('$')?;
+    if let Some(name) = rest.strip_prefix('.') {
+        let end = name.find(['.', '[']).unwrap_or(name.len());
+        return Some(name[..end].to_owned());
     }
+    let quoted = rest.strip_prefix('[')?;
+    let mut json = serde_json::Deserializer::from_str(quoted).into_iter::<String>();
+    json.next()?.ok()
 }
 
-impl<'de> Deserializer<'de> for FormDeserializer<'_> {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_map(FormMap {
-            groups: self.groups.into_iter(),
-            pending: None,
-        })
+/// Decodes a form as `schema`. Forms carry text only, so the fields are read as the object they stand for
+/// the way a server would: text first; where the type wants something else at a member (a number, a
+/// boolean, an object sent as JSON text), that member's text is read as JSON; where it wants an array, a
+/// single part becomes an array of one. A member that still does not decode is reported with its path.
+pub fn check_form(schema: &'static SchemaInfo, fields: &[FormField]) -> Result<Conformed, DecodeError> {
+    let groups = group(fields);
+    let text = |value: &FormValue| match value {
+        FormValue::Text(text) => text.clone(),
+        FormValue::File { file_name, .. } => file_name.clone(),
+    };
+    let mut object = serde_json::Map::new();
+    for (name, values) in &groups {
+        let value = match values.as_slice() {
+            [one] => Value::String(text(one)),
+            many => Value::Array(many.iter().map(|value| Value::String(text(value))).collect()),
+        };
+        object.insert((*name).to_owned(), value);
     }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
-        unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-struct FormMap<'a> {
-    groups: std::vec::IntoIter<(&'a str, Vec<&'a FormValue>)>,
-    pending: Option<Vec<&'a FormValue>>,
-}
-
-impl<'de> MapAccess<'de> for FormMap<'_> {
-    type Error = Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
-        match self.groups.next() {
-            Some((name, values)) => {
-                self.pending = Some(values);
-                seed.deserialize(name.into_deserializer()).map(Some)
+    // Each member is reread at most twice (as JSON, then as an array), so this ends.
+    let mut attempts: Vec<(String, u8, DecodeError)> = Vec::new();
+    loop {
+        let body = serde_json::to_vec(&object).map_err(|error| DecodeError {
+            path: "$".to_owned(),
+            message: error.to_string(),
+        })?;
+        let error = match check_json(schema, &body) {
+            Ok(conformed) => return Ok(conformed),
+            Err(error) => error,
+        };
+        let Some(member) = top_member(&error.path).filter(|member| object.contains_key(member)) else {
+            return Err(error);
+        };
+        let tried = match attempts.iter_mut().find(|(name, _, _)| *name == member) {
+            Some(attempt) => {
+                attempt.1 += 1;
+                attempt.1
             }
-            None => Ok(None),
-        }
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let values = self.pending.take().unwrap_or_default();
-        seed.deserialize(Parts(values))
-    }
-}
-
-/// The values of the parts of one name.
-struct Parts<'a>(Vec<&'a FormValue>);
-
-impl<'de> Deserializer<'de> for Parts<'_> {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0.as_slice() {
-            [one] => Scalar(one).deserialize_any(visitor),
-            many => visitor.visit_seq(PartSeq(many.iter())),
-        }
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0.as_slice() {
-            // One part may hold the whole array as JSON text.
-            [FormValue::Text(text)] if text.trim_start().starts_with('[') => Scalar(self.0[0]).deserialize_seq(visitor),
-            many => visitor.visit_seq(PartSeq(many.iter())),
-        }
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    serde::forward_to_deserialize_any! { tuple tuple_struct ignored_any }
-
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_bool(visitor)
-    }
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_i64(visitor)
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_i64(visitor)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_i64(visitor)
-    }
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_i64(visitor)
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_u64(visitor)
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_u64(visitor)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_u64(visitor)
-    }
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_u64(visitor)
-    }
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_f64(visitor)
-    }
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_f64(visitor)
-    }
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_str(visitor)
-    }
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_str(visitor)
-    }
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_str(visitor)
-    }
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_str(visitor)
-    }
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_str(visitor)
-    }
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_unit(visitor)
-    }
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_unit(visitor)
-    }
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_map(visitor)
-    }
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.single()?.deserialize_map(visitor)
-    }
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.single()?.deserialize_enum(name, variants, visitor)
-    }
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.single()?.deserialize_str(visitor)
-    }
-}
-
-impl<'a> Parts<'a> {
-    fn single(&self) -> Result<Scalar<'a>, Error> {
-        match self.0.as_slice() {
-            [one] => Ok(Scalar(one)),
-            many => Err(custom(format_args!(
-                "expected one form part, found {} parts of this name",
-                many.len()
-            ))),
-        }
-    }
-}
-
-struct PartSeq<'a, 'b>(std::slice::Iter<'b, &'a FormValue>);
-
-impl<'de> SeqAccess<'de> for PartSeq<'_, '_> {
-    type Error = Error;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
-        match self.0.next() {
-            Some(value) => seed.deserialize(Scalar(value)).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.0.len())
-    }
-}
-
-/// One part's value: text read as the type asks, or a file read as its file name.
-struct Scalar<'a>(&'a FormValue);
-
-impl Scalar<'_> {
-    fn text(&self) -> &str {
-        match self.0 {
-            FormValue::Text(text) => text,
-            FormValue::File { file_name, .. } => file_name,
-        }
-    }
-
-    fn is_file(&self) -> bool {
-        matches!(self.0, FormValue::File { .. })
-    }
-
-    /// Text that holds a JSON object or array, parsed.
-    fn json(&self) -> Result<Value, Error> {
-        serde_json::from_str(self.text())
-    }
-
-    fn parsed<T: std::str::FromStr>(&self, what: &str) -> Result<T, Error> {
-        let text = self.text().trim();
-        if self.is_file() {
-            return Err(custom(format_args!("expected {what}, found a file")));
-        }
-        text.parse()
-            .map_err(|_| custom(format_args!("expected {what}, found the text {text:?}")))
-    }
-}
-
-impl<'de> Deserializer<'de> for Scalar<'_> {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let text = self.text();
-        let trimmed = text.trim_start();
-        if !self.is_file() && (trimmed.starts_with('{') || trimmed.starts_with('[')) {
-            if let Ok(value) = self.json() {
-                return value.deserialize_any(visitor);
+            None => {
+                attempts.push((member.clone(), 0, error.clone()));
+                0
             }
+        };
+        let first_error = || {
+            attempts
+                .iter()
+                .find(|(name, _, _)| *name == member)
+                .map(|(_, _, error)| error.clone())
+                .unwrap_or_else(|| error.clone())
+        };
+        let Some(current) = object.get_mut(&member) else {
+            return Err(error);
+        };
+        let as_json = |value: &Value| match value {
+            Value::String(text) => serde_json::from_str::<Value>(text)
+                .ok()
+                .filter(|parsed| !parsed.is_string())
+                .unwrap_or_else(|| value.clone()),
+            other => other.clone(),
+        };
+        let next = match (tried, &*current) {
+            (0, Value::Array(items)) => Value::Array(items.iter().map(as_json).collect()),
+            (0, single) => as_json(single),
+            (1, Value::Array(_)) => return Err(first_error()),
+            // A single part where the type wants an array (the text as it came).
+            (1, single) => Value::Array(vec![single.clone()]),
+            (2, Value::Array(items)) if items.len() == 1 => Value::Array(items.iter().map(as_json).collect()),
+            _ => return Err(first_error()),
+        };
+        if next == *current && tried < 2 {
+            // Nothing to reread this way: move on to the next way.
+            continue;
         }
-        visitor.visit_str(text)
+        *current = next;
     }
-
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_bool(self.parsed("a boolean")?)
-    }
-
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_i64(self.parsed("an integer")?)
-    }
-
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_u64(self.parsed("a non-negative integer")?)
-    }
-
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_f64(self.parsed("a number")?)
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_str(self.text())
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if self.text().is_empty() {
-            visitor.visit_unit()
-        } else {
-            Err(custom("expected an empty value"))
-        }
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if !self.is_file() && self.text().trim_start().starts_with('[') {
-            return self.json()?.deserialize_seq(visitor);
-        }
-        visitor.visit_seq(PartSeq([self.0].iter()))
-    }
-
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if self.is_file() {
-            return Err(custom("expected an object (JSON text), found a file"));
-        }
-        self.json()?.deserialize_map(visitor)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_map(visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_enum(self.text().into_deserializer())
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_u64(visitor)
-    }
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_f64(visitor)
-    }
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_unit(visitor)
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_str(visitor)
-    }
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_str(visitor)
-    }
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_str(visitor)
-    }
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_str(visitor)
-    }
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_str(visitor)
-    }
-
-    serde::forward_to_deserialize_any! { i128 u128 tuple tuple_struct ignored_any }
 }

@@ -110,21 +110,38 @@ impl std::error::Error for DecodeError {}
 
 /// Decodes `input` (one JSON document) as `schema`.
 pub fn check_json(schema: &'static SchemaInfo, input: &[u8]) -> Result<Conformed, DecodeError> {
-    check(schema, Input::Json(input))
-}
-
-/// Decodes `input` (one JSON document) as an array of `schema`.
-pub fn check_json_array(schema: &'static SchemaInfo, input: &[u8]) -> Result<Conformed, DecodeError> {
-    check(schema, Input::JsonArray(input))
-}
-
-/// Decodes the fields of a `multipart/form-data` body as `schema` (the object the form stands for).
-pub fn check_form(schema: &'static SchemaInfo, fields: &[FormField]) -> Result<Conformed, DecodeError> {
-    check(schema, Input::Form(fields))
-}
-
-fn check(schema: &'static SchemaInfo, input: Input<'_>) -> Result<Conformed, DecodeError> {
+    // One instantiation per schema (this one): arrays and forms are checked through it, which keeps the
+    // registry's generic code, and the build, small.
     visit_schema(schema.rust_name, Check { input }).unwrap_or_else(|| unreachable_schema(schema))
+}
+
+/// Decodes `input` (one JSON document) as an array of `schema`, element by element (paths `$[3].id`).
+pub fn check_json_array(schema: &'static SchemaInfo, input: &[u8]) -> Result<Conformed, DecodeError> {
+    let elements: Vec<&serde_json::value::RawValue> = serde_json::from_slice(input).map_err(|error| DecodeError {
+        path: "$".to_owned(),
+        message: format!("expected an array: {error}"),
+    })?;
+    let mut values = Vec::with_capacity(elements.len());
+    let mut unknown_members = Vec::new();
+    let within = |index: usize, path: &str| format!("$[{index}]{}", &path[1..]);
+    for (index, element) in elements.iter().enumerate() {
+        let conformed = check_json(schema, element.get().as_bytes()).map_err(|error| DecodeError {
+            path: within(index, &error.path),
+            message: error.message,
+        })?;
+        unknown_members.extend(conformed.unknown_members.iter().map(|path| within(index, path)));
+        values.push(conformed.value);
+    }
+    Ok(Conformed {
+        value: Value::Array(values),
+        unknown_members,
+    })
+}
+
+/// Decodes the fields of a `multipart/form-data` body as `schema` (the object the form stands for): see
+/// [`form::check_form`].
+pub fn check_form(schema: &'static SchemaInfo, fields: &[FormField]) -> Result<Conformed, DecodeError> {
+    form::check_form(schema, fields)
 }
 
 fn unreachable_schema(schema: &SchemaInfo) -> Result<Conformed, DecodeError> {
@@ -135,42 +152,8 @@ fn unreachable_schema(schema: &SchemaInfo) -> Result<Conformed, DecodeError> {
     })
 }
 
-#[derive(Clone, Copy)]
-enum Input<'a> {
-    Json(&'a [u8]),
-    JsonArray(&'a [u8]),
-    Form(&'a [FormField]),
-}
-
 struct Check<'a> {
-    input: Input<'a>,
-}
-
-/// Decodes `T` from `deserializer`, recording unknown members and the path of a failure.
-fn decode<'de, T, D>(deserializer: D, unknown_members: &mut Vec<String>) -> Result<T, DecodeError>
-where
-    T: serde::Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    let mut report = |path: serde_ignored::Path<'_>| unknown_members.push(json_path_of_ignored(&path));
-    let ignoring = serde_ignored::Deserializer::new(deserializer, &mut report);
-    serde_path_to_error::deserialize(ignoring).map_err(|error| DecodeError {
-        path: json_path(&error.path().to_string()),
-        message: error.inner().to_string(),
-    })
-}
-
-fn decode_json_document<T: serde::de::DeserializeOwned>(
-    input: &[u8],
-    unknown_members: &mut Vec<String>,
-) -> Result<T, DecodeError> {
-    let mut json = serde_json::Deserializer::from_slice(input);
-    let value = decode(&mut json, unknown_members)?;
-    json.end().map_err(|error| DecodeError {
-        path: "$".to_owned(),
-        message: error.to_string(),
-    })?;
-    Ok(value)
+    input: &'a [u8],
 }
 
 impl SchemaVisitor for Check<'_> {
@@ -181,17 +164,21 @@ impl SchemaVisitor for Check<'_> {
         T: serde::de::DeserializeOwned + serde::Serialize + 'static,
     {
         let mut unknown_members = Vec::new();
-        let value = match self.input {
-            Input::Json(input) => serde_json::to_value(decode_json_document::<T>(input, &mut unknown_members)?),
-            Input::JsonArray(input) => {
-                serde_json::to_value(decode_json_document::<Vec<T>>(input, &mut unknown_members)?)
-            }
-            Input::Form(fields) => {
-                let decoded: T = decode(form::FormDeserializer::new(fields), &mut unknown_members)?;
-                serde_json::to_value(decoded)
-            }
+        let mut json = serde_json::Deserializer::from_slice(self.input);
+        let decoded: Result<T, _> = {
+            let mut report = |path: serde_ignored::Path<'_>| unknown_members.push(json_path_of_ignored(&path));
+            let ignoring = serde_ignored::Deserializer::new(&mut json, &mut report);
+            serde_path_to_error::deserialize(ignoring)
         };
-        let value = value.map_err(|error| DecodeError {
+        let value = decoded.map_err(|error| DecodeError {
+            path: json_path(&error.path().to_string()),
+            message: error.inner().to_string(),
+        })?;
+        json.end().map_err(|error| DecodeError {
+            path: "$".to_owned(),
+            message: error.to_string(),
+        })?;
+        let value = serde_json::to_value(&value).map_err(|error| DecodeError {
             path: "$".to_owned(),
             message: format!("decoded, but could not serialize back: {error}"),
         })?;
