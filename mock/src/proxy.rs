@@ -338,7 +338,18 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         }
     }
     let answer_type = content_type(answer.headers());
-    let declared_length = answer.content_length();
+    // `content_length()` is the size after decompression, which this client never does: the header it is.
+    let declared_length = answer
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse().ok());
+    let encoding = answer
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.trim().to_ascii_lowercase())
+        .filter(|value| !value.is_empty() && value != "identity");
     let (copy, pieces) = mpsc::unbounded_channel();
     let body = Tee {
         inner: answer.bytes_stream(),
@@ -357,6 +368,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             status: status.as_u16(),
             answer_type,
             declared_length,
+            encoding,
         },
         pieces,
     ));
@@ -404,6 +416,36 @@ struct Exchange {
     answer_type: String,
     /// The answer's `Content-Length`, when it declared one.
     declared_length: Option<u64>,
+    /// The answer's `Content-Encoding`, when it is compressed.
+    encoding: Option<String>,
+}
+
+/// The answer's bytes as the spec describes them: decompressed (gzip, deflate) up to `limit`.
+fn decoded(body: Vec<u8>, encoding: Option<&str>, limit: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut reader: Box<dyn Read> = match encoding {
+        None => return Ok(body),
+        Some("gzip" | "x-gzip") => Box::new(flate2::read::GzDecoder::new(std::io::Cursor::new(body))),
+        // HTTP's `deflate` is zlib-wrapped.
+        Some("deflate") => Box::new(flate2::read::ZlibDecoder::new(std::io::Cursor::new(body))),
+        Some(other) => {
+            return Err(format!(
+                "the answer is `{other}`-encoded, which the proxy does not decode; forwarded, not validated"
+            ));
+        }
+    };
+    let mut out = Vec::new();
+    reader
+        .by_ref()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|error| format!("the compressed answer does not decompress: {error}"))?;
+    if out.len() > limit {
+        return Err(format!(
+            "the answer decompresses to more than the {limit}-byte limit; forwarded, not validated"
+        ));
+    }
+    Ok(out)
 }
 
 /// Collects the copy of the answer (up to the limit) and checks the exchange once the answer ended.
@@ -450,7 +492,10 @@ async fn validate(shared: Arc<Shared>, exchange: Exchange, mut pieces: mpsc::Unb
         } else if let Some(reason) = ending {
             Verdict::not_validated(reason)
         } else {
-            check_response(op, exchange.status, &exchange.answer_type, &body, strict)
+            match decoded(body, exchange.encoding.as_deref(), limit) {
+                Ok(body) => check_response(op, exchange.status, &exchange.answer_type, &body, strict),
+                Err(reason) => Verdict::not_validated(reason),
+            }
         };
         ExchangeReport {
             operation: Some(op.id.to_owned()),

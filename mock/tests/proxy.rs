@@ -32,6 +32,16 @@ async fn upstream(release: Arc<Notify>) -> String {
             post(move |headers: HeaderMap| {
                 let release = release.clone();
                 async move {
+                    if headers.get("x-test-gzip").is_some() {
+                        use std::io::Write;
+                        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                        gzip.write_all(DRIFTED.as_bytes()).expect("compressed");
+                        return Response::builder()
+                            .header("content-type", "application/json")
+                            .header("content-encoding", "gzip")
+                            .body(Body::from(gzip.finish().expect("compressed")))
+                            .expect("a response");
+                    }
                     if headers.get("x-test-stream").is_some() {
                         let first = futures_util::stream::once(async { Ok::<_, std::io::Error>(CHUNK_1) });
                         let second = futures_util::stream::once(async move {
@@ -315,4 +325,28 @@ async fn a_path_of_no_operation_is_forwarded_and_reported_with_a_null_operation(
     let line: Value = serde_json::from_str(&reports[0].to_json_line()).expect("JSON");
     assert_eq!(line["operation"], Value::Null);
     assert!(proxy.summary().table().contains("(no operation)"));
+}
+
+#[tokio::test]
+async fn compressed_answers_are_forwarded_compressed_and_checked_decompressed() {
+    let upstream = upstream(Arc::new(Notify::new())).await;
+    let proxy = Proxy::builder(&upstream).start().await.expect("a proxy");
+    let request = || {
+        http()
+            .post(format!("{}/v1/chat/completions", proxy.url()))
+            .bearer_auth(KEY)
+            .header("x-test-gzip", "1")
+            .header("accept-encoding", "gzip")
+            .json(&chat())
+    };
+    let response = within(10, request().send()).await.expect("an answer");
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    let bytes = response.bytes().await.expect("bytes");
+    assert_eq!(&bytes[..2], b"\x1f\x8b", "still gzip: forwarded as it came");
+    let reports = proxy.wait_for_reports(1, Duration::from_secs(10)).await;
+    assert_eq!(
+        reports[0].response.errors[0].path, "$.created",
+        "{:?}",
+        reports[0].response
+    );
 }
