@@ -9,7 +9,9 @@ use allmhub_types::{Operation, SchemaInfo};
 use serde::{Deserialize, Serialize};
 
 use crate::form::{FormField, parse_multipart};
-use crate::{Conformed, DecodeError, catalog, check_form, check_json, check_json_array, find_schema, sse};
+use crate::{
+    Conformed, DecodeError, catalog, check_form, check_json, check_json_array, check_json_findings, find_schema, sse,
+};
 
 /// One finding: where a payload departs from the spec and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,7 +237,7 @@ fn check_alternatives(schemas: &[&str], body: &[u8], strict: bool) -> Option<Ver
         let Some(schema) = schema(name) else {
             continue;
         };
-        match check_json(schema, body) {
+        match check_json_findings(schema, body) {
             Ok(conformed) => return Some(Verdict::conforming(conformed.unknown_members, strict)),
             Err(error) => {
                 first.get_or_insert(error);
@@ -279,7 +281,7 @@ pub fn check_response(operation: &Operation, status: u16, content_type: &str, bo
         let outcome = if response.json_array {
             check_json_array(answer_schema, body)
         } else {
-            check_json(answer_schema, body)
+            check_json_findings(answer_schema, body)
         };
         return match outcome {
             Ok(conformed) => Verdict::conforming(conformed.unknown_members, strict),
@@ -315,7 +317,7 @@ fn check_stream(operation: &Operation, event_schema: &'static SchemaInfo, body: 
         .enumerate()
     {
         count += 1;
-        let outcome = check_json(event_schema, event.data.as_bytes());
+        let outcome = check_json_findings(event_schema, event.data.as_bytes());
         let outcome = match outcome {
             Ok(conformed) => Ok(conformed.unknown_members),
             // An error event inside a stream: an error envelope of the operation.

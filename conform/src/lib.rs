@@ -110,9 +110,19 @@ impl std::error::Error for DecodeError {}
 
 /// Decodes `input` (one JSON document) as `schema`.
 pub fn check_json(schema: &'static SchemaInfo, input: &[u8]) -> Result<Conformed, DecodeError> {
+    check_document(schema, input, true)
+}
+
+/// Like [`check_json`], without serializing the decoded value back (`value` is `null`): for verdicts,
+/// where only the findings count.
+pub fn check_json_findings(schema: &'static SchemaInfo, input: &[u8]) -> Result<Conformed, DecodeError> {
+    check_document(schema, input, false)
+}
+
+fn check_document(schema: &'static SchemaInfo, input: &[u8], keep_value: bool) -> Result<Conformed, DecodeError> {
     // One instantiation per schema (this one): arrays and forms are checked through it, which keeps the
     // registry's generic code, and the build, small.
-    visit_schema(schema.rust_name, Check { input }).unwrap_or_else(|| unreachable_schema(schema))
+    visit_schema(schema.rust_name, Check { input, keep_value }).unwrap_or_else(|| unreachable_schema(schema))
 }
 
 /// Decodes `input` (one JSON document) as an array of `schema`, element by element (paths `$[3].id`).
@@ -154,6 +164,7 @@ fn unreachable_schema(schema: &SchemaInfo) -> Result<Conformed, DecodeError> {
 
 struct Check<'a> {
     input: &'a [u8],
+    keep_value: bool,
 }
 
 impl SchemaVisitor for Check<'_> {
@@ -178,6 +189,12 @@ impl SchemaVisitor for Check<'_> {
             path: "$".to_owned(),
             message: error.to_string(),
         })?;
+        if !self.keep_value {
+            return Ok(Conformed {
+                value: Value::Null,
+                unknown_members,
+            });
+        }
         let value = serde_json::to_value(&value).map_err(|error| DecodeError {
             path: "$".to_owned(),
             message: format!("decoded, but could not serialize back: {error}"),
