@@ -57,16 +57,3 @@ fn chinese_name() {
     );
     insta::assert_snapshot!(code);
 }
-
-#[test]
-fn generation_is_deterministic() {
-    for fixture in [
-        "open_enum",
-        "nullable",
-        "tagged_union",
-        "string_or_number",
-        "chinese_name",
-    ] {
-        assert_eq!(generated_types(fixture), generated_types(fixture), "{fixture}");
-    }
-}

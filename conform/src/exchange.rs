@@ -272,7 +272,7 @@ pub fn check_response(operation: &Operation, status: u16, content_type: &str, bo
     if media.ends_with("json") || (media.is_empty() && body.first().is_some_and(|byte| matches!(byte, b'{' | b'['))) {
         let Some(name) = response.json else {
             // Binary operations answer errors as JSON; with 2xx that is one of their in-band envelopes.
-            return check_alternatives(operation.in_band_errors, body, strict)
+            return check_alternatives(&in_band(operation), body, strict)
                 .unwrap_or_else(|| Verdict::failed("$", "the operation does not answer JSON"));
         };
         let Some(answer_schema) = schema(name) else {
@@ -285,7 +285,7 @@ pub fn check_response(operation: &Operation, status: u16, content_type: &str, bo
         };
         return match outcome {
             Ok(conformed) => Verdict::conforming(conformed.unknown_members, strict),
-            Err(error) => check_alternatives(operation.in_band_errors, body, strict)
+            Err(error) => check_alternatives(&in_band(operation), body, strict)
                 .filter(|verdict| verdict.errors.is_empty())
                 .unwrap_or_else(|| Verdict::failed(error.path, error.message)),
         };
@@ -303,6 +303,15 @@ pub fn check_response(operation: &Operation, status: u16, content_type: &str, bo
         "$",
         format!("content type `{media}` is not one the operation answers with"),
     )
+}
+
+/// The spec names of the envelopes an operation may send with a 2xx status.
+fn in_band(operation: &Operation) -> Vec<&'static str> {
+    operation
+        .in_band_errors
+        .iter()
+        .map(|envelope| envelope.schema())
+        .collect()
 }
 
 fn check_stream(operation: &Operation, event_schema: &'static SchemaInfo, body: &[u8], strict: bool) -> Verdict {

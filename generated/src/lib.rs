@@ -5,6 +5,26 @@
 //! not know (`Unknown(String)`), tagged unions keep objects with unknown tags (`Unknown(Value)`), and ids that
 //! arrive as strings or integers keep every digit ([`StringOrNumber`]).
 //!
+//! ```
+//! use allmhub_types::{ChatCompletionChunk, ChatCompletionRequest, ChatMessage, FinishReason};
+//!
+//! let mut request = ChatCompletionRequest::new("gpt-4o-mini", vec![ChatMessage::user("Hello!")]);
+//! request.stream = Some(true);
+//! assert_eq!(
+//!     serde_json::to_string(&request)?,
+//!     r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}],"stream":true}"#
+//! );
+//!
+//! // One event of the streamed answer. A finish reason this version does not know is kept, not an error.
+//! let chunk: ChatCompletionChunk = serde_json::from_str(
+//!     r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini",
+//!         "choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"paused"}]}"#,
+//! )?;
+//! assert_eq!(chunk.choices[0].delta.content.as_deref(), Some("Hi"));
+//! assert_eq!(chunk.choices[0].finish_reason, Some(FinishReason::Unknown("paused".into())));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+//!
 //! [`operations`] describes every endpoint (the `allmhub` client builds its methods on it) and
 //! [`SCHEMAS`] / [`visit_schema`] look a schema up by name, for validating captured payloads.
 //!
@@ -24,6 +44,7 @@ mod schemas;
 #[rustfmt::skip]
 pub mod types;
 
+pub use operations::{Family, InBandEnvelope, SecurityScheme};
 pub use schemas::{SCHEMAS, visit_schema};
 pub use types::*;
 
@@ -427,7 +448,7 @@ pub struct Operation {
     /// The spec's `operationId`.
     pub id: &'static str,
     /// The API family (spec tag).
-    pub family: &'static str,
+    pub family: Family,
     /// HTTP method.
     pub method: Method,
     /// Path template such as `/v1/videos/{video_id}`.
@@ -442,12 +463,38 @@ pub struct Operation {
     pub response: ResponseInfo,
     /// The boolean request member that selects a streamed answer.
     pub stream_flag: Option<&'static str>,
-    /// Accepted security requirements (each a set of scheme names used together); the first is the default.
-    pub security: &'static [&'static [&'static str]],
-    /// Spec names of error envelopes the gateway may send with a 2xx status.
-    pub in_band_errors: &'static [&'static str],
+    /// Accepted security requirements (each a set of schemes used together); the first is the default.
+    pub security: &'static [&'static [SecurityScheme]],
+    /// Error envelopes the gateway may send with a 2xx status.
+    pub in_band_errors: &'static [InBandEnvelope],
+    /// Whether sending the operation again after an ambiguous failure (a 5xx, a connection that broke after
+    /// the request went out) does no harm. False for job submissions and other paid creations: the gateway
+    /// may have accepted and charged the first attempt.
+    pub idempotent: bool,
+    /// What OpenTelemetry's GenAI conventions call this operation, when it is a GenAI call.
+    pub gen_ai: Option<GenAi>,
     /// The ALLMHUB doc pages this operation implements.
     pub doc_pages: &'static [&'static str],
+}
+
+/// The OpenTelemetry GenAI names of an [`Operation`] (`gen_ai.system`, `gen_ai.operation.name`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GenAi {
+    /// `gen_ai.system`: `openai`, `anthropic`, `gcp.gemini`.
+    pub system: &'static str,
+    /// `gen_ai.operation.name`: `chat`, `generate_content`, `embeddings`.
+    pub operation: &'static str,
+}
+
+/// Where a credential of a [`SecurityScheme`] travels in a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CredentialPlacement {
+    /// `Authorization: Bearer <credential>`.
+    Bearer,
+    /// The whole value of this request header.
+    Header(&'static str),
+    /// This query-string member.
+    Query(&'static str),
 }
 
 /// A component schema of the spec.
@@ -468,10 +515,11 @@ pub trait SchemaVisitor {
     /// What the visit produces.
     type Output;
 
-    /// Called with `T`, the type generated for `schema`.
+    /// Called with `T`, the type generated for `schema` (every generated type is `Debug`, so a visitor can
+    /// show the decoded value with its type and variant names).
     fn visit<T>(self, schema: &'static SchemaInfo) -> Self::Output
     where
-        T: serde::de::DeserializeOwned + Serialize + 'static;
+        T: serde::de::DeserializeOwned + Serialize + fmt::Debug + 'static;
 }
 
 /// Support for the generated code; not part of the public API.

@@ -88,7 +88,9 @@ pub(crate) fn auth_envelope(op: &Operation) -> Envelope {
 
 /// The in-band envelope of an operation (an error with HTTP 200), when the spec lists one.
 pub(crate) fn in_band_envelope(op: &Operation) -> Option<Envelope> {
-    op.in_band_errors.iter().find_map(|name| names::envelope(name))
+    op.in_band_errors
+        .iter()
+        .find_map(|envelope| names::envelope(envelope.schema()))
 }
 
 /// An error as `envelope` writes it, with the request id where the gateway puts it.
@@ -204,10 +206,7 @@ pub(crate) fn authorize(
 ) -> Result<(), Denied> {
     let mut wrong_key = false;
     for requirement in op.security {
-        let schemes: Vec<Scheme> = requirement.iter().filter_map(|name| names::scheme(name)).collect();
-        if schemes.len() != requirement.len() {
-            continue;
-        }
+        let schemes: Vec<Scheme> = requirement.iter().map(|scheme| names::scheme(*scheme)).collect();
         let credentials: Option<Vec<&str>> = schemes
             .iter()
             .map(|scheme| credential(*scheme, headers, query))
@@ -240,8 +239,7 @@ pub(crate) fn authorize(
         .map(|requirement| {
             requirement
                 .iter()
-                .filter_map(|name| names::scheme(name))
-                .map(describe)
+                .map(|scheme| describe(names::scheme(*scheme)))
                 .collect::<Vec<_>>()
                 .join(" + ")
         })

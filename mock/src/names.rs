@@ -1,6 +1,8 @@
 //! The one place that knows names of the spec: security schemes, error envelopes and the schemas of long
 //! jobs. Everything else in the crate works from the operation descriptors and these meanings.
 
+use allmhub_types::operations::SecurityScheme;
+
 /// A security scheme of the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scheme {
@@ -49,20 +51,26 @@ pub(crate) enum JobSchema {
 /// The meaning of a name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Known {
-    Scheme(Scheme),
     Envelope(Envelope),
     Job(JobSchema),
 }
 
-/// The meaning of a security scheme, error envelope or job schema name; `None` for any other name.
+/// How the mock checks a security scheme of the descriptors (the match is exhaustive: a new scheme in the
+/// spec fails the build here).
+pub(crate) fn scheme(scheme: SecurityScheme) -> Scheme {
+    match scheme {
+        SecurityScheme::BearerAuth => Scheme::Bearer,
+        SecurityScheme::ClaudeApiKey => Scheme::ClaudeKey,
+        SecurityScheme::GeminiApiKey => Scheme::GeminiKey,
+        SecurityScheme::MjApiSecret => Scheme::MjSecret,
+        SecurityScheme::AccessToken => Scheme::AccessToken,
+        SecurityScheme::NewApiUser => Scheme::NewApiUser,
+    }
+}
+
+/// The meaning of an error envelope or job schema name; `None` for any other name.
 pub(crate) fn known(name: &str) -> Option<Known> {
     Some(match name {
-        "bearerAuth" => Known::Scheme(Scheme::Bearer),
-        "claudeApiKey" => Known::Scheme(Scheme::ClaudeKey),
-        "geminiApiKey" => Known::Scheme(Scheme::GeminiKey),
-        "mjApiSecret" => Known::Scheme(Scheme::MjSecret),
-        "accessToken" => Known::Scheme(Scheme::AccessToken),
-        "newApiUser" => Known::Scheme(Scheme::NewApiUser),
         "ErrorResponse" => Known::Envelope(Envelope::OpenAi),
         "ClaudeErrorResponse" => Known::Envelope(Envelope::Claude),
         "GeminiErrorResponse" => Known::Envelope(Envelope::Gemini),
@@ -74,14 +82,6 @@ pub(crate) fn known(name: &str) -> Option<Known> {
         "VideoTask" => Known::Job(JobSchema::VideoJob),
         _ => return None,
     })
-}
-
-/// The scheme a name stands for.
-pub(crate) fn scheme(name: &str) -> Option<Scheme> {
-    match known(name) {
-        Some(Known::Scheme(scheme)) => Some(scheme),
-        _ => None,
-    }
 }
 
 /// The envelope a schema name stands for.
