@@ -140,7 +140,7 @@ pub fn generate_from_model(model: &model::Model) -> Result<Vec<GeneratedFile>, G
         render(&client::api_file(model)?),
     ));
 
-    let dependencies = types::family_dependencies(&defs, &modules);
+    let dependencies = types::family_dependencies(&defs);
     let families: Vec<&str> = order
         .iter()
         .map(String::as_str)

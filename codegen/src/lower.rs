@@ -49,10 +49,10 @@ pub enum DefKind {
         /// Variant names for union alternatives that reference a type: type name → `title`.
         variant_titles: BTreeMap<String, String>,
     },
-    /// A string enum: `(wire value, variant name)` pairs; open enums keep unknown values.
+    /// A string enum; open enums keep unknown values.
     Enum {
         /// Known values and their variant names.
-        values: Vec<(String, String)>,
+        values: Vec<EnumValue>,
         /// Whether an `Unknown(String)` variant keeps new values.
         open: bool,
     },
@@ -60,8 +60,8 @@ pub enum DefKind {
     TaggedUnion {
         /// The tag member, e.g. `type`.
         tag: String,
-        /// `(tag value, variant name, payload type)` in spec order.
-        variants: Vec<(String, String, String)>,
+        /// The variants in spec order.
+        variants: Vec<TaggedVariant>,
     },
     /// A union variant whose only member was the tag: `pub struct X {}`.
     EmptyStruct,
@@ -69,6 +69,26 @@ pub enum DefKind {
     JsonObjectAlias,
     /// `pub type X = crate::StringOrNumber;`
     StringOrNumberAlias,
+}
+
+/// A value of a string enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumValue {
+    /// The value as sent on the wire.
+    pub wire: String,
+    /// The Rust variant name.
+    pub variant: String,
+}
+
+/// A variant of a tagged union.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaggedVariant {
+    /// The tag value that selects it.
+    pub tag: String,
+    /// The Rust variant name.
+    pub variant: String,
+    /// The Rust type of its payload (the variant schema, without the tag member).
+    pub payload: String,
 }
 
 /// Lowers every component of the model.
@@ -278,7 +298,7 @@ pub fn variant_name(value: &str) -> String {
     }
 }
 
-fn variant_names(values: &[String], at: &At<'_>, reserved: &[&str]) -> Result<Vec<(String, String)>, SpecError> {
+fn variant_names(values: &[String], at: &At<'_>, reserved: &[&str]) -> Result<Vec<EnumValue>, SpecError> {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     let mut out = Vec::new();
     for value in values {
@@ -291,7 +311,10 @@ fn variant_names(values: &[String], at: &At<'_>, reserved: &[&str]) -> Result<Ve
                 "values {other:?} and {value:?} both map to the Rust name `{name}`"
             )));
         }
-        out.push((value.clone(), name));
+        out.push(EnumValue {
+            wire: value.clone(),
+            variant: name,
+        });
     }
     Ok(out)
 }
@@ -557,7 +580,11 @@ impl<'a> Lowering<'a> {
         let tags: Vec<String> = mapping.keys().cloned().collect();
         let names = variant_names(&tags, at, &["Unknown"])?;
         let mut variants = Vec::new();
-        for (tag_value, variant) in names {
+        for EnumValue {
+            wire: tag_value,
+            variant,
+        } in names
+        {
             let target = mapping[&tag_value]
                 .as_str()
                 .unwrap_or_default()
@@ -580,7 +607,11 @@ impl<'a> Lowering<'a> {
             }
             self.variant_of.insert(payload.clone(), rust_name.to_owned());
             self.tags_to_strip.insert(payload.clone(), tag.clone());
-            variants.push((tag_value, variant, payload));
+            variants.push(TaggedVariant {
+                tag: tag_value,
+                variant,
+                payload,
+            });
         }
         Ok(DefKind::TaggedUnion { tag, variants })
     }
