@@ -271,7 +271,17 @@ fn needs_name(schema: &Value) -> bool {
         || is_string_enum(schema)
 }
 
+/// Abbreviations a sentence does not end at.
+const ABBREVIATIONS: &[&str] = &["e.g.", "i.e.", "vs.", "cf.", "approx.", "incl.", "resp.", "ca."];
+
+/// Abbreviations that end a sentence only when an upper-case word follows (`…, etc. The next`).
+const CLOSING_ABBREVIATIONS: &[&str] = &["etc."];
+
 /// The first sentence of a description's first paragraph (descriptions are wrapped at arbitrary points).
+///
+/// A sentence ends at `.`, `!` or `?` followed by a space, unless the word before is an abbreviation
+/// (`e.g.`, `i.e.`, `vs.` …; `etc.` only before an upper-case word); at `。` it always ends. Decimals and
+/// versions (`0.5`, `v1.2.3`) have no space after their dots and never end one.
 pub fn summary(description: &str) -> String {
     let paragraph: Vec<&str> = description
         .trim()
@@ -280,10 +290,37 @@ pub fn summary(description: &str) -> String {
         .map(str::trim)
         .collect();
     let paragraph = paragraph.join(" ");
-    match paragraph.find(". ") {
-        Some(end) => paragraph[..=end].to_owned(),
-        None => paragraph,
+    let mut word_start = 0;
+    for (index, c) in paragraph.char_indices() {
+        let end = index + c.len_utf8();
+        if c == '。' {
+            return paragraph[..end].to_owned();
+        }
+        if c.is_whitespace() {
+            word_start = end;
+            continue;
+        }
+        if !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        let rest = &paragraph[end..];
+        let Some(next) = rest.strip_prefix(' ').map(str::trim_start) else {
+            continue; // not followed by a space: `0.5`, `v1.2`, `"a.b"`, or the paragraph's end
+        };
+        let word = paragraph[word_start..end].trim_start_matches(['(', '[', '"', '\'', '`']);
+        let is = |list: &[&str]| list.iter().any(|known| word.eq_ignore_ascii_case(known));
+        let continues = if is(ABBREVIATIONS) {
+            true
+        } else if is(CLOSING_ABBREVIATIONS) {
+            !next.chars().next().is_some_and(char::is_uppercase)
+        } else {
+            false
+        };
+        if !continues {
+            return paragraph[..end].to_owned();
+        }
     }
+    paragraph
 }
 
 /// A Rust identifier for a wire value (enum value or union tag).
@@ -635,5 +672,41 @@ impl<'a> Lowering<'a> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+
+    #[test]
+    fn a_summary_is_the_first_sentence() {
+        assert_eq!(summary("One. Two."), "One.");
+        assert_eq!(summary("Wrapped\nover lines. Then more."), "Wrapped over lines.");
+        assert_eq!(summary("First paragraph\n\nSecond. Paragraph."), "First paragraph");
+        assert_eq!(summary("Does it? Yes."), "Does it?");
+        assert_eq!(summary("No full stop"), "No full stop");
+        assert_eq!(summary("Ends `here`. `Code` starts the next."), "Ends `here`.");
+    }
+
+    #[test]
+    fn a_summary_is_not_cut_at_abbreviations_decimals_or_versions() {
+        assert_eq!(
+            summary("A file (e.g. a PDF) sent inline. More."),
+            "A file (e.g. a PDF) sent inline."
+        );
+        assert_eq!(summary("Switch, e.g. `{\"type\": \"enabled\"}`. More."), "Switch, e.g. `{\"type\": \"enabled\"}`.");
+        assert_eq!(summary("Ids, i.e. Strings. More."), "Ids, i.e. Strings.");
+        assert_eq!(summary("Text, images, etc. are kept. More."), "Text, images, etc. are kept.");
+        assert_eq!(summary("Sora vs. Veo jobs. More."), "Sora vs. Veo jobs.");
+        assert_eq!(summary("Between 0.5 and 1.5. More."), "Between 0.5 and 1.5.");
+        assert_eq!(summary("Claude 3.7 and API v1.2.3 only. More."), "Claude 3.7 and API v1.2.3 only.");
+        assert_eq!(summary("Text, images, etc. The rest."), "Text, images, etc.");
+        assert_eq!(summary("JSON or text. gpt-4o models send text."), "JSON or text.");
+    }
+
+    #[test]
+    fn a_chinese_full_stop_ends_a_summary() {
+        assert_eq!(summary("任务。其他"), "任务。");
     }
 }

@@ -376,7 +376,7 @@ pub enum ClaudeContentBlockParam {
     /// `document`: A document (PDF, plain text or custom content blocks) the model can read and cite.
     #[serde(rename = "document")]
     Document(ClaudeDocumentBlockParam),
-    /// `search_result`: A search result supplied by the caller (e.g.
+    /// `search_result`: A search result supplied by the caller (e.g. from its own retrieval), citable with `search_result_location`.
     #[serde(rename = "search_result")]
     SearchResult(ClaudeSearchResultBlockParam),
     /// `thinking`: A thinking block of an earlier answer, sent back exactly as received (required during tool use with thinking).
@@ -1883,7 +1883,7 @@ pub enum ClaudeContentBlock {
     /// `tool_use`: A call of a custom tool.
     #[serde(rename = "tool_use")]
     ToolUse(ClaudeToolUseBlock),
-    /// `server_tool_use`: A server-tool call the model made (e.g.
+    /// `server_tool_use`: A server-tool call the model made (e.g. a web search); Anthropic runs it and appends the result block.
     #[serde(rename = "server_tool_use")]
     ServerToolUse(ClaudeServerToolUseBlock),
     /// `web_search_tool_result`: The results of a web search call.
@@ -2504,7 +2504,7 @@ pub enum ClaudeStreamEvent {
     /// `ping`: Keep-alive; carries nothing.
     #[serde(rename = "ping")]
     Ping(ClaudePingEvent),
-    /// `error`: A failure after the stream started (e.g.
+    /// `error`: A failure after the stream started (e.g. `overloaded_error`); the stream ends after it.
     #[serde(rename = "error")]
     Error(ClaudeErrorEvent),
     /// An object whose `type` this version does not know, kept whole.

@@ -106,7 +106,7 @@ pub struct ChatCompletionRequest {
     /// Voice and format of spoken output; required when `modalities` includes `audio`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub audio: ::std::option::Option<ChatAudioOutputOptions>,
-    /// Predicted Output: text expected to largely reappear in the answer (e.g.
+    /// Predicted Output: text expected to largely reappear in the answer (e.g. a file being edited), which speeds up generation.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub prediction: ::std::option::Option<ChatPrediction>,
     /// Web search settings for search-enabled models (`gpt-4o-search-preview` and similar).
@@ -128,7 +128,7 @@ pub struct ChatCompletionRequest {
     /// `{"max_tokens": 2000}`, `{"exclude": true}` or `{"enabled": true}`.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
     pub reasoning: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// Claude/Doubao/GLM-style thinking switch forwarded by the gateway, e.g.
+    /// Claude/Doubao/GLM-style thinking switch forwarded by the gateway, e.g. `{"type": "enabled", "budget_tokens": 2048}` or `{"type": "disabled"}`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub thinking: ::std::option::Option<ChatThinkingOptions>,
     /// Qwen-style switch for the thinking mode of hybrid reasoning models (gateway pass-through).
@@ -1049,7 +1049,7 @@ pub enum ChatContentPart {
     /// `input_audio`: Base64-encoded audio input for audio-capable models.
     #[serde(rename = "input_audio")]
     InputAudio(ChatContentPartInputAudio),
-    /// `file`: A file (e.g.
+    /// `file`: A file (e.g. PDF) given inline as base64 data or by an uploaded file id.
     #[serde(rename = "file")]
     File(ChatContentPartFile),
     /// `video_url`: A video by URL (gateway extension for video-understanding models).
@@ -1109,7 +1109,7 @@ impl crate::__private::TaggedUnion for ChatContentPart {
 pub struct ChatContentPartText {
     /// The `text` member.
     pub text: ::std::string::String,
-    /// Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g.
+    /// Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g. `{"type": "ephemeral"}`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ChatCacheControl>,
 }
@@ -1127,7 +1127,7 @@ impl ChatContentPartText {
 pub struct ChatContentPartImageUrl {
     /// The `image_url` member: OpenAI's object form, or the bare URL string, which the gateway also accepts (non-OpenAI clients send it).
     pub image_url: ChatImageUrlValue,
-    /// Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g.
+    /// Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g. `{"type": "ephemeral"}`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ChatCacheControl>,
 }
