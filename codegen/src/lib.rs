@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod docs;
 pub mod lower;
 pub mod model;
 pub mod operations;

@@ -695,12 +695,21 @@ mod tests {
             summary("A file (e.g. a PDF) sent inline. More."),
             "A file (e.g. a PDF) sent inline."
         );
-        assert_eq!(summary("Switch, e.g. `{\"type\": \"enabled\"}`. More."), "Switch, e.g. `{\"type\": \"enabled\"}`.");
+        assert_eq!(
+            summary("Switch, e.g. `{\"type\": \"enabled\"}`. More."),
+            "Switch, e.g. `{\"type\": \"enabled\"}`."
+        );
         assert_eq!(summary("Ids, i.e. Strings. More."), "Ids, i.e. Strings.");
-        assert_eq!(summary("Text, images, etc. are kept. More."), "Text, images, etc. are kept.");
+        assert_eq!(
+            summary("Text, images, etc. are kept. More."),
+            "Text, images, etc. are kept."
+        );
         assert_eq!(summary("Sora vs. Veo jobs. More."), "Sora vs. Veo jobs.");
         assert_eq!(summary("Between 0.5 and 1.5. More."), "Between 0.5 and 1.5.");
-        assert_eq!(summary("Claude 3.7 and API v1.2.3 only. More."), "Claude 3.7 and API v1.2.3 only.");
+        assert_eq!(
+            summary("Claude 3.7 and API v1.2.3 only. More."),
+            "Claude 3.7 and API v1.2.3 only."
+        );
         assert_eq!(summary("Text, images, etc. The rest."), "Text, images, etc.");
         assert_eq!(summary("JSON or text. gpt-4o models send text."), "JSON or text.");
     }

@@ -3,14 +3,19 @@
 use std::path::Path;
 
 fn generated_types(fixture: &str) -> String {
+    generated_module(fixture, "demo")
+}
+
+/// The generated module of one family of a fixture spec.
+fn generated_module(fixture: &str, family: &str) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(fixture);
     let files = allmhub_codegen::generate(&dir).unwrap_or_else(|error| panic!("{fixture}: {error}"));
     files
         .into_iter()
-        .find(|file| file.path.ends_with("types/demo.rs"))
-        .expect("the fixture family module")
+        .find(|file| file.path.ends_with(format!("types/{family}.rs")))
+        .unwrap_or_else(|| panic!("{fixture} has no `{family}` module"))
         .contents
 }
 
@@ -59,6 +64,24 @@ fn chinese_name() {
 }
 
 #[test]
+fn doc_links() {
+    let code = generated_types("doc_links");
+    assert!(
+        code.contains("billed as in [`Usage`]. Its parts are [`Piece`] objects"),
+        "spec and Rust names in scope become links to the Rust type"
+    );
+    assert!(code.contains("One part of a [`Answer`]."));
+    assert!(code.contains("Spec schema `Root`."), "a type's own spec name stays");
+    assert!(code.contains("`usage` and `pieces`"), "member names are no links");
+    let common = generated_module("doc_links", "common");
+    assert!(
+        common.contains("Token counts of a `Answer`, which"),
+        "a shared type cannot link to a family's type, which may be compiled out"
+    );
+    insta::assert_snapshot!(code);
+}
+
+#[test]
 fn generation_is_deterministic() {
     for fixture in [
         "open_enum",
@@ -66,6 +89,7 @@ fn generation_is_deterministic() {
         "tagged_union",
         "string_or_number",
         "chinese_name",
+        "doc_links",
     ] {
         assert_eq!(generated_types(fixture), generated_types(fixture), "{fixture}");
     }

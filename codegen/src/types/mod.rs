@@ -16,6 +16,7 @@ use serde_json::Value;
 use syn::{Item, parse_quote};
 
 use crate::GenError;
+use crate::docs::SchemaLinks;
 use crate::lower::{Def, DefKind};
 use crate::model::Model;
 
@@ -72,7 +73,7 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                             let fields = typified.structs.get(&def.rust_name).ok_or_else(|| {
                                 GenError::Generator(format!("typify has no property list of `{}`", def.rust_name))
                             })?;
-                            patch::shape_struct(item, fields, property_order, aliases, &summaries)?;
+                            patch::shape_struct(item, fields, property_order, aliases)?;
                             if let Some(tokens) = impls::constructor(item, fields)? {
                                 extra.extend(parse_items(tokens)?);
                             }
@@ -124,9 +125,18 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
             "typify produced `{name}` ({what}), which no definition names; name that shape in the spec"
         )));
     }
-    for items in modules.values_mut() {
+    let links = SchemaLinks::new(
+        defs.iter()
+            .map(|def| (def.component.as_deref(), def.rust_name.as_str(), def.family.as_str())),
+    );
+    for (family, items) in &mut modules {
+        // A type of another family may be compiled out: only the module's own family and the shared
+        // schemas can be linked.
+        let in_scope = |target: &str| target == family || target == COMMON;
         for item in items.iter_mut() {
             patch::tidy_docs(item);
+            links.rewrite_item(item, in_scope);
+            patch::fill_missing_docs(item, &summaries)?;
         }
     }
     Ok(TypeModules { modules })

@@ -19,6 +19,8 @@ struct SerdeField {
     default: bool,
     skip_serializing_if: Option<syn::Path>,
     deserialize_with: Option<syn::Path>,
+    /// Other accepted member names (`x-alias-of`), written one attribute each.
+    aliases: Vec<String>,
 }
 
 impl SerdeField {
@@ -36,6 +38,8 @@ impl SerdeField {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
                     out.rename = Some(meta.value()?.parse::<LitStr>()?.value());
+                } else if meta.path.is_ident("alias") {
+                    out.aliases.push(meta.value()?.parse::<LitStr>()?.value());
                 } else if meta.path.is_ident("flatten") {
                     out.flatten = true;
                 } else if meta.path.is_ident("default") {
@@ -58,8 +62,8 @@ impl SerdeField {
         Ok(out)
     }
 
-    /// The attribute, with paths written without spaces (`"::std::option::Option::is_none"`).
-    fn to_attr(&self) -> Result<Option<Attribute>, GenError> {
+    /// The attributes, with paths written without spaces (`"::std::option::Option::is_none"`).
+    fn to_attrs(&self) -> Result<Vec<Attribute>, GenError> {
         let mut options: Vec<proc_macro2::TokenStream> = Vec::new();
         if let Some(rename) = &self.rename {
             options.push(quote::quote!(rename = #rename));
@@ -78,7 +82,14 @@ impl SerdeField {
             let path = path_text(path)?;
             options.push(quote::quote!(deserialize_with = #path));
         }
-        Ok((!options.is_empty()).then(|| parse_quote!(#[serde(#(#options),*)])))
+        let mut attrs: Vec<Attribute> = Vec::new();
+        if !options.is_empty() {
+            attrs.push(parse_quote!(#[serde(#(#options),*)]));
+        }
+        for alias in &self.aliases {
+            attrs.push(parse_quote!(#[serde(alias = #alias)]));
+        }
+        Ok(attrs)
     }
 }
 
@@ -194,14 +205,12 @@ pub fn remove_derive(attrs: &mut [Attribute], derive: &str) -> Result<(), GenErr
     Ok(())
 }
 
-/// Fields in the spec's order, serde aliases, absent-tolerant required-nullable fields, and a doc on every
-/// field (the held type's summary when the spec gives none).
+/// Fields in the spec's order, serde aliases, absent-tolerant required-nullable fields.
 pub fn shape_struct(
     item: &mut syn::ItemStruct,
     info: &StructFields,
     order: &[String],
     aliases: &BTreeMap<String, Vec<String>>,
-    summaries: &BTreeMap<&str, String>,
 ) -> Result<(), GenError> {
     let Fields::Named(fields) = &mut item.fields else {
         return Ok(());
@@ -240,20 +249,10 @@ pub fn shape_struct(
                 serde.skip_serializing_if = Some(parse_quote!(::std::option::Option::is_none));
             }
         }
-        field.attrs.extend(serde.to_attr()?);
-        if let Some(names) = aliases.get(wire.as_str()) {
-            for alias in names {
-                field.attrs.push(parse_quote!(#[serde(alias = #alias)]));
-            }
-        }
-        if !field.attrs.iter().any(|attr| attr.path().is_ident("doc")) {
-            let held = held_type(&field.ty).and_then(|name| summaries.get(name.as_str()));
-            let text = match held {
-                Some(summary) if !summary.is_empty() => summary.clone(),
-                _ => format!("The `{wire}` member."),
-            };
-            field.attrs.insert(0, parse_quote!(#[doc = #text]));
-        }
+        serde
+            .aliases
+            .extend(aliases.get(wire.as_str()).into_iter().flatten().cloned());
+        field.attrs.extend(serde.to_attrs()?);
     }
     fields.named = list.into_iter().map(|(_, field)| field).collect();
     Ok(())
@@ -264,16 +263,7 @@ pub fn tidy_docs(item: &mut Item) {
     fn tidy(attrs: &mut Vec<Attribute>) {
         let mut out = Vec::with_capacity(attrs.len());
         for attr in attrs.drain(..) {
-            let text = match &attr.meta {
-                syn::Meta::NameValue(meta) if attr.path().is_ident("doc") => match &meta.value {
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(text),
-                        ..
-                    }) => Some(text.value()),
-                    _ => None,
-                },
-                _ => None,
-            };
+            let text = crate::docs::doc_text(&attr);
             match text {
                 Some(text) if text.trim().is_empty() => out.push(parse_quote!(#[doc = ""])),
                 Some(text) if !text.starts_with(' ') || text.contains('\n') => {
@@ -302,16 +292,38 @@ pub fn tidy_docs(item: &mut Item) {
         Item::Enum(item) => {
             tidy(&mut item.attrs);
             for variant in &mut item.variants {
-                if !variant.attrs.iter().any(|attr| attr.path().is_ident("doc")) {
-                    let text = format!(" The `{}` form.", variant.ident);
-                    variant.attrs.insert(0, parse_quote!(#[doc = #text]));
-                }
                 tidy(&mut variant.attrs);
             }
         }
         Item::Type(item) => tidy(&mut item.attrs),
         _ => {}
     }
+}
+
+/// A doc on every field and variant the spec leaves undocumented: the held type's summary, or a line
+/// naming the member or form.
+pub fn fill_missing_docs(item: &mut Item, summaries: &BTreeMap<&str, String>) -> Result<(), GenError> {
+    let undocumented = |attrs: &[Attribute]| !attrs.iter().any(|attr| attr.path().is_ident("doc"));
+    match item {
+        Item::Struct(item) => {
+            for field in item.fields.iter_mut().filter(|field| undocumented(&field.attrs)) {
+                let held = held_type(&field.ty).and_then(|name| summaries.get(name.as_str()));
+                let text = match held {
+                    Some(summary) if !summary.is_empty() => format!(" {summary}"),
+                    _ => format!(" The `{}` member.", wire_name(field)?),
+                };
+                field.attrs.insert(0, parse_quote!(#[doc = #text]));
+            }
+        }
+        Item::Enum(item) => {
+            for variant in item.variants.iter_mut().filter(|variant| undocumented(&variant.attrs)) {
+                let text = format!(" The `{}` form.", variant.ident);
+                variant.attrs.insert(0, parse_quote!(#[doc = #text]));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Renames the variants of a typify union after the spec's titles, in the enum and in its impls.
@@ -390,9 +402,9 @@ mod tests {
         assert!(field.attrs.is_empty(), "the attribute is taken off the field");
         assert_eq!(options.rename.as_deref(), Some("type"));
         assert!(options.default);
-        let attr = options.to_attr().expect("plain paths").expect("an attribute");
+        let attrs = options.to_attrs().expect("plain paths");
         let expected: Attribute = parse_quote!(#[serde(rename = "type", default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]);
-        assert_eq!(printed(&[attr]), printed(&[expected]));
+        assert_eq!(printed(&attrs), printed(&[expected]));
     }
 
     #[test]

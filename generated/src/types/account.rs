@@ -66,7 +66,7 @@ impl BillingUsage {
 /// Answer of `GET /api/user/self` in the gateway's `{success, message, data}` envelope.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UserSelfResponse {
-    /// `true` on success; a failure has `false` and no `data` (see `NewApiErrorResponse`).
+    /// `true` on success; a failure has `false` and no `data` (see [`NewApiErrorResponse`]).
     pub success: bool,
     /// Empty on success.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -192,7 +192,7 @@ impl ModelList {
         }
     }
 }
-/// One model of `ModelList` (OpenAI `Model` plus gateway members).
+/// One model of [`ModelList`] (OpenAI `Model` plus gateway members).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ListedModel {
     /// Model name to send in requests.
@@ -352,7 +352,7 @@ impl GeminiModelList {
         }
     }
 }
-/// One model of `GeminiModelList` (Google's `Model` shape). `name` is the bare model id without Google's
+/// One model of [`GeminiModelList`] (Google's `Model` shape). `name` is the bare model id without Google's
 /// `models/` prefix; the other members are `null` from this gateway but keep Google's types.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GeminiModelInfo {

@@ -22,7 +22,7 @@ pub struct ClaudeMessagesRequest {
     /// System prompt, as a string or as text blocks (blocks allow `cache_control`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub system: ::std::option::Option<ClaudeSystem>,
-    /// Stream the answer as Server-Sent Events of `ClaudeStreamEvent`. Default `false`.
+    /// Stream the answer as Server-Sent Events of [`ClaudeStreamEvent`]. Default `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
     /// Sampling temperature, 0–1 (default 1). Must be 1 or unset while thinking is enabled.
@@ -725,7 +725,7 @@ impl ClaudePlainTextSource {
 /// A document made of the caller's own blocks; citations then point at block indexes.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeContentDocumentSource {
-    /// A string, or a list of text and image blocks (shaped like `ClaudeTextBlockParam` / `ClaudeImageBlockParam`).
+    /// A string, or a list of text and image blocks (shaped like [`ClaudeTextBlockParam`] / [`ClaudeImageBlockParam`]).
     pub content: ClaudeContentDocumentSourceContent,
 }
 impl ClaudeContentDocumentSource {
@@ -736,7 +736,7 @@ impl ClaudeContentDocumentSource {
         Self { content: content.into() }
     }
 }
-/// A string, or a list of text and image blocks (shaped like `ClaudeTextBlockParam` / `ClaudeImageBlockParam`).
+/// A string, or a list of text and image blocks (shaped like [`ClaudeTextBlockParam`] / [`ClaudeImageBlockParam`]).
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ClaudeContentDocumentSourceContent {
@@ -2704,7 +2704,7 @@ pub struct ClaudeMessageStopEvent {}
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ClaudePingEvent {}
 /// A failure after the stream started (e.g. `overloaded_error`); the stream ends after it. Same payload as the
-/// `ClaudeErrorResponse` envelope.
+/// [`ClaudeErrorResponse`] envelope.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeErrorEvent {
     /// The `error` member of a Claude error envelope.

@@ -192,7 +192,7 @@ pub struct ClaudeErrorDetail {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
 }
-/// Google's native error envelope. The gateway normally answers Gemini routes with `ErrorResponse`; this one
+/// Google's native error envelope. The gateway normally answers Gemini routes with [`ErrorResponse`]; this one
 /// appears when a channel passes the upstream body through.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GeminiErrorResponse {
@@ -226,7 +226,7 @@ pub struct GeminiErrorDetail {
 /// A Midjourney failure. Raised by the gateway with HTTP 400 (429 for code 30):
 /// `{"description": "<description> <result>", "type": "upstream_error", "code": 4}`, with no `result` member;
 /// distributor errors use `type: new_api_error`. Gateway-local codes: 4 request error, 5 unknown error,
-/// 30 group saturated; upstream codes as in `提交结果`.
+/// 30 group saturated; upstream codes as in `MjSubmitResponse`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MjErrorResponse {
     /// Failure code.

@@ -45,7 +45,7 @@ impl MjChangeRequest {
         }
     }
 }
-/// Action of `变化任务提交参数`: `UPSCALE` (U1–U4), `VARIATION` (V1–V4) or `REROLL` (run the prompt again).
+/// Action of [`MjChangeRequest`]: `UPSCALE` (U1–U4), `VARIATION` (V1–V4) or `REROLL` (run the prompt again).
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -684,7 +684,7 @@ impl MjSwapFaceRequest {
         }
     }
 }
-/// Account filter of `SwapFace提交参数` (midjourney-proxy-plus `SwapFaceDTO.Filter`).
+/// Account filter of [`MjSwapFaceRequest`] (midjourney-proxy-plus `SwapFaceDTO.Filter`).
 ///
 /// Spec schema `Filter`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -1304,7 +1304,7 @@ pub struct MjSelectorOption {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
 }
-/// Body of the proxy-plus admin route `POST /mj/task/query` (paged task search, answered with `Page«任务»`).
+/// Body of the proxy-plus admin route `POST /mj/task/query` (paged task search, answered with [`MjTaskPage`]).
 /// Not relayed by the ALLMHUB gateway; defined because the doc lists it.
 ///
 /// Spec schema `TaskQueryDTO`.
@@ -1522,7 +1522,7 @@ impl MjActivationRequest {
         Self { code: code.into() }
     }
 }
-/// Body of the proxy-plus admin route `POST /mj/account/create` (answered with `Message«Void»`). Not relayed by
+/// Body of the proxy-plus admin route `POST /mj/account/create` (answered with [`MjMessageVoid`]). Not relayed by
 /// the ALLMHUB gateway; defined because the doc lists it.
 ///
 /// Spec schema `账号创建参数`.
@@ -1602,7 +1602,7 @@ impl MjAccountCreateRequest {
         }
     }
 }
-/// Body of the proxy-plus admin route `PUT /mj/account/{id}/update-reconnect` (answered with `Message«Void»`).
+/// Body of the proxy-plus admin route `PUT /mj/account/{id}/update-reconnect` (answered with [`MjMessageVoid`]).
 /// Not relayed by the ALLMHUB gateway; defined because the doc lists it.
 ///
 /// Spec schema `账号修改参数`.
@@ -1686,7 +1686,7 @@ impl MjAccountUpdateRequest {
         }
     }
 }
-/// Body of the proxy-plus admin route `POST /mj/account/query` (answered with `Page«Map«string,object»»`). Not
+/// Body of the proxy-plus admin route `POST /mj/account/query` (answered with [`MjObjectPage`]). Not
 /// relayed by the ALLMHUB gateway; defined because the doc lists it.
 ///
 /// Spec schema `账号查询参数`.

@@ -17,7 +17,7 @@ pub struct ChatCompletionRequest {
     pub model: ::std::string::String,
     /// The conversation so far, oldest first. At least one message.
     pub messages: ::std::vec::Vec<ChatMessage>,
-    /// Stream the answer as Server-Sent Events of `ChatCompletionChunk`. Default `false`.
+    /// Stream the answer as Server-Sent Events of [`ChatCompletionChunk`]. Default `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
     /// Options of a streamed answer; only allowed with `stream: true`.

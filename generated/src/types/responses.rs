@@ -17,7 +17,7 @@ pub struct ResponsesRequest {
     /// A system (developer) message placed before `input`; not carried over by `previous_response_id`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub instructions: ::std::option::Option<::std::string::String>,
-    /// `true` streams the answer as Server-Sent Events of `ResponsesStreamEvent`. Default `false`.
+    /// `true` streams the answer as Server-Sent Events of [`ResponsesStreamEvent`]. Default `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
     /// Options of the event stream; only with `stream: true`.
@@ -203,7 +203,7 @@ impl ::std::convert::From<ResponsesEasyInputMessage> for ResponsesInputItem {
     }
 }
 /// A message in the short form `{role, content}` (OpenAI `EasyInputMessage` without `type`). With a `type`
-/// member the same object is a typed `message` item (`ResponsesInputMessage`).
+/// member the same object is a typed `message` item ([`ResponsesInputMessage`]).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesEasyInputMessage {
     /// The author of an input message.
