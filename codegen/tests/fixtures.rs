@@ -82,6 +82,15 @@ fn doc_links() {
 }
 
 #[test]
+fn tolerance() {
+    let code = generated_types("tolerance");
+    // Optional arrays and maps (not `Option`) read `null` as empty; required and `Option` members do not
+    // need it.
+    assert_eq!(code.matches("crate::__private::null_as_default").count(), 3, "{code}");
+    insta::assert_snapshot!(code);
+}
+
+#[test]
 fn generation_is_deterministic() {
     for fixture in [
         "open_enum",
@@ -90,6 +99,7 @@ fn generation_is_deterministic() {
         "string_or_number",
         "chinese_name",
         "doc_links",
+        "tolerance",
     ] {
         assert_eq!(generated_types(fixture), generated_types(fixture), "{fixture}");
     }

@@ -484,6 +484,15 @@ pub mod __private {
     use serde::de::{self, Deserialize, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
     use serde_json::{Map, Value};
 
+    /// Decodes an optional array or object member: `null` reads as absent (empty), like a missing member.
+    pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de> + Default,
+    {
+        Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+    }
+
     /// Decodes an open enum from a string.
     pub fn deserialize_open_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
     where
@@ -674,6 +683,9 @@ pub mod __private {
     pub trait TaggedUnion: Sized {
         /// Decodes the variant of `tag` from the rest of the object.
         fn decode_variant<'de, R: VariantDecoder<'de>>(tag: &str, rest: R) -> Result<Self, R::Error>;
+
+        /// The catch-all variant, for an object whose tag is missing, `null` or not a string.
+        fn unknown(object: Value) -> Self;
     }
 
     /// The members of a tagged object other than its tag.
@@ -690,7 +702,8 @@ pub mod __private {
 
     /// Decodes a tagged union. When the tag is the object's first member (as every server here sends it)
     /// the payload is decoded straight from the input, so error paths and unknown-member reports reach into
-    /// it; otherwise the object is buffered first.
+    /// it; otherwise the object is buffered first. An object without a string tag (missing, `null`, another
+    /// kind) is kept whole in the catch-all variant, like an unknown tag, rather than failing the answer.
     pub fn deserialize_tagged<'de, D, T>(deserializer: D, tag: &'static str) -> Result<T, D::Error>
     where
         D: Deserializer<'de>,
@@ -716,18 +729,25 @@ pub mod __private {
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
             let Some(first) = map.next_key::<String>()? else {
-                return Err(de::Error::missing_field(self.tag));
+                return Ok(T::unknown(Value::Object(Map::new())));
             };
             if first == self.tag {
-                let tag: String = map.next_value()?;
-                return T::decode_variant(
-                    &tag,
-                    StreamedRest {
-                        map,
-                        tag_member: self.tag,
-                        tag: &tag,
-                    },
-                );
+                return match map.next_value::<Value>()? {
+                    Value::String(tag) => T::decode_variant(
+                        &tag,
+                        StreamedRest {
+                            map,
+                            tag_member: self.tag,
+                            tag: &tag,
+                        },
+                    ),
+                    other => {
+                        let mut object = Map::new();
+                        object.insert(first, other);
+                        object.extend(Map::deserialize(MapAccessDeserializer::new(map))?);
+                        Ok(T::unknown(Value::Object(object)))
+                    }
+                };
             }
             let mut object = Map::new();
             object.insert(first, map.next_value()?);
@@ -735,15 +755,12 @@ pub mod __private {
                 let value = map.next_value()?;
                 object.insert(key, value);
             }
-            let tag = match object.remove(self.tag) {
-                Some(Value::String(tag)) => tag,
-                Some(other) => {
-                    return Err(de::Error::custom(format_args!(
-                        "`{}` must be a string, found {other}",
-                        self.tag
-                    )));
-                }
-                None => return Err(de::Error::missing_field(self.tag)),
+            // Checked before removing, so that an object without a string tag is kept as it came.
+            if !matches!(object.get(self.tag), Some(Value::String(_))) {
+                return Ok(T::unknown(Value::Object(object)));
+            }
+            let Some(Value::String(tag)) = object.remove(self.tag) else {
+                return Ok(T::unknown(Value::Object(object)));
             };
             T::decode_variant(
                 &tag,

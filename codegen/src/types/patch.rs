@@ -205,7 +205,8 @@ pub fn remove_derive(attrs: &mut [Attribute], derive: &str) -> Result<(), GenErr
     Ok(())
 }
 
-/// Fields in the spec's order, serde aliases, absent-tolerant required-nullable fields.
+/// Fields in the spec's order, serde aliases, required-nullable members that may be absent, optional arrays
+/// and objects that may be `null`.
 pub fn shape_struct(
     item: &mut syn::ItemStruct,
     info: &StructFields,
@@ -236,6 +237,11 @@ pub fn shape_struct(
             // absence (and still always serialize it, as `null` when empty).
             serde.deserialize_with = None;
             serde.default = true;
+        }
+        if !required && matches!(shape, FieldShape::Vec | FieldShape::Map) {
+            // An optional array or object is `Vec`/map with `default`, and serde refuses `null` for it;
+            // servers send `null` for "absent", so it decodes as empty (and is omitted when written back).
+            serde.deserialize_with = Some(parse_quote!(crate::__private::null_as_default));
         }
         if shape == FieldShape::BoxedOption {
             // A recursive optional member comes as `Box<Option<T>>`, serialized as `null` when absent; make

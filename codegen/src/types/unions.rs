@@ -36,7 +36,7 @@ pub fn tagged_union_tokens(def: &Def, defs: &[Def], tag: &str, variants: &[Tagge
             doc_attrs(&format!("`{}`: {first}", variant.tag))
         })
         .collect();
-    let unknown_doc = format!(" An object whose `{tag}` this version does not know, kept whole.");
+    let unknown_doc = format!(" An object whose `{tag}` this version does not know (or that has none), kept whole.");
     let tag_doc = format!(" The `{tag}` of this value.");
     quote! {
         #docs
@@ -80,6 +80,10 @@ pub fn tagged_union_tokens(def: &Def, defs: &[Def], tag: &str, variants: &[Tagge
                     #(#tags => rest.decode().map(Self::#idents),)*
                     _ => rest.unknown().map(Self::Unknown),
                 }
+            }
+
+            fn unknown(object: ::serde_json::Value) -> Self {
+                Self::Unknown(object)
             }
         }
     }

@@ -166,7 +166,11 @@ pub struct UserSelf {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sidebar_modules: ::std::option::Option<::std::string::String>,
     /// Dashboard permissions derived from the role (`sidebar_settings`, `sidebar_modules`, …).
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub permissions: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 /// Answer of `GET /v1/models`: OpenAI's model list plus the gateway member `success` and per-model

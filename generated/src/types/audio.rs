@@ -28,7 +28,11 @@ pub struct SpeechRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream_format: ::std::option::Option<::std::string::String>,
     /// Channel-specific extra parameters forwarded by the gateway.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl SpeechRequest {
@@ -161,14 +165,16 @@ pub struct TranscriptionRequest {
     #[serde(
         rename = "timestamp_granularities[]",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub timestamp_granularities: ::std::vec::Vec<TimestampGranularity>,
     /// Extra output, e.g. `logprobs` (gpt-4o transcribe models with `json`).
     #[serde(
         rename = "include[]",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub include: ::std::vec::Vec<::std::string::String>,
     /// Stream transcript deltas as Server-Sent Events (gpt-4o transcribe models; not modelled here).
@@ -435,13 +441,25 @@ pub struct AudioTranscriptionResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub duration: ::std::option::Option<f64>,
     /// A segment of a verbose transcript with its timing and decoding statistics.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub segments: ::std::vec::Vec<AudioTranscriptionSegment>,
     /// A word with its timing (`timestamp_granularities[]=word`).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub words: ::std::vec::Vec<AudioTranscriptionWord>,
     /// Token log probabilities (`include[]=logprobs`).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub logprobs: ::std::vec::Vec<AudioTranscriptionLogprob>,
     /// Usage of a transcription, tagged by `type` (token-billed or duration-billed models).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -481,7 +499,11 @@ pub struct AudioTranscriptionSegment {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
     /// The `tokens` member.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tokens: ::std::vec::Vec<i64>,
     /// The `temperature` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -530,7 +552,11 @@ pub struct AudioTranscriptionLogprob {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprob: ::std::option::Option<f64>,
     /// The `bytes` member.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub bytes: ::std::vec::Vec<i64>,
 }
 /// Usage of a transcription, tagged by `type` (token-billed or duration-billed models).
@@ -545,7 +571,7 @@ pub enum AudioTranscriptionUsage {
     /// `duration`: Duration usage (whisper-1).
     #[serde(rename = "duration")]
     Duration(AudioTranscriptionUsageDuration),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -581,6 +607,9 @@ impl crate::__private::TaggedUnion for AudioTranscriptionUsage {
             "duration" => rest.decode().map(Self::Duration),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Token usage (gpt-4o transcribe models).

@@ -35,13 +35,21 @@ pub struct ClaudeMessagesRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub top_k: ::std::option::Option<i64>,
     /// Custom strings that end generation (`stop_reason` then is `stop_sequence`).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub stop_sequences: ::std::vec::Vec<::std::string::String>,
     /// Extended thinking, tagged by `type`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub thinking: ::std::option::Option<ClaudeThinkingConfig>,
     /// Tools the model may use — custom tools described by a JSON Schema, and Anthropic-defined tools.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tools: ::std::vec::Vec<ClaudeTool>,
     /// How the model may use the tools, tagged by `type`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -56,12 +64,20 @@ pub struct ClaudeMessagesRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub container: ::std::option::Option<::serde_json::Value>,
     /// Remote MCP servers for the MCP connector (beta, needs `anthropic-beta`); passed through.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub mcp_servers: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
     /// Context-editing configuration (beta); passed through.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub context_management: ::serde_json::Map<
         ::std::string::String,
         ::serde_json::Value,
@@ -70,7 +86,11 @@ pub struct ClaudeMessagesRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_config: ::std::option::Option<ClaudeOutputConfig>,
     /// Structured-output format (beta), e.g. `{"type": "json_schema", "schema": {…}}`; passed through.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub output_format: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Request-level prompt-cache breakpoint, applied to the last cacheable block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -356,7 +376,11 @@ pub struct ClaudeOutputConfig {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub effort: ::std::option::Option<::std::string::String>,
     /// Structured-output format; passed through.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub format: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 /// A content block of a request turn, tagged by `type`. Assistant turns may carry back the blocks of an earlier
@@ -397,7 +421,7 @@ pub enum ClaudeContentBlockParam {
     /// `web_search_tool_result`: The web search result block of an earlier answer, sent back in the assistant turn.
     #[serde(rename = "web_search_tool_result")]
     WebSearchToolResult(ClaudeWebSearchToolResultBlockParam),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -449,6 +473,9 @@ impl crate::__private::TaggedUnion for ClaudeContentBlockParam {
             "web_search_tool_result" => rest.decode().map(Self::WebSearchToolResult),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A text block.
@@ -503,7 +530,7 @@ pub enum ClaudeImageSource {
     /// `url`: An image fetched by Anthropic from a public URL.
     #[serde(rename = "url")]
     Url(ClaudeUrlImageSource),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -539,6 +566,9 @@ impl crate::__private::TaggedUnion for ClaudeImageSource {
             "url" => rest.decode().map(Self::Url),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Image bytes inline.
@@ -628,7 +658,7 @@ pub enum ClaudeDocumentSource {
     /// `content`: A document made of the caller's own blocks; citations then point at block indexes.
     #[serde(rename = "content")]
     Content(ClaudeContentDocumentSource),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -668,6 +698,9 @@ impl crate::__private::TaggedUnion for ClaudeDocumentSource {
             "content" => rest.decode().map(Self::Content),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A PDF inline.
@@ -979,7 +1012,7 @@ pub enum ClaudeToolResultContentBlock {
     /// `search_result`: A search result returned by a custom search tool.
     #[serde(rename = "search_result")]
     SearchResult(ClaudeToolResultSearchResultBlock),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1019,6 +1052,9 @@ impl crate::__private::TaggedUnion for ClaudeToolResultContentBlock {
             "search_result" => rest.decode().map(Self::SearchResult),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Text inside a tool result.
@@ -1255,7 +1291,7 @@ pub enum ClaudeTypedTool {
     /// `text_editor_20250728`: The Anthropic-defined text editor tool; the caller applies the edits and returns `tool_result` blocks.
     #[serde(rename = "text_editor_20250728")]
     TextEditor20250728(ClaudeTextEditorTool),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1303,6 +1339,9 @@ impl crate::__private::TaggedUnion for ClaudeTypedTool {
             "text_editor_20250728" => rest.decode().map(Self::TextEditor20250728),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Anthropic's web search, run server-side; billed per search (`usage.server_tool_use.web_search_requests`).
@@ -1484,7 +1523,7 @@ pub enum ClaudeToolChoice {
     /// `none`: The model must not call tools.
     #[serde(rename = "none")]
     None(ClaudeToolChoiceNone),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1524,6 +1563,9 @@ impl crate::__private::TaggedUnion for ClaudeToolChoice {
             "none" => rest.decode().map(Self::None),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// The model decides whether to call tools (the default when tools are given).
@@ -1576,7 +1618,7 @@ pub enum ClaudeThinkingConfig {
     /// `adaptive`: The model decides how much to think (newer models only).
     #[serde(rename = "adaptive")]
     Adaptive(ClaudeThinkingAdaptive),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1614,6 +1656,9 @@ impl crate::__private::TaggedUnion for ClaudeThinkingConfig {
             "adaptive" => rest.decode().map(Self::Adaptive),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Think before answering, within a token budget. The answer then starts with `thinking` (or
@@ -1663,7 +1708,11 @@ pub struct ClaudeMessagesResponse {
     /// The model that answered (may differ from the requested name after gateway model mapping).
     pub model: ::std::string::String,
     /// The generated blocks, in order. Always present from Anthropic.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub content: ::std::vec::Vec<ClaudeContentBlock>,
     /// Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer contains tool calls), `pause_turn` (a long server-tool turn was paused; send the answer back to continue), `refusal`, `model_context_window_exceeded`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1889,7 +1938,7 @@ pub enum ClaudeContentBlock {
     /// `web_search_tool_result`: The results of a web search call.
     #[serde(rename = "web_search_tool_result")]
     WebSearchToolResult(ClaudeWebSearchToolResultBlock),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1933,6 +1982,9 @@ impl crate::__private::TaggedUnion for ClaudeContentBlock {
             "web_search_tool_result" => rest.decode().map(Self::WebSearchToolResult),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Generated text, with the sources it cites when citations are enabled or web search was used.
@@ -2256,7 +2308,7 @@ pub enum ClaudeTextCitation {
     /// `search_result_location`: A block range of a caller-supplied search result.
     #[serde(rename = "search_result_location")]
     SearchResultLocation(ClaudeCitationSearchResultLocation),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2300,6 +2352,9 @@ impl crate::__private::TaggedUnion for ClaudeTextCitation {
             "search_result_location" => rest.decode().map(Self::SearchResultLocation),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A character range of a plain-text document (0-based, end exclusive).
@@ -2507,7 +2562,7 @@ pub enum ClaudeStreamEvent {
     /// `error`: A failure after the stream started (e.g. `overloaded_error`); the stream ends after it.
     #[serde(rename = "error")]
     Error(ClaudeErrorEvent),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2555,6 +2610,9 @@ impl crate::__private::TaggedUnion for ClaudeStreamEvent {
             "error" => rest.decode().map(Self::Error),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// First event; carries the message envelope with empty `content` and preliminary usage.
@@ -2743,7 +2801,7 @@ pub enum ClaudeContentBlockDelta {
     /// `citations_delta`: A citation to add to the current text block.
     #[serde(rename = "citations_delta")]
     CitationsDelta(ClaudeCitationsDelta),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2785,6 +2843,9 @@ impl crate::__private::TaggedUnion for ClaudeContentBlockDelta {
             "citations_delta" => rest.decode().map(Self::CitationsDelta),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Text to append to a text block.

@@ -127,7 +127,11 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<crate::StringOrNumber>,
     /// Upstream metadata passed through by some channels (OpenRouter style).
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 /// The gateway's own `{success, message}` envelope, used by dashboard routes (`/api/*`) and by `/v1/models` on
@@ -218,7 +222,11 @@ pub struct GeminiErrorDetail {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<::std::string::String>,
     /// Typed detail objects (`@type` tagged).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub details: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,

@@ -32,12 +32,17 @@ pub struct GeminiGenerateContentRequest {
     #[serde(
         rename = "safetySettings",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "safety_settings")]
     pub safety_settings: ::std::vec::Vec<GeminiSafetySetting>,
     /// Function declarations and built-in tools (Google Search, code execution, URL context, …).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tools: ::std::vec::Vec<GeminiTool>,
     /// Options shared by all tools of the request.
     #[serde(
@@ -78,7 +83,11 @@ pub struct GeminiContent {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub role: ::std::option::Option<GeminiRole>,
     /// One piece of a turn.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub parts: ::std::vec::Vec<GeminiPart>,
 }
 /// Producer of a turn; requests without a role count as `user`.
@@ -216,7 +225,8 @@ pub struct GeminiPart {
     #[serde(
         rename = "mediaResolution",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub media_resolution: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -273,7 +283,11 @@ pub struct GeminiFunctionCall {
     /// The `name` member.
     pub name: ::std::string::String,
     /// The arguments as a JSON object.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub args: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl GeminiFunctionCall {
@@ -401,7 +415,8 @@ pub struct GeminiGenerationConfig {
     #[serde(
         rename = "stopSequences",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "stop_sequences")]
     pub stop_sequences: ::std::vec::Vec<::std::string::String>,
@@ -447,7 +462,8 @@ pub struct GeminiGenerationConfig {
     #[serde(
         rename = "responseModalities",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "response_modalities")]
     pub response_modalities: ::std::vec::Vec<GeminiModality>,
@@ -486,7 +502,8 @@ pub struct GeminiGenerationConfig {
     #[serde(
         rename = "speechConfig",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "speech_config")]
     pub speech_config: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -726,29 +743,44 @@ pub struct GeminiSchema {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub nullable: ::std::option::Option<bool>,
     /// Allowed values of a `STRING` schema.
-    #[serde(rename = "enum", default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        rename = "enum",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub enum_: ::std::vec::Vec<::std::string::String>,
     /// Schema of the elements of an `ARRAY` schema.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub items: ::std::option::Option<::std::boxed::Box<GeminiSchema>>,
     /// Member schemas of an `OBJECT` schema.
-    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub properties: ::std::collections::BTreeMap<::std::string::String, GeminiSchema>,
     /// The `required` member.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub required: ::std::vec::Vec<::std::string::String>,
     /// Order in which the model generates the members (Gemini extension).
     #[serde(
         rename = "propertyOrdering",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub property_ordering: ::std::vec::Vec<::std::string::String>,
     /// The value must match at least one of these schemas.
     #[serde(
         rename = "anyOf",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub any_of: ::std::vec::Vec<GeminiSchema>,
     /// The `minItems` member.
@@ -805,7 +837,8 @@ pub struct GeminiTool {
     #[serde(
         rename = "functionDeclarations",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "function_declarations")]
     pub function_declarations: ::std::vec::Vec<GeminiFunctionDeclaration>,
@@ -813,7 +846,8 @@ pub struct GeminiTool {
     #[serde(
         rename = "googleSearch",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "google_search")]
     pub google_search: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -821,7 +855,8 @@ pub struct GeminiTool {
     #[serde(
         rename = "googleSearchRetrieval",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "google_search_retrieval")]
     pub google_search_retrieval: ::serde_json::Map<
@@ -832,7 +867,8 @@ pub struct GeminiTool {
     #[serde(
         rename = "codeExecution",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "code_execution")]
     pub code_execution: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -840,7 +876,8 @@ pub struct GeminiTool {
     #[serde(
         rename = "urlContext",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "url_context")]
     pub url_context: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -848,21 +885,24 @@ pub struct GeminiTool {
     #[serde(
         rename = "googleMaps",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub google_maps: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Retrieval from File Search stores.
     #[serde(
         rename = "fileSearch",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub file_search: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Computer-use tool of computer-use models.
     #[serde(
         rename = "computerUse",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub computer_use: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -925,7 +965,8 @@ pub struct GeminiToolConfig {
     #[serde(
         rename = "retrievalConfig",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub retrieval_config: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -939,7 +980,8 @@ pub struct GeminiFunctionCallingConfig {
     #[serde(
         rename = "allowedFunctionNames",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "allowed_function_names")]
     pub allowed_function_names: ::std::vec::Vec<::std::string::String>,
@@ -1227,7 +1269,11 @@ impl<'de> ::serde::Deserialize<'de> for GeminiHarmBlockThreshold {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiGenerateContentResponse {
     /// One generated answer.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub candidates: ::std::vec::Vec<GeminiCandidate>,
     /// Safety verdict on the prompt; `blockReason` is set when the prompt was blocked and no candidates were generated.
     #[serde(
@@ -1593,11 +1639,16 @@ pub struct GeminiCitationMetadata {
     #[serde(
         rename = "citationSources",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub citation_sources: ::std::vec::Vec<GeminiCitationSource>,
     /// One quoted source and the span of the answer it covers.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub citations: ::std::vec::Vec<GeminiCitationSource>,
 }
 /// One quoted source and the span of the answer it covers.
@@ -1625,7 +1676,8 @@ pub struct GeminiCitationSource {
     #[serde(
         rename = "publicationDate",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub publication_date: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1637,14 +1689,16 @@ pub struct GeminiGroundingMetadata {
     #[serde(
         rename = "webSearchQueries",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub web_search_queries: ::std::vec::Vec<::std::string::String>,
     /// `{renderedContent}`: HTML/CSS of the Search suggestions chip that Google requires displaying.
     #[serde(
         rename = "searchEntryPoint",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub search_entry_point: ::serde_json::Map<
         ::std::string::String,
@@ -1654,7 +1708,8 @@ pub struct GeminiGroundingMetadata {
     #[serde(
         rename = "groundingChunks",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub grounding_chunks: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1663,7 +1718,8 @@ pub struct GeminiGroundingMetadata {
     #[serde(
         rename = "groundingSupports",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub grounding_supports: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1672,7 +1728,8 @@ pub struct GeminiGroundingMetadata {
     #[serde(
         rename = "retrievalMetadata",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub retrieval_metadata: ::serde_json::Map<
         ::std::string::String,

@@ -279,7 +279,11 @@ pub struct ImageEditJsonRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image: ::std::option::Option<ImageReferenceInput>,
     /// OpenAI JSON form; source images by URL or file id (1–16).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub images: ::std::vec::Vec<ImageFileReference>,
     /// An image by URL (or data URI) or by uploaded file id (OpenAI JSON edit form).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

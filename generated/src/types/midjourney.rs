@@ -427,7 +427,8 @@ pub struct MjImagineRequest {
     #[serde(
         rename = "base64Array",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub base64_array: ::std::vec::Vec<::std::string::String>,
     /// Single reference image; superseded by `base64Array` and hidden in the proxy's own docs.
@@ -736,7 +737,11 @@ pub struct MjAccountFilter {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct MjTaskListByConditionRequest {
     /// Task ids to fetch. Absent or empty returns `[]`.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub ids: ::std::vec::Vec<::std::string::String>,
 }
 /// Answer of every `/mj/submit/*` route (midjourney-proxy `SubmitResultVO`), forwarded by the gateway with the
@@ -1329,14 +1334,19 @@ pub struct MjTaskQueryRequest {
     #[serde(
         rename = "statusSet",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub status_set: ::std::vec::Vec<MjTaskStatus>,
     /// Kind of task.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action: ::std::option::Option<MjTaskAction>,
     /// Task ids.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub ids: ::std::vec::Vec<::std::string::String>,
     /// Substring of the prompt.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1406,7 +1416,11 @@ pub struct MjSort {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct MjTaskPage {
     /// The tasks of this page.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub content: ::std::vec::Vec<MjTask>,
     /// Paging request echoed in a Spring Data page (`Pageable`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1455,7 +1469,11 @@ pub struct MjTaskPage {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct MjObjectPage {
     /// The rows of this page.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub content: ::std::vec::Vec<JsonObject>,
     /// Paging request echoed in a Spring Data page (`Pageable`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

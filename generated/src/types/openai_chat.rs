@@ -52,7 +52,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub frequency_penalty: ::std::option::Option<f64>,
     /// Token id (as a string key) to a bias from -100 to 100 added to that token's logit.
-    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub logit_bias: ::std::collections::BTreeMap<::std::string::String, i64>,
     /// Return the log probability of each output token in `choices[].logprobs`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -80,7 +84,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<ChatResponseFormat>,
     /// Tools the model may call (function tools; custom tools on models that support them).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tools: ::std::vec::Vec<ChatTool>,
     /// Which tool the model may or must call: a mode string (`none`, `auto` — the default when tools are given —, `required`) or an object naming a tool or restricting the allowed tools.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -89,7 +97,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub parallel_tool_calls: ::std::option::Option<bool>,
     /// Deprecated predecessor of `tools`.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub functions: ::std::vec::Vec<ChatFunctionDefinition>,
     /// Deprecated predecessor of `tool_choice`: `"none"`, `"auto"` or `{"name": …}`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -101,7 +113,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub verbosity: ::std::option::Option<ChatVerbosity>,
     /// Output modalities, `["text"]` (default) or `["text", "audio"]` for audio-output models.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub modalities: ::std::vec::Vec<ChatModality>,
     /// Voice and format of spoken output; required when `modalities` includes `audio`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -119,14 +135,22 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub store: ::std::option::Option<bool>,
     /// Up to 16 string key/value pairs attached to a stored completion.
-    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub metadata: ::std::collections::BTreeMap<
         ::std::string::String,
         ::std::string::String,
     >,
     /// OpenRouter-style reasoning control forwarded by the gateway, e.g. `{"effort": "high"}`,
     /// `{"max_tokens": 2000}`, `{"exclude": true}` or `{"enabled": true}`.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub reasoning: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Claude/Doubao/GLM-style thinking switch forwarded by the gateway, e.g. `{"type": "enabled", "budget_tokens": 2048}` or `{"type": "disabled"}`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -135,7 +159,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub enable_thinking: ::std::option::Option<bool>,
     /// Extra chat-template arguments for vLLM/SGLang-served models, e.g. `{"enable_thinking": false}`.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub chat_template_kwargs: ::serde_json::Map<
         ::std::string::String,
         ::serde_json::Value,
@@ -144,7 +172,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub enable_search: ::std::option::Option<bool>,
     /// Vendor-specific parameters forwarded as they are (e.g. `{"google": {"thinking_config": {…}}}`).
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub extra_body: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl ChatCompletionRequest {
@@ -865,7 +897,11 @@ pub struct ChatMessage {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub refusal: ::std::option::Option<::std::string::String>,
     /// Citations for web-search answers.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub annotations: ::std::vec::Vec<ChatAnnotation>,
     /// Spoken output of an audio-output model.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1058,7 +1094,7 @@ pub enum ChatContentPart {
     /// `refusal`: A refusal part, in assistant messages sent back as history.
     #[serde(rename = "refusal")]
     Refusal(ChatContentPartRefusal),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1102,6 +1138,9 @@ impl crate::__private::TaggedUnion for ChatContentPart {
             "refusal" => rest.decode().map(Self::Refusal),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A text part.
@@ -1447,7 +1486,7 @@ pub enum ChatAnnotation {
     /// `url_citation`: A web citation of a span of the answer.
     #[serde(rename = "url_citation")]
     UrlCitation(ChatUrlCitationAnnotation),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1481,6 +1520,9 @@ impl crate::__private::TaggedUnion for ChatAnnotation {
             "url_citation" => rest.decode().map(Self::UrlCitation),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A web citation of a span of the answer.
@@ -1564,7 +1606,7 @@ pub enum ChatTool {
     /// `custom`: A custom tool that takes free-form text input, optionally constrained by a grammar (gpt-5 family).
     #[serde(rename = "custom")]
     Custom(ChatCustomTool),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1601,6 +1643,9 @@ impl crate::__private::TaggedUnion for ChatTool {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// A function tool described by a JSON Schema.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1623,7 +1668,11 @@ pub struct ChatFunctionDefinition {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// JSON Schema of the arguments object. Omit for a function without parameters.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub parameters: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Enforce the schema exactly (OpenAI Structured Outputs subset of JSON Schema).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1686,7 +1735,7 @@ pub enum ChatCustomToolFormat {
     /// `grammar`: Input constrained by a grammar.
     #[serde(rename = "grammar")]
     Grammar(ChatCustomToolFormatGrammar),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1722,6 +1771,9 @@ impl crate::__private::TaggedUnion for ChatCustomToolFormat {
             "grammar" => rest.decode().map(Self::Grammar),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Unconstrained text input.
@@ -1889,7 +1941,7 @@ pub enum ChatNamedToolChoice {
     /// `allowed_tools`: Restrict the model to a subset of the declared tools.
     #[serde(rename = "allowed_tools")]
     AllowedTools(ChatToolChoiceAllowedTools),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1927,6 +1979,9 @@ impl crate::__private::TaggedUnion for ChatNamedToolChoice {
             "allowed_tools" => rest.decode().map(Self::AllowedTools),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Force a call of the named function.
@@ -2067,7 +2122,7 @@ pub enum ChatToolCall {
     /// `custom`: A call of a custom tool.
     #[serde(rename = "custom")]
     Custom(ChatCustomToolCall),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2103,6 +2158,9 @@ impl crate::__private::TaggedUnion for ChatToolCall {
             "custom" => rest.decode().map(Self::Custom),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A call of a function tool. Answer it with a `tool` message carrying the same `id` as `tool_call_id`.
@@ -2179,7 +2237,7 @@ pub enum ChatResponseFormat {
     /// `json_schema`: Structured Outputs following a JSON Schema.
     #[serde(rename = "json_schema")]
     JsonSchema(ChatResponseFormatJsonSchema),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2218,6 +2276,9 @@ impl crate::__private::TaggedUnion for ChatResponseFormat {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// Plain text output.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2248,7 +2309,11 @@ pub struct ChatJsonSchema {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The JSON Schema the output must follow.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub schema: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Enforce the schema exactly (default false).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2439,7 +2504,11 @@ pub struct ChatTokenLogprob {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bytes: ::std::option::Option<::std::vec::Vec<i64>>,
     /// An alternative token at one position.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub top_logprobs: ::std::vec::Vec<ChatTopLogprob>,
 }
 impl ChatTokenLogprob {
@@ -2584,7 +2653,11 @@ pub struct ChatCompletionDelta {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub function_call: ::std::option::Option<ChatFunctionCallDelta>,
     /// Citations, on channels that stream them.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub annotations: ::std::vec::Vec<ChatAnnotation>,
     /// Spoken output of an audio-output model.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2607,7 +2680,11 @@ pub struct ChatToolCallChunk {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub function: ::std::option::Option<ChatFunctionCallDelta>,
     /// Fragment of a custom tool call (`name`, `input`).
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub custom: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 /// A fragment of a function call; both members optional.

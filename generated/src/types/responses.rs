@@ -42,7 +42,11 @@ pub struct ResponsesRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub top_logprobs: ::std::option::Option<i64>,
     /// Tools the model may call.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tools: ::std::vec::Vec<ResponsesTool>,
     /// How the model chooses tools, a mode or a specific tool.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -379,7 +383,7 @@ pub enum ResponsesInputTypedItem {
     /// `mcp_approval_response`: The answer to an `mcp_approval_request` output item.
     #[serde(rename = "mcp_approval_response")]
     McpApprovalResponse(ResponsesInputMcpApprovalResponse),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -427,6 +431,9 @@ impl crate::__private::TaggedUnion for ResponsesInputTypedItem {
             "mcp_approval_response" => rest.decode().map(Self::McpApprovalResponse),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A typed input message (`type: message`). Also the form in which an earlier assistant output message is
@@ -527,7 +534,11 @@ pub struct ResponsesInputReasoning {
     /// The reasoning summary parts, as received.
     pub summary: ::std::vec::Vec<ResponsesSummaryText>,
     /// Raw reasoning text parts, as received.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub content: ::std::vec::Vec<ResponsesReasoningText>,
     /// The opaque encrypted reasoning, as received.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -666,7 +677,7 @@ pub enum ResponsesInputContent {
     /// `refusal`: A refusal of an earlier assistant message, sent back as input.
     #[serde(rename = "refusal")]
     Refusal(ResponsesInputRefusal),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -708,6 +719,9 @@ impl crate::__private::TaggedUnion for ResponsesInputContent {
             "refusal" => rest.decode().map(Self::Refusal),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A text part.
@@ -833,7 +847,11 @@ pub struct ResponsesInputOutputText {
     /// The `text` member.
     pub text: ::std::string::String,
     /// A citation in output text.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub annotations: ::std::vec::Vec<ResponsesAnnotation>,
 }
 impl ResponsesInputOutputText {
@@ -939,7 +957,7 @@ pub enum ResponsesTool {
     /// `computer_use_preview`: The computer use tool (preview).
     #[serde(rename = "computer_use_preview")]
     ComputerUsePreview(ResponsesComputerUsePreviewTool),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -997,6 +1015,9 @@ impl crate::__private::TaggedUnion for ResponsesTool {
             "computer_use_preview" => rest.decode().map(Self::ComputerUsePreview),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A function the application implements; the model answers with `function_call` items.
@@ -1159,7 +1180,11 @@ pub struct ResponsesFileSearchTool {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub max_num_results: ::std::option::Option<i64>,
     /// Ranker and score threshold.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub ranking_options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// A comparison or compound filter on file attributes; any JSON value.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1252,7 +1277,11 @@ pub struct ResponsesCodeInterpreterAutoContainer {
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// The `file_ids` member.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub file_ids: ::std::vec::Vec<::std::string::String>,
     /// e.g. `1g`, `4g`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1286,7 +1315,11 @@ pub struct ResponsesImageGenerationTool {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_fidelity: ::std::option::Option<::std::string::String>,
     /// Inpainting mask, `{image_url}` or `{file_id}`.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub input_image_mask: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Number of partial images to stream (0–3, default 0).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1387,7 +1420,11 @@ impl crate::__private::KindUnion for ResponsesMcpAllowedTools {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesMcpToolFilter {
     /// The `tool_names` member.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tool_names: ::std::vec::Vec<::std::string::String>,
     /// The `read_only` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1669,7 +1706,7 @@ pub enum ResponsesToolChoiceObject {
     /// `local_shell`: Force the use of a hosted tool, named by `type`.
     #[serde(rename = "local_shell")]
     LocalShell(ResponsesToolChoiceHosted),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1727,6 +1764,9 @@ impl crate::__private::TaggedUnion for ResponsesToolChoiceObject {
             "local_shell" => rest.decode().map(Self::LocalShell),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Force a call of this function.
@@ -2067,7 +2107,7 @@ pub enum ResponsesTextFormat {
     /// `json_schema`: Structured output that follows a JSON Schema.
     #[serde(rename = "json_schema")]
     JsonSchema(ResponsesTextFormatJsonSchema),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2105,6 +2145,9 @@ impl crate::__private::TaggedUnion for ResponsesTextFormat {
             "json_schema" => rest.decode().map(Self::JsonSchema),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Plain text output.
@@ -2921,7 +2964,7 @@ pub enum ResponsesOutputItem {
     /// `computer_call`: A computer use action the model wants the application to perform.
     #[serde(rename = "computer_call")]
     ComputerCall(ResponsesComputerCall),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2979,6 +3022,9 @@ impl crate::__private::TaggedUnion for ResponsesOutputItem {
             "computer_call" => rest.decode().map(Self::ComputerCall),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
@@ -3176,7 +3222,11 @@ pub struct ResponsesWebSearchAction {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub query: ::std::option::Option<::std::string::String>,
     /// The `queries` member.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub queries: ::std::vec::Vec<::std::string::String>,
     /// The `url` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3185,7 +3235,11 @@ pub struct ResponsesWebSearchAction {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pattern: ::std::option::Option<::std::string::String>,
     /// Sources consulted (with `include: [web_search_call.action.sources]`).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub sources: ::std::vec::Vec<ResponsesWebSearchSource>,
 }
 /// A source consulted by a web search.
@@ -3208,7 +3262,11 @@ pub struct ResponsesFileSearchCall {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
     /// The `queries` member.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub queries: ::std::vec::Vec<::std::string::String>,
     /// Matches (with `include: [file_search_call.results]`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3322,7 +3380,11 @@ pub struct ResponsesMcpListTools {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_label: ::std::option::Option<::std::string::String>,
     /// One tool of an MCP server.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tools: ::std::vec::Vec<ResponsesMcpToolInfo>,
     /// The `error` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3338,7 +3400,11 @@ pub struct ResponsesMcpToolInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `input_schema` member.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub input_schema: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// The `annotations` member.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3388,7 +3454,11 @@ pub struct ResponsesLocalShellCall {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub call_id: ::std::option::Option<::std::string::String>,
     /// `{type: exec, command[], env, timeout_ms, user, working_directory}`.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub action: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Status of an item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3404,10 +3474,18 @@ pub struct ResponsesComputerCall {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub call_id: ::std::option::Option<::std::string::String>,
     /// The action (`click`, `type`, `scroll`, `screenshot`, …) and its parameters.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub action: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// The `pending_safety_checks` member.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub pending_safety_checks: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
@@ -3430,7 +3508,7 @@ pub enum ResponsesOutputContent {
     /// `reasoning_text`: Raw reasoning text, as a content part of `response.content_part.*` events.
     #[serde(rename = "reasoning_text")]
     ReasoningText(ResponsesContentReasoningText),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -3468,6 +3546,9 @@ impl crate::__private::TaggedUnion for ResponsesOutputContent {
             "reasoning_text" => rest.decode().map(Self::ReasoningText),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Text output with its citations.
@@ -3534,7 +3615,7 @@ pub enum ResponsesAnnotation {
     /// `file_path`: A path to a generated file, at `index`.
     #[serde(rename = "file_path")]
     FilePath(ResponsesFilePath),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -3574,6 +3655,9 @@ impl crate::__private::TaggedUnion for ResponsesAnnotation {
             "file_path" => rest.decode().map(Self::FilePath),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A web page cited by the text between `start_index` and `end_index` (character offsets).
@@ -3830,7 +3914,7 @@ pub enum ResponsesStreamEvent {
     /// `error`: An error that ends the stream.
     #[serde(rename = "error")]
     Error(ResponsesStreamErrorEvent),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -4088,6 +4172,9 @@ impl crate::__private::TaggedUnion for ResponsesStreamEvent {
             "error" => rest.decode().map(Self::Error),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal

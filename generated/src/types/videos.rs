@@ -29,7 +29,11 @@ pub struct VideoRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image: ::std::option::Option<::std::string::String>,
     /// Reference image URLs or base64 (generic task form; e.g. first and last frame).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub images: ::std::vec::Vec<::std::string::String>,
     /// Duration in seconds (generic task form; an alternative to `seconds`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -59,7 +63,11 @@ pub struct VideoRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<::std::string::String>,
     /// Channel-specific options (e.g. `negative_prompt`, `aspect_ratio`) for the generic task form.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Veo channels; `16:9` or `9:16` (channel extension, inferred).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
