@@ -47,8 +47,10 @@ pub fn enum_tokens(def: &Def, values: &[EnumValue], open: bool) -> TokenStream {
     quote! {
         #docs
         ///
-        /// The enum is open: a value this version does not know is kept in `Unknown`.
+        /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+        /// add variants (a `match` needs a `_` arm).
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum #name {
             #(
                 #[doc = #variant_docs]

@@ -41,9 +41,11 @@ pub fn tagged_union_tokens(def: &Def, defs: &[Def], tag: &str, variants: &[Tagge
     quote! {
         #docs
         ///
-        /// The union is open: an object with an unknown tag is kept in `Unknown`.
+        /// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+        /// variants (a `match` needs a `_` arm).
         #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
         #[serde(tag = #tag)]
+        #[non_exhaustive]
         pub enum #name {
             #(
                 #variant_docs

@@ -233,8 +233,10 @@ impl ListedModel {
 /// An API format a model supports: `openai` (chat completions), `openai-response`, `openai-response-compact`,
 /// `anthropic`, `gemini`, `jina-rerank`, `image-generation`, `embeddings`, `openai-video`. Open enum.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EndpointType {
     /// `openai`
     Openai,

@@ -57,8 +57,10 @@ impl SpeechRequest {
 /// Audio encoding of the speech: `mp3` (default), `opus`, `aac`, `flac`, `wav` or `pcm` (raw 24 kHz 16-bit
 /// little-endian mono samples, no header).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SpeechResponseFormat {
     /// `mp3`
     Mp3,
@@ -225,8 +227,10 @@ impl crate::MultipartForm for TranscriptionRequest {
 }
 /// Timestamp level of a verbose transcript.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TimestampGranularity {
     /// `word`
     Word,
@@ -340,8 +344,10 @@ impl crate::MultipartForm for TranslationRequest {
 /// duration, segments and words), `text`, `srt` or `vtt` (plain-text bodies), `diarized_json` (speaker
 /// segments, diarization models only). gpt-4o transcribe models support only `json` and `text`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AudioResponseFormat {
     /// `json`
     Json,
@@ -561,9 +567,11 @@ pub struct AudioTranscriptionLogprob {
 }
 /// Usage of a transcription, tagged by `type` (token-billed or duration-billed models).
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum AudioTranscriptionUsage {
     /// `tokens`: Token usage (gpt-4o transcribe models).
     #[serde(rename = "tokens")]

@@ -153,8 +153,10 @@ impl ClaudeMessage {
 }
 /// Author of a turn. There is no `system` role; use the top-level `system` member.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClaudeRole {
     /// `user`
     User,
@@ -387,9 +389,11 @@ pub struct ClaudeOutputConfig {
 /// answer (text, thinking, redacted_thinking, tool_use, server_tool_use, web_search_tool_result); thinking
 /// blocks must be returned unmodified.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeContentBlockParam {
     /// `text`: A text block.
     #[serde(rename = "text")]
@@ -520,9 +524,11 @@ impl ClaudeImageBlockParam {
 }
 /// Where an image comes from, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeImageSource {
     /// `base64`: Image bytes inline.
     #[serde(rename = "base64")]
@@ -642,9 +648,11 @@ pub struct ClaudeCitationsConfig {
 }
 /// Where a document comes from, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeDocumentSource {
     /// `base64`: A PDF inline.
     #[serde(rename = "base64")]
@@ -996,9 +1004,11 @@ impl crate::__private::KindUnion for ClaudeToolResultContent {
 }
 /// A block inside a tool result, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeToolResultContentBlock {
     /// `text`: Text inside a tool result.
     #[serde(rename = "text")]
@@ -1263,9 +1273,11 @@ impl ClaudeCustomTool {
 /// execution) run at Anthropic; `bash` and `text_editor` are client tools with a built-in schema. Whether a
 /// non-Anthropic channel honours them depends on the gateway's conversion (web search is converted for some).
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeTypedTool {
     /// `web_search_20250305`: Anthropic's web search, run server-side; billed per search (`usage.server_tool_use.web_search_requests`).
     #[serde(rename = "web_search_20250305")]
@@ -1507,9 +1519,11 @@ impl ClaudeTextEditorTool {
 }
 /// How the model may use the tools, tagged by `type`. Only `auto` and `none` combine with thinking.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeToolChoice {
     /// `auto`: The model decides whether to call tools (the default when tools are given).
     #[serde(rename = "auto")]
@@ -1605,9 +1619,11 @@ impl ClaudeToolChoiceTool {
 pub struct ClaudeToolChoiceNone {}
 /// Extended thinking, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeThinkingConfig {
     /// `enabled`: Think before answering, within a token budget.
     #[serde(rename = "enabled")]
@@ -1754,8 +1770,10 @@ impl ClaudeMessagesResponse {
 /// contains tool calls), `pause_turn` (a long server-tool turn was paused; send the answer back to continue),
 /// `refusal`, `model_context_window_exceeded`. Translated answers may carry other values.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClaudeStopReason {
     /// `end_turn`
     EndTurn,
@@ -1916,9 +1934,11 @@ pub struct ClaudeServerToolUsage {
 /// thinking start empty. Newer block types (code execution results, web fetch results, …) are kept whole as
 /// unknown variants.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeContentBlock {
     /// `text`: Generated text, with the sources it cites when citations are enabled or web search was used.
     #[serde(rename = "text")]
@@ -2201,8 +2221,10 @@ impl ClaudeWebSearchToolResultError {
 }
 /// Why a web search failed.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClaudeWebSearchErrorCode {
     /// `invalid_tool_input`
     InvalidToolInput,
@@ -2289,9 +2311,11 @@ impl<'de> ::serde::Deserialize<'de> for ClaudeWebSearchErrorCode {
 /// range of a PDF, a block range of a custom-content document, a web search result, or a caller-supplied
 /// search result. Used in response text blocks, `citations_delta`, and text blocks sent back in requests.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeTextCitation {
     /// `char_location`: A character range of a plain-text document (0-based, end exclusive).
     #[serde(rename = "char_location")]
@@ -2534,9 +2558,11 @@ impl ClaudeCitationSearchResultLocation {
 /// then `message_delta` and `message_stop`. `ping` may appear anywhere; `error` ends a failed stream. Unknown
 /// event types should be skipped.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeStreamEvent {
     /// `message_start`: First event; carries the message envelope with empty `content` and preliminary usage.
     #[serde(rename = "message_start")]
@@ -2782,9 +2808,11 @@ impl ClaudeErrorEvent {
 }
 /// The increment in a `content_block_delta` event, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeContentBlockDelta {
     /// `text_delta`: Text to append to a text block.
     #[serde(rename = "text_delta")]

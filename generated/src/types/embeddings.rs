@@ -90,8 +90,10 @@ impl ::std::convert::From<::std::vec::Vec<::std::vec::Vec<i64>>> for EmbeddingIn
 }
 /// `float` (default): vectors as JSON numbers; `base64`: vectors as base64 of little-endian float32.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmbeddingEncodingFormat {
     /// `float`
     Float,

@@ -92,8 +92,10 @@ pub struct GeminiContent {
 }
 /// Producer of a turn; requests without a role count as `user`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiRole {
     /// `user`
     User,
@@ -562,8 +564,10 @@ pub struct GeminiImageConfig {
 }
 /// A content modality, in `responseModalities` and in per-modality token counts.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiModality {
     /// `MODALITY_UNSPECIFIED`
     ModalityUnspecified,
@@ -648,8 +652,10 @@ impl<'de> ::serde::Deserialize<'de> for GeminiModality {
 }
 /// Token resolution at which input images and video frames are sampled.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiMediaResolution {
     /// `MEDIA_RESOLUTION_UNSPECIFIED`
     MediaResolutionUnspecified,
@@ -989,8 +995,10 @@ pub struct GeminiFunctionCallingConfig {
 /// `AUTO` (model decides, the default), `ANY` (must call a function), `NONE` (no calls), `VALIDATED` (calls or
 /// text, with calls checked against the schemas).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiFunctionCallingMode {
     /// `MODE_UNSPECIFIED`
     ModeUnspecified,
@@ -1090,8 +1098,10 @@ impl GeminiSafetySetting {
 }
 /// A category of harmful content.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiHarmCategory {
     /// `HARM_CATEGORY_UNSPECIFIED`
     HarmCategoryUnspecified,
@@ -1176,8 +1186,10 @@ impl<'de> ::serde::Deserialize<'de> for GeminiHarmCategory {
 }
 /// Block content at or above this probability of harm; `BLOCK_NONE` blocks nothing, `OFF` also turns the filter off.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiHarmBlockThreshold {
     /// `HARM_BLOCK_THRESHOLD_UNSPECIFIED`
     HarmBlockThresholdUnspecified,
@@ -1378,8 +1390,10 @@ pub struct GeminiCandidate {
 /// `LANGUAGE`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII`, `MALFORMED_FUNCTION_CALL`, image-specific reasons,
 /// or `OTHER`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiFinishReason {
     /// `FINISH_REASON_UNSPECIFIED`
     FinishReasonUnspecified,
@@ -1552,8 +1566,10 @@ pub struct GeminiSafetyRating {
 }
 /// Likelihood that content is harmful.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiHarmProbability {
     /// `HARM_PROBABILITY_UNSPECIFIED`
     HarmProbabilityUnspecified,
@@ -1853,8 +1869,10 @@ pub struct GeminiPromptFeedback {
 }
 /// Why a prompt was blocked.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiBlockReason {
     /// `BLOCKED_REASON_UNSPECIFIED`
     BlockedReasonUnspecified,

@@ -437,8 +437,10 @@ pub struct ImageFileReference {
 /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image). Gemini channels map
 /// it to an image size.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageQuality {
     /// `standard`
     Standard,
@@ -523,8 +525,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageQuality {
 }
 /// Return images as URLs (`url`) or base64 (`b64_json`). gpt-image models always return `b64_json`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageResponseFormat {
     /// `url`
     Url,
@@ -589,8 +593,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageResponseFormat {
 }
 /// Background of gpt-image output; `transparent` needs `png` or `webp`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageBackground {
     /// `transparent`
     Transparent,
@@ -660,8 +666,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageBackground {
 }
 /// Content moderation level of gpt-image models.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageModeration {
     /// `low`
     Low,
@@ -726,8 +734,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageModeration {
 }
 /// File format of gpt-image output.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageOutputFormat {
     /// `png`
     Png,
@@ -797,8 +807,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageOutputFormat {
 }
 /// Seedream; `auto` lets the model produce a set of related images, `disabled` (default) produces one.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageSequentialGeneration {
     /// `auto`
     Auto,

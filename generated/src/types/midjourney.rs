@@ -47,8 +47,10 @@ impl MjChangeRequest {
 }
 /// Action of [`MjChangeRequest`]: `UPSCALE` (U1–U4), `VARIATION` (V1–V4) or `REROLL` (run the prompt again).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjChangeAction {
     /// `UPSCALE`
     Upscale,
@@ -240,8 +242,10 @@ impl MjBlendRequest {
 }
 /// Aspect ratio of a blend: `PORTRAIT` (2:3), `SQUARE` (1:1, the default when absent) or `LANDSCAPE` (3:2).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjBlendDimensions {
     /// `PORTRAIT`
     Portrait,
@@ -311,8 +315,10 @@ impl<'de> ::serde::Deserialize<'de> for MjBlendDimensions {
 }
 /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`. Proxy-plus only.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjBotType {
     /// `MID_JOURNEY`
     MidJourney,
@@ -579,8 +585,10 @@ impl MjVideoRequest {
 }
 /// Amount of motion of a Midjourney video: `low` or `high`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjVideoMotion {
     /// `low`
     Low,
@@ -980,8 +988,10 @@ impl MjTask {
 /// `BLEND`, `SHORTEN`, `SWAP_FACE`; gateway actions for plus buttons and other routes: `INPAINT`,
 /// `CUSTOM_ZOOM`, `MODAL`, `HIGH_VARIATION`, `LOW_VARIATION`, `UPLOAD`, `VIDEO`, `EDITS`. Open enum.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjTaskAction {
     /// `IMAGINE`
     Imagine,
@@ -1128,8 +1138,10 @@ impl<'de> ::serde::Deserialize<'de> for MjTaskAction {
 /// `IN_PROGRESS`, and the final `SUCCESS`, `FAILURE`, `CANCEL`. The gateway reports `""` (empty) for a task it
 /// has stored but not yet heard about from the proxy. Open enum.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjTaskStatus {
     /// ``
     Empty,
@@ -1924,8 +1936,10 @@ pub struct MjDiscordAccount {
 }
 /// Speed mode of a Midjourney account: `RELAX`, `FAST` or `TURBO`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjAccountMode {
     /// `RELAX`
     Relax,
@@ -1995,8 +2009,10 @@ impl<'de> ::serde::Deserialize<'de> for MjAccountMode {
 }
 /// Midjourney subscription plan: `BASIC`, `STANDARD`, `PRO` or `MEGA`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjSubscribePlan {
     /// `BASIC`
     Basic,
@@ -2071,8 +2087,10 @@ impl<'de> ::serde::Deserialize<'de> for MjSubscribePlan {
 }
 /// Billing period of a Midjourney subscription: `YEARLY` or `MONTHLY`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjBilledWay {
     /// `YEARLY`
     Yearly,
@@ -2137,8 +2155,10 @@ impl<'de> ::serde::Deserialize<'de> for MjBilledWay {
 }
 /// Stylize setting of a Midjourney account: `LOW`, `MED`, `HIGH` or `VERY_HIGH`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjStylizeLevel {
     /// `LOW`
     Low,
@@ -2213,8 +2233,10 @@ impl<'de> ::serde::Deserialize<'de> for MjStylizeLevel {
 }
 /// Variation strength setting of a Midjourney account: `LOW` or `HIGH`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjVariationLevel {
     /// `LOW`
     Low,

@@ -293,8 +293,10 @@ impl crate::__private::KindUnion for ChatStop {
 /// How much a reasoning model thinks before answering (o-series, gpt-5 and the reasoning models of other vendors
 /// that the gateway maps). Lower is faster and cheaper. Not every model accepts every value.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatReasoningEffort {
     /// `none`
     None,
@@ -384,8 +386,10 @@ impl<'de> ::serde::Deserialize<'de> for ChatReasoningEffort {
 }
 /// How long and detailed the answer should be (gpt-5 family).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatVerbosity {
     /// `low`
     Low,
@@ -455,8 +459,10 @@ impl<'de> ::serde::Deserialize<'de> for ChatVerbosity {
 }
 /// An output modality of the model.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatModality {
     /// `text`
     Text,
@@ -523,8 +529,10 @@ impl<'de> ::serde::Deserialize<'de> for ChatModality {
 /// that served the request. The gateway filters it from requests unless the channel allows it, since it
 /// affects billing.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatServiceTier {
     /// `auto`
     Auto,
@@ -629,8 +637,10 @@ impl ChatAudioOutputOptions {
 }
 /// Encoding of spoken output (`pcm16` is raw 24 kHz 16-bit little-endian samples).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatAudioFormat {
     /// `wav`
     Wav,
@@ -747,8 +757,10 @@ pub struct ChatWebSearchOptions {
 }
 /// How much retrieved web context the model uses (default `medium`).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatSearchContextSize {
     /// `low`
     Low,
@@ -935,8 +947,10 @@ impl ChatMessage {
 /// Author of a message. `developer` replaces `system` for o-series and gpt-5 models (the gateway converts as
 /// needed); `function` is the deprecated predecessor of `tool`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatRole {
     /// `system`
     System,
@@ -1072,9 +1086,11 @@ impl crate::__private::KindUnion for ChatMessageContent {
 ///
 /// Spec schema `MessageContent`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatContentPart {
     /// `text`: A text part.
     #[serde(rename = "text")]
@@ -1252,8 +1268,10 @@ impl ChatImageUrl {
 }
 /// Resolution at which a vision model looks at an image (OpenAI default `auto`; the gateway's own token estimate assumes `high` when absent).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatImageDetail {
     /// `auto`
     Auto,
@@ -1479,9 +1497,11 @@ pub struct ChatCacheControl {
 }
 /// An annotation of assistant text, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatAnnotation {
     /// `url_citation`: A web citation of a span of the answer.
     #[serde(rename = "url_citation")]
@@ -1596,9 +1616,11 @@ impl ChatFunctionCall {
 ///
 /// Spec schema `Tool`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatTool {
     /// `function`: A function tool described by a JSON Schema.
     #[serde(rename = "function")]
@@ -1725,9 +1747,11 @@ impl ChatCustomToolDefinition {
 }
 /// Input format of a custom tool, tagged by `type` (unconstrained text by default).
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatCustomToolFormat {
     /// `text`: Unconstrained text input.
     #[serde(rename = "text")]
@@ -1857,8 +1881,10 @@ impl crate::__private::KindUnion for ChatToolChoice {
 }
 /// `none` (no tool), `auto` (model decides) or `required` (at least one tool call).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatToolChoiceMode {
     /// `none`
     None,
@@ -1928,9 +1954,11 @@ impl<'de> ::serde::Deserialize<'de> for ChatToolChoiceMode {
 }
 /// An object tool choice, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatNamedToolChoice {
     /// `function`: Force a call of the named function.
     #[serde(rename = "function")]
@@ -2112,9 +2140,11 @@ impl crate::__private::KindUnion for ChatFunctionCallChoice {
 ///
 /// Spec schema `ToolCall`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatToolCall {
     /// `function`: A call of a function tool.
     #[serde(rename = "function")]
@@ -2224,9 +2254,11 @@ impl ChatCustomToolInput {
 ///
 /// Spec schema `ResponseFormat`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatResponseFormat {
     /// `text`: Plain text output.
     #[serde(rename = "text")]
@@ -2404,8 +2436,10 @@ impl ChatCompletionChoice {
 /// Why generation stopped: `stop` (natural end or stop sequence), `length` (token limit), `tool_calls`,
 /// `content_filter`, `function_call` (deprecated). Other channels pass their own values through.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FinishReason {
     /// `stop`
     Stop,

@@ -229,8 +229,10 @@ impl ResponsesEasyInputMessage {
 }
 /// The author of an input message. `developer` and `system` messages take precedence over `user` ones.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesMessageRole {
     /// `user`
     User,
@@ -355,9 +357,11 @@ impl crate::__private::KindUnion for ResponsesMessageContent {
 /// An input item with a `type` member: a message, an earlier output item sent back (function or custom tool
 /// call, reasoning), a tool result, an approval, or a reference to a stored item.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesInputTypedItem {
     /// `message`: A typed input message (`type: message`).
     #[serde(rename = "message")]
@@ -658,9 +662,11 @@ impl ResponsesInputMcpApprovalResponse {
 /// A content part of an input message or tool output: text, image or file; `output_text` and `refusal` parts
 /// appear when an earlier assistant message is sent back.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesInputContent {
     /// `input_text`: A text part.
     #[serde(rename = "input_text")]
@@ -751,8 +757,10 @@ pub struct ResponsesInputImage {
 }
 /// Image resolution the model uses. Default `auto`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesImageDetail {
     /// `low`
     Low,
@@ -917,9 +925,11 @@ impl ResponsesReasoningText {
 /// under `function` as in Chat Completions). Hosted tools run on the provider's side and exist only on
 /// channels that support them.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesTool {
     /// `function`: A function the application implements; the model answers with `function_call` items.
     #[serde(rename = "function")]
@@ -1102,8 +1112,10 @@ pub struct ResponsesUserLocation {
 }
 /// How much search context to use. Default `medium`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesSearchContextSize {
     /// `low`
     Low,
@@ -1595,8 +1607,10 @@ impl crate::__private::KindUnion for ResponsesToolChoice {
 }
 /// `none` (no tools), `auto` (model decides, default with tools) or `required` (at least one call).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesToolChoiceMode {
     /// `none`
     None,
@@ -1666,9 +1680,11 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesToolChoiceMode {
 }
 /// Forces a specific tool, or restricts the tools to a subset.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesToolChoiceObject {
     /// `function`: Force a call of this function.
     #[serde(rename = "function")]
@@ -1856,8 +1872,10 @@ pub struct ResponsesReasoning {
 /// Reasoning effort. `medium` is the usual default; `none` and `xhigh` exist only on newer gpt-5 models,
 /// `minimal` on gpt-5.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesReasoningEffort {
     /// `none`
     None,
@@ -1942,8 +1960,10 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesReasoningEffort {
 }
 /// Level of detail of the reasoning summary.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesReasoningSummary {
     /// `auto`
     Auto,
@@ -2023,8 +2043,10 @@ pub struct ResponsesTextConfig {
 }
 /// Verbosity of the answer.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesVerbosity {
     /// `low`
     Low,
@@ -2094,9 +2116,11 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesVerbosity {
 }
 /// The output format, plain text (default), a JSON object, or JSON that follows a schema.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesTextFormat {
     /// `text`: Plain text output.
     #[serde(rename = "text")]
@@ -2188,8 +2212,10 @@ impl ResponsesTextFormatJsonSchema {
 }
 /// An extra piece of data to include in the answer.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesIncludable {
     /// `file_search_call.results`
     FileSearchCallResults,
@@ -2290,8 +2316,10 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesIncludable {
 }
 /// Processing tier (requested, or used in the answer).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesServiceTier {
     /// `auto`
     Auto,
@@ -2371,8 +2399,10 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesServiceTier {
 }
 /// `disabled` (default: fail when the input is too long) or `auto` (drop items from the middle).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesTruncation {
     /// `auto`
     Auto,
@@ -2683,8 +2713,10 @@ impl ResponsesResponse {
 }
 /// Status of a response.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesStatus {
     /// `completed`
     Completed,
@@ -2921,9 +2953,11 @@ pub struct ResponsesOutputTokensDetails {
 /// `content`, `quality`, `size`); for hosted tool calls the gateway may turn a JSON-text `arguments` member
 /// into a JSON value.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesOutputItem {
     /// `message`: An assistant message.
     #[serde(rename = "message")]
@@ -3030,8 +3064,10 @@ impl crate::__private::TaggedUnion for ResponsesOutputItem {
 /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
 /// `incomplete`; hosted tool calls also `searching`, `generating`, `interpreting`, `failed`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesItemStatus {
     /// `in_progress`
     InProgress,
@@ -3495,9 +3531,11 @@ pub struct ResponsesComputerCall {
 }
 /// A content part of an output message (or of a `response.content_part.*` event).
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesOutputContent {
     /// `output_text`: Text output with its citations.
     #[serde(rename = "output_text")]
@@ -3599,9 +3637,11 @@ impl ResponsesContentReasoningText {
 }
 /// A citation in output text.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesAnnotation {
     /// `url_citation`: A web page cited by the text between `start_index` and `end_index` (character offsets).
     #[serde(rename = "url_citation")]
@@ -3761,9 +3801,11 @@ impl ResponsesFilePath {
 /// synthesizes for chat-only channels may lack it and `item_id`. New event types appear often: skip
 /// unknown ones. Events of the same shape share a payload type.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesStreamEvent {
     /// `response.created`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal completed, incomplete or failed (the last carries the final output and usage).
     #[serde(rename = "response.created")]

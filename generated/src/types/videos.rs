@@ -246,8 +246,10 @@ impl VideoTask {
 }
 /// State of a video job.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VideoStatus {
     /// `queued`
     Queued,
@@ -352,8 +354,10 @@ pub struct VideoUsage {
 }
 /// An asset of a video job (OpenAI); the gateway always returns the video.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VideoContentVariant {
     /// `video`
     Video,
