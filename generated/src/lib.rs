@@ -35,7 +35,10 @@ use serde::{Serialize, Serializer};
 /// A value sent as a JSON string by some servers and as a JSON integer by others (Midjourney task ids,
 /// error codes). It keeps every digit (integers are never routed through a float) and re-serializes the
 /// token the way it arrived.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Equality and hashing look at the text only, so `42` and `"42"` are the same id. Integers sort
+/// numerically (`"9"` before `"10"`) and before other text, which sorts as text.
+#[derive(Clone, Debug)]
 pub struct StringOrNumber {
     text: String,
     number: bool,
@@ -60,6 +63,38 @@ impl StringOrNumber {
     /// The text, consuming the value.
     pub fn into_string(self) -> String {
         self.text
+    }
+}
+
+impl PartialEq for StringOrNumber {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for StringOrNumber {}
+
+impl std::hash::Hash for StringOrNumber {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+impl PartialOrd for StringOrNumber {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for StringOrNumber {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self.as_i128(), other.as_i128()) {
+            // Ties (`"042"` and `"42"`) fall back to the text, which keeps the order consistent with `==`.
+            (Some(a), Some(b)) => a.cmp(&b).then_with(|| self.text.cmp(&other.text)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => self.text.cmp(&other.text),
+        }
     }
 }
 
