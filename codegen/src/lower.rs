@@ -48,6 +48,8 @@ pub enum DefKind {
         aliases: BTreeMap<String, Vec<String>>,
         /// Variant names for union alternatives that reference a type: type name → `title`.
         variant_titles: BTreeMap<String, String>,
+        /// Members whose value is fixed (`x-fixed-value`): property → the value `new()` fills in.
+        fixed_values: BTreeMap<String, String>,
     },
     /// A string enum; open enums keep unknown values.
     Enum {
@@ -271,6 +273,29 @@ fn needs_name(schema: &Value) -> bool {
         || is_string_enum(schema)
 }
 
+/// The `x-fixed-value` of a property: the one value a `type: string` member takes (`object: chat.completion`),
+/// which constructors fill in. The member stays an open string in the types.
+fn fixed_value(property: &Value, at: &At<'_>) -> Result<Option<String>, SpecError> {
+    let Some(value) = property.get("x-fixed-value") else {
+        return Ok(None);
+    };
+    let at = at.child("x-fixed-value");
+    let Some(value) = value.as_str() else {
+        return Err(at.error("`x-fixed-value` must be a string"));
+    };
+    if types_of(property) != ["string"] {
+        return Err(at.error("`x-fixed-value` belongs on a `type: string` member"));
+    }
+    if let Some(values) = property.get("enum") {
+        if !strings(Some(values)).iter().any(|known| known == value) {
+            return Err(at.error(format!(
+                "`x-fixed-value: {value}` is not one of the member's `enum` values"
+            )));
+        }
+    }
+    Ok(Some(value.to_owned()))
+}
+
 /// Abbreviations a sentence does not end at.
 const ABBREVIATIONS: &[&str] = &["e.g.", "i.e.", "vs.", "cf.", "approx.", "incl.", "resp.", "ca."];
 
@@ -416,6 +441,7 @@ impl<'a> Lowering<'a> {
         let mut property_order = Vec::new();
         let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut variant_titles: BTreeMap<String, String> = BTreeMap::new();
+        let mut fixed_values: BTreeMap<String, String> = BTreeMap::new();
         let stripped_tag = self.tags_to_strip.get(rust_name).cloned();
         let mut lowered = Map::new();
         for (key, value) in schema.as_object().into_iter().flatten() {
@@ -431,6 +457,9 @@ impl<'a> Lowering<'a> {
                         if let Some(canonical) = property.get("x-alias-of").and_then(Value::as_str) {
                             aliases.entry(canonical.to_owned()).or_default().push(name.clone());
                             continue;
+                        }
+                        if let Some(value) = fixed_value(property, &prop_at)? {
+                            fixed_values.insert(name.clone(), value);
                         }
                         property_order.push(name.clone());
                         let hint = format!("{rust_name}{}", variant_name(name));
@@ -504,6 +533,7 @@ impl<'a> Lowering<'a> {
             property_order,
             aliases,
             variant_titles,
+            fixed_values,
         };
         Ok(())
     }

@@ -91,6 +91,35 @@ fn tolerance() {
 }
 
 #[test]
+fn fixed_value() {
+    let code = generated_types("fixed_value");
+    assert!(
+        code.contains(
+            "pub fn new(\n        id: impl ::std::convert::Into<::std::string::String>,\n        \
+             marker: impl ::std::convert::Into<Marker>,\n    ) -> Self"
+        ),
+        "fixed members are no parameters: {code}"
+    );
+    assert!(code.contains(r#"object: ::std::convert::From::from("chat.completion")"#));
+    assert!(
+        code.contains("impl ::std::default::Default for Marker"),
+        "nothing to choose: `new()` is `Default`"
+    );
+    insta::assert_snapshot!(code);
+}
+
+#[test]
+fn fixed_value_on_a_non_string_member_is_refused() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fixed_value_on_integer");
+    let error = allmhub_codegen::generate(&dir).expect_err("an integer member cannot have x-fixed-value");
+    assert_eq!(
+        error.to_string(),
+        "spec: demo.yaml#/components/schemas/Root/properties/created/x-fixed-value: \
+         `x-fixed-value` belongs on a `type: string` member"
+    );
+}
+
+#[test]
 fn generation_is_deterministic() {
     for fixture in [
         "open_enum",
@@ -100,6 +129,7 @@ fn generation_is_deterministic() {
         "chinese_name",
         "doc_links",
         "tolerance",
+        "fixed_value",
     ] {
         assert_eq!(generated_types(fixture), generated_types(fixture), "{fixture}");
     }

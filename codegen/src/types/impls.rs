@@ -1,7 +1,7 @@
 //! Impls written for typify's types: constructors of structs with required members, and the multipart form
 //! of request bodies sent as `multipart/form-data`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -74,11 +74,17 @@ pub fn multipart_form_impl(item: &syn::ItemStruct, file_types: &BTreeSet<String>
     })
 }
 
-/// `new(required members…)` for a struct with members a caller must supply; the others start empty.
-/// `None` for a struct without such members (it derives `Default`).
-pub fn constructor(item: &syn::ItemStruct, info: &StructFields) -> Result<Option<TokenStream>, GenError> {
+/// `new(members…)` for a struct with members a caller must choose: required members without an empty value
+/// and without a fixed value (`x-fixed-value`, filled in). The optional ones start empty. `None` for a
+/// struct without such members (it derives `Default`).
+pub fn constructor(
+    item: &syn::ItemStruct,
+    info: &StructFields,
+    fixed_values: &BTreeMap<String, String>,
+) -> Result<Option<TokenStream>, GenError> {
     let mut params = Vec::new();
     let mut inits = Vec::new();
+    let mut fixed = Vec::new();
     for field in item.fields.iter() {
         let ident = named(item, field)?;
         let name = ident.to_string();
@@ -86,25 +92,56 @@ pub fn constructor(item: &syn::ItemStruct, info: &StructFields) -> Result<Option
             .get(name.trim_start_matches("r#"))
             .ok_or_else(|| GenError::Generator(format!("typify has no property `{name}` of `{}`", item.ident)))?;
         let ty = &field.ty;
-        if field_info.caller_must_choose() {
-            params.push(quote!(#ident: impl ::std::convert::Into<#ty>));
-            inits.push(quote!(#ident: #ident.into()));
-        } else {
-            inits.push(quote!(#ident: ::std::default::Default::default()));
+        let wire = wire_name(field)?;
+        match fixed_values.get(&wire) {
+            Some(value) if field_info.caller_must_choose() => {
+                inits.push(quote!(#ident: ::std::convert::From::from(#value)));
+                fixed.push(format!("`{wire}` is `\"{value}\"`"));
+            }
+            _ if field_info.caller_must_choose() => {
+                params.push(quote!(#ident: impl ::std::convert::Into<#ty>));
+                inits.push(quote!(#ident: #ident.into()));
+            }
+            _ => inits.push(quote!(#ident: ::std::default::Default::default())),
         }
     }
-    if params.is_empty() {
+    if params.is_empty() && fixed.is_empty() {
         return Ok(None);
     }
     let name = &item.ident;
-    let doc = format!(" Builds a `{name}` from its required members; the optional ones start empty.");
+    let mut doc = Vec::new();
+    if params.is_empty() {
+        doc.push(format!(
+            " Builds a `{name}`: {}; the optional members start empty.",
+            fixed.join(", ")
+        ));
+    } else {
+        doc.push(format!(
+            " Builds a `{name}` from its required members; the optional ones start empty."
+        ));
+        if !fixed.is_empty() {
+            doc.push(format!(" Fixed members are filled in: {}.", fixed.join(", ")));
+        }
+    }
+    // With nothing to choose, `new()` is also the `Default`.
+    let default = params.is_empty().then(|| {
+        quote! {
+            impl ::std::default::Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    });
     Ok(Some(quote! {
         impl #name {
-            #[doc = #doc]
+            #(#[doc = #doc])*
             pub fn new(#(#params),*) -> Self {
                 Self { #(#inits),* }
             }
         }
+
+        #default
     }))
 }
 

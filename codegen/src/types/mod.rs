@@ -60,6 +60,7 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                 property_order,
                 aliases,
                 variant_titles,
+                fixed_values,
                 ..
             } => {
                 let mut items = typified
@@ -74,7 +75,7 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                                 GenError::Generator(format!("typify has no property list of `{}`", def.rust_name))
                             })?;
                             patch::shape_struct(item, fields, property_order, aliases)?;
-                            if let Some(tokens) = impls::constructor(item, fields)? {
+                            if let Some(tokens) = impls::constructor(item, fields, fixed_values)? {
                                 extra.extend(parse_items(tokens)?);
                             }
                             if multipart.contains(&def.rust_name) {
@@ -263,6 +264,7 @@ mod tests {
             property_order: Vec::new(),
             aliases: BTreeMap::new(),
             variant_titles: BTreeMap::new(),
+            fixed_values: BTreeMap::new(),
         }
     }
 

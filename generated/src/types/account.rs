@@ -30,12 +30,10 @@ pub struct BillingSubscription {
 }
 impl BillingSubscription {
     /// Builds a `BillingSubscription` from its required members; the optional ones start empty.
-    pub fn new(
-        object: impl ::std::convert::Into<::std::string::String>,
-        hard_limit_usd: impl ::std::convert::Into<f64>,
-    ) -> Self {
+    /// Fixed members are filled in: `object` is `"billing_subscription"`.
+    pub fn new(hard_limit_usd: impl ::std::convert::Into<f64>) -> Self {
         Self {
-            object: object.into(),
+            object: ::std::convert::From::from("billing_subscription"),
             has_payment_method: ::std::default::Default::default(),
             soft_limit_usd: ::std::default::Default::default(),
             hard_limit_usd: hard_limit_usd.into(),

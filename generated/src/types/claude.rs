@@ -333,12 +333,10 @@ pub struct ClaudeSystemTextBlock {
 }
 impl ClaudeSystemTextBlock {
     /// Builds a `ClaudeSystemTextBlock` from its required members; the optional ones start empty.
-    pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
-        text: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Fixed members are filled in: `type` is `"text"`.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("text"),
             text: text.into(),
             cache_control: ::std::default::Default::default(),
             citations: ::std::default::Default::default(),
@@ -356,12 +354,17 @@ pub struct ClaudeCacheControl {
     pub ttl: ::std::option::Option<::std::string::String>,
 }
 impl ClaudeCacheControl {
-    /// Builds a `ClaudeCacheControl` from its required members; the optional ones start empty.
-    pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeCacheControl`: `type` is `"ephemeral"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("ephemeral"),
             ttl: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeCacheControl {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// Request metadata.
@@ -721,12 +724,10 @@ pub struct ClaudeBase64PdfSource {
 }
 impl ClaudeBase64PdfSource {
     /// Builds a `ClaudeBase64PdfSource` from its required members; the optional ones start empty.
-    pub fn new(
-        media_type: impl ::std::convert::Into<::std::string::String>,
-        data: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Fixed members are filled in: `media_type` is `"application/pdf"`.
+    pub fn new(data: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            media_type: media_type.into(),
+            media_type: ::std::convert::From::from("application/pdf"),
             data: data.into(),
         }
     }
@@ -753,12 +754,10 @@ pub struct ClaudePlainTextSource {
 }
 impl ClaudePlainTextSource {
     /// Builds a `ClaudePlainTextSource` from its required members; the optional ones start empty.
-    pub fn new(
-        media_type: impl ::std::convert::Into<::std::string::String>,
-        data: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Fixed members are filled in: `media_type` is `"text/plain"`.
+    pub fn new(data: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            media_type: media_type.into(),
+            media_type: ::std::convert::From::from("text/plain"),
             data: data.into(),
         }
     }
@@ -1378,16 +1377,21 @@ pub struct ClaudeWebSearchTool {
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
 impl ClaudeWebSearchTool {
-    /// Builds a `ClaudeWebSearchTool` from its required members; the optional ones start empty.
-    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeWebSearchTool`: `name` is `"web_search"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            name: name.into(),
+            name: ::std::convert::From::from("web_search"),
             max_uses: ::std::default::Default::default(),
             allowed_domains: ::std::default::Default::default(),
             blocked_domains: ::std::default::Default::default(),
             user_location: ::std::default::Default::default(),
             cache_control: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeWebSearchTool {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// Approximate location of the user, to localize search results.
@@ -1410,15 +1414,20 @@ pub struct ClaudeUserLocation {
     pub timezone: ::std::option::Option<::std::string::String>,
 }
 impl ClaudeUserLocation {
-    /// Builds a `ClaudeUserLocation` from its required members; the optional ones start empty.
-    pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeUserLocation`: `type` is `"approximate"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("approximate"),
             city: ::std::default::Default::default(),
             region: ::std::default::Default::default(),
             country: ::std::default::Default::default(),
             timezone: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeUserLocation {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// Anthropic's web fetch tool (beta, needs `anthropic-beta`), run server-side.
@@ -1446,10 +1455,10 @@ pub struct ClaudeWebFetchTool {
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
 impl ClaudeWebFetchTool {
-    /// Builds a `ClaudeWebFetchTool` from its required members; the optional ones start empty.
-    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeWebFetchTool`: `name` is `"web_fetch"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            name: name.into(),
+            name: ::std::convert::From::from("web_fetch"),
             max_uses: ::std::default::Default::default(),
             allowed_domains: ::std::default::Default::default(),
             blocked_domains: ::std::default::Default::default(),
@@ -1457,6 +1466,11 @@ impl ClaudeWebFetchTool {
             max_content_tokens: ::std::default::Default::default(),
             cache_control: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeWebFetchTool {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// Anthropic's sandboxed code execution (beta), run server-side.
@@ -1469,12 +1483,17 @@ pub struct ClaudeCodeExecutionTool {
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
 impl ClaudeCodeExecutionTool {
-    /// Builds a `ClaudeCodeExecutionTool` from its required members; the optional ones start empty.
-    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeCodeExecutionTool`: `name` is `"code_execution"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            name: name.into(),
+            name: ::std::convert::From::from("code_execution"),
             cache_control: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeCodeExecutionTool {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// The Anthropic-defined bash tool; the caller runs the commands and returns `tool_result` blocks.
@@ -1487,12 +1506,17 @@ pub struct ClaudeBashTool {
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
 impl ClaudeBashTool {
-    /// Builds a `ClaudeBashTool` from its required members; the optional ones start empty.
-    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeBashTool`: `name` is `"bash"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            name: name.into(),
+            name: ::std::convert::From::from("bash"),
             cache_control: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeBashTool {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// The Anthropic-defined text editor tool; the caller applies the edits and returns `tool_result` blocks.
@@ -1747,16 +1771,15 @@ pub struct ClaudeMessagesResponse {
 }
 impl ClaudeMessagesResponse {
     /// Builds a `ClaudeMessagesResponse` from its required members; the optional ones start empty.
+    /// Fixed members are filled in: `type` is `"message"`, `role` is `"assistant"`.
     pub fn new(
         id: impl ::std::convert::Into<::std::string::String>,
-        type_: impl ::std::convert::Into<::std::string::String>,
-        role: impl ::std::convert::Into<::std::string::String>,
         model: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
             id: id.into(),
-            type_: type_.into(),
-            role: role.into(),
+            type_: ::std::convert::From::from("message"),
+            role: ::std::convert::From::from("assistant"),
             model: model.into(),
             content: ::std::default::Default::default(),
             stop_reason: ::std::default::Default::default(),
@@ -2183,14 +2206,14 @@ pub struct ClaudeWebSearchResult {
 }
 impl ClaudeWebSearchResult {
     /// Builds a `ClaudeWebSearchResult` from its required members; the optional ones start empty.
+    /// Fixed members are filled in: `type` is `"web_search_result"`.
     pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
         url: impl ::std::convert::Into<::std::string::String>,
         title: impl ::std::convert::Into<::std::string::String>,
         encrypted_content: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("web_search_result"),
             url: url.into(),
             title: title.into(),
             encrypted_content: encrypted_content.into(),
@@ -2209,12 +2232,10 @@ pub struct ClaudeWebSearchToolResultError {
 }
 impl ClaudeWebSearchToolResultError {
     /// Builds a `ClaudeWebSearchToolResultError` from its required members; the optional ones start empty.
-    pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
-        error_code: impl ::std::convert::Into<ClaudeWebSearchErrorCode>,
-    ) -> Self {
+    /// Fixed members are filled in: `type` is `"web_search_tool_result_error"`.
+    pub fn new(error_code: impl ::std::convert::Into<ClaudeWebSearchErrorCode>) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("web_search_tool_result_error"),
             error_code: error_code.into(),
         }
     }

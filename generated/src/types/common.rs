@@ -173,12 +173,10 @@ pub struct ClaudeErrorResponse {
 }
 impl ClaudeErrorResponse {
     /// Builds a `ClaudeErrorResponse` from its required members; the optional ones start empty.
-    pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
-        error: impl ::std::convert::Into<ClaudeErrorDetail>,
-    ) -> Self {
+    /// Fixed members are filled in: `type` is `"error"`.
+    pub fn new(error: impl ::std::convert::Into<ClaudeErrorDetail>) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("error"),
             error: error.into(),
             request_id: ::std::default::Default::default(),
         }

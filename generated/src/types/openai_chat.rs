@@ -735,12 +735,10 @@ pub struct ChatPrediction {
 }
 impl ChatPrediction {
     /// Builds a `ChatPrediction` from its required members; the optional ones start empty.
-    pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
-        content: impl ::std::convert::Into<ChatMessageContent>,
-    ) -> Self {
+    /// Fixed members are filled in: `type` is `"content"`.
+    pub fn new(content: impl ::std::convert::Into<ChatMessageContent>) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("content"),
             content: content.into(),
         }
     }
@@ -839,12 +837,10 @@ pub struct ChatWebSearchUserLocation {
 }
 impl ChatWebSearchUserLocation {
     /// Builds a `ChatWebSearchUserLocation` from its required members; the optional ones start empty.
-    pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
-        approximate: impl ::std::convert::Into<ChatApproximateLocation>,
-    ) -> Self {
+    /// Fixed members are filled in: `type` is `"approximate"`.
+    pub fn new(approximate: impl ::std::convert::Into<ChatApproximateLocation>) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("approximate"),
             approximate: approximate.into(),
         }
     }
@@ -2388,16 +2384,16 @@ pub struct ChatCompletionResponse {
 }
 impl ChatCompletionResponse {
     /// Builds a `ChatCompletionResponse` from its required members; the optional ones start empty.
+    /// Fixed members are filled in: `object` is `"chat.completion"`.
     pub fn new(
         id: impl ::std::convert::Into<::std::string::String>,
-        object: impl ::std::convert::Into<::std::string::String>,
         created: impl ::std::convert::Into<i64>,
         model: impl ::std::convert::Into<::std::string::String>,
         choices: impl ::std::convert::Into<::std::vec::Vec<ChatCompletionChoice>>,
     ) -> Self {
         Self {
             id: id.into(),
-            object: object.into(),
+            object: ::std::convert::From::from("chat.completion"),
             created: created.into(),
             model: model.into(),
             system_fingerprint: ::std::default::Default::default(),
@@ -2614,16 +2610,16 @@ pub struct ChatCompletionChunk {
 }
 impl ChatCompletionChunk {
     /// Builds a `ChatCompletionChunk` from its required members; the optional ones start empty.
+    /// Fixed members are filled in: `object` is `"chat.completion.chunk"`.
     pub fn new(
         id: impl ::std::convert::Into<::std::string::String>,
-        object: impl ::std::convert::Into<::std::string::String>,
         created: impl ::std::convert::Into<i64>,
         model: impl ::std::convert::Into<::std::string::String>,
         choices: impl ::std::convert::Into<::std::vec::Vec<ChatCompletionChunkChoice>>,
     ) -> Self {
         Self {
             id: id.into(),
-            object: object.into(),
+            object: ::std::convert::From::from("chat.completion.chunk"),
             created: created.into(),
             model: model.into(),
             system_fingerprint: ::std::default::Default::default(),
