@@ -124,8 +124,14 @@ impl<'a> Call<'a> {
 
     /// A `multipart/form-data` body.
     pub(crate) fn multipart<F: MultipartForm>(mut self, form: &F) -> Self {
-        let parts = form
-            .parts()
+        let parts = match form.parts() {
+            Ok(parts) => parts,
+            Err(error) => {
+                self.error = Some(Error::Request(format!("the request form does not serialize: {error}")));
+                return self;
+            }
+        };
+        let parts = parts
             .into_iter()
             .map(|part| match part {
                 FormPart::Text { name, value } => Part {
@@ -137,7 +143,8 @@ impl<'a> Call<'a> {
                     value: PartValue::File {
                         file_name: upload.file_name.clone(),
                         content_type: upload.content_type.clone(),
-                        bytes: Bytes::from(upload.bytes.clone()),
+                        // Shares the upload's buffer (a reference count, not a copy).
+                        bytes: upload.bytes.clone(),
                     },
                 },
             })

@@ -29,6 +29,7 @@ pub use types::*;
 
 use std::fmt;
 
+pub use bytes::Bytes;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::{Serialize, Serializer};
 
@@ -229,6 +230,8 @@ impl<'de> Deserialize<'de> for StringOrNumber {
 
 /// A file sent in a `multipart/form-data` request (audio to transcribe, images to edit, a video's first
 /// frame). In JSON (examples, `conform`) it reads and writes as its file name.
+///
+/// The bytes are a [`Bytes`]: cloning the upload, building the form and retrying the call share one buffer.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Upload {
     /// The file name sent with the part.
@@ -236,12 +239,12 @@ pub struct Upload {
     /// The MIME type; guessed from the file name when `None`.
     pub content_type: Option<String>,
     /// The file's bytes.
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
 }
 
 impl Upload {
-    /// A file from bytes in memory.
-    pub fn from_bytes(file_name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+    /// A file from bytes in memory (`Vec<u8>`, `&'static [u8]` or [`Bytes`], taken without copying).
+    pub fn from_bytes(file_name: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
         Upload {
             file_name: file_name.into(),
             content_type: None,
@@ -249,7 +252,8 @@ impl Upload {
         }
     }
 
-    /// A file read from disk; the part is named after the file.
+    /// A file read from disk; the part is named after the file. The read blocks: in async code, read the
+    /// file with your runtime (`tokio::fs::read`) and use [`Upload::from_bytes`].
     pub fn from_path(path: impl AsRef<std::path::Path>) -> std::io::Result<Self> {
         let path = path.as_ref();
         let bytes = std::fs::read(path)?;
@@ -260,7 +264,7 @@ impl Upload {
         Ok(Upload {
             file_name,
             content_type: None,
-            bytes,
+            bytes: Bytes::from(bytes),
         })
     }
 
@@ -318,8 +322,34 @@ pub enum FormPart<'a> {
 /// A request body sent as `multipart/form-data`; generated for every multipart schema of the spec.
 pub trait MultipartForm {
     /// The parts of the form, in spec order. Absent members send no part; arrays send one part per
-    /// element; objects are sent as JSON text.
-    fn parts(&self) -> Vec<FormPart<'_>>;
+    /// element; objects are sent as JSON text. Files are borrowed, not copied.
+    fn parts(&self) -> Result<Vec<FormPart<'_>>, FormError>;
+}
+
+/// A member of a multipart form that could not be written as text.
+#[derive(Debug)]
+pub struct FormError {
+    member: &'static str,
+    source: serde_json::Error,
+}
+
+impl FormError {
+    /// The form member (wire name) that failed.
+    pub fn member(&self) -> &'static str {
+        self.member
+    }
+}
+
+impl fmt::Display for FormError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "form member `{}` does not serialize: {}", self.member, self.source)
+    }
+}
+
+impl std::error::Error for FormError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
 }
 
 // Conveniences for the messages users write most; everything else is built with the generated `new`
@@ -558,7 +588,7 @@ pub mod __private {
         deserializer.deserialize_str(OpenEnumVisitor(PhantomData))
     }
 
-    use crate::{FormPart, Upload};
+    use crate::{FormError, FormPart, Upload};
 
     /// A member of a multipart form that holds files.
     pub trait FileField {
@@ -589,8 +619,12 @@ pub mod __private {
     }
 
     /// Adds the text parts of a non-file member: nothing for null, one part per array element, JSON text
-    /// for objects.
-    pub fn add_value_parts<T: serde::Serialize>(name: &'static str, value: &T, parts: &mut Vec<FormPart<'_>>) {
+    /// for objects. A member that does not serialize is an error naming it.
+    pub fn add_value_parts<T: serde::Serialize>(
+        name: &'static str,
+        value: &T,
+        parts: &mut Vec<FormPart<'_>>,
+    ) -> Result<(), FormError> {
         fn text(value: Value) -> Option<String> {
             match value {
                 Value::Null => None,
@@ -598,7 +632,8 @@ pub mod __private {
                 other => Some(other.to_string()),
             }
         }
-        match serde_json::to_value(value).unwrap_or(Value::Null) {
+        let value = serde_json::to_value(value).map_err(|source| FormError { member: name, source })?;
+        match value {
             Value::Array(items) => {
                 for item in items {
                     if let Some(value) = text(item) {
@@ -612,6 +647,7 @@ pub mod __private {
                 }
             }
         }
+        Ok(())
     }
 
     /// The kind of a JSON value.

@@ -60,15 +60,15 @@ pub fn multipart_form_impl(item: &syn::ItemStruct, file_types: &BTreeSet<String>
         adds.push(if held_type(&field.ty).is_some_and(|held| file_types.contains(&held)) {
             quote!(crate::__private::FileField::add_parts(&self.#ident, #wire, &mut parts);)
         } else {
-            quote!(crate::__private::add_value_parts(#wire, &self.#ident, &mut parts);)
+            quote!(crate::__private::add_value_parts(#wire, &self.#ident, &mut parts)?;)
         });
     }
     Ok(quote! {
         impl crate::MultipartForm for #name {
-            fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
+            fn parts(&self) -> ::std::result::Result<::std::vec::Vec<crate::FormPart<'_>>, crate::FormError> {
                 let mut parts = ::std::vec::Vec::new();
                 #(#adds)*
-                parts
+                Ok(parts)
             }
         }
     })

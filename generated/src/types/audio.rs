@@ -203,26 +203,28 @@ impl TranscriptionRequest {
     }
 }
 impl crate::MultipartForm for TranscriptionRequest {
-    fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
+    fn parts(
+        &self,
+    ) -> ::std::result::Result<::std::vec::Vec<crate::FormPart<'_>>, crate::FormError> {
         let mut parts = ::std::vec::Vec::new();
         crate::__private::FileField::add_parts(&self.file, "file", &mut parts);
-        crate::__private::add_value_parts("model", &self.model, &mut parts);
-        crate::__private::add_value_parts("language", &self.language, &mut parts);
-        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts);
+        crate::__private::add_value_parts("model", &self.model, &mut parts)?;
+        crate::__private::add_value_parts("language", &self.language, &mut parts)?;
+        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts)?;
         crate::__private::add_value_parts(
             "response_format",
             &self.response_format,
             &mut parts,
-        );
-        crate::__private::add_value_parts("temperature", &self.temperature, &mut parts);
+        )?;
+        crate::__private::add_value_parts("temperature", &self.temperature, &mut parts)?;
         crate::__private::add_value_parts(
             "timestamp_granularities[]",
             &self.timestamp_granularities,
             &mut parts,
-        );
-        crate::__private::add_value_parts("include[]", &self.include, &mut parts);
-        crate::__private::add_value_parts("stream", &self.stream, &mut parts);
-        parts
+        )?;
+        crate::__private::add_value_parts("include[]", &self.include, &mut parts)?;
+        crate::__private::add_value_parts("stream", &self.stream, &mut parts)?;
+        Ok(parts)
     }
 }
 /// Timestamp level of a verbose transcript.
@@ -326,18 +328,20 @@ impl TranslationRequest {
     }
 }
 impl crate::MultipartForm for TranslationRequest {
-    fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
+    fn parts(
+        &self,
+    ) -> ::std::result::Result<::std::vec::Vec<crate::FormPart<'_>>, crate::FormError> {
         let mut parts = ::std::vec::Vec::new();
         crate::__private::FileField::add_parts(&self.file, "file", &mut parts);
-        crate::__private::add_value_parts("model", &self.model, &mut parts);
-        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts);
+        crate::__private::add_value_parts("model", &self.model, &mut parts)?;
+        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts)?;
         crate::__private::add_value_parts(
             "response_format",
             &self.response_format,
             &mut parts,
-        );
-        crate::__private::add_value_parts("temperature", &self.temperature, &mut parts);
-        parts
+        )?;
+        crate::__private::add_value_parts("temperature", &self.temperature, &mut parts)?;
+        Ok(parts)
     }
 }
 /// Output of a transcription or translation: `json` (default, `{text}`), `verbose_json` (with language,

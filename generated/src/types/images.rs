@@ -191,44 +191,46 @@ impl ImageEditRequest {
     }
 }
 impl crate::MultipartForm for ImageEditRequest {
-    fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
+    fn parts(
+        &self,
+    ) -> ::std::result::Result<::std::vec::Vec<crate::FormPart<'_>>, crate::FormError> {
         let mut parts = ::std::vec::Vec::new();
-        crate::__private::add_value_parts("model", &self.model, &mut parts);
+        crate::__private::add_value_parts("model", &self.model, &mut parts)?;
         crate::__private::FileField::add_parts(&self.image, "image", &mut parts);
-        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts);
+        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts)?;
         crate::__private::FileField::add_parts(&self.mask, "mask", &mut parts);
-        crate::__private::add_value_parts("n", &self.n, &mut parts);
-        crate::__private::add_value_parts("size", &self.size, &mut parts);
-        crate::__private::add_value_parts("quality", &self.quality, &mut parts);
+        crate::__private::add_value_parts("n", &self.n, &mut parts)?;
+        crate::__private::add_value_parts("size", &self.size, &mut parts)?;
+        crate::__private::add_value_parts("quality", &self.quality, &mut parts)?;
         crate::__private::add_value_parts(
             "response_format",
             &self.response_format,
             &mut parts,
-        );
-        crate::__private::add_value_parts("background", &self.background, &mut parts);
+        )?;
+        crate::__private::add_value_parts("background", &self.background, &mut parts)?;
         crate::__private::add_value_parts(
             "output_format",
             &self.output_format,
             &mut parts,
-        );
+        )?;
         crate::__private::add_value_parts(
             "output_compression",
             &self.output_compression,
             &mut parts,
-        );
+        )?;
         crate::__private::add_value_parts(
             "input_fidelity",
             &self.input_fidelity,
             &mut parts,
-        );
-        crate::__private::add_value_parts("user", &self.user, &mut parts);
+        )?;
+        crate::__private::add_value_parts("user", &self.user, &mut parts)?;
         crate::__private::add_value_parts(
             "aspect_ratio",
             &self.aspect_ratio,
             &mut parts,
-        );
-        crate::__private::add_value_parts("image_size", &self.image_size, &mut parts);
-        parts
+        )?;
+        crate::__private::add_value_parts("image_size", &self.image_size, &mut parts)?;
+        Ok(parts)
     }
 }
 /// The source image file(s) of a multipart edit, one file or several (up to 16 for gpt-image).

@@ -146,18 +146,20 @@ impl VideoRequestForm {
     }
 }
 impl crate::MultipartForm for VideoRequestForm {
-    fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
+    fn parts(
+        &self,
+    ) -> ::std::result::Result<::std::vec::Vec<crate::FormPart<'_>>, crate::FormError> {
         let mut parts = ::std::vec::Vec::new();
-        crate::__private::add_value_parts("model", &self.model, &mut parts);
-        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts);
-        crate::__private::add_value_parts("seconds", &self.seconds, &mut parts);
-        crate::__private::add_value_parts("size", &self.size, &mut parts);
+        crate::__private::add_value_parts("model", &self.model, &mut parts)?;
+        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts)?;
+        crate::__private::add_value_parts("seconds", &self.seconds, &mut parts)?;
+        crate::__private::add_value_parts("size", &self.size, &mut parts)?;
         crate::__private::FileField::add_parts(
             &self.input_reference,
             "input_reference",
             &mut parts,
         );
-        parts
+        Ok(parts)
     }
 }
 /// A video job: OpenAI's `video` object as relayed by the gateway. `id`, `status` and `progress` are always
