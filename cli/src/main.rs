@@ -79,7 +79,11 @@ enum Command {
     /// Generate a video (Sora, Veo): submit, follow the job, print the video URL.
     Video {
         /// What the video shows.
-        prompt: String,
+        #[arg(required_unless_present = "job")]
+        prompt: Option<String>,
+        /// Follow a job created earlier instead of creating one (nothing is submitted, nothing charged).
+        #[arg(long, conflicts_with_all = ["prompt", "chat"])]
+        job: Option<String>,
         /// The model (`sora-2`, `veo3.1`, …; with `--chat`, a chat-format model such as `sora_video2`).
         #[arg(short, long, default_value = "sora-2")]
         model: String,
@@ -194,7 +198,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         } => chat(&client, prompt, model, system, no_stream).await,
         Command::Imagine { prompt, follow } => imagine(&client, prompt, follow).await,
         Command::Video {
-            prompt,
+            prompt: Some(prompt),
             model,
             chat: true,
             output,
@@ -203,13 +207,31 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         } => chat_video(&client, prompt, model, output, follow).await,
         Command::Video {
             prompt,
+            job,
             model,
             seconds,
             size,
             output,
             follow,
             ..
-        } => video(&client, prompt, model, seconds, size, output, follow).await,
+        } => {
+            let job = match (job, prompt) {
+                (Some(id), _) => VideoJob::Existing(id),
+                (None, Some(prompt)) => VideoJob::New {
+                    prompt,
+                    model,
+                    seconds,
+                    size,
+                },
+                (None, None) => {
+                    return Err(Failure {
+                        code: 2,
+                        message: "give a prompt, or --job ID to follow an existing job".to_owned(),
+                    });
+                }
+            };
+            video(&client, job, output, follow).await
+        }
         Command::Task { id, json } => task(&client, &id, json).await,
         Command::Balance { json } => balance(&client, json).await,
         Command::Models { json } => models(&client, json).await,
@@ -291,11 +313,39 @@ async fn follow_job<J>(
     Ok(last)
 }
 
+/// A submission that failed. Paid jobs are sent once: after an error that may have reached the gateway the
+/// client does not resubmit (a second paid job), so the message says what to check instead.
+fn submit_failure(what: &str, error: Error) -> Failure {
+    let mut failure = Failure::from(error);
+    let error_text = std::mem::take(&mut failure.message);
+    failure.message = if failure.code == 2 {
+        error_text
+    } else {
+        format!(
+            "{what} failed: {error_text}\nit was sent once and not repeated, since a repeat could start a second paid job; \
+             if the gateway accepted it anyway, it is in the gateway's task list"
+        )
+    };
+    failure
+}
+
+/// A job that was accepted but could not be followed to its end: the failure names the job to check later.
+fn follow_failure(failure: Failure, id: &str, check: &str) -> Failure {
+    Failure {
+        code: failure.code,
+        message: format!(
+            "{}\nthe job {id} was accepted; check it later with `{check}`",
+            failure.message
+        ),
+    }
+}
+
 async fn imagine(client: &Client, prompt: String, follow: Follow) -> Result<(), Failure> {
     let submitted = client
         .midjourney()
         .submit_imagine(&MjImagineRequest::new(prompt))
-        .await?;
+        .await
+        .map_err(|error| submit_failure("the imagine submission", error))?;
     let Some(id) = submitted.result else {
         return Err(Failure {
             code: 1,
@@ -305,8 +355,11 @@ async fn imagine(client: &Client, prompt: String, follow: Follow) -> Result<(), 
             ),
         });
     };
+    eprintln!("submitted task {id}");
     let updates = client.midjourney().watch(id.as_str(), follow.options());
-    let Some(task) = follow_job(&format!("imagine {id}"), updates).await? else {
+    let followed = follow_job(&format!("imagine {id}"), updates).await;
+    let Some(task) = followed.map_err(|failure| follow_failure(failure, id.as_str(), &format!("allmhub task {id}")))?
+    else {
         return Ok(());
     };
     if follow.json {
@@ -319,21 +372,49 @@ async fn imagine(client: &Client, prompt: String, follow: Follow) -> Result<(), 
     Ok(())
 }
 
+/// The video job `allmhub video` follows.
+enum VideoJob {
+    /// Create one.
+    New {
+        prompt: String,
+        model: String,
+        seconds: Option<String>,
+        size: Option<String>,
+    },
+    /// Follow one created earlier.
+    Existing(String),
+}
+
 async fn video(
     client: &Client,
-    prompt: String,
-    model: String,
-    seconds: Option<String>,
-    size: Option<String>,
+    job: VideoJob,
     output: Option<std::path::PathBuf>,
     follow: Follow,
 ) -> Result<(), Failure> {
-    let mut request = VideoRequest::new(model, prompt);
-    request.seconds = seconds;
-    request.size = size;
-    let job = client.videos().create(&request).await?;
-    let updates = client.videos().watch(&job.id, follow.options());
-    let Some(job) = follow_job(&format!("video {}", job.id), updates).await? else {
+    let id = match job {
+        VideoJob::Existing(id) => id,
+        VideoJob::New {
+            prompt,
+            model,
+            seconds,
+            size,
+        } => {
+            let mut request = VideoRequest::new(model, prompt);
+            request.seconds = seconds;
+            request.size = size;
+            let job = client
+                .videos()
+                .create(&request)
+                .await
+                .map_err(|error| submit_failure("creating the video job", error))?;
+            eprintln!("created video job {}", job.id);
+            job.id
+        }
+    };
+    let updates = client.videos().watch(&id, follow.options());
+    let followed = follow_job(&format!("video {id}"), updates).await;
+    let check = format!("allmhub video --job {id}");
+    let Some(job) = followed.map_err(|failure| follow_failure(failure, &id, &check))? else {
         return Ok(());
     };
     if let Some(path) = &output {

@@ -243,3 +243,97 @@ async fn errors_exit_1_without_echoing_the_key_and_a_missing_key_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no API key"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imagine_never_resubmits_after_a_5xx_and_says_so() {
+    let server = Server::start(vec![
+        Reply::json(
+            502,
+            r#"{"error":{"message":"upstream timed out","type":"upstream_error"}}"#,
+        ),
+        Reply::json(
+            200,
+            r#"{"code":1,"description":"提交成功","result":"1730621718151844"}"#,
+        ),
+    ])
+    .await;
+    let out = allmhub(&server.url, &["imagine", "Cat", "--poll", "0.01"], "").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(server.requests().len(), 1, "submitted once");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("upstream timed out"), "{stderr}");
+    assert!(stderr.contains("sent once and not repeated"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_cannot_be_followed_is_named_for_later() {
+    let server = Server::start(vec![
+        Reply::json(
+            200,
+            r#"{"id":"video_7","object":"video","model":"sora-2","status":"queued","progress":0}"#,
+        ),
+        Reply::json(500, r#"{"error":{"message":"database is down"}}"#),
+    ])
+    .await;
+    let out = allmhub(&server.url, &["video", "A cat", "--poll", "0.01"], "").await;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("created video job video_7"), "{stderr}");
+    assert!(stderr.contains("allmhub video --job video_7"), "{stderr}");
+    let creations = server
+        .requests()
+        .iter()
+        .filter(|request| request.method == "POST")
+        .count();
+    assert_eq!(creations, 1, "created once");
+
+    // Following it later submits nothing.
+    let server = Server::start(vec![
+        video("in_progress", 50, ""),
+        video("completed", 100, r#","video_url":"https://cdn.example.com/v.mp4""#),
+    ])
+    .await;
+    let out = allmhub(&server.url, &["video", "--job", "video_1", "--poll", "0.01"], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "https://cdn.example.com/v.mp4\n");
+    assert!(server.requests().iter().all(|request| request.method == "GET"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_prints_an_answer_sent_whole_to_a_stream_request() {
+    let server = Server::start(vec![Reply::json(
+        200,
+        r#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m",
+            "choices":[{"index":0,"message":{"role":"assistant","content":"The whole answer."},"finish_reason":"stop"}]}"#,
+    )])
+    .await;
+    let out = allmhub(&server.url, &["chat", "Hi"], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "The whole answer.\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_environment_variables_are_honoured() {
+    // The scripted server plays the proxy: it receives the absolute URL of the gateway it stands in front of.
+    let proxy = Server::start(vec![Reply::json(
+        200,
+        r#"{"object":"list","data":[{"id":"gpt-4o","object":"model"}]}"#,
+    )])
+    .await;
+    let mut command = Command::cargo_bin("allmhub").expect("the binary");
+    command
+        .env_remove("ALLMHUB_API_KEY")
+        .env_remove("ALLMHUB_BASE_URL")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env("HTTP_PROXY", &proxy.url)
+        .env("http_proxy", &proxy.url)
+        .args(["--api-key", KEY, "--base-url", "http://gateway.invalid", "models"])
+        .timeout(std::time::Duration::from_secs(30));
+    let out = tokio::task::spawn_blocking(move || command.output().expect("runs"))
+        .await
+        .expect("joins");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "gpt-4o\n");
+    assert_eq!(proxy.requests()[0].target, "http://gateway.invalid/v1/models");
+}

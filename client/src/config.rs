@@ -20,9 +20,21 @@ pub const BASE_URL_ENV: &str = "ALLMHUB_BASE_URL";
 pub const ACCESS_TOKEN_ENV: &str = "ALLMHUB_ACCESS_TOKEN";
 /// Environment variable holding the numeric user id that owns the access token.
 pub const USER_ID_ENV: &str = "ALLMHUB_USER_ID";
+/// The default limit of a whole JSON or text answer: large enough for base64 images in image answers.
+pub const DEFAULT_MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+/// The default limit of a whole binary answer read into memory; larger files should be streamed
+/// (the `_stream` methods).
+pub const DEFAULT_MAX_BINARY_BYTES: usize = 1024 * 1024 * 1024;
 
 /// Retry behaviour.
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = allmhub::RetryPolicy::default().max_retries(4).delays(Duration::from_secs(1), Duration::from_secs(20));
+/// assert_eq!(policy.max_retries, 4);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt (default 2).
     pub max_retries: u32,
@@ -42,6 +54,27 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),
         }
+    }
+}
+
+impl RetryPolicy {
+    /// Sets the retries after the first attempt.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Sets the first backoff delay and the longest one.
+    pub fn delays(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_delay = initial;
+        self.max_delay = max;
+        self
+    }
+
+    /// Sets the longest `Retry-After` honoured.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
     }
 }
 
@@ -84,6 +117,10 @@ pub(crate) struct Config {
     pub(crate) headers: HeaderMap,
     /// Built from `api_key` when the client is built.
     pub(crate) auth: Option<KeyHeaders>,
+    pub(crate) max_event_bytes: usize,
+    pub(crate) max_answer_bytes: usize,
+    pub(crate) max_binary_bytes: usize,
+    pub(crate) proxy: Option<String>,
 }
 
 impl Config {
@@ -106,6 +143,11 @@ impl fmt::Debug for Config {
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("max_event_bytes", &self.max_event_bytes)
+            .field("max_answer_bytes", &self.max_answer_bytes)
+            .field("max_binary_bytes", &self.max_binary_bytes)
+            // A proxy URL may carry credentials.
+            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
             .finish()
     }
 }
@@ -151,6 +193,10 @@ impl Default for ClientBuilder {
                 retry: RetryPolicy::default(),
                 headers: HeaderMap::new(),
                 auth: None,
+                max_event_bytes: crate::stream::DEFAULT_MAX_EVENT_BYTES,
+                max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+                max_binary_bytes: DEFAULT_MAX_BINARY_BYTES,
+                proxy: None,
             },
             http: None,
             error: None,
@@ -165,9 +211,11 @@ impl ClientBuilder {
         self
     }
 
-    /// The base URL (default `https://api.allmhub.com`); any new-api / one-api gateway works.
+    /// The base URL (default `https://api.allmhub.com`); any new-api / one-api gateway works. A URL ending in
+    /// `/v1` or `/v1beta` (the OpenAI and Google SDK habit) is understood: every operation path already starts
+    /// with its version, so that segment is dropped rather than doubled.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.config.base_url = url.into().trim_end_matches('/').to_owned();
+        self.config.base_url = normalize_base_url(&url.into());
         self
     }
 
@@ -228,6 +276,34 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest event of a stream the client accepts (default 64 MiB). A larger one is
+    /// [`Error::TooLarge`](crate::Error::TooLarge) as soon as it passes the limit, before the rest is read.
+    pub fn max_event_bytes(mut self, limit: usize) -> Self {
+        self.config.max_event_bytes = limit;
+        self
+    }
+
+    /// The largest whole JSON or text answer the client reads (default 64 MiB); see
+    /// [`max_event_bytes`](Self::max_event_bytes).
+    pub fn max_answer_bytes(mut self, limit: usize) -> Self {
+        self.config.max_answer_bytes = limit;
+        self
+    }
+
+    /// The largest binary answer read whole into memory (default 1 GiB); stream larger files.
+    pub fn max_binary_bytes(mut self, limit: usize) -> Self {
+        self.config.max_binary_bytes = limit;
+        self
+    }
+
+    /// Sends every request through this proxy (`http://host:port`, `socks5://…` is not supported). Without
+    /// it, the usual environment variables apply: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`
+    /// (upper or lower case), as curl reads them. Ignored with [`http_client`](Self::http_client).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.config.proxy = Some(url.into());
+        self
+    }
+
     /// Uses this HTTP client (its timeouts, proxies, TLS settings) instead of building one.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
@@ -251,14 +327,7 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => {
-                install_crypto_provider();
-                reqwest::Client::builder()
-                    .connect_timeout(self.config.connect_timeout)
-                    .user_agent(concat!("allmhub-rs/", env!("CARGO_PKG_VERSION")))
-                    .build()
-                    .map_err(|error| Error::Config(format!("cannot build the HTTP client: {error}")))?
-            }
+            None => build_http(&self.config)?,
         };
         Ok(crate::Client::from_parts(self.config, http))
     }
@@ -283,11 +352,91 @@ impl ClientBuilder {
     }
 }
 
-/// rustls needs a process-wide crypto provider; this crate ships `ring`'s. An application that installed
-/// its own keeps it.
-fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Another thread may win the race; either provider is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+/// `https://host/v1/` → `https://host`: the operations' paths carry their own version.
+fn normalize_base_url(url: &str) -> String {
+    let mut url = url.trim().trim_end_matches('/');
+    for version in ["/v1", "/v1beta"] {
+        if let Some(stripped) = url.strip_suffix(version) {
+            url = stripped.trim_end_matches('/');
+            break;
+        }
+    }
+    url.to_owned()
+}
+
+fn build_http(config: &Config) -> Result<reqwest::Client, Error> {
+    let error = |error: reqwest::Error| Error::Config(format!("cannot build the HTTP client: {error}"));
+    let builder = reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .user_agent(concat!("allmhub-rs/", env!("CARGO_PKG_VERSION")));
+    #[cfg(not(feature = "http2"))]
+    let builder = builder.http1_only();
+    let builder = match &config.proxy {
+        Some(url) => builder.proxy(
+            reqwest::Proxy::all(url.as_str()).map_err(|_| Error::Config("the proxy URL is not valid".to_owned()))?,
+        ),
+        None => builder,
+    };
+    let builder = tls(builder)?;
+    builder.build().map_err(error)
+}
+
+/// rustls with `ring`, configured for this client only: no process-wide provider is installed, so an
+/// application that chooses another provider (or none) is unaffected.
+#[cfg(feature = "rustls")]
+fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_platform_verifier())
+        .map_err(|error| Error::Config(format!("cannot set up TLS: {error}")))?
+        .with_no_client_auth();
+    tls.alpn_protocols = if cfg!(feature = "http2") {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
+    Ok(builder.tls_backend_preconfigured(tls))
+}
+
+/// The platform's TLS (OpenSSL, Secure Transport, SChannel).
+#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder.tls_backend_native())
+}
+
+/// No TLS backend: plain `http://` only.
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_base_url;
+
+    #[test]
+    fn a_base_url_ending_in_its_version_is_not_doubled() {
+        for url in [
+            "https://api.allmhub.com",
+            "https://api.allmhub.com/",
+            "https://api.allmhub.com/v1",
+            "https://api.allmhub.com/v1/",
+            "https://api.allmhub.com/v1beta",
+            " https://api.allmhub.com/v1beta/ ",
+        ] {
+            assert_eq!(normalize_base_url(url), "https://api.allmhub.com", "{url}");
+        }
+        // A gateway mounted under a prefix keeps it; only the version goes.
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:3000/gateway/v1"),
+            "http://127.0.0.1:3000/gateway"
+        );
+        // `v1` inside a name is not a version segment.
+        assert_eq!(
+            normalize_base_url("https://example.com/apiv1"),
+            "https://example.com/apiv1"
+        );
     }
 }

@@ -1,13 +1,14 @@
-//! Errors: one [`Error`] type whose variants tell what failed, and [`ApiErrorBody`], the decoded error
-//! envelope of whichever dialect the server answered in.
+//! Errors: one [`Error`] type whose variants tell what failed, [`ApiErrorBody`], the decoded error envelope of
+//! whichever dialect the server answered in, and [`ApiErrorKind`], what that error means for the caller.
 
 use std::fmt;
 use std::time::Duration;
 
 use allmhub_types::{
-    ClaudeErrorResponse, ErrorDetail, ErrorResponse, GeminiErrorResponse, MjErrorResponse, NewApiErrorResponse,
-    StringOrNumber, TaskErrorResponse,
+    ClaudeErrorResponse, ErrorDetail, ErrorResponse, GeminiErrorResponse, InBandEnvelope, MjErrorResponse,
+    NewApiErrorResponse, StringOrNumber, TaskErrorResponse,
 };
+use bytes::Bytes;
 use serde_json::Value;
 
 /// Everything that can go wrong calling the API.
@@ -29,6 +30,14 @@ pub enum Error {
     /// The event stream broke: malformed framing, invalid UTF-8, or the connection dropped mid-stream.
     #[error("{0}")]
     Stream(StreamError),
+    /// An answer, or one event of a stream, is larger than the client's limit; raised as soon as the limit
+    /// is passed, before the rest is read.
+    #[error("{0}")]
+    TooLarge(LimitError),
+    /// The answer is not of a kind this call can read (HTML where JSON was expected, JSON that is neither the
+    /// answer nor an error envelope where a stream was expected); the body is kept.
+    #[error("{0}")]
+    Unexpected(Box<UnexpectedAnswer>),
     /// The client is not configured for this call (no API key, no access token, bad base URL).
     #[error("configuration: {0}")]
     Config(String),
@@ -41,12 +50,33 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether sending the request again may succeed: connection failures, connect timeouts, and HTTP 408,
-    /// 409, 429 and 5xx.
+    /// Whether sending an idempotent request again may succeed: connection failures, connect timeouts, and
+    /// HTTP 408, 409, 429 and 5xx — but never an exhausted quota or balance, and never an error envelope
+    /// that arrived with a 2xx status. Operations that are not idempotent (job submissions, paid creations)
+    /// are retried on a narrower rule; see [`RequestOptions::retry_unsafe`](crate::RequestOptions::retry_unsafe).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Api(error) => !error.in_band && matches!(error.status, 408 | 409 | 429 | 500..=599),
+            Error::Api(error) => {
+                !error.in_band
+                    && error.kind != ApiErrorKind::QuotaExhausted
+                    && matches!(error.status, 408 | 409 | 429 | 500..=599)
+            }
             Error::Connection(_) => true,
+            Error::Timeout(timeout) => timeout.kind == TimeoutKind::Connect,
+            _ => false,
+        }
+    }
+
+    /// Whether the request certainly was not processed, so sending it again cannot do anything twice: the
+    /// connection was never made, the gateway refused it for the rate limit (429, not an exhausted quota), or
+    /// it asked to come back later (503 with `Retry-After`).
+    pub fn was_not_processed(&self) -> bool {
+        match self {
+            Error::Api(error) => {
+                !error.in_band
+                    && (error.kind == ApiErrorKind::RateLimited || (error.status == 503 && error.retry_after.is_some()))
+            }
+            Error::Connection(error) => error.is_connect(),
             Error::Timeout(timeout) => timeout.kind == TimeoutKind::Connect,
             _ => false,
         }
@@ -65,6 +95,7 @@ impl Error {
         match self {
             Error::Api(error) => Some(error.status),
             Error::Decode(error) => Some(error.status),
+            Error::Unexpected(answer) => Some(answer.status),
             _ => None,
         }
     }
@@ -76,13 +107,100 @@ impl Error {
             _ => None,
         }
     }
+
+    /// Whether the key's quota or the account's balance is exhausted (never retried: it needs a top-up).
+    pub fn is_quota_exhausted(&self) -> bool {
+        self.api()
+            .is_some_and(|error| error.kind == ApiErrorKind::QuotaExhausted)
+    }
+}
+
+/// What an API error means for the caller, from the status and the error envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// The key's quota or the account's balance is exhausted (new-api `insufficient_user_quota`,
+    /// `pre_consume_token_quota_failed`, an exhausted token, OpenAI `insufficient_quota`, Midjourney
+    /// `quota_not_enough`, Claude `billing_error`, HTTP 402). Never retried.
+    QuotaExhausted,
+    /// Too many requests right now (HTTP 429 that is not an exhausted quota); retried after the server's wait.
+    RateLimited,
+    /// The request is malformed or names something the gateway does not accept (HTTP 400, 413, 415, 422…).
+    BadRequest,
+    /// The key is missing, wrong or disabled (HTTP 401).
+    Authentication,
+    /// The key may not use this model, group or route (HTTP 403).
+    PermissionDenied,
+    /// The route, model or task does not exist (HTTP 404).
+    NotFound,
+    /// The server gave up waiting for the request (HTTP 408).
+    RequestTimeout,
+    /// A conflicting request is in progress (HTTP 409).
+    Conflict,
+    /// The gateway or its upstream failed (HTTP 5xx).
+    Server,
+    /// Anything else, including error envelopes that arrived with HTTP 200 and say no more.
+    Other,
+}
+
+/// Error codes and types (in any dialect's envelope) that mean an exhausted quota or balance.
+const QUOTA_CODES: [&str; 8] = [
+    "insufficient_user_quota",
+    "pre_consume_token_quota_failed",
+    "insufficient_quota",
+    "quota_not_enough",
+    "entitlement_daily_limit_exceeded",
+    "entitlement_total_limit_exceeded",
+    "billing_error",
+    "payment_required",
+];
+
+/// Words of messages that mean an exhausted quota where the gateway sends no code (new-api's exhausted token:
+/// HTTP 401 `该令牌额度已用尽 TokenStatusExhausted[…]`; one-api's `用户额度不足`).
+const QUOTA_MESSAGES: [&str; 6] = [
+    "TokenStatusExhausted",
+    "额度已用尽",
+    "额度不足",
+    "余额不足",
+    "quota_not_enough",
+    "credit balance is too low",
+];
+
+impl ApiErrorKind {
+    /// Classifies an error answer.
+    pub fn classify(status: u16, body: Option<&ApiErrorBody>, raw: Option<&str>) -> ApiErrorKind {
+        let codes = body
+            .map(|body| [body.code(), body.error_type().map(str::to_owned)])
+            .into_iter()
+            .flatten()
+            .flatten();
+        let coded = codes.into_iter().any(|code| QUOTA_CODES.contains(&code.as_str()));
+        let message = body.and_then(ApiErrorBody::message).or(raw).unwrap_or_default();
+        if status == 402 || coded || QUOTA_MESSAGES.iter().any(|marker| message.contains(marker)) {
+            return ApiErrorKind::QuotaExhausted;
+        }
+        match status {
+            429 => ApiErrorKind::RateLimited,
+            401 => ApiErrorKind::Authentication,
+            403 => ApiErrorKind::PermissionDenied,
+            404 => ApiErrorKind::NotFound,
+            408 => ApiErrorKind::RequestTimeout,
+            409 => ApiErrorKind::Conflict,
+            400..=499 => ApiErrorKind::BadRequest,
+            500..=599 => ApiErrorKind::Server,
+            _ => ApiErrorKind::Other,
+        }
+    }
 }
 
 /// An error answer of the server.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status (200 for an error envelope in a successful answer).
     pub status: u16,
+    /// What the error means: quota, rate limit, authentication…
+    pub kind: ApiErrorKind,
     /// The decoded error envelope, when the body is one.
     pub body: Option<ApiErrorBody>,
     /// The gateway's request id (`X-Oneapi-Request-Id` and friends), when present.
@@ -96,12 +214,40 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// An error answer; its [`kind`](Self::kind) is classified from the status and the envelope.
+    pub fn new(status: u16, body: Option<ApiErrorBody>, raw: Option<String>) -> ApiError {
+        ApiError {
+            status,
+            kind: ApiErrorKind::classify(status, body.as_ref(), raw.as_deref()),
+            body,
+            request_id: None,
+            raw,
+            in_band: false,
+            retry_after: None,
+        }
+    }
+
     /// The error message, from the envelope or the raw body.
     pub fn message(&self) -> Option<&str> {
         self.body
             .as_ref()
             .and_then(ApiErrorBody::message)
             .or(self.raw.as_deref())
+    }
+
+    pub(crate) fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    pub(crate) fn in_band(mut self) -> Self {
+        self.in_band = true;
+        self
+    }
+
+    pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.retry_after = retry_after;
+        self
     }
 }
 
@@ -110,6 +256,9 @@ impl fmt::Display for ApiError {
         write!(f, "HTTP {}", self.status)?;
         if self.in_band {
             f.write_str(" (error in a successful answer)")?;
+        }
+        if self.kind == ApiErrorKind::QuotaExhausted {
+            f.write_str(" quota exhausted")?;
         }
         if let Some(body) = &self.body {
             let kind = [body.error_type().map(str::to_owned), body.code()]
@@ -202,24 +351,18 @@ impl ApiErrorBody {
     }
 
     /// Whether a 2xx JSON body is one of the in-band error envelopes the operation lists.
-    pub(crate) fn in_band(value: &Value, envelopes: &[&str]) -> Option<ApiErrorBody> {
+    pub(crate) fn in_band(value: &Value, envelopes: &[InBandEnvelope]) -> Option<ApiErrorBody> {
         let object = value.as_object()?;
-        for envelope in envelopes {
-            let found = match *envelope {
-                "ErrorResponse" => object.get("error").is_some_and(Value::is_object),
-                "NewApiErrorResponse" => object.get("success").and_then(Value::as_bool) == Some(false),
-                // Midjourney answers always carry `code`: 1 submitted, 21 waiting for a modal, 22 queued.
-                "MjErrorResponse" => object
-                    .get("code")
-                    .and_then(Value::as_i64)
-                    .is_some_and(|code| !matches!(code, 1 | 21 | 22)),
-                _ => false,
-            };
-            if found {
-                return Self::from_value(value);
-            }
-        }
-        None
+        let found = envelopes.iter().any(|envelope| match envelope {
+            InBandEnvelope::ErrorResponse => object.get("error").is_some_and(Value::is_object),
+            InBandEnvelope::NewApiErrorResponse => object.get("success").and_then(Value::as_bool) == Some(false),
+            // Midjourney answers always carry `code`: 1 submitted, 21 waiting for a modal, 22 queued.
+            InBandEnvelope::MjErrorResponse => object
+                .get("code")
+                .and_then(Value::as_i64)
+                .is_some_and(|code| !matches!(code, 1 | 21 | 22)),
+        });
+        if found { Self::from_value(value) } else { None }
     }
 
     /// The error message.
@@ -245,20 +388,30 @@ impl ApiErrorBody {
         }
     }
 
-    /// The machine-readable code, as text.
+    /// The machine-readable code, as text (Midjourney's numeric code, or its `description` when that is a
+    /// code such as `quota_not_enough`).
     pub fn code(&self) -> Option<String> {
         match self {
             ApiErrorBody::OpenAi(body) => body.error.code.as_ref().map(ToString::to_string),
             ApiErrorBody::Gemini(body) => body.error.code.map(|code| code.to_string()),
-            ApiErrorBody::Midjourney(body) => Some(body.code.to_string()),
+            ApiErrorBody::Midjourney(body) => match body.description.as_deref() {
+                Some(description) if is_code_like(description) => Some(description.to_owned()),
+                _ => Some(body.code.to_string()),
+            },
             ApiErrorBody::Task(body) => Some(body.code.clone()),
             ApiErrorBody::Claude(_) | ApiErrorBody::NewApi(_) => None,
         }
     }
 }
 
+/// `snake_case_words`: a machine-readable code rather than prose.
+fn is_code_like(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_lowercase() || byte == b'_')
+}
+
 /// Which wait ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeoutKind {
     /// Connecting to the server.
     Connect,
@@ -270,11 +423,18 @@ pub enum TimeoutKind {
 
 /// A timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeout {
     /// Which wait ran out.
     pub kind: TimeoutKind,
     /// How long it was.
     pub after: Duration,
+}
+
+impl Timeout {
+    pub(crate) fn new(kind: TimeoutKind, after: Duration) -> Timeout {
+        Timeout { kind, after }
+    }
 }
 
 impl fmt::Display for Timeout {
@@ -290,6 +450,7 @@ impl fmt::Display for Timeout {
 
 /// An answer that does not match the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DecodeError {
     /// The HTTP status.
     pub status: u16,
@@ -301,6 +462,18 @@ pub struct DecodeError {
     pub body: String,
     /// For a stream, the index of the event (0-based, among events with data).
     pub event: Option<usize>,
+}
+
+impl DecodeError {
+    pub(crate) fn new(status: u16, path: String, message: String, body: &[u8]) -> DecodeError {
+        DecodeError {
+            status,
+            path,
+            message,
+            body: snippet(body),
+            event: None,
+        }
+    }
 }
 
 impl fmt::Display for DecodeError {
@@ -322,11 +495,21 @@ impl fmt::Display for DecodeError {
 
 /// A broken event stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StreamError {
     /// What went wrong.
     pub message: String,
     /// How many events had been delivered before.
     pub events_received: usize,
+}
+
+impl StreamError {
+    pub(crate) fn new(message: String, events_received: usize) -> StreamError {
+        StreamError {
+            message,
+            events_received,
+        }
+    }
 }
 
 impl fmt::Display for StreamError {
@@ -336,6 +519,86 @@ impl fmt::Display for StreamError {
             "stream broke after {} events: {}",
             self.events_received, self.message
         )
+    }
+}
+
+/// What was too large.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// A whole answer (JSON or text).
+    Answer,
+    /// One event of a stream.
+    Event,
+}
+
+/// An answer or event past the client's size limit ([`ClientBuilder::max_answer_bytes`](crate::ClientBuilder::max_answer_bytes),
+/// [`ClientBuilder::max_event_bytes`](crate::ClientBuilder::max_event_bytes)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LimitError {
+    /// What was too large.
+    pub kind: LimitKind,
+    /// The limit, in bytes.
+    pub limit: usize,
+    /// The HTTP status of the answer.
+    pub status: u16,
+    /// For a stream, how many events had been delivered before.
+    pub events_received: usize,
+}
+
+impl fmt::Display for LimitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            LimitKind::Answer => write!(
+                f,
+                "the answer (HTTP {}) is larger than the limit of {} bytes",
+                self.status, self.limit
+            ),
+            LimitKind::Event => write!(
+                f,
+                "stream event {} is larger than the limit of {} bytes",
+                self.events_received, self.limit
+            ),
+        }
+    }
+}
+
+/// An answer of a kind the call cannot read, kept whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnexpectedAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The answer's `Content-Type` (empty when it sent none).
+    pub content_type: String,
+    /// What the call expected.
+    pub expected: &'static str,
+    /// The whole body (within the client's answer limit).
+    pub body: Bytes,
+    /// The gateway's request id, when present.
+    pub request_id: Option<String>,
+}
+
+impl fmt::Display for UnexpectedAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let content_type = if self.content_type.is_empty() {
+            "no content type"
+        } else {
+            &self.content_type
+        };
+        write!(
+            f,
+            "expected {}, the server answered HTTP {} with {content_type} ({} bytes): {}",
+            self.expected,
+            self.status,
+            self.body.len(),
+            snippet(&self.body)
+        )?;
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
     }
 }
 

@@ -21,6 +21,7 @@ use crate::Videos;
 
 /// How a waiter polls.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct WaitOptions {
     /// Delay before the second look (the first is immediate); default 2 s.
     pub first_delay: Duration,
@@ -56,10 +57,17 @@ impl WaitOptions {
         self.max_delay = max;
         self
     }
+
+    /// Sets the growth of the delay after each look (at least 1).
+    pub fn factor(mut self, factor: f64) -> Self {
+        self.factor = factor.max(1.0);
+        self
+    }
 }
 
 /// Where a job stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum JobState {
     /// Still going (or in a state this version does not know).
     Running,
@@ -131,6 +139,7 @@ impl Job for VideoTask {
 
 /// One look at a running job.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct JobUpdate<T> {
     /// The status as the server wrote it (an unknown status is reported as it is).
     pub status: String,
@@ -146,6 +155,7 @@ pub struct JobUpdate<T> {
 
 /// Why waiting for a job failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct JobError {
     /// The job id.
     pub id: String,
@@ -157,6 +167,7 @@ pub struct JobError {
 
 /// How a job ended badly.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum JobErrorKind {
     /// The server reported a failure, with its reason.
     Failed(Option<String>),

@@ -271,37 +271,55 @@ fn url_encode(value: &str) -> String {
 }
 
 fn check_auth(op: &allmhub::types::Operation, received: &Received) -> Vec<String> {
+    use allmhub::types::{CredentialPlacement, SecurityScheme};
     let bearer = format!("Bearer {KEY}");
-    let mut expected: Vec<(&str, &str)> = Vec::new();
+    let mut expected: Vec<(String, String)> = Vec::new();
     let mut problems = Vec::new();
+    let mut key_sent = false;
     for scheme in op.security[0] {
-        match *scheme {
-            "bearerAuth" => expected.push(("authorization", &bearer)),
-            "claudeApiKey" => {
-                expected.push(("x-api-key", KEY));
-                expected.push(("anthropic-version", allmhub::DEFAULT_ANTHROPIC_VERSION));
+        // Which credential each scheme carries; where it goes comes from the descriptor.
+        let credential = match scheme {
+            SecurityScheme::BearerAuth
+            | SecurityScheme::ClaudeApiKey
+            | SecurityScheme::GeminiApiKey
+            | SecurityScheme::MjApiSecret => {
+                key_sent = true;
+                KEY
             }
-            "geminiApiKey" => expected.push(("x-goog-api-key", KEY)),
-            "accessToken" => expected.push(("authorization", ACCESS_TOKEN)),
-            "newApiUser" => expected.push(("new-api-user", "42")),
-            other => problems.push(format!("untested scheme {other}")),
+            SecurityScheme::AccessToken => ACCESS_TOKEN,
+            SecurityScheme::NewApiUser => "42",
+        };
+        match scheme.placement() {
+            CredentialPlacement::Bearer => expected.push(("authorization".to_owned(), bearer.clone())),
+            CredentialPlacement::Header(name) => expected.push((name.to_owned(), credential.to_owned())),
+            CredentialPlacement::Query(name) => {
+                if !received.target.contains(&format!("{name}={credential}")) {
+                    problems.push(format!("query member {name} missing from {}", received.target));
+                }
+            }
         }
     }
+    if op
+        .params
+        .iter()
+        .any(|param| param.name.eq_ignore_ascii_case("anthropic-version"))
+    {
+        expected.push((
+            "anthropic-version".to_owned(),
+            allmhub::DEFAULT_ANTHROPIC_VERSION.to_owned(),
+        ));
+    }
     for (name, value) in expected {
-        if received.header(name) != Some(value) {
+        if received.header(&name) != Some(value.as_str()) {
             problems.push(format!(
                 "header {name}: expected {value:?}, got {:?}",
-                received.header(name)
+                received.header(&name)
             ));
         }
     }
     // The key goes only where the scheme puts it.
     let key_headers = received.headers.iter().filter(|(_, value)| value.contains(KEY)).count();
-    if op.security[0]
-        .iter()
-        .any(|scheme| scheme.ends_with("ApiKey") || *scheme == "bearerAuth")
-        && key_headers != 1
-    {
+    if key_sent && key_headers != 1 {
         problems.push(format!("the key is in {key_headers} headers"));
     }
     problems

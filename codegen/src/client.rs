@@ -1,5 +1,5 @@
 //! Emitting the client's operation methods (`client/src/api.rs`): one resource per family, one or more
-//! methods per operation, each a thin call of the runtime on the operation's descriptor.
+//! methods per operation, each preparing a call of the runtime on the operation's descriptor.
 
 use std::collections::BTreeMap;
 
@@ -111,14 +111,15 @@ pub fn api_file(model: &Model) -> Result<syn::File, GenError> {
     });
 
     Ok(syn::parse_quote! {
-        //! The operations of the spec as client methods, grouped by family. Each method sends one operation
-        //! described in [`allmhub_types::operations`].
+        //! The operations of the spec as client methods, grouped by family. Each method prepares one operation
+        //! described in [`allmhub_types::operations`] and returns a [`Call`]: awaiting it sends the request, and
+        //! its methods set per-call options or ask for the response's metadata.
         #![allow(clippy::too_many_arguments, unused_imports)]
 
         use allmhub_types::operations;
 
-        use crate::transport::Call;
-        use crate::{ByteStream, Client, Error, EventStream};
+        use crate::transport::Prepared;
+        use crate::{ByteStream, Call, Client, EventStream};
 
         impl Client {
             #(#accessors)*
@@ -163,7 +164,7 @@ fn is_multipart(request: &RequestBody) -> bool {
     request.content_type == "multipart/form-data"
 }
 
-/// The methods of one operation.
+/// The methods of one operation. Each returns a [`Call`] (the client's call builder), which sends when awaited.
 fn operation_methods(model: &Model, op: &Operation, base: &str) -> Result<Vec<TokenStream>, GenError> {
     let descriptor = descriptor_ident(&op.id);
     let mut args = Vec::new();
@@ -184,6 +185,11 @@ fn operation_methods(model: &Model, op: &Operation, base: &str) -> Result<Vec<To
             _ => {}
         }
     }
+    // The request member that selects a stream, read from the typed request (no re-parsing of the body).
+    let flag_field = op
+        .stream_flag
+        .as_ref()
+        .map(|flag| format_ident!("{}", flag.to_snake_case()));
 
     // One method family per accepted request body; the first content type gets the plain name.
     let mut bodies: Vec<Option<&RequestBody>> = op.request.iter().map(Some).collect();
@@ -202,31 +208,33 @@ fn operation_methods(model: &Model, op: &Operation, base: &str) -> Result<Vec<To
             Some(request) => {
                 let ty = type_of(model, &request.body)?;
                 if is_multipart(request) {
-                    (Some(quote!(form: &#ty)), Some(quote!(.multipart(form))))
+                    (Some(quote!(form: &#ty)), quote!(.multipart(form)))
                 } else {
-                    (Some(quote!(request: &#ty)), None)
+                    (Some(quote!(request: &#ty)), quote!(.json(request)))
                 }
             }
-            None => (None, None),
+            None => (None, quote!()),
         };
-        let json_call = |stream: TokenStream| match (request, &body_fill) {
-            (Some(_), Some(fill)) => fill.clone(),
-            (Some(_), None) => quote!(.json(request, #stream)),
-            (None, _) => quote!(),
+        // For JSON bodies of operations with a stream flag: force it on or off.
+        let flag = |on: bool| match (&flag_field, request) {
+            (Some(field), Some(request)) if !is_multipart(request) => {
+                quote!(.stream_flag(::core::convert::Into::into(request.#field), #on))
+            }
+            _ => quote!(),
         };
         let all_args: Vec<&TokenStream> = args.iter().chain(body_arg.as_ref()).collect();
         let mut emit =
-            |method: String, returns: TokenStream, body: TokenStream, finish: TokenStream, extra_doc: &str| {
+            |method: String, returns: TokenStream, flag: TokenStream, finish: TokenStream, extra_doc: &str| {
                 let ident = format_ident!("{method}");
                 let doc = method_doc(op, extra_doc);
                 methods.push(quote! {
                     #doc
-                    pub async fn #ident(&self, #(#all_args),*) -> ::std::result::Result<#returns, Error> {
-                        Call::new(self.client, &operations::#descriptor)
+                    pub fn #ident(&self, #(#all_args),*) -> Call<'a, #returns> {
+                        Prepared::new(self.client, &operations::#descriptor)
                             #(#fill)*
-                            #body
+                            #body_fill
+                            #flag
                             .#finish
-                            .await
                     }
                 });
             };
@@ -238,41 +246,37 @@ fn operation_methods(model: &Model, op: &Operation, base: &str) -> Result<Vec<To
             emit(
                 name.clone(),
                 json_ty.clone(),
-                json_call(quote!(::std::option::Option::Some(false))),
-                quote!(json_response::<#json_ty>()),
+                flag(false),
+                quote!(into_json()),
                 "Waits for the whole answer (the stream flag is turned off).",
             );
             emit(
                 format!("{name}_stream"),
                 quote!(EventStream<#event_ty>),
-                json_call(quote!(::std::option::Option::Some(true))),
-                quote!(event_stream::<#event_ty>()),
-                "Streams the answer as typed events (the stream flag is turned on).",
+                flag(true),
+                quote!(into_events_or_whole::<#event_ty, #json_ty>()),
+                "Streams the answer as typed events (the stream flag is turned on). A gateway that ignores the \
+                 flag and answers with the whole JSON answer still gives a stream: the answer's events, \
+                 synthesized and flagged ([`EventStream::is_synthesized`]).",
             );
         } else if let Some(event) = &response.stream_event {
             let event_ty = type_of(model, &BodyType::Named(event.clone()))?;
             emit(
                 name.clone(),
                 quote!(EventStream<#event_ty>),
-                json_call(quote!(::std::option::Option::None)),
-                quote!(event_stream::<#event_ty>()),
+                quote!(),
+                quote!(into_events()),
                 "Streams the answer as typed events.",
             );
         } else if let Some(json) = &response.json {
             let json_ty = type_of(model, json)?;
-            emit(
-                name.clone(),
-                json_ty.clone(),
-                json_call(quote!(::std::option::Option::None)),
-                quote!(json_response::<#json_ty>()),
-                "",
-            );
+            emit(name.clone(), json_ty.clone(), quote!(), quote!(into_json()), "");
             if response.text {
                 emit(
                     format!("{name}_text"),
                     quote!(::std::string::String),
-                    json_call(quote!(::std::option::Option::None)),
-                    quote!(text_response()),
+                    quote!(),
+                    quote!(into_text()),
                     "For the plain-text answer formats (`text`, `srt`, `vtt`): returns the text as sent.",
                 );
             }
@@ -280,15 +284,15 @@ fn operation_methods(model: &Model, op: &Operation, base: &str) -> Result<Vec<To
             emit(
                 name.clone(),
                 quote!(::bytes::Bytes),
-                json_call(quote!(::std::option::Option::None)),
-                quote!(bytes_response()),
+                quote!(),
+                quote!(into_bytes()),
                 "Returns the whole binary answer.",
             );
             emit(
                 format!("{name}_stream"),
                 quote!(ByteStream),
-                json_call(quote!(::std::option::Option::None)),
-                quote!(byte_stream()),
+                quote!(),
+                quote!(into_byte_stream()),
                 "Streams the binary answer in chunks as they arrive.",
             );
         } else {

@@ -160,12 +160,52 @@ pub fn generate_from_model(model: &model::Model) -> Result<Vec<GeneratedFile>, G
         }),
         region: Some("features"),
     });
+    let pieces = runtime_pieces(model);
     files.push(GeneratedFile {
         path: PathBuf::from("client/Cargo.toml"),
-        contents: features_table(&families, |family| vec![format!("\"allmhub-types/{family}\"")]),
+        contents: client_features(&families, |family| {
+            std::iter::once(format!("\"allmhub-types/{family}\""))
+                .chain(
+                    pieces
+                        .get(family)
+                        .into_iter()
+                        .flatten()
+                        .map(|piece| format!("\"{piece}\"")),
+                )
+                .collect()
+        }),
         region: Some("features"),
     });
     Ok(files)
+}
+
+/// The client runtime pieces (features of `client/Cargo.toml`, defined by hand) each family's operations need.
+fn runtime_pieces(model: &model::Model) -> BTreeMap<String, Vec<&'static str>> {
+    let mut pieces: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+    for op in &model.operations {
+        if op
+            .request
+            .iter()
+            .any(|request| request.content_type == "multipart/form-data")
+        {
+            let needed = pieces.entry(op.family.clone()).or_default();
+            if !needed.contains(&"rt-multipart") {
+                needed.push("rt-multipart");
+            }
+        }
+    }
+    pieces
+}
+
+/// The client's family features (the hand-written part of the table defines `default`, TLS and the runtime
+/// pieces): `all-families`, then one per family with the runtime pieces it needs.
+fn client_features(families: &[&str], enables: impl Fn(&str) -> Vec<String>) -> String {
+    let all: Vec<String> = families.iter().map(|family| format!("\"{family}\"")).collect();
+    let mut out = format!("all-families = [{}]\n", all.join(", "));
+    for family in families {
+        out.push_str(&format!("{family} = [{}]\n", enables(family).join(", ")));
+    }
+    out
 }
 
 /// One Cargo feature per API family (`default` enables them all).

@@ -16,6 +16,30 @@ pub struct Model {
     pub schemas: Vec<SchemaDef>,
     /// Operations, in spec order.
     pub operations: Vec<Operation>,
+    /// The security schemes (`components.securitySchemes`), in spec order.
+    pub security_schemes: Vec<SecurityScheme>,
+}
+
+/// An authentication scheme of the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityScheme {
+    /// The spec's name (`bearerAuth`).
+    pub name: String,
+    /// What the credential is and where the gateway honours it.
+    pub description: String,
+    /// Where the credential travels.
+    pub placement: CredentialPlacement,
+}
+
+/// Where a credential travels in a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialPlacement {
+    /// `Authorization: Bearer <credential>`.
+    Bearer,
+    /// The whole value of this request header.
+    Header(String),
+    /// This query-string member.
+    Query(String),
 }
 
 /// An API family: one spec file, one tag, one Cargo feature.
@@ -27,6 +51,8 @@ pub struct Family {
     pub description: String,
     /// The client accessor of the family's operations (`x-rust-resource`, e.g. `chat`).
     pub resource: String,
+    /// The OpenTelemetry `gen_ai.system` of the family's operations (`x-gen-ai-system`), when they are GenAI calls.
+    pub gen_ai_system: Option<String>,
 }
 
 /// A component schema.
@@ -162,6 +188,11 @@ pub struct Operation {
     pub in_band_errors: Vec<String>,
     /// The doc pages this operation implements (`x-doc-pages`).
     pub doc_pages: Vec<String>,
+    /// Whether sending the operation again after an ambiguous failure does no harm (`x-idempotent`); false
+    /// for job submissions and other paid creations, which a repeat would charge twice.
+    pub idempotent: bool,
+    /// The OpenTelemetry `gen_ai.operation.name` (`x-gen-ai-operation`: `chat`, `embeddings`, …).
+    pub gen_ai_operation: Option<String>,
 }
 
 impl Model {
@@ -169,6 +200,7 @@ impl Model {
     pub fn from_spec(spec: &Spec) -> Result<Model, SpecError> {
         let families = families(&spec.doc)?;
         let schemas = schemas(spec)?;
+        let security_schemes = security_schemes(&spec.doc)?;
         let known: BTreeSet<&str> = schemas.iter().map(|schema| schema.name.as_str()).collect();
         let default_security = security(spec.doc.get("security"));
         let mut operations = Vec::new();
@@ -187,8 +219,19 @@ impl Model {
                         return Err(ctx.error(format!("names unknown schema `{name}`")));
                     }
                 }
-                if !families.iter().any(|known| known.name == operation.family) {
+                for scheme in operation.security.iter().flatten() {
+                    if !security_schemes.iter().any(|known| &known.name == scheme) {
+                        return Err(ctx.error(format!("names unknown security scheme `{scheme}`")));
+                    }
+                }
+                let Some(declared) = families.iter().find(|known| known.name == operation.family) else {
                     return Err(ctx.error(format!("tag `{}` is not declared in {ROOT_FILE}", operation.family)));
+                };
+                if operation.gen_ai_operation.is_some() && declared.gen_ai_system.is_none() {
+                    return Err(ctx.error(format!(
+                        "`x-gen-ai-operation` needs `x-gen-ai-system` on the tag `{}`",
+                        operation.family
+                    )));
                 }
                 operations.push(operation);
             }
@@ -207,6 +250,7 @@ impl Model {
             families,
             schemas,
             operations,
+            security_schemes,
         })
     }
 
@@ -297,6 +341,7 @@ fn families(doc: &Value) -> Result<Vec<Family>, SpecError> {
                 name,
                 description: text(tag, "description"),
                 resource,
+                gen_ai_system: tag.get("x-gen-ai-system").and_then(Value::as_str).map(str::to_owned),
             })
         })
         .collect()
@@ -338,6 +383,44 @@ fn schemas(spec: &Spec) -> Result<Vec<SchemaDef>, SpecError> {
 pub fn is_upper_camel_ascii(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(first) if first.is_ascii_uppercase()) && chars.all(|c| c.is_ascii_alphanumeric())
+}
+
+fn security_schemes(doc: &Value) -> Result<Vec<SecurityScheme>, SpecError> {
+    let Some(schemes) = doc.pointer("/components/securitySchemes").and_then(Value::as_object) else {
+        return Ok(Vec::new());
+    };
+    schemes
+        .iter()
+        .map(|(name, scheme)| {
+            let at = format!("/components/securitySchemes/{}", escape(name));
+            let error = |message: String| SpecError::new(ROOT_FILE, &at, message);
+            if !name.chars().next().is_some_and(|c| c.is_ascii_lowercase()) || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(error(format!("a security scheme name is lowerCamelCase ASCII, found {name:?}")));
+            }
+            let placement = match (text(scheme, "type").as_str(), text(scheme, "in").as_str()) {
+                ("http", _) if text(scheme, "scheme").eq_ignore_ascii_case("bearer") => CredentialPlacement::Bearer,
+                ("apiKey", "header") => CredentialPlacement::Header(text(scheme, "name")),
+                ("apiKey", "query") => CredentialPlacement::Query(text(scheme, "name")),
+                (kind, place) => {
+                    return Err(error(format!(
+                        "only bearer and header or query apiKey schemes are supported, found type {kind:?} in {place:?}"
+                    )));
+                }
+            };
+            if matches!(&placement, CredentialPlacement::Header(header) | CredentialPlacement::Query(header) if header.is_empty()) {
+                return Err(error("an apiKey scheme needs the `name` of its header or query member".to_owned()));
+            }
+            let description = text(scheme, "description");
+            if description.is_empty() {
+                return Err(error("every security scheme needs a `description`".to_owned()));
+            }
+            Ok(SecurityScheme {
+                name: name.clone(),
+                description,
+                placement,
+            })
+        })
+        .collect()
 }
 
 fn security(value: Option<&Value>) -> Vec<Vec<String>> {
@@ -385,6 +468,12 @@ fn operation(
     }
     let Some(doc_pages) = op.get("x-doc-pages").map(|pages| strings(Some(pages))) else {
         return Err(ctx.error("`x-doc-pages` is required (use [] for operations the doc does not show)"));
+    };
+    // No default: whether a repeat can charge twice is a decision each operation must state.
+    let Some(idempotent) = op.get("x-idempotent").and_then(Value::as_bool) else {
+        return Err(ctx.error(
+            "`x-idempotent` (true or false) is required: may the client send it again after an ambiguous failure?",
+        ));
     };
 
     let mut params = Vec::new();
@@ -456,6 +545,8 @@ fn operation(
         security,
         in_band_errors: strings(op.get("x-in-band-errors")),
         doc_pages,
+        idempotent,
+        gen_ai_operation: op.get("x-gen-ai-operation").and_then(Value::as_str).map(str::to_owned),
     })
 }
 

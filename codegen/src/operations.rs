@@ -1,10 +1,10 @@
 //! Emitting the operation descriptors (`allmhub_types::operations`) and the schema registry.
 
-use heck::ToShoutySnakeCase;
+use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::model::{BodyType, Method, Model, ParamLocation};
+use crate::model::{BodyType, CredentialPlacement, Method, Model, ParamLocation};
 
 fn option_str(value: Option<&str>) -> TokenStream {
     match value {
@@ -63,8 +63,17 @@ pub fn operations_file(model: &Model) -> syn::File {
         let binary = &op.response.binary;
         let text = op.response.text;
         let stream_flag = option_str(op.stream_flag.as_deref());
-        let security = op.security.iter().map(|schemes| quote!(&[#(#schemes),*]));
-        let in_band = &op.in_band_errors;
+        let security = op.security.iter().map(|schemes| {
+            let schemes = schemes.iter().map(|scheme| variant_ident(scheme));
+            quote!(&[#(SecurityScheme::#schemes),*])
+        });
+        let in_band = op.in_band_errors.iter().map(|name| variant_ident(name));
+        let family_variant = variant_ident(family);
+        let idempotent = op.idempotent;
+        let gen_ai = match (&op.gen_ai_operation, model.families.iter().find(|f| f.name == op.family).and_then(|f| f.gen_ai_system.as_ref())) {
+            (Some(operation), Some(system)) => quote!(::core::option::Option::Some(crate::GenAi { system: #system, operation: #operation })),
+            _ => quote!(::core::option::Option::None),
+        };
         let pages = &op.doc_pages;
         let doc = format!(" `{} {}`: {}", op.method_str(), op.path, op.summary);
         let gate = crate::types::feature_gate(&op.family);
@@ -73,7 +82,7 @@ pub fn operations_file(model: &Model) -> syn::File {
             #gate
             pub const #ident: crate::Operation = crate::Operation {
                 id: #id,
-                family: #family,
+                family: Family::#family_variant,
                 method: crate::Method::#method,
                 path: #path,
                 summary: #summary,
@@ -89,7 +98,9 @@ pub fn operations_file(model: &Model) -> syn::File {
                 },
                 stream_flag: #stream_flag,
                 security: &[#(#security),*],
-                in_band_errors: &[#(#in_band),*],
+                in_band_errors: &[#(InBandEnvelope::#in_band),*],
+                idempotent: #idempotent,
+                gen_ai: #gen_ai,
                 doc_pages: &[#(#pages),*],
             };
         }
@@ -99,13 +110,142 @@ pub fn operations_file(model: &Model) -> syn::File {
         let gate = crate::types::feature_gate(&op.family);
         quote!(#gate &#ident)
     });
+    let contracts = contract_enums(model);
     syn::parse_quote! {
         //! Descriptors of every operation in the spec: method, path template, parameters, bodies, answer,
-        //! authentication and the doc pages each implements. The client builds its methods on them.
+        //! authentication, retry safety and the doc pages each implements. The client builds its methods on
+        //! them; the enums name what the spec declares, so a renamed or added scheme, envelope or family fails
+        //! the build of code that matches on them instead of failing at run time.
+        #contracts
+
         #(#descriptors)*
 
         /// Every operation of the enabled families, in spec order.
         pub const ALL: &[&crate::Operation] = &[#(#all),*];
+    }
+}
+
+/// The Rust variant naming a spec name (`bearerAuth` → `BearerAuth`, `openai-chat` → `OpenaiChat`).
+fn variant_ident(name: &str) -> proc_macro2::Ident {
+    format_ident!("{}", name.to_upper_camel_case())
+}
+
+/// One doc attribute per line of `text`.
+fn doc(text: &str) -> TokenStream {
+    let lines = text.trim().lines().map(|line| {
+        let line = if line.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" {}", line.trim_end())
+        };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+/// `SecurityScheme`, `InBandEnvelope` and `Family`: the spec's names as closed enums. They are deliberately
+/// exhaustive: code that handles every scheme (the client's authentication) must break when the spec adds one.
+fn contract_enums(model: &Model) -> TokenStream {
+    let schemes = &model.security_schemes;
+    let scheme_variants: Vec<_> = schemes.iter().map(|scheme| variant_ident(&scheme.name)).collect();
+    let scheme_docs = schemes
+        .iter()
+        .map(|scheme| doc(&format!("`{}`: {}", scheme.name, scheme.description)));
+    let scheme_names = schemes.iter().map(|scheme| &scheme.name);
+    let placements = schemes.iter().map(|scheme| match &scheme.placement {
+        CredentialPlacement::Bearer => quote!(crate::CredentialPlacement::Bearer),
+        CredentialPlacement::Header(name) => quote!(crate::CredentialPlacement::Header(#name)),
+        CredentialPlacement::Query(name) => quote!(crate::CredentialPlacement::Query(#name)),
+    });
+
+    let mut envelopes: Vec<&String> = Vec::new();
+    for name in model.operations.iter().flat_map(|op| &op.in_band_errors) {
+        if !envelopes.contains(&name) {
+            envelopes.push(name);
+        }
+    }
+    let envelope_variants: Vec<_> = envelopes.iter().map(|name| variant_ident(name)).collect();
+    let envelope_docs = envelopes.iter().map(|name| {
+        let summary = model
+            .schema(name)
+            .map(|schema| crate::lower::summary(&schema.description))
+            .unwrap_or_default();
+        doc(&format!("`{name}`: {summary}"))
+    });
+    let envelope_names = envelopes.iter();
+
+    let family_variants: Vec<_> = model
+        .families
+        .iter()
+        .map(|family| variant_ident(&family.name))
+        .collect();
+    let family_docs = model.families.iter().map(|family| {
+        doc(&format!(
+            "`{}`: {}",
+            family.name,
+            crate::lower::summary(&family.description)
+        ))
+    });
+    let family_names = model.families.iter().map(|family| &family.name);
+
+    quote! {
+        /// An authentication scheme of the spec (`components.securitySchemes`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum SecurityScheme {
+            #(#scheme_docs #scheme_variants,)*
+        }
+
+        impl SecurityScheme {
+            /// Every scheme, in spec order.
+            pub const ALL: &'static [SecurityScheme] = &[#(SecurityScheme::#scheme_variants),*];
+
+            /// The scheme's name in the spec.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    #(SecurityScheme::#scheme_variants => #scheme_names,)*
+                }
+            }
+
+            /// Where the credential travels in a request.
+            pub const fn placement(self) -> crate::CredentialPlacement {
+                match self {
+                    #(SecurityScheme::#scheme_variants => #placements,)*
+                }
+            }
+        }
+
+        /// An error envelope the gateway may send with a 2xx status (`x-in-band-errors` of the operations).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum InBandEnvelope {
+            #(#envelope_docs #envelope_variants,)*
+        }
+
+        impl InBandEnvelope {
+            /// The spec name of the envelope's schema.
+            pub const fn schema(self) -> &'static str {
+                match self {
+                    #(InBandEnvelope::#envelope_variants => #envelope_names,)*
+                }
+            }
+        }
+
+        /// An API family of the spec: one tag, one spec file, one Cargo feature of the same name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Family {
+            #(#family_docs #family_variants,)*
+        }
+
+        impl Family {
+            /// Every family, in spec order (enabled or not).
+            pub const ALL: &'static [Family] = &[#(Family::#family_variants),*];
+
+            /// The family's name: its spec tag and Cargo feature.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    #(Family::#family_variants => #family_names,)*
+                }
+            }
+        }
     }
 }
 

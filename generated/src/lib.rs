@@ -24,6 +24,7 @@ mod schemas;
 #[rustfmt::skip]
 pub mod types;
 
+pub use operations::{Family, InBandEnvelope, SecurityScheme};
 pub use schemas::{SCHEMAS, visit_schema};
 pub use types::*;
 
@@ -492,7 +493,7 @@ pub struct Operation {
     /// The spec's `operationId`.
     pub id: &'static str,
     /// The API family (spec tag).
-    pub family: &'static str,
+    pub family: Family,
     /// HTTP method.
     pub method: Method,
     /// Path template such as `/v1/videos/{video_id}`.
@@ -507,12 +508,38 @@ pub struct Operation {
     pub response: ResponseInfo,
     /// The boolean request member that selects a streamed answer.
     pub stream_flag: Option<&'static str>,
-    /// Accepted security requirements (each a set of scheme names used together); the first is the default.
-    pub security: &'static [&'static [&'static str]],
-    /// Spec names of error envelopes the gateway may send with a 2xx status.
-    pub in_band_errors: &'static [&'static str],
+    /// Accepted security requirements (each a set of schemes used together); the first is the default.
+    pub security: &'static [&'static [SecurityScheme]],
+    /// Error envelopes the gateway may send with a 2xx status.
+    pub in_band_errors: &'static [InBandEnvelope],
+    /// Whether sending the operation again after an ambiguous failure (a 5xx, a connection that broke after
+    /// the request went out) does no harm. False for job submissions and other paid creations: the gateway
+    /// may have accepted and charged the first attempt.
+    pub idempotent: bool,
+    /// What OpenTelemetry's GenAI conventions call this operation, when it is a GenAI call.
+    pub gen_ai: Option<GenAi>,
     /// The ALLMHUB doc pages this operation implements.
     pub doc_pages: &'static [&'static str],
+}
+
+/// The OpenTelemetry GenAI names of an [`Operation`] (`gen_ai.system`, `gen_ai.operation.name`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GenAi {
+    /// `gen_ai.system`: `openai`, `anthropic`, `gcp.gemini`.
+    pub system: &'static str,
+    /// `gen_ai.operation.name`: `chat`, `generate_content`, `embeddings`.
+    pub operation: &'static str,
+}
+
+/// Where a credential of a [`SecurityScheme`] travels in a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CredentialPlacement {
+    /// `Authorization: Bearer <credential>`.
+    Bearer,
+    /// The whole value of this request header.
+    Header(&'static str),
+    /// This query-string member.
+    Query(&'static str),
 }
 
 /// A component schema of the spec.

@@ -25,6 +25,17 @@ pub enum Reply {
     Close,
     /// Never answer.
     Stall,
+    /// Send the headers, then `piece` again and again until the client goes away; the bytes sent are
+    /// counted in `sent`.
+    Endless {
+        content_type: &'static str,
+        /// Sent once before the repeats.
+        prefix: Vec<u8>,
+        piece: Vec<u8>,
+        /// Announce this length (a lie) instead of chunked encoding.
+        content_length: Option<u64>,
+        sent: Arc<std::sync::atomic::AtomicU64>,
+    },
     /// Send the headers, then these pieces with pauses, then end as `then` says.
     Pieces {
         status: u16,
@@ -197,6 +208,43 @@ async fn serve(mut socket: TcpStream, reply: Reply, log: Arc<Mutex<Vec<Received>
     };
     log.lock().expect("log").push(request);
     match reply {
+        Reply::Endless {
+            content_type,
+            prefix,
+            piece,
+            content_length,
+            sent,
+        } => {
+            let framing = match content_length {
+                Some(length) => format!("content-length: {length}"),
+                None => "transfer-encoding: chunked".to_owned(),
+            };
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\n{framing}\r\n\r\n");
+            if socket.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let frame = |bytes: &[u8]| match content_length {
+                Some(_) => bytes.to_vec(),
+                None => [
+                    format!("{:x}\r\n", bytes.len()).into_bytes(),
+                    bytes.to_vec(),
+                    b"\r\n".to_vec(),
+                ]
+                .concat(),
+            };
+            // An empty chunk would end a chunked body.
+            let (prefix, piece) = (
+                if prefix.is_empty() { Vec::new() } else { frame(&prefix) },
+                frame(&piece),
+            );
+            if socket.write_all(&prefix).await.is_err() {
+                return;
+            }
+            sent.fetch_add(prefix.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            while socket.write_all(&piece).await.is_ok() {
+                sent.fetch_add(piece.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
         Reply::Close => {}
         Reply::Stall => tokio::time::sleep(Duration::from_secs(3600)).await,
         Reply::Status { status, headers, body } => {
@@ -260,17 +308,17 @@ pub fn builder(url: &str) -> allmhub::ClientBuilder {
         .base_url(url)
         .timeout(Duration::from_secs(5))
         .stream_idle_timeout(Duration::from_secs(5))
-        .retry_policy(allmhub::RetryPolicy {
-            max_retries: 2,
-            initial_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            max_retry_after: Duration::from_secs(2),
-        })
+        .retry_policy(
+            allmhub::RetryPolicy::default()
+                .max_retries(2)
+                .delays(Duration::from_millis(5), Duration::from_millis(20))
+                .max_retry_after(Duration::from_secs(2)),
+        )
 }
 
 /// Runs `future`, failing the test instead of hanging.
-pub async fn within<T>(seconds: u64, future: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(seconds), future)
+pub async fn within<T>(seconds: u64, future: impl std::future::IntoFuture<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(seconds), future.into_future())
         .await
         .expect("the call hung")
 }
