@@ -418,7 +418,7 @@ async fn video(
         return Ok(());
     };
     if let Some(path) = &output {
-        let bytes = client.videos().download_content(&job.id, None).await?;
+        let bytes = client.videos().download_content(&job.id, Default::default()).await?;
         std::fs::write(path, &bytes)?;
         eprintln!("saved {} ({} bytes)", path.display(), bytes.len());
     }
@@ -526,7 +526,7 @@ async fn task(client: &Client, id: &str, json: bool) -> Result<(), Failure> {
 
 async fn balance(client: &Client, json: bool) -> Result<(), Failure> {
     let subscription = client.account().billing_subscription().await?;
-    let usage = client.account().billing_usage(None, None).await?;
+    let usage = client.account().billing_usage(Default::default()).await?;
     // `total_usage` is in hundredths of the unit of `hard_limit_usd` (the site's display currency).
     let limit = subscription.hard_limit_usd;
     let used = usage.total_usage / 100.0;

@@ -17,7 +17,7 @@ async fn main() -> Result<(), allmhub::Error> {
         println!("{} {}%", job.status, job.progress);
     }
     if job.status == VideoStatus::Completed {
-        let video = client.videos().download_content(&job.id, None).await?;
+        let video = client.videos().download_content(&job.id, Default::default()).await?;
         println!("downloaded {} bytes", video.len());
     }
     Ok(())

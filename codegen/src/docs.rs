@@ -17,6 +17,8 @@ struct Target {
 #[derive(Debug, Clone, Default)]
 pub struct SchemaLinks {
     targets: BTreeMap<String, Target>,
+    /// The path of the types where the docs are not in their crate (`allmhub_types`).
+    path: Option<String>,
 }
 
 impl SchemaLinks {
@@ -33,7 +35,13 @@ impl SchemaLinks {
             }
             targets.insert(rust_name.to_owned(), target);
         }
-        SchemaLinks { targets }
+        SchemaLinks { targets, path: None }
+    }
+
+    /// Links through `path` (`allmhub_types`): for docs outside the types' crate.
+    pub fn through(mut self, path: &str) -> Self {
+        self.path = Some(path.to_owned());
+        self
     }
 
     /// Rewrites the code spans of `text` that are exactly a schema name: into ``[`RustName`]`` when
@@ -55,7 +63,10 @@ impl SchemaLinks {
             match self.targets.get(name) {
                 Some(target) if !linked && Some(target.rust_name.as_str()) != this => {
                     if in_scope(&target.family) {
-                        out.push_str(&format!("[`{}`]", target.rust_name));
+                        match &self.path {
+                            Some(path) => out.push_str(&format!("[`{0}`]({path}::{0})", target.rust_name)),
+                            None => out.push_str(&format!("[`{}`]", target.rust_name)),
+                        }
                     } else {
                         out.push_str(&format!("`{}`", target.rust_name));
                     }
@@ -167,6 +178,16 @@ mod tests {
         assert_eq!(
             links().rewrite("an odd ` backtick", None, gemini_scope),
             "an odd ` backtick"
+        );
+    }
+
+    #[test]
+    fn links_outside_the_types_crate_go_through_its_path() {
+        assert_eq!(
+            links()
+                .through("allmhub_types")
+                .rewrite("A `GeminiResponse`.", None, gemini_scope),
+            "A [`GeminiGenerateContentResponse`](allmhub_types::GeminiGenerateContentResponse)."
         );
     }
 

@@ -120,6 +120,41 @@ fn fixed_value_on_a_non_string_member_is_refused() {
 }
 
 #[test]
+fn method_names_follow_content_types_not_spec_order() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/content_types");
+    let files = allmhub_codegen::generate(&dir).unwrap_or_else(|error| panic!("content_types: {error}"));
+    let api = &files
+        .iter()
+        .find(|file| file.path.ends_with("client/src/api.rs"))
+        .expect("the client's methods")
+        .contents;
+    // JSON gets the plain name (with the whole doc) although the spec lists the form first.
+    let plain = api.find("pub fn create(").expect("create");
+    let multipart = api.find("pub fn create_multipart(").expect("create_multipart");
+    assert!(plain < multipart, "the main method comes first");
+    assert!(
+        api[plain..multipart].contains("request: &allmhub_types::EditJson"),
+        "{api}"
+    );
+    assert!(api[multipart..].contains("form: &allmhub_types::EditForm"), "{api}");
+    assert!(
+        api.contains("/// Like [`create`](Self::create), but with a `multipart/form-data` body"),
+        "a twin's doc is one line linking the main method: {api}"
+    );
+    assert!(
+        api.contains("answers an [`Edit`](allmhub_types::Edit)"),
+        "schema names link to the types"
+    );
+    // Optional query parameters: a query struct with Default and setters, typed from the schema.
+    assert!(api.contains("query: CreateEditQuery"), "{api}");
+    assert!(api.contains("pub dry_run: ::std::option::Option<bool>"), "{api}");
+    assert!(
+        api.contains("pub fn dry_run(mut self, value: impl ::std::convert::Into<bool>) -> Self"),
+        "{api}"
+    );
+}
+
+#[test]
 fn generation_is_deterministic() {
     for fixture in [
         "open_enum",
