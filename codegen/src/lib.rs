@@ -208,10 +208,11 @@ fn client_features(families: &[&str], enables: impl Fn(&str) -> Vec<String>) -> 
     out
 }
 
-/// One Cargo feature per API family (`default` enables them all).
+/// One Cargo feature per API family (`default` enables them all), in the `[features]` table the manifest
+/// opens itself (so that it can declare hand-written features too).
 fn features_table(families: &[&str], enables: impl Fn(&str) -> Vec<String>) -> String {
     let all: Vec<String> = families.iter().map(|family| format!("\"{family}\"")).collect();
-    let mut out = format!("[features]\ndefault = [{}]\n", all.join(", "));
+    let mut out = format!("default = [{}]\n", all.join(", "));
     for family in families {
         out.push_str(&format!("{family} = [{}]\n", enables(family).join(", ")));
     }

@@ -142,11 +142,14 @@ impl Family {
 #[cfg(feature = "openai-chat")]
 pub const CREATE_CHAT_COMPLETION: crate::Operation = crate::Operation {
     id: "create_chat_completion",
+    #[cfg(feature = "registry")]
     family: Family::OpenaiChat,
     method: crate::Method::Post,
     path: "/v1/chat/completions",
+    #[cfg(feature = "registry")]
     summary: "Create a chat completion",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -154,6 +157,7 @@ pub const CREATE_CHAT_COMPLETION: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ChatCompletionResponse"),
@@ -170,6 +174,7 @@ pub const CREATE_CHAT_COMPLETION: crate::Operation = crate::Operation {
         system: "openai",
         operation: "chat",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/创建聊天补全 (流式)",
         "聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/创建聊天补全 (非流)",
@@ -197,11 +202,14 @@ pub const CREATE_CHAT_COMPLETION: crate::Operation = crate::Operation {
 #[cfg(feature = "responses")]
 pub const CREATE_RESPONSE: crate::Operation = crate::Operation {
     id: "create_response",
+    #[cfg(feature = "registry")]
     family: Family::Responses,
     method: crate::Method::Post,
     path: "/v1/responses",
+    #[cfg(feature = "registry")]
     summary: "Create a model response (OpenAI Responses API).",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -209,6 +217,7 @@ pub const CREATE_RESPONSE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ResponsesResponse"),
@@ -225,6 +234,7 @@ pub const CREATE_RESPONSE: crate::Operation = crate::Operation {
         system: "openai",
         operation: "generate_content",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "聊天格式(Chat)/OpenAI官方格式/聊天(Responses)/创建模型响应",
         "聊天格式(Chat)/OpenAI官方格式/聊天(Responses)/创建函数调用",
@@ -240,11 +250,14 @@ pub const CREATE_RESPONSE: crate::Operation = crate::Operation {
 #[cfg(feature = "audio")]
 pub const CREATE_SPEECH: crate::Operation = crate::Operation {
     id: "create_speech",
+    #[cfg(feature = "registry")]
     family: Family::Audio,
     method: crate::Method::Post,
     path: "/v1/audio/speech",
+    #[cfg(feature = "registry")]
     summary: "Create speech",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -252,6 +265,7 @@ pub const CREATE_SPEECH: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::None,
@@ -272,17 +286,21 @@ pub const CREATE_SPEECH: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建语音"],
 };
 /// `POST /v1/audio/transcriptions`: Create a transcription
 #[cfg(feature = "audio")]
 pub const CREATE_TRANSCRIPTION: crate::Operation = crate::Operation {
     id: "create_transcription",
+    #[cfg(feature = "registry")]
     family: Family::Audio,
     method: crate::Method::Post,
     path: "/v1/audio/transcriptions",
+    #[cfg(feature = "registry")]
     summary: "Create a transcription",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "multipart/form-data",
@@ -290,6 +308,7 @@ pub const CREATE_TRANSCRIPTION: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("AudioTranscriptionResponse"),
@@ -303,17 +322,21 @@ pub const CREATE_TRANSCRIPTION: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建转录"],
 };
 /// `POST /v1/audio/translations`: Create a translation
 #[cfg(feature = "audio")]
 pub const CREATE_TRANSLATION: crate::Operation = crate::Operation {
     id: "create_translation",
+    #[cfg(feature = "registry")]
     family: Family::Audio,
     method: crate::Method::Post,
     path: "/v1/audio/translations",
+    #[cfg(feature = "registry")]
     summary: "Create a translation",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "multipart/form-data",
@@ -321,6 +344,7 @@ pub const CREATE_TRANSLATION: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("AudioTranscriptionResponse"),
@@ -334,17 +358,21 @@ pub const CREATE_TRANSLATION: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建翻译"],
 };
 /// `POST /v1/embeddings`: Create embeddings
 #[cfg(feature = "embeddings")]
 pub const CREATE_EMBEDDING: crate::Operation = crate::Operation {
     id: "create_embedding",
+    #[cfg(feature = "registry")]
     family: Family::Embeddings,
     method: crate::Method::Post,
     path: "/v1/embeddings",
+    #[cfg(feature = "registry")]
     summary: "Create embeddings",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -352,6 +380,7 @@ pub const CREATE_EMBEDDING: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("EmbeddingResponse"),
@@ -368,17 +397,21 @@ pub const CREATE_EMBEDDING: crate::Operation = crate::Operation {
         system: "openai",
         operation: "embeddings",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/嵌入(Embeddings)/创建嵌入"],
 };
 /// `POST /v1/rerank`: Rerank documents
 #[cfg(feature = "embeddings")]
 pub const CREATE_RERANK: crate::Operation = crate::Operation {
     id: "create_rerank",
+    #[cfg(feature = "registry")]
     family: Family::Embeddings,
     method: crate::Method::Post,
     path: "/v1/rerank",
+    #[cfg(feature = "registry")]
     summary: "Rerank documents",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -386,6 +419,7 @@ pub const CREATE_RERANK: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("RerankResponse"),
@@ -399,17 +433,21 @@ pub const CREATE_RERANK: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[],
 };
 /// `POST /v1/images/generations`: Create images from a text prompt.
 #[cfg(feature = "images")]
 pub const CREATE_IMAGE: crate::Operation = crate::Operation {
     id: "create_image",
+    #[cfg(feature = "registry")]
     family: Family::Images,
     method: crate::Method::Post,
     path: "/v1/images/generations",
+    #[cfg(feature = "registry")]
     summary: "Create images from a text prompt.",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -417,6 +455,7 @@ pub const CREATE_IMAGE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ImageResponse"),
@@ -430,6 +469,7 @@ pub const CREATE_IMAGE: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Nano Banana/Images格式/创建图像",
         "图像模型(Images)/GPT-4o-Image/Images格式/创建图像",
@@ -440,11 +480,14 @@ pub const CREATE_IMAGE: crate::Operation = crate::Operation {
 #[cfg(feature = "images")]
 pub const EDIT_IMAGE: crate::Operation = crate::Operation {
     id: "edit_image",
+    #[cfg(feature = "registry")]
     family: Family::Images,
     method: crate::Method::Post,
     path: "/v1/images/edits",
+    #[cfg(feature = "registry")]
     summary: "Edit images, or generate from reference images.",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "multipart/form-data",
@@ -457,6 +500,7 @@ pub const EDIT_IMAGE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ImageResponse"),
@@ -470,6 +514,7 @@ pub const EDIT_IMAGE: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Nano Banana/Images格式/图像编辑",
         "图像模型(Images)/GPT-4o-Image/Images格式/图像编辑",
@@ -480,11 +525,14 @@ pub const EDIT_IMAGE: crate::Operation = crate::Operation {
 #[cfg(feature = "videos")]
 pub const CREATE_VIDEO: crate::Operation = crate::Operation {
     id: "create_video",
+    #[cfg(feature = "registry")]
     family: Family::Videos,
     method: crate::Method::Post,
     path: "/v1/videos",
+    #[cfg(feature = "registry")]
     summary: "Create a video generation job.",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -497,6 +545,7 @@ pub const CREATE_VIDEO: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("VideoTask"),
@@ -510,6 +559,7 @@ pub const CREATE_VIDEO: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "视频模型(Videos)/Sora/OpenAI官方格式/视频生成",
         "视频模型(Videos)/Veo/OpenAI官方格式/视频生成",
@@ -519,9 +569,11 @@ pub const CREATE_VIDEO: crate::Operation = crate::Operation {
 #[cfg(feature = "videos")]
 pub const RETRIEVE_VIDEO: crate::Operation = crate::Operation {
     id: "retrieve_video",
+    #[cfg(feature = "registry")]
     family: Family::Videos,
     method: crate::Method::Get,
     path: "/v1/videos/{video_id}",
+    #[cfg(feature = "registry")]
     summary: "Retrieve a video job (progress and result).",
     params: &[
         crate::Param {
@@ -531,7 +583,9 @@ pub const RETRIEVE_VIDEO: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("VideoTask"),
@@ -545,6 +599,7 @@ pub const RETRIEVE_VIDEO: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "视频模型(Videos)/Sora/OpenAI官方格式/任务查询进度",
         "视频模型(Videos)/Veo/OpenAI官方格式/任务查询进度",
@@ -554,9 +609,11 @@ pub const RETRIEVE_VIDEO: crate::Operation = crate::Operation {
 #[cfg(feature = "videos")]
 pub const DOWNLOAD_VIDEO_CONTENT: crate::Operation = crate::Operation {
     id: "download_video_content",
+    #[cfg(feature = "registry")]
     family: Family::Videos,
     method: crate::Method::Get,
     path: "/v1/videos/{video_id}/content",
+    #[cfg(feature = "registry")]
     summary: "Download the video file of a completed job.",
     params: &[
         crate::Param {
@@ -572,7 +629,9 @@ pub const DOWNLOAD_VIDEO_CONTENT: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::None,
@@ -586,15 +645,18 @@ pub const DOWNLOAD_VIDEO_CONTENT: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[],
 };
 /// `POST /v1/messages`: Create a Claude message
 #[cfg(feature = "claude")]
 pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
     id: "create_claude_message",
+    #[cfg(feature = "registry")]
     family: Family::Claude,
     method: crate::Method::Post,
     path: "/v1/messages",
+    #[cfg(feature = "registry")]
     summary: "Create a Claude message",
     params: &[
         crate::Param {
@@ -610,6 +672,7 @@ pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -617,6 +680,7 @@ pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ClaudeResponse"),
@@ -633,6 +697,7 @@ pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
         system: "anthropic",
         operation: "chat",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "聊天格式(Chat)/Claude官方格式/普通对话",
         "聊天格式(Chat)/Claude官方格式/流式请求",
@@ -647,9 +712,11 @@ pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
 #[cfg(feature = "gemini")]
 pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
     id: "gemini_generate_content",
+    #[cfg(feature = "registry")]
     family: Family::Gemini,
     method: crate::Method::Post,
     path: "/v1beta/models/{model}:generateContent",
+    #[cfg(feature = "registry")]
     summary: "Generate content (Gemini)",
     params: &[
         crate::Param {
@@ -659,6 +726,7 @@ pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -666,6 +734,7 @@ pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("GeminiResponse"),
@@ -682,6 +751,7 @@ pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
         system: "gcp.gemini",
         operation: "generate_content",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "聊天格式(Chat)/Gemini官方格式/普通对话",
         "聊天格式(Chat)/Gemini官方格式/开启思考",
@@ -699,9 +769,11 @@ pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
 #[cfg(feature = "gemini")]
 pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
     id: "gemini_stream_generate_content",
+    #[cfg(feature = "registry")]
     family: Family::Gemini,
     method: crate::Method::Post,
     path: "/v1beta/models/{model}:streamGenerateContent",
+    #[cfg(feature = "registry")]
     summary: "Stream generated content (Gemini)",
     params: &[
         crate::Param {
@@ -717,6 +789,7 @@ pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::Some("sse"),
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -724,6 +797,7 @@ pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::None,
@@ -740,6 +814,7 @@ pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
         system: "gcp.gemini",
         operation: "generate_content",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "聊天格式(Chat)/Gemini官方格式/流式请求",
         "图像模型(Images)/Nano Banana/官方格式(只支持vip渠道)/Google Gemini生图 流式",
@@ -750,11 +825,14 @@ pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_CHANGE: crate::Operation = crate::Operation {
     id: "mj_submit_change",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/change",
+    #[cfg(feature = "registry")]
     summary: "Submit an upscale, variation or reroll of a finished task",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -762,6 +840,7 @@ pub const MJ_SUBMIT_CHANGE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -775,6 +854,7 @@ pub const MJ_SUBMIT_CHANGE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/绘图变化(UPSCALE; VARIATION; REROLL)",
     ],
@@ -783,11 +863,14 @@ pub const MJ_SUBMIT_CHANGE: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_ACTION: crate::Operation = crate::Operation {
     id: "mj_submit_action",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/action",
+    #[cfg(feature = "registry")]
     summary: "Press a button of a finished task",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -795,6 +878,7 @@ pub const MJ_SUBMIT_ACTION: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -808,6 +892,7 @@ pub const MJ_SUBMIT_ACTION: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/执行动作(所有的关联按钮动作UPSCALE; VARIATION; REROLL; ZOOM等)",
     ],
@@ -816,11 +901,14 @@ pub const MJ_SUBMIT_ACTION: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_SIMPLE_CHANGE: crate::Operation = crate::Operation {
     id: "mj_submit_simple_change",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/simple-change",
+    #[cfg(feature = "registry")]
     summary: "Submit an upscale, variation or reroll written as one command string",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -828,6 +916,7 @@ pub const MJ_SUBMIT_SIMPLE_CHANGE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -841,6 +930,7 @@ pub const MJ_SUBMIT_SIMPLE_CHANGE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/绘图变化-simple(UPSCALE; VARIATION; REROLL)",
     ],
@@ -849,11 +939,14 @@ pub const MJ_SUBMIT_SIMPLE_CHANGE: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_BLEND: crate::Operation = crate::Operation {
     id: "mj_submit_blend",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/blend",
+    #[cfg(feature = "registry")]
     summary: "Submit a Blend job (mix 2–5 images)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -861,6 +954,7 @@ pub const MJ_SUBMIT_BLEND: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -874,6 +968,7 @@ pub const MJ_SUBMIT_BLEND: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/提交Blend任务(图生图)",
     ],
@@ -882,11 +977,14 @@ pub const MJ_SUBMIT_BLEND: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_DESCRIBE: crate::Operation = crate::Operation {
     id: "mj_submit_describe",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/describe",
+    #[cfg(feature = "registry")]
     summary: "Submit a Describe job (image to prompts)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -894,6 +992,7 @@ pub const MJ_SUBMIT_DESCRIBE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -907,6 +1006,7 @@ pub const MJ_SUBMIT_DESCRIBE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/提交Describe任务(图生文)",
     ],
@@ -915,11 +1015,14 @@ pub const MJ_SUBMIT_DESCRIBE: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_IMAGINE: crate::Operation = crate::Operation {
     id: "mj_submit_imagine",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/imagine",
+    #[cfg(feature = "registry")]
     summary: "Submit an Imagine job (text, optionally with reference images, to image)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -927,6 +1030,7 @@ pub const MJ_SUBMIT_IMAGINE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -940,6 +1044,7 @@ pub const MJ_SUBMIT_IMAGINE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/提交Imagine任务(文生图、文图生图)",
     ],
@@ -948,11 +1053,14 @@ pub const MJ_SUBMIT_IMAGINE: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_MODAL: crate::Operation = crate::Operation {
     id: "mj_submit_modal",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/modal",
+    #[cfg(feature = "registry")]
     summary: "Complete a task that waits for a modal (vary region, custom zoom, remix)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -960,6 +1068,7 @@ pub const MJ_SUBMIT_MODAL: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -973,6 +1082,7 @@ pub const MJ_SUBMIT_MODAL: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/提交Modal(提交局部重绘、ZOOM)",
     ],
@@ -981,11 +1091,14 @@ pub const MJ_SUBMIT_MODAL: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_SHORTEN: crate::Operation = crate::Operation {
     id: "mj_submit_shorten",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/shorten",
+    #[cfg(feature = "registry")]
     summary: "Submit a Shorten job (prompt analysis)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -993,6 +1106,7 @@ pub const MJ_SUBMIT_SHORTEN: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -1006,6 +1120,7 @@ pub const MJ_SUBMIT_SHORTEN: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/提交Shorten任务(prompt分析)",
     ],
@@ -1014,11 +1129,14 @@ pub const MJ_SUBMIT_SHORTEN: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_VIDEO: crate::Operation = crate::Operation {
     id: "mj_submit_video",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/video",
+    #[cfg(feature = "registry")]
     summary: "Submit a Midjourney video job (image to four short videos)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -1026,6 +1144,7 @@ pub const MJ_SUBMIT_VIDEO: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -1039,17 +1158,21 @@ pub const MJ_SUBMIT_VIDEO: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["视频模型(Videos)/Midjourney/MJ视频生成"],
 };
 /// `POST /mj/insight-face/swap`: Submit a face swap job (InsightFace)
 #[cfg(feature = "midjourney")]
 pub const MJ_SWAP_FACE: crate::Operation = crate::Operation {
     id: "mj_swap_face",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/insight-face/swap",
+    #[cfg(feature = "registry")]
     summary: "Submit a face swap job (InsightFace)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -1057,6 +1180,7 @@ pub const MJ_SWAP_FACE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("Message«string»"),
@@ -1070,17 +1194,21 @@ pub const MJ_SWAP_FACE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["图像模型(Images)/Midjourney/任务提交/提交swap_face任务"],
 };
 /// `POST /mj/task/list-by-condition`: Fetch several tasks by id
 #[cfg(feature = "midjourney")]
 pub const MJ_LIST_TASKS_BY_CONDITION: crate::Operation = crate::Operation {
     id: "mj_list_tasks_by_condition",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/task/list-by-condition",
+    #[cfg(feature = "registry")]
     summary: "Fetch several tasks by id",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -1088,6 +1216,7 @@ pub const MJ_LIST_TASKS_BY_CONDITION: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("任务"),
@@ -1101,6 +1230,7 @@ pub const MJ_LIST_TASKS_BY_CONDITION: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务查询/根据ID列表查询任务",
     ],
@@ -1109,9 +1239,11 @@ pub const MJ_LIST_TASKS_BY_CONDITION: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_FETCH_TASK: crate::Operation = crate::Operation {
     id: "mj_fetch_task",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Get,
     path: "/mj/task/{id}/fetch",
+    #[cfg(feature = "registry")]
     summary: "Fetch one task (image or video)",
     params: &[
         crate::Param {
@@ -1121,7 +1253,9 @@ pub const MJ_FETCH_TASK: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("任务"),
@@ -1135,6 +1269,7 @@ pub const MJ_FETCH_TASK: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务查询/指定ID获取任务",
         "视频模型(Videos)/Midjourney/指定ID获取任务",
@@ -1144,9 +1279,11 @@ pub const MJ_FETCH_TASK: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_GET_IMAGE_SEED: crate::Operation = crate::Operation {
     id: "mj_get_image_seed",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Get,
     path: "/mj/task/{id}/image-seed",
+    #[cfg(feature = "registry")]
     summary: "Get the seed of a task's image",
     params: &[
         crate::Param {
@@ -1156,7 +1293,9 @@ pub const MJ_GET_IMAGE_SEED: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("Message«string»"),
@@ -1170,6 +1309,7 @@ pub const MJ_GET_IMAGE_SEED: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务查询/获取任务图片的seed",
     ],
@@ -1178,12 +1318,16 @@ pub const MJ_GET_IMAGE_SEED: crate::Operation = crate::Operation {
 #[cfg(feature = "account")]
 pub const GET_BILLING_SUBSCRIPTION: crate::Operation = crate::Operation {
     id: "get_billing_subscription",
+    #[cfg(feature = "registry")]
     family: Family::Account,
     method: crate::Method::Get,
     path: "/v1/dashboard/billing/subscription",
+    #[cfg(feature = "registry")]
     summary: "Total quota of the API key (OpenAI billing-subscription format)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("BillingSubscription"),
@@ -1197,15 +1341,18 @@ pub const GET_BILLING_SUBSCRIPTION: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::ErrorResponse],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["系统管理API/令牌余额查询"],
 };
 /// `GET /v1/dashboard/billing/usage`: Amount used by the API key (OpenAI billing-usage format)
 #[cfg(feature = "account")]
 pub const GET_BILLING_USAGE: crate::Operation = crate::Operation {
     id: "get_billing_usage",
+    #[cfg(feature = "registry")]
     family: Family::Account,
     method: crate::Method::Get,
     path: "/v1/dashboard/billing/usage",
+    #[cfg(feature = "registry")]
     summary: "Amount used by the API key (OpenAI billing-usage format)",
     params: &[
         crate::Param {
@@ -1221,7 +1368,9 @@ pub const GET_BILLING_USAGE: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("BillingUsage"),
@@ -1235,18 +1384,23 @@ pub const GET_BILLING_USAGE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::ErrorResponse],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[],
 };
 /// `GET /api/user/self`: The account of the access token's user, with its balance
 #[cfg(feature = "account")]
 pub const GET_USER_SELF: crate::Operation = crate::Operation {
     id: "get_user_self",
+    #[cfg(feature = "registry")]
     family: Family::Account,
     method: crate::Method::Get,
     path: "/api/user/self",
+    #[cfg(feature = "registry")]
     summary: "The account of the access token's user, with its balance",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("UserSelfResponse"),
@@ -1260,18 +1414,23 @@ pub const GET_USER_SELF: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::NewApiErrorResponse],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["系统管理API/用户余额查询"],
 };
 /// `GET /v1/models`: Models the API key may use (OpenAI format)
 #[cfg(feature = "account")]
 pub const LIST_MODELS: crate::Operation = crate::Operation {
     id: "list_models",
+    #[cfg(feature = "registry")]
     family: Family::Account,
     method: crate::Method::Get,
     path: "/v1/models",
+    #[cfg(feature = "registry")]
     summary: "Models the API key may use (OpenAI format)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ModelList"),
@@ -1288,18 +1447,23 @@ pub const LIST_MODELS: crate::Operation = crate::Operation {
     ],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["系统管理API/获取令牌支持模型"],
 };
 /// `GET /v1beta/models`: Models the API key may use (Gemini format)
 #[cfg(feature = "account")]
 pub const LIST_GEMINI_MODELS: crate::Operation = crate::Operation {
     id: "list_gemini_models",
+    #[cfg(feature = "registry")]
     family: Family::Account,
     method: crate::Method::Get,
     path: "/v1beta/models",
+    #[cfg(feature = "registry")]
     summary: "Models the API key may use (Gemini format)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("GeminiModelList"),
@@ -1313,6 +1477,7 @@ pub const LIST_GEMINI_MODELS: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["系统管理API/获取令牌支持模型-gemini"],
 };
 /// Every operation of the enabled families, in spec order.
