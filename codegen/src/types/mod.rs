@@ -1,6 +1,7 @@
-//! Emitting the Rust types. typify writes the structs and plain unions ([`driver`]), which [`patch`] shapes to
-//! this project's rules; this generator writes string enums ([`enums`]), tagged unions and the by-kind
-//! decoding of plain unions ([`unions`]), constructors and multipart forms ([`impls`]).
+//! Emitting the Rust types, one private module per job: typify writes the structs and plain unions
+//! (`driver`), which `patch` shapes to this project's rules; this generator writes string enums (`enums`),
+//! tagged unions and the by-kind decoding of plain unions (`unions`), constructors and multipart forms
+//! (`impls`).
 
 mod driver;
 mod enums;
