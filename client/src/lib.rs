@@ -5,12 +5,26 @@
 //! models of [`types`] (the `allmhub-types` crate, generated from the spec); streams are typed too.
 //!
 //! ```no_run
-//! use allmhub::types::{ChatCompletionRequest, ChatMessage};
+//! use allmhub::types::{ChatCompletionRequest, ChatMessage, ChatMessageContent};
+//! use futures_util::StreamExt;
+//!
 //! # async fn run() -> Result<(), allmhub::Error> {
 //! let client = allmhub::Client::from_env()?; // ALLMHUB_API_KEY, optional ALLMHUB_BASE_URL
-//! let request = ChatCompletionRequest::new("gpt-4o-mini", vec![ChatMessage::user("Hello!")]);
+//! let mut request = ChatCompletionRequest::new("gpt-4o-mini", vec![ChatMessage::user("Hello!")]);
+//! request.temperature = Some(0.2);
+//!
 //! let answer = client.chat().create(&request).await?;
-//! println!("{:?}", answer.choices[0].message.content);
+//! if let Some(ChatMessageContent::Text(text)) = &answer.choices[0].message.content {
+//!     println!("{text}");
+//! }
+//!
+//! // The same request streamed: typed chunks as they arrive.
+//! let mut chunks = client.chat().create_stream(&request).await?;
+//! while let Some(chunk) = chunks.next().await {
+//!     for choice in chunk?.choices {
+//!         print!("{}", choice.delta.content.unwrap_or_default());
+//!     }
+//! }
 //! # Ok(()) }
 //! ```
 //!

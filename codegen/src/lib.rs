@@ -242,14 +242,48 @@ pub struct WriteReport {
     pub removed: Vec<PathBuf>,
 }
 
-/// Writes `files` under `root`, touching only files whose content changes; with `check`, writes nothing and
-/// only reports.
-pub fn write_files(root: &Path, files: &[GeneratedFile], check: bool) -> Result<WriteReport, GenError> {
+/// A generated file whose committed content is not what the generator produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleFile {
+    /// Path relative to the workspace root.
+    pub path: PathBuf,
+    /// The committed content; `None` when the file does not exist.
+    pub committed: Option<String>,
+    /// The content the generator produces (a region spliced into the committed file); `None` when the file
+    /// is no longer generated.
+    pub generated: Option<String>,
+}
+
+impl StaleFile {
+    /// A unified diff from the committed to the generated content (3 lines of context), at most `max_lines`
+    /// lines long; a longer diff ends with a line saying how many lines were left out.
+    pub fn unified_diff(&self, max_lines: usize) -> String {
+        let path = self.path.display();
+        let old = self.committed.as_deref().unwrap_or_default();
+        let new = self.generated.as_deref().unwrap_or_default();
+        let diff = similar::TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{path} (committed)"), &format!("b/{path} (generated)"))
+            .to_string();
+        let total = diff.lines().count();
+        if total <= max_lines {
+            return diff;
+        }
+        let mut out: String = diff.split_inclusive('\n').take(max_lines).collect();
+        out.push_str(&format!("… {} more diff lines\n", total - max_lines));
+        out
+    }
+}
+
+/// Every file of `files` whose content under `root` differs from the generated one, and every file of
+/// [`OWNED_DIRS`] that is no longer generated, in path order.
+pub fn stale_files(root: &Path, files: &[GeneratedFile]) -> Result<Vec<StaleFile>, GenError> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| GenError::Io { path, source }
     };
-    let mut report = WriteReport::default();
+    let mut stale = Vec::new();
     let wanted: BTreeMap<PathBuf, &GeneratedFile> = files.iter().map(|file| (root.join(&file.path), file)).collect();
     for (path, file) in &wanted {
         let current = std::fs::read_to_string(path).ok();
@@ -264,13 +298,11 @@ pub fn write_files(root: &Path, files: &[GeneratedFile], check: bool) -> Result<
             (Some(_), None) => return Err(io(path)(std::io::Error::from(std::io::ErrorKind::NotFound))),
         };
         if current.as_deref() != Some(new.as_str()) {
-            report.changed.push(file.path.clone());
-            if !check {
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(io(parent))?;
-                }
-                std::fs::write(path, &new).map_err(io(path))?;
-            }
+            stale.push(StaleFile {
+                path: file.path.clone(),
+                committed: current,
+                generated: Some(new),
+            });
         }
     }
     for dir in OWNED_DIRS {
@@ -278,16 +310,48 @@ pub fn write_files(root: &Path, files: &[GeneratedFile], check: bool) -> Result<
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
-        let mut stale: Vec<PathBuf> = entries
+        let mut removed: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|entry| entry.path())
             .filter(|path| path.extension().is_some_and(|ext| ext == "rs") && !wanted.contains_key(path))
             .collect();
-        stale.sort();
-        for path in stale {
-            report.removed.push(path.strip_prefix(root).unwrap_or(&path).to_owned());
-            if !check {
-                std::fs::remove_file(&path).map_err(io(&path))?;
+        removed.sort();
+        for path in removed {
+            stale.push(StaleFile {
+                committed: Some(std::fs::read_to_string(&path).map_err(io(&path))?),
+                path: path.strip_prefix(root).unwrap_or(&path).to_owned(),
+                generated: None,
+            });
+        }
+    }
+    Ok(stale)
+}
+
+/// Writes `files` under `root`, touching only files whose content changes and removing generated files that
+/// no longer have a source; with `check`, writes nothing and only reports.
+pub fn write_files(root: &Path, files: &[GeneratedFile], check: bool) -> Result<WriteReport, GenError> {
+    let mut report = WriteReport::default();
+    for file in stale_files(root, files)? {
+        let path = root.join(&file.path);
+        let io = |source| GenError::Io {
+            path: path.clone(),
+            source,
+        };
+        match &file.generated {
+            Some(contents) => {
+                if !check {
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent).map_err(io)?;
+                    }
+                    std::fs::write(&path, contents).map_err(io)?;
+                }
+                report.changed.push(file.path);
+            }
+            None => {
+                if !check {
+                    std::fs::remove_file(&path).map_err(io)?;
+                }
+                report.removed.push(file.path);
             }
         }
     }

@@ -6,6 +6,26 @@
 //! optional members may be `null`, and ids that arrive as strings or integers keep every digit
 //! ([`StringOrNumber`]).
 //!
+//! ```
+//! use allmhub_types::{ChatCompletionChunk, ChatCompletionRequest, ChatMessage, FinishReason};
+//!
+//! let mut request = ChatCompletionRequest::new("gpt-4o-mini", vec![ChatMessage::user("Hello!")]);
+//! request.stream = Some(true);
+//! assert_eq!(
+//!     serde_json::to_string(&request)?,
+//!     r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}],"stream":true}"#
+//! );
+//!
+//! // One event of the streamed answer. A finish reason this version does not know is kept, not an error.
+//! let chunk: ChatCompletionChunk = serde_json::from_str(
+//!     r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini",
+//!         "choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"paused"}]}"#,
+//! )?;
+//! assert_eq!(chunk.choices[0].delta.content.as_deref(), Some("Hi"));
+//! assert_eq!(chunk.choices[0].finish_reason, Some(FinishReason::Unknown("paused".into())));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+//!
 //! [`operations`] describes every endpoint (the `allmhub` client builds its methods on it).
 #![cfg_attr(
     feature = "registry",

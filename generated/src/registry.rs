@@ -21,8 +21,9 @@ pub trait SchemaVisitor {
     /// What the visit produces.
     type Output;
 
-    /// Called with `T`, the type generated for `schema`.
+    /// Called with `T`, the type generated for `schema` (every generated type is `Debug`, so a visitor can
+    /// show the decoded value with its type and variant names).
     fn visit<T>(self, schema: &'static SchemaInfo) -> Self::Output
     where
-        T: serde::de::DeserializeOwned + Serialize + 'static;
+        T: serde::de::DeserializeOwned + Serialize + std::fmt::Debug + 'static;
 }

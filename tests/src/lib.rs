@@ -2,6 +2,7 @@
 //! of the ALLMHUB doc kept in `spec/doc/`.
 
 pub mod normalize;
+pub mod typed_view;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -1,39 +1,31 @@
-//! The committed generated code is what the generator produces from the committed spec (the same check as
-//! `cargo xtask regen --check`).
+//! The committed generated code is what the generator produces from the committed spec (the check of
+//! `cargo xtask regen --check`). A stale file's unified diff is printed; outside CI (`CI` unset) the test
+//! also rewrites the stale files, so that the next run passes and `git diff` shows the change to commit.
+
+/// The longest diff printed per stale file.
+const MAX_DIFF_LINES: usize = 400;
 
 #[test]
 fn committed_generated_code_is_fresh() {
     let root = allmhub_tests::workspace_root();
     let files = allmhub_codegen::generate(&root.join("spec")).unwrap_or_else(|error| panic!("{error}"));
-    let report = allmhub_codegen::write_files(&root, &files, true).expect("reading the generated files");
-    assert!(
-        report.changed.is_empty() && report.removed.is_empty(),
-        "stale generated files (run `cargo xtask regen`): {:?} {:?}",
-        report.changed,
-        report.removed
-    );
-}
-
-#[test]
-fn every_generated_file_is_marked_generated() {
-    let root = allmhub_tests::workspace_root();
-    for file in allmhub_codegen::generate(&root.join("spec")).expect("generation") {
-        match file.region {
-            // A generated region of a hand-written file is fenced by marker lines.
-            Some(region) => {
-                let text = std::fs::read_to_string(root.join(&file.path)).expect("the file exists");
-                assert!(
-                    text.contains(&format!("# @generated begin {region}"))
-                        && text.contains(&format!("# @generated end {region}")),
-                    "{} lacks the markers of its generated region",
-                    file.path.display()
-                );
-            }
-            None => assert!(
-                file.contents.starts_with("// @generated"),
-                "{} lacks the @generated marker",
-                file.path.display()
-            ),
-        }
+    let stale = allmhub_codegen::stale_files(&root, &files).unwrap_or_else(|error| panic!("{error}"));
+    if stale.is_empty() {
+        return;
     }
+    for file in &stale {
+        println!("{}", file.unified_diff(MAX_DIFF_LINES));
+    }
+    let paths: Vec<String> = stale.iter().map(|file| file.path.display().to_string()).collect();
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "stale generated files (run `cargo xtask regen` and commit them):\n  {}",
+            paths.join("\n  ")
+        );
+    }
+    allmhub_codegen::write_files(&root, &files, false).unwrap_or_else(|error| panic!("{error}"));
+    panic!(
+        "generated code was not up to date, updated (commit the result):\n  {}",
+        paths.join("\n  ")
+    );
 }

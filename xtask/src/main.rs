@@ -1,5 +1,8 @@
 //! `cargo xtask` — project commands.
 
+mod msrv;
+mod package;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -17,7 +20,7 @@ struct Cli {
 enum Command {
     /// Regenerate the bindings from spec/openapi.yaml (writes only files whose content changes).
     Regen {
-        /// Write nothing; fail, naming the stale files, when the committed output differs.
+        /// Write nothing; fail, printing a unified diff of each stale file, when the committed output differs.
         #[arg(long)]
         check: bool,
     },
@@ -31,6 +34,12 @@ enum Command {
         #[arg(long, default_value = "openai-chat")]
         family: String,
     },
+    /// Check that the workspace's `rust-version` holds for the published crates: no dependency needs a newer
+    /// Rust, and their sources use no newer syntax (clippy's `incompatible_msrv` checks the std items).
+    Msrv,
+    /// `cargo package` every published crate (they resolve each other locally) and `cargo check` the
+    /// packages in a scratch workspace under `target/`, as crates.io users would build them.
+    Package,
     /// Check a captured payload against a spec schema: `conform SCHEMA [FILE|-] [--sse] [--strict]`
     /// (runs the `allmhub-conform` binary, so that regen never depends on generated code).
     Conform {
@@ -66,6 +75,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Regen { check } => regen(check),
         Command::Conform { args } => conform(&args),
+        Command::Msrv => msrv(),
+        Command::Package => package(),
         Command::BenchGenerate => bench_generate(),
         Command::BenchCompile { family } => bench_compile(&family),
     }
@@ -83,6 +94,46 @@ fn conform(args: &[std::ffi::OsString]) -> ExitCode {
         Err(error) => {
             eprintln!("error: cannot run cargo: {error}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn msrv() -> ExitCode {
+    match msrv::check(&workspace_root(), &cargo()) {
+        Ok(findings) => {
+            for note in &findings.notes {
+                eprintln!("{note}");
+            }
+            for problem in &findings.problems {
+                eprintln!("error: {problem}");
+            }
+            if findings.problems.is_empty() {
+                eprintln!("the declared rust-version holds");
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn package() -> ExitCode {
+    match package::check(&workspace_root(), &cargo()) {
+        Ok(crates) => {
+            let names: Vec<String> = crates
+                .iter()
+                .map(|krate| format!("{} {}", krate.name, krate.version))
+                .collect();
+            eprintln!("packaged and checked: {}", names.join(", "));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -207,6 +258,9 @@ fn bench_compile(family: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The longest diff `regen --check` prints per stale file; `git diff` after `cargo xtask regen` shows all.
+const MAX_DIFF_LINES: usize = 400;
+
 fn regen(check: bool) -> ExitCode {
     let root = workspace_root();
     let started = Instant::now();
@@ -218,28 +272,40 @@ fn regen(check: bool) -> ExitCode {
         }
     };
     let generated_in = started.elapsed();
-    let report = match allmhub_codegen::write_files(&root, &files, check) {
+    if check {
+        let stale = match allmhub_codegen::stale_files(&root, &files) {
+            Ok(stale) => stale,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if stale.is_empty() {
+            eprintln!("generated code is fresh ({} files)", files.len());
+            return ExitCode::SUCCESS;
+        }
+        for file in &stale {
+            let what = if file.generated.is_none() {
+                "no longer generated"
+            } else {
+                "stale"
+            };
+            eprintln!("{what}: {}", file.path.display());
+            eprint!("{}", file.unified_diff(MAX_DIFF_LINES));
+        }
+        eprintln!(
+            "generated code is stale ({} files): run `cargo xtask regen` and commit the result",
+            stale.len()
+        );
+        return ExitCode::FAILURE;
+    }
+    let report = match allmhub_codegen::write_files(&root, &files, false) {
         Ok(report) => report,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let stale = report.changed.len() + report.removed.len();
-    if check {
-        if stale == 0 {
-            eprintln!("generated code is fresh ({} files)", files.len());
-            return ExitCode::SUCCESS;
-        }
-        for path in &report.changed {
-            eprintln!("stale: {}", path.display());
-        }
-        for path in &report.removed {
-            eprintln!("no longer generated: {}", path.display());
-        }
-        eprintln!("generated code is stale: run `cargo xtask regen` and commit the result");
-        return ExitCode::FAILURE;
-    }
     for path in &report.changed {
         eprintln!("wrote {}", path.display());
     }
@@ -249,7 +315,7 @@ fn regen(check: bool) -> ExitCode {
     eprintln!(
         "{} files, {} changed, generated in {:.0} ms",
         files.len(),
-        stale,
+        report.changed.len() + report.removed.len(),
         generated_in.as_secs_f64() * 1000.0
     );
     ExitCode::SUCCESS
