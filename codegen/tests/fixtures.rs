@@ -153,4 +153,3 @@ fn method_names_follow_content_types_not_spec_order() {
         "{api}"
     );
 }
-
