@@ -42,6 +42,11 @@ fn tagged_union() {
         !code.contains("DeltaEventType"),
         "the tag lives on the union, not on its variants"
     );
+    assert!(
+        code.contains("impl crate::__private::FirstMatch for Entry")
+            && code.contains("crate::__private::tagged_alternative("),
+        "in a union tried in order, the tagged alternative takes only objects with a tag: {code}"
+    );
     insta::assert_snapshot!(code);
 }
 

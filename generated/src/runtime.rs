@@ -210,6 +210,69 @@ impl<'de, T: KindUnion> Visitor<'de> for KindVisitor<T> {
     }
 }
 
+/// A union whose alternatives are tried in order (serde's untagged decoding), with tagged-union alternatives
+/// taken only by objects that carry their tag.
+pub trait FirstMatch: Sized {
+    /// The union's name, for the error when no alternative matches.
+    const NAME: &'static str;
+
+    /// The first alternative that decodes `value`; otherwise `None`, with each alternative's reason in
+    /// `failures`.
+    fn first_match(value: &Value, failures: &mut Vec<(&'static str, String)>) -> Option<Self>;
+}
+
+/// Decodes a [`FirstMatch`] union. Like serde's untagged decoding it reads the value whole first.
+pub fn deserialize_first_match<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FirstMatch,
+{
+    let value = Value::deserialize(deserializer)?;
+    let mut failures = Vec::new();
+    T::first_match(&value, &mut failures).ok_or_else(|| {
+        let reasons: Vec<String> = failures
+            .iter()
+            .map(|(alternative, reason)| format!("{alternative}: {reason}"))
+            .collect();
+        de::Error::custom(format_args!(
+            "data did not match any variant of untagged enum {} ({})",
+            T::NAME,
+            reasons.join("; ")
+        ))
+    })
+}
+
+/// One alternative of a [`FirstMatch`] union.
+pub fn alternative<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    label: &'static str,
+    failures: &mut Vec<(&'static str, String)>,
+) -> Option<T> {
+    match T::deserialize(value) {
+        Ok(decoded) => Some(decoded),
+        Err(error) => {
+            failures.push((label, error.to_string()));
+            None
+        }
+    }
+}
+
+/// A tagged-union alternative of a [`FirstMatch`] union: only an object with a string `tag` member is one (a
+/// tagged union alone keeps tagless objects in its catch-all variant, which would take every object here).
+pub fn tagged_alternative<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    tag: &'static str,
+    label: &'static str,
+    failures: &mut Vec<(&'static str, String)>,
+) -> Option<T> {
+    if matches!(value.get(tag), Some(Value::String(_))) {
+        alternative(value, label, failures)
+    } else {
+        failures.push((label, format!("no string `{tag}` member")));
+        None
+    }
+}
+
 /// A union tagged by one of its members, whose variants the generated code lists.
 pub trait TaggedUnion: Sized {
     /// Decodes the variant of `tag` from the rest of the object.

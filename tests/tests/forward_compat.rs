@@ -2,8 +2,9 @@
 //! types, `null` where a value was optional, and ids too large for a float.
 
 use allmhub_types::{
-    ChatCompletionChunk, ClaudeMessagesRequest, ClaudeStreamEvent, FinishReason, MjSubmitResponse, MjTask,
-    MjTaskStatus, ResponsesStreamEvent, StringOrNumber,
+    ChatCompletionChunk, ClaudeMessagesRequest, ClaudeStreamEvent, ClaudeTool, ClaudeTypedTool, FinishReason,
+    MjSubmitResponse, MjTask, MjTaskStatus, ResponsesInputItem, ResponsesInputTypedItem, ResponsesStreamEvent,
+    StringOrNumber,
 };
 use serde_json::{Value, json};
 
@@ -183,4 +184,41 @@ fn json_paths_and_unknown_members_still_reach_into_tolerant_members() {
     let tagless = allmhub_conform::find_schema("ClaudeStreamEvent").expect("registered");
     let conformed = allmhub_conform::check_json(tagless, br#"{"type":null,"index":0}"#).expect("decodes");
     assert_eq!(conformed.value, json!({"type": null, "index": 0}));
+}
+
+#[test]
+fn in_a_union_tried_in_order_a_tagged_alternative_takes_only_objects_with_its_tag() {
+    // Responses input: a typed item has `type`; the short message form has none.
+    let short: ResponsesInputItem = serde_json::from_value(json!({"role": "user", "content": "Hi"})).expect("short");
+    assert!(matches!(short, ResponsesInputItem::Message(_)), "{short:?}");
+    let typed: ResponsesInputItem =
+        serde_json::from_value(json!({"type": "message", "role": "user", "content": "Hi"})).expect("typed");
+    assert!(
+        matches!(typed, ResponsesInputItem::Item(ResponsesInputTypedItem::Message(_))),
+        "{typed:?}"
+    );
+    let later: ResponsesInputItem =
+        serde_json::from_value(json!({"type": "computer_call_v2", "role": "user", "content": "Hi"})).expect("new kind");
+    assert!(
+        matches!(later, ResponsesInputItem::Item(ResponsesInputTypedItem::Unknown(_))),
+        "{later:?}"
+    );
+
+    // Claude tools: a custom tool first (with or without `type: custom`), then the typed tools.
+    let custom = json!({"name": "get_weather", "input_schema": {"type": "object"}});
+    let tool: ClaudeTool = serde_json::from_value(custom).expect("custom");
+    assert!(matches!(tool, ClaudeTool::Custom(_)));
+    let tool: ClaudeTool =
+        serde_json::from_value(json!({"type": "web_search_20250305", "name": "web_search"})).expect("typed");
+    assert!(
+        matches!(tool, ClaudeTool::Typed(ClaudeTypedTool::WebSearch20250305(_))),
+        "{tool:?}"
+    );
+
+    // Nothing matches: the error names each alternative's reason.
+    let error = serde_json::from_value::<ResponsesInputItem>(json!({"role": "user"})).expect_err("no content");
+    let message = error.to_string();
+    assert!(message.contains("untagged enum ResponsesInputItem"), "{message}");
+    assert!(message.contains("Item: no string `type` member"), "{message}");
+    assert!(message.contains("Message: missing field `content`"), "{message}");
 }

@@ -50,6 +50,13 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
     let mut typified = driver::run(defs)?;
     let kinds = unions::KindTable::new(defs);
     let file_types = impls::file_types(defs);
+    let union_tags: BTreeMap<String, String> = defs
+        .iter()
+        .filter_map(|def| match &def.kind {
+            DefKind::TaggedUnion { tag, .. } => Some((def.rust_name.clone(), tag.clone())),
+            _ => None,
+        })
+        .collect();
     let summaries: BTreeMap<&str, String> = defs
         .iter()
         .map(|def| (def.rust_name.as_str(), crate::lower::summary(&def.description)))
@@ -68,6 +75,8 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                     .items
                     .remove(&def.rust_name)
                     .ok_or_else(|| GenError::Generator(format!("typify produced no type for `{}`", def.rust_name)))?;
+                // Variants take the spec's titles first, so that the impls below use the final names.
+                patch::rename_variants(&mut items, variant_titles);
                 let mut extra = Vec::new();
                 for item in &mut items {
                     match item {
@@ -90,6 +99,8 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                             if patch::is_untagged(item)? {
                                 if let Some(tokens) = kinds.dispatch_untagged(item)? {
                                     extra.extend(parse_items(tokens)?);
+                                } else if let Some(tokens) = unions::first_match(item, &union_tags)? {
+                                    extra.extend(parse_items(tokens)?);
                                 }
                             }
                         }
@@ -97,7 +108,6 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                     }
                 }
                 items.extend(extra);
-                patch::rename_variants(&mut items, variant_titles);
                 items
             }
             DefKind::Enum { values, open } => parse_items(enums::enum_tokens(def, values, *open))?,

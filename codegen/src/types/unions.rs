@@ -287,6 +287,66 @@ impl KindTable {
     }
 }
 
+/// For a typify `#[serde(untagged)]` enum with a tagged-union alternative (which takes every object, a missing
+/// tag included): drops the derived `Deserialize` and returns an impl that tries the alternatives in order, the
+/// tagged ones only for objects that carry their tag — the order and meaning serde's untagged decoding gave the
+/// union. `None` when no alternative is a tagged union. `tags` maps each tagged union to its tag member.
+pub fn first_match(item: &mut syn::ItemEnum, tags: &BTreeMap<String, String>) -> Result<Option<TokenStream>, GenError> {
+    let mut attempts = Vec::new();
+    let mut any_tagged = false;
+    for variant in &item.variants {
+        let syn::Fields::Unnamed(fields) = &variant.fields else {
+            return Ok(None);
+        };
+        let [field] = fields.unnamed.iter().collect::<Vec<_>>()[..] else {
+            return Ok(None);
+        };
+        let ident = &variant.ident;
+        let label = ident.to_string();
+        let tag = direct_type(&field.ty).and_then(|held| tags.get(&held));
+        attempts.push(match tag {
+            Some(tag) => {
+                any_tagged = true;
+                quote! {
+                    if let Some(value) = crate::__private::tagged_alternative(value, #tag, #label, failures) {
+                        return Some(Self::#ident(value));
+                    }
+                }
+            }
+            None => quote! {
+                if let Some(value) = crate::__private::alternative(value, #label, failures) {
+                    return Some(Self::#ident(value));
+                }
+            },
+        });
+    }
+    if !any_tagged {
+        return Ok(None);
+    }
+    remove_derive(&mut item.attrs, "Deserialize")?;
+    let name = &item.ident;
+    let label = name.to_string();
+    Ok(Some(quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                crate::__private::deserialize_first_match(deserializer)
+            }
+        }
+
+        impl crate::__private::FirstMatch for #name {
+            const NAME: &'static str = #label;
+
+            fn first_match(
+                value: &::serde_json::Value,
+                failures: &mut ::std::vec::Vec<(&'static str, ::std::string::String)>,
+            ) -> ::std::option::Option<Self> {
+                #(#attempts)*
+                None
+            }
+        }
+    }))
+}
+
 fn schema_kinds(schema: &Value) -> Kinds {
     if schema.get("oneOf").is_some() || schema.get("anyOf").is_some() {
         return Kinds::ANY;

@@ -1212,7 +1212,7 @@ impl ClaudeWebSearchToolResultBlockParam {
 }
 /// A tool the model may use: a custom tool (`name` + `input_schema`, no `type` or `type: custom`), or an
 /// Anthropic-defined tool identified by a versioned `type` such as `web_search_20250305`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ClaudeTool {
     /// The `Custom` form.
@@ -1228,6 +1228,33 @@ impl ::std::convert::From<ClaudeCustomTool> for ClaudeTool {
 impl ::std::convert::From<ClaudeTypedTool> for ClaudeTool {
     fn from(value: ClaudeTypedTool) -> Self {
         Self::Typed(value)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_first_match(deserializer)
+    }
+}
+impl crate::__private::FirstMatch for ClaudeTool {
+    const NAME: &'static str = "ClaudeTool";
+    fn first_match(
+        value: &::serde_json::Value,
+        failures: &mut ::std::vec::Vec<(&'static str, ::std::string::String)>,
+    ) -> ::std::option::Option<Self> {
+        if let Some(value) = crate::__private::alternative(value, "Custom", failures) {
+            return Some(Self::Custom(value));
+        }
+        if let Some(value) = crate::__private::tagged_alternative(
+            value,
+            "type",
+            "Typed",
+            failures,
+        ) {
+            return Some(Self::Typed(value));
+        }
+        None
     }
 }
 /// A tool implemented by the caller; the model calls it with `tool_use` blocks whose `input` follows `input_schema`.

@@ -188,7 +188,7 @@ impl crate::__private::KindUnion for ResponsesInput {
 /// One input item. Either a typed item (an object with a `type` member: `message`, `function_call`,
 /// `function_call_output`, `reasoning`, `item_reference`, …), or a message in the short form `{role, content}`
 /// without `type`. An object that has `type` is always a typed item.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ResponsesInputItem {
     /// The `Item` form.
@@ -204,6 +204,33 @@ impl ::std::convert::From<ResponsesInputTypedItem> for ResponsesInputItem {
 impl ::std::convert::From<ResponsesEasyInputMessage> for ResponsesInputItem {
     fn from(value: ResponsesEasyInputMessage) -> Self {
         Self::Message(value)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResponsesInputItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_first_match(deserializer)
+    }
+}
+impl crate::__private::FirstMatch for ResponsesInputItem {
+    const NAME: &'static str = "ResponsesInputItem";
+    fn first_match(
+        value: &::serde_json::Value,
+        failures: &mut ::std::vec::Vec<(&'static str, ::std::string::String)>,
+    ) -> ::std::option::Option<Self> {
+        if let Some(value) = crate::__private::tagged_alternative(
+            value,
+            "type",
+            "Item",
+            failures,
+        ) {
+            return Some(Self::Item(value));
+        }
+        if let Some(value) = crate::__private::alternative(value, "Message", failures) {
+            return Some(Self::Message(value));
+        }
+        None
     }
 }
 /// A message in the short form `{role, content}` (OpenAI `EasyInputMessage` without `type`). With a `type`
