@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use allmhub::jobs::{JobUpdate, WaitOptions};
 use allmhub::progress::{ProgressEvent, progress_events};
-use allmhub::types::{ChatCompletionRequest, ChatMessage, ChatMessageContent, MjImagineRequest, VideoRequest};
+use allmhub::types::{ChatCompletionRequest, ChatMessage, MjImagineRequest, VideoRequest};
 use allmhub::{Client, Error};
 use clap::{Parser, Subcommand};
 use futures_util::{Stream, StreamExt};
 
-use display::Progress;
+use display::{ChatPrinter, Progress, Transfer};
 
 #[derive(Parser)]
 #[command(name = "allmhub", version, about = "The ALLMHUB LLM gateway from the command line")]
@@ -68,6 +68,13 @@ enum Command {
         /// Wait for the whole answer instead of streaming it.
         #[arg(long)]
         no_stream: bool,
+        /// Print the whole answer (a chat completion, accumulated from the stream) as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Reasoning text shown dimmed before the answer: `auto` on a terminal without `NO_COLOR`. Without
+        /// colors it goes to standard error, so that standard output is the answer alone.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// Midjourney imagine: submit the prompt, follow the task, print the image URL.
     Imagine {
@@ -126,6 +133,29 @@ enum Command {
     Conform(allmhub_conform::cli::ConformArgs),
 }
 
+/// When to style output.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    fn styled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+            }
+        }
+    }
+}
+
 /// A failure and its exit status.
 struct Failure {
     code: u8,
@@ -138,6 +168,18 @@ impl From<Error> for Failure {
         Failure {
             code,
             message: error.to_string(),
+        }
+    }
+}
+
+impl From<allmhub::download::DownloadError> for Failure {
+    fn from(error: allmhub::download::DownloadError) -> Self {
+        match error {
+            allmhub::download::DownloadError::Http(error) => error.into(),
+            other => Failure {
+                code: 1,
+                message: other.to_string(),
+            },
         }
     }
 }
@@ -195,7 +237,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             model,
             system,
             no_stream,
-        } => chat(&client, prompt, model, system, no_stream).await,
+            json,
+            color,
+        } => {
+            let output = ChatOutput {
+                stream: !no_stream,
+                json,
+                styled: color.styled(),
+            };
+            chat(&client, prompt, model, system, output).await
+        }
         Command::Imagine { prompt, follow } => imagine(&client, prompt, follow).await,
         Command::Video {
             prompt: Some(prompt),
@@ -239,12 +290,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// How `allmhub chat` answers.
+struct ChatOutput {
+    stream: bool,
+    json: bool,
+    styled: bool,
+}
+
 async fn chat(
     client: &Client,
     prompt: Option<String>,
     model: String,
     system: Option<String>,
-    no_stream: bool,
+    output: ChatOutput,
 ) -> Result<(), Failure> {
     let prompt = match prompt {
         Some(prompt) => prompt,
@@ -264,26 +322,39 @@ async fn chat(
     messages.extend(system.map(ChatMessage::system));
     messages.push(ChatMessage::user(prompt));
     let request = ChatCompletionRequest::new(model, messages);
-    let mut stdout = std::io::stdout().lock();
-    if no_stream {
-        let answer = client.chat().create(&request).await?;
-        if let Some(ChatMessageContent::Text(text)) =
-            answer.choices.first().and_then(|choice| choice.message.content.clone())
-        {
-            writeln!(stdout, "{text}")?;
+    if output.stream {
+        let mut stream = client.chat().create_stream(&request).await?;
+        if output.json {
+            // The same answer a non-streamed call gives, accumulated from the chunks.
+            return print_json(&stream.into_final().await?);
         }
-        return Ok(());
-    }
-    let mut stream = client.chat().create_stream(&request).await?;
-    while let Some(chunk) = stream.next().await {
-        for choice in chunk?.choices {
-            if let Some(text) = choice.delta.content {
-                stdout.write_all(text.as_bytes())?;
-                stdout.flush()?;
+        let mut printer = ChatPrinter::new(output.styled);
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            let Some(choice) = chunk.choices.iter().find(|choice| choice.index.unwrap_or(0) == 0) else {
+                continue;
+            };
+            let delta = &choice.delta;
+            if let Some(reasoning) = delta.reasoning_content.as_deref().or(delta.reasoning.as_deref()) {
+                printer.reasoning(reasoning)?;
+            }
+            if let Some(text) = &delta.content {
+                printer.answer(text)?;
             }
         }
+        printer.finish()?;
+        return Ok(());
     }
-    writeln!(stdout)?;
+    let answer = client.chat().create(&request).await?;
+    if output.json {
+        return print_json(&answer);
+    }
+    let mut printer = ChatPrinter::new(output.styled);
+    if let Some(reasoning) = answer.first_choice().and_then(|choice| choice.message.reasoning_text()) {
+        printer.reasoning(reasoning)?;
+    }
+    printer.answer(&answer.text().unwrap_or_default())?;
+    printer.finish()?;
     Ok(())
 }
 
@@ -418,9 +489,15 @@ async fn video(
         return Ok(());
     };
     if let Some(path) = &output {
-        let bytes = client.videos().download_content(&job.id, Default::default()).await?;
-        std::fs::write(path, &bytes)?;
-        eprintln!("saved {} ({} bytes)", path.display(), bytes.len());
+        let transfer = Transfer::new(&format!("video {}", job.id));
+        let saved = client
+            .save_video(&job.id, path, |progress| {
+                transfer.update(progress.received, progress.total)
+            })
+            .await;
+        transfer.finish();
+        let size = saved?;
+        eprintln!("saved {} ({size} bytes)", path.display());
     }
     if follow.json {
         return print_json(&job);
@@ -435,7 +512,10 @@ async fn video(
     });
     match url {
         Some(url) => println!("{url}"),
-        None => println!("video {} is ready: download it with --output FILE", job.id),
+        None => match &output {
+            Some(path) => println!("{}", path.display()),
+            None => println!("video {} is ready: download it with --output FILE", job.id),
+        },
     }
     Ok(())
 }

@@ -54,6 +54,76 @@ async fn chat_streams_tokens_and_reads_the_prompt_from_stdin() {
     assert_eq!(request["messages"][1]["content"], "Say hello\n");
 }
 
+/// A streamed answer whose chunks carry reasoning, then the answer, then a usage-only chunk.
+fn reasoning_stream() -> (allmhub::types::ChatCompletionResponse, String) {
+    let answer: allmhub::types::ChatCompletionResponse = serde_json::from_value(serde_json::json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "deepseek-r1",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {
+            "role": "assistant", "content": "Paris.", "reasoning_content": "The capital of France is Paris."}}],
+        "usage": {"prompt_tokens": 9, "completion_tokens": 12, "total_tokens": 21}
+    }))
+    .expect("an answer");
+    let chunks = allmhub::synthesize::chat_chunks(&answer, &allmhub::synthesize::Split::Chars(4));
+    let body: String = chunks
+        .iter()
+        .map(|chunk| format!("data: {}\n\n", serde_json::to_string(chunk).expect("JSON")))
+        .chain(["data: [DONE]\n\n".to_owned()])
+        .collect();
+    (answer, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_json_prints_the_accumulated_answer_streamed_or_not() {
+    let (answer, body) = reasoning_stream();
+    let server = Server::start(vec![Reply::sse_in_pieces(&body, 7)]).await;
+    let out = allmhub(&server.url, &["chat", "--json", "What is the capital of France?"], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed: allmhub::types::ChatCompletionResponse =
+        serde_json::from_slice(&out.stdout).expect("a chat completion");
+    assert_eq!(printed, answer, "the final answer, as a non-streamed call gives it");
+    assert_eq!(server.requests()[0].json()["stream"], true, "it was streamed");
+
+    let server = Server::start(vec![Reply::json(200, &serde_json::to_string(&answer).expect("JSON"))]).await;
+    let out = allmhub(&server.url, &["chat", "--json", "--no-stream", "Capital?"], "").await;
+    let printed: allmhub::types::ChatCompletionResponse =
+        serde_json::from_slice(&out.stdout).expect("a chat completion");
+    assert_eq!(printed, answer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_shows_reasoning_dimmed_with_colors_and_on_stderr_without() {
+    let (_, body) = reasoning_stream();
+    let server = Server::start(vec![Reply::sse_in_pieces(&body, 9)]).await;
+    let out = allmhub(&server.url, &["chat", "--color", "always", "Capital?"], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "\u{1b}[2mThe capital of France is Paris.\u{1b}[22m\n\nParis.\n"
+    );
+
+    // Not a terminal (the test's pipes): the answer alone on stdout, the reasoning plain on stderr.
+    let server = Server::start(vec![Reply::sse_in_pieces(&body, 9)]).await;
+    let out = allmhub(&server.url, &["chat", "Capital?"], "").await;
+    assert_eq!(text(&out.stdout), "Paris.\n");
+    assert_eq!(text(&out.stderr), "The capital of France is Paris.\n");
+
+    let server = Server::start(vec![Reply::json(
+        200,
+        &serde_json::to_string(&reasoning_stream().0).expect("JSON"),
+    )])
+    .await;
+    let out = allmhub(
+        &server.url,
+        &["chat", "--no-stream", "--color", "always", "Capital?"],
+        "",
+    )
+    .await;
+    assert_eq!(
+        text(&out.stdout),
+        "\u{1b}[2mThe capital of France is Paris.\u{1b}[22m\n\nParis.\n"
+    );
+}
+
 fn task(status: &str, progress: &str) -> Reply {
     Reply::json(
         200,
@@ -144,6 +214,51 @@ async fn video_jobs_print_the_video_or_hit_the_timeout() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn video_output_streams_the_content_to_the_file() {
+    let mp4: Vec<u8> = (0..300_000u32).map(|index| (index % 251) as u8).collect();
+    let pieces = mp4
+        .chunks(32 * 1024)
+        .map(|piece| (piece.to_vec(), std::time::Duration::ZERO))
+        .collect();
+    let server = Server::start(vec![
+        video("queued", 0, ""),
+        video("completed", 100, ""),
+        Reply::Pieces {
+            status: 200,
+            content_type: "video/mp4",
+            pieces,
+            then: support::Then::End,
+        },
+    ])
+    .await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("cat.mp4");
+    let out = allmhub(
+        &server.url,
+        &[
+            "video",
+            "A cat",
+            "--poll",
+            "0.01",
+            "--output",
+            path.to_str().expect("a UTF-8 path"),
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&path).expect("the video"), mp4);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("saved {} (300000 bytes)", path.display())),
+        "{stderr}"
+    );
+    assert_eq!(server.requests()[2].target, "/v1/videos/video_1/content");
+    // Without a URL in the job, the file is the result.
+    assert_eq!(text(&out.stdout), format!("{}\n", path.display()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,6 @@
 //! Chat completions, whole and streamed: `ALLMHUB_API_KEY=sk-… cargo run -p allmhub --example chat`.
 
-use allmhub::types::{ChatCompletionRequest, ChatMessage, ChatMessageContent};
+use allmhub::types::{ChatCompletionRequest, ChatMessage};
 use futures_util::StreamExt;
 
 #[tokio::main]
@@ -13,17 +13,19 @@ async fn main() -> Result<(), allmhub::Error> {
     let mut request = ChatCompletionRequest::new("gpt-4o-mini", messages);
     request.temperature = Some(0.2);
 
+    // The whole answer: its text in one call.
     let answer = client.chat().create(&request).await?;
-    if let Some(ChatMessageContent::Text(text)) = &answer.choices[0].message.content {
-        println!("{text}");
-    }
+    println!("{}", answer.text().unwrap_or_default());
 
-    let mut stream = client.chat().create_stream(&request).await?;
-    while let Some(chunk) = stream.next().await {
-        for choice in chunk?.choices {
-            print!("{}", choice.delta.content.unwrap_or_default());
-        }
+    // Streamed: only the text, as it arrives.
+    let mut text = client.chat().create_stream(&request).await?.text_deltas();
+    while let Some(piece) = text.next().await {
+        print!("{}", piece?);
     }
     println!();
+
+    // Streamed, then accumulated into the same kind of answer a whole call gives (usage included).
+    let answer = client.chat().create_stream(&request).await?.into_final().await?;
+    println!("{} ({:?})", answer.text().unwrap_or_default(), answer.usage);
     Ok(())
 }

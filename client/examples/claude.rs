@@ -1,6 +1,7 @@
 //! Claude Messages, streamed: `cargo run -p allmhub --example claude`.
 
-use allmhub::types::{ClaudeContentBlockDelta, ClaudeMessage, ClaudeMessagesRequest, ClaudeStreamEvent};
+use allmhub::accumulate::ClaudeAccumulator;
+use allmhub::types::{ClaudeMessage, ClaudeMessagesRequest};
 use futures_util::StreamExt;
 
 #[tokio::main]
@@ -11,18 +12,17 @@ async fn main() -> Result<(), allmhub::Error> {
         1024,
         vec![ClaudeMessage::user("Hello, Claude")],
     );
+    // Event by event: print the text as it grows, keep the whole message for the end.
     let mut stream = client.claude().messages().create_stream(&request).await?;
+    let mut message = ClaudeAccumulator::new();
+    let mut shown = 0;
     while let Some(event) = stream.next().await {
-        match event? {
-            ClaudeStreamEvent::ContentBlockDelta(event) => {
-                if let ClaudeContentBlockDelta::TextDelta(delta) = event.delta {
-                    print!("{}", delta.text);
-                }
-            }
-            ClaudeStreamEvent::MessageStop(_) => break,
-            _ => {}
-        }
+        message.push(&event?)?;
+        let text = message.snapshot().text().unwrap_or_default();
+        print!("{}", &text[shown..]);
+        shown = text.len();
     }
-    println!();
+    let message = message.finish()?;
+    println!("\n[{:?}, {:?}]", message.stop_reason, message.usage);
     Ok(())
 }

@@ -1,24 +1,24 @@
-//! A Sora/Veo video job: create it, then poll until it ends: `cargo run -p allmhub --example videos`.
+//! A Sora/Veo video job: create it, follow it, save the video: `cargo run -p allmhub --example videos`.
 
-use std::time::Duration;
-
+use allmhub::jobs::WaitOptions;
 use allmhub::types::{VideoRequest, VideoStatus};
 
 #[tokio::main]
-async fn main() -> Result<(), allmhub::Error> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = allmhub::Client::from_env()?;
     let mut request = VideoRequest::new("sora-2", "A calico cat playing a piano on stage");
     request.seconds = Some("8".to_owned());
-    let mut job = client.videos().create(&request).await?;
+    let job = client.videos().create(&request).await?;
     println!("job {} queued", job.id);
-    while matches!(job.status, VideoStatus::Queued | VideoStatus::InProgress) {
-        tokio::time::sleep(Duration::from_secs(10)).await;
-        job = client.videos().retrieve(&job.id).await?;
-        println!("{} {}%", job.status, job.progress);
-    }
+    let job = client.videos().wait(&job.id, WaitOptions::default()).await?;
     if job.status == VideoStatus::Completed {
-        let video = client.videos().download_content(&job.id, Default::default()).await?;
-        println!("downloaded {} bytes", video.len());
+        // Streamed to disk (bounded memory), with progress.
+        let size = client
+            .save_video(&job.id, "cat.mp4", |progress| {
+                eprint!("\r{} / {:?} bytes", progress.received, progress.total)
+            })
+            .await?;
+        println!("\nsaved cat.mp4 ({size} bytes)");
     }
     Ok(())
 }

@@ -55,11 +55,15 @@ mod schemas;
 #[rustfmt::skip]
 pub mod types;
 
+// Hand-written helpers for reading answers (text, tool calls, structured output).
+mod answers;
 mod descriptors;
 mod ext;
 mod multipart;
 #[cfg(feature = "registry")]
 mod registry;
+#[cfg(feature = "schemars")]
+pub mod structured;
 mod values;
 
 /// Support for the generated code; not part of the public API.
@@ -67,6 +71,7 @@ mod values;
 #[path = "runtime.rs"]
 pub mod __private;
 
+pub use answers::{AnswerError, ToolCall};
 pub use bytes::Bytes;
 pub use descriptors::*;
 pub use multipart::{FormError, FormPart, MultipartForm};
