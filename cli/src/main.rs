@@ -3,6 +3,7 @@
 //! Exit status: 0 success, 1 the API or the job failed, 2 usage or configuration error.
 
 mod display;
+mod kit;
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -129,8 +130,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check a captured payload against a spec schema (the same as `cargo xtask conform`).
+    /// Check a captured payload against a spec schema (the same as `cargo xtask conform`), or every exchange
+    /// of a HAR capture with `--har FILE`.
     Conform(allmhub_conform::cli::ConformArgs),
+    /// Serve a mock gateway driven by the spec: every operation, any key, no network. Prints its base URL on
+    /// the first line of stdout; Ctrl-C stops it.
+    Mock(kit::MockArgs),
+    /// A validating proxy: forwards to the gateway unchanged and checks every exchange against the spec.
+    /// Prints its base URL on the first line of stdout; Ctrl-C stops it and prints a summary.
+    Proxy(kit::ProxyArgs),
 }
 
 /// When to style output.
@@ -210,6 +218,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The servers need no key and no client.
+    let served = match &cli.command {
+        Command::Mock(args) => Some(runtime.block_on(kit::mock(args.clone()))),
+        Command::Proxy(args) => Some(runtime.block_on(kit::proxy(args.clone()))),
+        _ => None,
+    };
+    if let Some(served) = served {
+        return match served {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(kit::KitError(message)) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -286,7 +309,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Task { id, json } => task(&client, &id, json).await,
         Command::Balance { json } => balance(&client, json).await,
         Command::Models { json } => models(&client, json).await,
-        Command::Conform(_) => unreachable!("handled before the runtime starts"),
+        Command::Conform(_) | Command::Mock(_) | Command::Proxy(_) => {
+            unreachable!("handled before the client is built")
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod client;
 pub mod docs;
+pub mod examples;
 pub mod lower;
 pub mod model;
 pub mod operations;
@@ -139,6 +140,10 @@ pub fn generate_from_model(model: &model::Model) -> Result<Vec<GeneratedFile>, G
     files.push(GeneratedFile::whole(
         "client/src/api.rs",
         render(&client::api_file(model)?),
+    ));
+    files.push(GeneratedFile::whole(
+        "conform/src/examples.rs",
+        render(&examples::examples_file(&model.examples, &model.error_answers)),
     ));
 
     let dependencies = types::family_dependencies(&defs);

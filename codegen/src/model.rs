@@ -16,6 +16,10 @@ pub struct Model {
     pub schemas: Vec<SchemaDef>,
     /// Operations, in spec order.
     pub operations: Vec<Operation>,
+    /// Every example of the spec, in spec order.
+    pub examples: Vec<crate::examples::ExampleDef>,
+    /// The error envelopes of every operation.
+    pub error_answers: Vec<crate::examples::ErrorAnswer>,
     /// The security schemes (`components.securitySchemes`), in spec order.
     pub security_schemes: Vec<SecurityScheme>,
 }
@@ -252,6 +256,8 @@ impl Model {
             families,
             schemas,
             operations,
+            examples: crate::examples::collect(spec),
+            error_answers: crate::examples::error_answers(spec),
             security_schemes,
         })
     }

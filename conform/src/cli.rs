@@ -1,7 +1,8 @@
-//! The `conform` command, shared by `cargo xtask conform` and `allmhub conform`.
+//! The `conform` command, shared by `cargo xtask conform` and `allmhub conform`: one payload against a
+//! schema (`conform SCHEMA [FILE]`), or every exchange of a HAR capture (`conform --har FILE`).
 //!
-//! Exit status: 0 when the payload conforms, 1 when it does not (or, with `--strict`, when it has members
-//! the spec does not know), 2 for usage errors (unknown schema, unreadable input).
+//! Exit status: 0 when everything conforms, 1 when something does not (or, with `--strict`, when it has
+//! members the spec does not know), 2 for usage errors (unknown schema, unreadable input).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -13,14 +14,24 @@ use crate::{Conformed, DecodeError, check_json, check_sse, find_schema};
 pub struct ConformArgs {
     /// The schema: its spec name as the doc spells it (`任务`, `Message«string»`, `ChatCompletionChunk`) or
     /// its Rust name (`MjTask`).
-    pub schema: String,
+    #[arg(required_unless_present = "har")]
+    pub schema: Option<String>,
     /// The payload file; `-` or nothing reads standard input.
     pub file: Option<PathBuf>,
     /// The input is a raw Server-Sent Events stream: each event's data is decoded as SCHEMA and printed as
     /// one JSON line.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "har")]
     pub sse: bool,
-    /// Members the spec does not know are failures, not warnings.
+    /// Check every entry of a HAR capture (browser devtools, mitmproxy, Charles): each request and answer
+    /// against its operation; a table per operation, or with `--json` one report line per entry.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["schema", "file"])]
+    pub har: Option<PathBuf>,
+    /// With `--har`: one JSON object per entry (`operation`, `method`, `path`, `status`, `ms`, `request`,
+    /// `response`) instead of the table.
+    #[arg(long, requires = "har")]
+    pub json: bool,
+    /// Members the spec does not know are failures, not warnings (with `--har`, so are requests that match
+    /// no operation).
     #[arg(long)]
     pub strict: bool,
 }
@@ -50,7 +61,14 @@ fn run_inner(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> std::io::Result<u8> {
-    let schema = match find_schema(&args.schema) {
+    if let Some(path) = &args.har {
+        return run_har(path, args.strict, args.json, stdout, stderr);
+    }
+    let Some(name) = &args.schema else {
+        writeln!(stderr, "error: name a SCHEMA, or a capture with --har FILE")?;
+        return Ok(EXIT_USAGE);
+    };
+    let schema = match find_schema(name) {
         Ok(schema) => schema,
         Err(unknown) => {
             writeln!(stderr, "error: {unknown}")?;
@@ -89,6 +107,64 @@ fn run_inner(
         }
     }
     Ok(EXIT_OK)
+}
+
+fn run_har(
+    path: &std::path::Path,
+    strict: bool,
+    json: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let input = match std::fs::read(path) {
+        Ok(input) => input,
+        Err(error) => {
+            writeln!(stderr, "error: cannot read {}: {error}", path.display())?;
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let reports = match crate::har::check_har(&input, strict) {
+        Ok(reports) => reports,
+        Err(error) => {
+            writeln!(stderr, "error: {}: {error}", path.display())?;
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let mut summary = crate::Summary::default();
+    let mut failed = false;
+    for (index, report) in reports.iter().enumerate() {
+        summary.add(report);
+        let conforms = match &report.operation {
+            Some(_) => report.request.ok && report.response.ok,
+            None => !strict,
+        };
+        failed |= !conforms;
+        if json {
+            writeln!(stdout, "{}", report.to_json_line())?;
+        } else if !conforms {
+            let what = report.operation.as_deref().unwrap_or("no operation of the spec");
+            let reason = report
+                .request
+                .first_error()
+                .map(|error| format!("request {error}"))
+                .or_else(|| report.response.first_error().map(|error| format!("answer {error}")))
+                .or_else(|| (!report.response.validated).then(|| report.response.note.clone().unwrap_or_default()))
+                .unwrap_or_else(|| "unknown members (--strict)".to_owned());
+            writeln!(
+                stderr,
+                "entry {index}: {} {} ({what}): {reason}",
+                report.method, report.path
+            )?;
+        }
+    }
+    if !json {
+        if summary.is_empty() {
+            writeln!(stdout, "the capture holds no entries")?;
+        } else {
+            write!(stdout, "{}", summary.table())?;
+        }
+    }
+    Ok(if failed { EXIT_FAILURE } else { EXIT_OK })
 }
 
 /// Writes one outcome: the decoded value to `stdout`, unknown members and errors to `stderr`, each line

@@ -15,9 +15,11 @@ struct Outcome {
 
 fn conform(schema: &str, input: &str, sse: bool, strict: bool) -> Outcome {
     let args = ConformArgs {
-        schema: schema.to_owned(),
+        schema: Some(schema.to_owned()),
         file: None,
         sse,
+        har: None,
+        json: false,
         strict,
     };
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());

@@ -1,0 +1,514 @@
+//! The validating proxy: forwards every request to the real gateway and every answer back unchanged
+//! (status, headers, bytes; streams as they arrive), and checks a copy of each exchange against the spec
+//! off the forwarding path, writing one JSON line per exchange ([`ExchangeReport`]).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use allmhub_conform::{ExchangeReport, Summary, Verdict, check_request, check_response};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::response::Response;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+/// Answers larger than this are forwarded but not validated (32 MiB).
+pub const DEFAULT_LIMIT: usize = 32 * 1024 * 1024;
+
+/// Headers that belong to one connection, not to the exchange (RFC 9110 §7.6.1), and `host`, which names
+/// the proxy.
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+fn is_hop_by_hop(name: &HeaderName, connection: &HeaderMap) -> bool {
+    let name = name.as_str();
+    HOP_BY_HOP.contains(&name)
+        || connection
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .any(|listed| listed.trim().eq_ignore_ascii_case(name))
+}
+
+/// Builds a [`Proxy`].
+#[derive(Debug, Clone)]
+pub struct ProxyBuilder {
+    upstream: String,
+    listen: SocketAddr,
+    report: Option<PathBuf>,
+    strict: bool,
+    limit: usize,
+}
+
+impl ProxyBuilder {
+    /// The address to listen on (default `127.0.0.1:0`).
+    pub fn listen(mut self, address: SocketAddr) -> Self {
+        self.listen = address;
+        self
+    }
+
+    /// Appends one JSON line per exchange to this file.
+    pub fn report(mut self, path: impl Into<PathBuf>) -> Self {
+        self.report = Some(path.into());
+        self
+    }
+
+    /// Members the spec does not know make an exchange fail.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Answers larger than this many bytes are forwarded but not validated (default 32 MiB).
+    pub fn limit(mut self, bytes: usize) -> Self {
+        self.limit = bytes;
+        self
+    }
+
+    /// Opens the report, binds the address and starts serving on the current Tokio runtime.
+    pub async fn start(self) -> std::io::Result<Proxy> {
+        let upstream = self.upstream.trim_end_matches('/').to_owned();
+        if !(upstream.starts_with("http://") || upstream.starts_with("https://")) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("the upstream must be an http:// or https:// URL, found {upstream:?}"),
+            ));
+        }
+        let report = match &self.report {
+            Some(path) => Some(BufWriter::new(File::options().create(true).append(true).open(path)?)),
+            None => None,
+        };
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            // Redirects and compression go to the client as the upstream sent them.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(std::io::Error::other)?;
+        let listener = TcpListener::bind(self.listen).await?;
+        let address = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            upstream,
+            strict: self.strict,
+            limit: self.limit,
+            http,
+            report: Mutex::new(report),
+            reports: Mutex::new(Vec::new()),
+            summary: Mutex::new(Summary::default()),
+        });
+        let (shutdown, stopped) = watch::channel(false);
+        let router = axum::Router::new().fallback(forward).with_state(shared.clone());
+        tokio::spawn(crate::server::serve(listener, router, stopped));
+        Ok(Proxy {
+            url: format!("http://{address}"),
+            address,
+            shared,
+            shutdown,
+        })
+    }
+}
+
+/// rustls needs a process-wide crypto provider for `https://` upstreams; an application that installed its
+/// own keeps it.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may win the race; either provider is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+struct Shared {
+    upstream: String,
+    strict: bool,
+    limit: usize,
+    http: reqwest::Client,
+    report: Mutex<Option<BufWriter<File>>>,
+    reports: Mutex<Vec<ExchangeReport>>,
+    summary: Mutex<Summary>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    fn record(&self, report: ExchangeReport) {
+        if let Some(file) = lock(&self.report).as_mut() {
+            // A report that cannot be written must not stop the traffic.
+            let _ = writeln!(file, "{}", report.to_json_line()).and_then(|()| file.flush());
+        }
+        lock(&self.summary).add(&report);
+        lock(&self.reports).push(report);
+    }
+}
+
+/// A validating proxy in front of a gateway. Dropping it stops it.
+pub struct Proxy {
+    url: String,
+    address: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy")
+            .field("url", &self.url)
+            .field("upstream", &self.shared.upstream)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Proxy {
+    /// A builder for a proxy in front of `upstream` (`https://api.allmhub.com`).
+    pub fn builder(upstream: impl Into<String>) -> ProxyBuilder {
+        ProxyBuilder {
+            upstream: upstream.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            report: None,
+            strict: false,
+            limit: DEFAULT_LIMIT,
+        }
+    }
+
+    /// The base URL to give clients instead of the gateway's.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The reports of the exchanges finished so far, in the order they finished.
+    pub fn reports(&self) -> Vec<ExchangeReport> {
+        lock(&self.shared.reports).clone()
+    }
+
+    /// Waits until at least `count` exchanges are reported, or `timeout` passes; returns the reports.
+    pub async fn wait_for_reports(&self, count: usize, timeout: Duration) -> Vec<ExchangeReport> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let reports = self.reports();
+            if reports.len() >= count || Instant::now() >= deadline {
+                return reports;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Per-operation counts of exchanges, failures and unknown members.
+    pub fn summary(&self) -> Summary {
+        lock(&self.shared.summary).clone()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// What the forwarding path hands the validator.
+enum Piece {
+    Data(Bytes),
+    End,
+    Broken(String),
+}
+
+/// The answer's body on its way to the client, copying each piece for the validator as it passes.
+struct Tee<S> {
+    inner: S,
+    copy: mpsc::UnboundedSender<Piece>,
+    done: bool,
+}
+
+impl<S: Stream<Item = Result<Bytes, reqwest::Error>> + Unpin> Stream for Tee<S> {
+    type Item = Result<Bytes, reqwest::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let polled = self.inner.poll_next_unpin(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(bytes))) => {
+                let _ = self.copy.send(Piece::Data(bytes.clone()));
+            }
+            Poll::Ready(Some(Err(error))) if !self.done => {
+                self.done = true;
+                let _ = self.copy.send(Piece::Broken(error.to_string()));
+            }
+            Poll::Ready(None) if !self.done => {
+                self.done = true;
+                let _ = self.copy.send(Piece::End);
+            }
+            _ => {}
+        }
+        polled
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn elapsed_ms(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
+}
+
+async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let target = parts
+        .uri
+        .path_and_query()
+        .map(|target| target.as_str().to_owned())
+        .unwrap_or_else(|| path.clone());
+    let request_body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(error) => return proxy_error(StatusCode::BAD_REQUEST, &format!("the request body broke off: {error}")),
+    };
+    let request_type = content_type(&parts.headers);
+    let route = allmhub_conform::route::find(&method, &path);
+
+    let mut upstream = shared
+        .http
+        .request(parts.method.clone(), format!("{}{target}", shared.upstream))
+        .body(request_body.clone());
+    for (name, value) in &parts.headers {
+        if name != header::HOST && !is_hop_by_hop(name, &parts.headers) {
+            upstream = upstream.header(name, value);
+        }
+    }
+    let answer = match upstream.send().await {
+        Ok(answer) => answer,
+        Err(error) => {
+            // Connection details only: the error never holds the request's headers.
+            let reason = format!(
+                "the upstream {} is unreachable: {}",
+                shared.upstream,
+                error_chain(&error)
+            );
+            let report = ExchangeReport {
+                operation: route.as_ref().map(|route| route.operation.id.to_owned()),
+                method,
+                path,
+                status: 502,
+                ms: elapsed_ms(started),
+                request: match &route {
+                    Some(route) => check_request(route.operation, &request_type, &request_body, shared.strict).verdict,
+                    None => Verdict::noted("no operation of the spec"),
+                },
+                response: Verdict::not_validated(reason.clone()),
+            };
+            shared.record(report);
+            return proxy_error(StatusCode::BAD_GATEWAY, &format!("allmhub proxy: {reason}"));
+        }
+    };
+
+    let status = answer.status();
+    let mut response = Response::builder().status(status);
+    for (name, value) in answer.headers() {
+        if !is_hop_by_hop(name, answer.headers()) {
+            response = response.header(name, value);
+        }
+    }
+    let answer_type = content_type(answer.headers());
+    // `content_length()` is the size after decompression, which this client never does: the header it is.
+    let declared_length = answer
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse().ok());
+    let encoding = answer
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.trim().to_ascii_lowercase())
+        .filter(|value| !value.is_empty() && value != "identity");
+    let (copy, pieces) = mpsc::unbounded_channel();
+    let body = Tee {
+        inner: answer.bytes_stream(),
+        copy,
+        done: false,
+    };
+    tokio::spawn(validate(
+        shared.clone(),
+        Exchange {
+            started,
+            method,
+            path,
+            route,
+            request_type,
+            request_body,
+            status: status.as_u16(),
+            answer_type,
+            declared_length,
+            encoding,
+        },
+        pieces,
+    ));
+    response.body(Body::from_stream(body)).unwrap_or_else(|_| {
+        proxy_error(
+            StatusCode::BAD_GATEWAY,
+            "allmhub proxy: the upstream's answer has invalid headers",
+        )
+    })
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The proxy's own error, in the OpenAI envelope.
+fn proxy_error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({
+        "error": {"message": message, "type": "proxy_error", "param": "", "code": "upstream_unreachable"}
+    });
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+struct Exchange {
+    started: Instant,
+    method: String,
+    path: String,
+    route: Option<allmhub_conform::route::Route>,
+    request_type: String,
+    request_body: Bytes,
+    status: u16,
+    answer_type: String,
+    /// The answer's `Content-Length`, when it declared one.
+    declared_length: Option<u64>,
+    /// The answer's `Content-Encoding`, when it is compressed.
+    encoding: Option<String>,
+}
+
+/// The answer's bytes as the spec describes them: decompressed (gzip, deflate) up to `limit`.
+fn decoded(body: Vec<u8>, encoding: Option<&str>, limit: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut reader: Box<dyn Read> = match encoding {
+        None => return Ok(body),
+        Some("gzip" | "x-gzip") => Box::new(flate2::read::GzDecoder::new(std::io::Cursor::new(body))),
+        // HTTP's `deflate` is zlib-wrapped.
+        Some("deflate") => Box::new(flate2::read::ZlibDecoder::new(std::io::Cursor::new(body))),
+        Some(other) => {
+            return Err(format!(
+                "the answer is `{other}`-encoded, which the proxy does not decode; forwarded, not validated"
+            ));
+        }
+    };
+    let mut out = Vec::new();
+    reader
+        .by_ref()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|error| format!("the compressed answer does not decompress: {error}"))?;
+    if out.len() > limit {
+        return Err(format!(
+            "the answer decompresses to more than the {limit}-byte limit; forwarded, not validated"
+        ));
+    }
+    Ok(out)
+}
+
+/// Collects the copy of the answer (up to the limit) and checks the exchange once the answer ended.
+async fn validate(shared: Arc<Shared>, exchange: Exchange, mut pieces: mpsc::UnboundedReceiver<Piece>) {
+    let mut body: Vec<u8> = Vec::new();
+    let mut size = 0usize;
+    let ending = loop {
+        match pieces.recv().await {
+            Some(Piece::Data(bytes)) => {
+                size += bytes.len();
+                if size <= shared.limit {
+                    body.extend_from_slice(&bytes);
+                } else if !body.is_empty() {
+                    body = Vec::new();
+                }
+            }
+            Some(Piece::End) => break None,
+            Some(Piece::Broken(reason)) => break Some(format!("the answer broke off: {reason}")),
+            // hyper stops reading a body of declared length once it has it all, without asking for its end.
+            None if exchange.declared_length == Some(size as u64) => break None,
+            None => break Some("the client went away before the answer ended".to_owned()),
+        }
+    };
+    let ms = elapsed_ms(exchange.started);
+    let limit = shared.limit;
+    let strict = shared.strict;
+    let checked = tokio::task::spawn_blocking(move || {
+        let Some(route) = &exchange.route else {
+            return ExchangeReport {
+                operation: None,
+                method: exchange.method,
+                path: exchange.path,
+                status: exchange.status,
+                ms,
+                request: Verdict::noted("no operation of the spec"),
+                response: Verdict::noted("no operation of the spec"),
+            };
+        };
+        let op = route.operation;
+        let response = if size > limit {
+            Verdict::not_validated(format!(
+                "the answer ({size} bytes) is larger than the {limit}-byte limit; forwarded, not validated"
+            ))
+        } else if let Some(reason) = ending {
+            Verdict::not_validated(reason)
+        } else {
+            match decoded(body, exchange.encoding.as_deref(), limit) {
+                Ok(body) => check_response(op, exchange.status, &exchange.answer_type, &body, strict),
+                Err(reason) => Verdict::not_validated(reason),
+            }
+        };
+        ExchangeReport {
+            operation: Some(op.id.to_owned()),
+            method: exchange.method,
+            path: exchange.path,
+            status: exchange.status,
+            ms,
+            request: check_request(op, &exchange.request_type, &exchange.request_body, strict).verdict,
+            response,
+        }
+    })
+    .await;
+    if let Ok(report) = checked {
+        shared.record(report);
+    }
+}

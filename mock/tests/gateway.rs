@@ -1,0 +1,490 @@
+//! The mock as any HTTP client sees it: routing, credentials per dialect, request checks, example choice,
+//! streams, and the requests it records.
+
+mod support;
+
+use std::time::Duration;
+
+use allmhub_mock::{EXAMPLE_HEADER, FAULT_HEADER, MockServer, REQUEST_ID_HEADER, UNKNOWN_MEMBERS_HEADER};
+use serde_json::{Value, json};
+use support::{KEY, http, within};
+
+async fn json_of(response: reqwest::Response) -> (u16, reqwest::header::HeaderMap, Value) {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("a body");
+    let value = serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"));
+    (status, headers, value)
+}
+
+fn chat(body: Value) -> Value {
+    let mut request = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello!"}]});
+    if let (Value::Object(request), Value::Object(extra)) = (&mut request, body) {
+        request.extend(extra);
+    }
+    request
+}
+
+#[tokio::test]
+async fn an_unknown_path_gets_404_in_the_openai_envelope() {
+    let mock = MockServer::start().await;
+    let response = within(10, http().get(format!("{}/v1/xyz", mock.url())).bearer_auth(KEY).send())
+        .await
+        .expect("an answer");
+    let (status, headers, body) = json_of(response).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["type"], "invalid_request_error");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|message| message.starts_with("Invalid URL (GET /v1/xyz)")),
+        "{body}"
+    );
+    assert!(headers.contains_key(REQUEST_ID_HEADER));
+    let received = mock.requests();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].operation, None);
+    assert_eq!(received[0].path, "/v1/xyz");
+}
+
+#[tokio::test]
+async fn missing_credentials_get_401_in_each_dialects_envelope() {
+    let mock = MockServer::start().await;
+    let url = mock.url();
+    // OpenAI routes: the OpenAI envelope.
+    let (status, _, body) = json_of(
+        within(
+            10,
+            http()
+                .post(format!("{url}/v1/chat/completions"))
+                .json(&chat(json!({})))
+                .send(),
+        )
+        .await
+        .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Authorization: Bearer")),
+        "{body}"
+    );
+    // Claude: its own envelope; `x-api-key` without `anthropic-version` is not enough.
+    let claude = json!({"model": "claude-sonnet-4", "max_tokens": 16, "messages": [{"role": "user", "content": "Hi"}]});
+    let (status, _, body) = json_of(
+        within(
+            10,
+            http()
+                .post(format!("{url}/v1/messages"))
+                .header("x-api-key", KEY)
+                .json(&claude)
+                .send(),
+        )
+        .await
+        .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(body["type"], "error", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("anthropic-version")),
+        "{body}"
+    );
+    // Dashboard: the new-api envelope.
+    let (status, _, body) = json_of(
+        within(10, http().get(format!("{url}/api/user/self")).bearer_auth(KEY).send())
+            .await
+            .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 401, "an access token without New-Api-User");
+    assert_eq!(body["success"], false, "{body}");
+    // Midjourney: token authentication runs first, so the OpenAI envelope.
+    let (status, _, body) = json_of(
+        within(10, http().get(format!("{url}/mj/task/1320098173412546/fetch")).send())
+            .await
+            .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(body["error"].is_object(), "{body}");
+}
+
+#[tokio::test]
+async fn every_credential_form_of_the_spec_is_accepted() {
+    let mock = MockServer::start().await;
+    let url = mock.url();
+    let gemini = json!({"contents": [{"role": "user", "parts": [{"text": "Hi"}]}]});
+    let calls = [
+        http().get(format!("{url}/v1/models")).header("authorization", KEY),
+        http().get(format!("{url}/v1/models")).bearer_auth(KEY),
+        http()
+            .post(format!("{url}/v1/messages"))
+            .header("x-api-key", KEY)
+            .header("anthropic-version", "2023-06-01")
+            .json(
+                &json!({"model": "claude-sonnet-4", "max_tokens": 16, "messages": [{"role": "user", "content": "Hi"}]}),
+            ),
+        http()
+            .post(format!("{url}/v1beta/models/gemini-2.5-flash:generateContent"))
+            .header("x-goog-api-key", KEY)
+            .json(&gemini),
+        http()
+            .post(format!(
+                "{url}/v1beta/models/gemini-2.5-flash:generateContent?key={KEY}"
+            ))
+            .json(&gemini),
+        http()
+            .get(format!("{url}/mj/task/1320098173412546/fetch"))
+            .header("mj-api-secret", KEY),
+        http()
+            .get(format!("{url}/api/user/self"))
+            .header("authorization", KEY)
+            .header("new-api-user", "42"),
+    ];
+    for call in calls {
+        let response = within(10, call.send()).await.expect("an answer");
+        let target = response.url().path().to_owned();
+        assert_eq!(
+            response.status(),
+            200,
+            "{target}: {}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_key_given_to_the_mock_is_the_only_one_accepted() {
+    let mock = MockServer::builder().key("sk-right").start().await.expect("a mock");
+    let wrong = within(
+        10,
+        http()
+            .get(format!("{}/v1/models", mock.url()))
+            .bearer_auth("sk-wrong")
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(wrong.status(), 401);
+    let right = within(
+        10,
+        http()
+            .get(format!("{}/v1/models", mock.url()))
+            .bearer_auth("sk-right")
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(right.status(), 200);
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_conform_gets_400_naming_its_json_path() {
+    let mock = MockServer::start().await;
+    let bad = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "temperature": "hot"});
+    let (status, _, body) = json_of(
+        within(
+            10,
+            http()
+                .post(format!("{}/v1/chat/completions", mock.url()))
+                .bearer_auth(KEY)
+                .json(&bad)
+                .send(),
+        )
+        .await
+        .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let message = body["error"]["message"].as_str().expect("a message");
+    assert!(message.contains("$.temperature"), "{message}");
+    // Claude answers in its own envelope.
+    let bad = json!({"model": "claude-sonnet-4", "max_tokens": "many", "messages": []});
+    let (status, _, body) = json_of(
+        within(
+            10,
+            http()
+                .post(format!("{}/v1/messages", mock.url()))
+                .header("x-api-key", KEY)
+                .header("anthropic-version", "2023-06-01")
+                .json(&bad)
+                .send(),
+        )
+        .await
+        .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["type"], "error");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("$.max_tokens")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_members_are_allowed_and_listed_in_a_header() {
+    let mock = MockServer::start().await;
+    let request = chat(json!({"my_flag": true, "metadata_x": {"a": 1}}));
+    let response = within(
+        10,
+        http()
+            .post(format!("{}/v1/chat/completions", mock.url()))
+            .bearer_auth(KEY)
+            .json(&request)
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(response.status(), 200);
+    let unknown = response
+        .headers()
+        .get(UNKNOWN_MEMBERS_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .expect("the header");
+    assert!(
+        unknown.contains("$.my_flag") && unknown.contains("$.metadata_x"),
+        "{unknown}"
+    );
+}
+
+#[tokio::test]
+async fn answers_echo_the_model_and_a_header_picks_a_named_example() {
+    let mock = MockServer::start().await;
+    let request = chat(json!({"model": "my-own-model"}));
+    let (status, _, body) = json_of(
+        within(
+            10,
+            http()
+                .post(format!("{}/v1/chat/completions", mock.url()))
+                .bearer_auth(KEY)
+                .json(&request)
+                .send(),
+        )
+        .await
+        .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["model"], "my-own-model");
+    assert_eq!(body["object"], "chat.completion");
+
+    let (_, _, named) = json_of(
+        within(
+            10,
+            http()
+                .post(format!("{}/v1/chat/completions", mock.url()))
+                .bearer_auth(KEY)
+                .header(EXAMPLE_HEADER, "official_function_calling")
+                .json(&request)
+                .send(),
+        )
+        .await
+        .expect("an answer"),
+    )
+    .await;
+    assert!(named["choices"][0]["message"]["tool_calls"].is_array(), "{named}");
+    assert_eq!(named["model"], "my-own-model");
+
+    let (status, _, error) = json_of(
+        within(
+            10,
+            http()
+                .post(format!("{}/v1/chat/completions", mock.url()))
+                .bearer_auth(KEY)
+                .header(EXAMPLE_HEADER, "no_such_example")
+                .json(&request)
+                .send(),
+        )
+        .await
+        .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let message = error["error"]["message"].as_str().expect("a message");
+    assert!(
+        message.contains("no_such_example") && message.contains("chat_non_stream"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_request_gets_the_stream_example_event_by_event_at_the_pace_asked() {
+    let mock = MockServer::builder()
+        .pace(Duration::from_millis(30))
+        .start()
+        .await
+        .expect("a mock");
+    let request = chat(json!({"stream": true, "model": "echo-me"}));
+    let response = within(
+        10,
+        http()
+            .post(format!("{}/v1/chat/completions", mock.url()))
+            .bearer_auth(KEY)
+            .json(&request)
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.bytes_stream();
+    let mut pieces = Vec::new();
+    use futures_util::StreamExt;
+    while let Some(piece) = within(10, body.next()).await {
+        pieces.push(String::from_utf8(piece.expect("bytes").to_vec()).expect("text"));
+    }
+    let text = pieces.concat();
+    let data: Vec<&str> = text.lines().filter_map(|line| line.strip_prefix("data: ")).collect();
+    assert_eq!(data.last(), Some(&"[DONE]"));
+    assert!(data.len() >= 3, "{text}");
+    for chunk in &data[..data.len() - 1] {
+        let chunk: Value = serde_json::from_str(chunk).expect("JSON events");
+        assert_eq!(chunk["model"], "echo-me");
+    }
+    // Paced: the events arrive apart, not in one piece.
+    assert!(pieces.len() >= 3, "{} pieces", pieces.len());
+}
+
+#[tokio::test]
+async fn a_chat_format_video_model_streams_progress_prose() {
+    let mock = MockServer::start().await;
+    let request = json!({"model": "sora_video2", "stream": true, "messages": [{"role": "user", "content": "a cat"}]});
+    let text = within(
+        10,
+        http()
+            .post(format!("{}/v1/chat/completions", mock.url()))
+            .bearer_auth(KEY)
+            .json(&request)
+            .send(),
+    )
+    .await
+    .expect("an answer")
+    .text()
+    .await
+    .expect("text");
+    assert!(text.contains("进度"), "{text}");
+    assert!(text.contains(".mp4"), "{text}");
+}
+
+#[tokio::test]
+async fn a_bad_fault_header_is_a_clear_400() {
+    let mock = MockServer::start().await;
+    let (status, _, body) = json_of(
+        within(
+            10,
+            http()
+                .get(format!("{}/v1/models", mock.url()))
+                .bearer_auth(KEY)
+                .header(FAULT_HEADER, "teapot")
+                .send(),
+        )
+        .await
+        .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("unknown fault `teapot`")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn quota_faults_are_what_new_api_sends_in_each_dialect() {
+    let mock = MockServer::start().await;
+    let (status, _, body) = json_of(
+        within(
+            10,
+            http()
+                .post(format!("{}/v1/chat/completions", mock.url()))
+                .bearer_auth(KEY)
+                .header(FAULT_HEADER, "quota")
+                .json(&chat(json!({})))
+                .send(),
+        )
+        .await
+        .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"]["code"], "insufficient_user_quota");
+    assert_eq!(body["error"]["type"], "new_api_error");
+    let (status, _, body) = json_of(
+        within(
+            10,
+            http()
+                .post(format!("{}/v1/videos", mock.url()))
+                .bearer_auth(KEY)
+                .header(FAULT_HEADER, "quota")
+                .json(&json!({"model": "sora-2", "prompt": "a cat"}))
+                .send(),
+        )
+        .await
+        .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        body["code"], "insufficient_user_quota",
+        "the task routes' envelope: {body}"
+    );
+}
+
+#[tokio::test]
+async fn forms_are_decoded_with_the_generated_types() {
+    let mock = MockServer::start().await;
+    let form = reqwest::multipart::Form::new()
+        .text("model", "whisper-1")
+        .text("temperature", "0.2")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"ID3fake".to_vec()).file_name("a.mp3"),
+        );
+    let response = within(
+        10,
+        http()
+            .post(format!("{}/v1/audio/transcriptions", mock.url()))
+            .bearer_auth(KEY)
+            .multipart(form)
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(response.status(), 200);
+    let bad = reqwest::multipart::Form::new()
+        .text("model", "whisper-1")
+        .text("temperature", "warm")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"ID3fake".to_vec()).file_name("a.mp3"),
+        );
+    let (status, _, body) = json_of(
+        within(
+            10,
+            http()
+                .post(format!("{}/v1/audio/transcriptions", mock.url()))
+                .bearer_auth(KEY)
+                .multipart(bad)
+                .send(),
+        )
+        .await
+        .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("$.temperature")),
+        "{body}"
+    );
+}
