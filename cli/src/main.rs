@@ -631,7 +631,7 @@ async fn task(client: &Client, id: &str, json: bool) -> Result<(), Failure> {
 
 async fn balance(client: &Client, json: bool) -> Result<(), Failure> {
     let subscription = client.account().billing_subscription().await?;
-    let usage = client.account().billing_usage(None, None).await?;
+    let usage = client.account().billing_usage(Default::default()).await?;
     // `total_usage` is in hundredths of the unit of `hard_limit_usd` (the site's display currency).
     let limit = subscription.hard_limit_usd;
     let used = usage.total_usage / 100.0;

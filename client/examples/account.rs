@@ -4,7 +4,7 @@
 async fn main() -> Result<(), allmhub::Error> {
     let client = allmhub::Client::from_env()?;
     let subscription = client.account().billing_subscription().await?;
-    let usage = client.account().billing_usage(None, None).await?;
+    let usage = client.account().billing_usage(Default::default()).await?;
     // The limit is the token's total; usage comes in hundredths of the same unit.
     let remaining = subscription.hard_limit_usd - usage.total_usage / 100.0;
     println!(

@@ -3,7 +3,7 @@
 //! The operations of the spec as client methods, grouped by family. Each method prepares one operation
 //! described in [`allmhub_types::operations`] and returns a [`Call`]: awaiting it sends the request, and
 //! its methods set per-call options or ask for the response's metadata.
-#![allow(clippy::too_many_arguments, unused_imports)]
+#![allow(unused_imports)]
 use allmhub_types::operations;
 use crate::transport::Prepared;
 use crate::{ByteStream, Call, Client, EventStream};
@@ -93,7 +93,7 @@ impl<'a> Chat<'a> {
     /// models of every vendor the gateway has a channel for, and the image (Nano Banana, GPT-4o-Image, Seedream)
     /// and video (Sora, Veo) models that ALLMHUB exposes in chat format.
     ///
-    /// With `stream: true` the answer is a Server-Sent-Events stream of `ChatCompletionChunk` objects on `data:`
+    /// With `stream: true` the answer is a Server-Sent-Events stream of [`ChatCompletionChunk`](allmhub_types::ChatCompletionChunk) objects on `data:`
     /// lines, ended by `data: [DONE]`. The ALLMHUB doc labels these streamed answers `application/json`; they are
     /// `text/event-stream`.
     ///
@@ -140,50 +140,8 @@ impl<'a> Chat<'a> {
             .stream_flag(::core::convert::Into::into(request.stream), false)
             .into_json()
     }
-    /// Create a chat completion
-    ///
-    /// OpenAI Chat Completions. The same route serves text, vision, tool-calling, structured-output and reasoning
-    /// models of every vendor the gateway has a channel for, and the image (Nano Banana, GPT-4o-Image, Seedream)
-    /// and video (Sora, Veo) models that ALLMHUB exposes in chat format.
-    ///
-    /// With `stream: true` the answer is a Server-Sent-Events stream of `ChatCompletionChunk` objects on `data:`
-    /// lines, ended by `data: [DONE]`. The ALLMHUB doc labels these streamed answers `application/json`; they are
-    /// `text/event-stream`.
-    ///
-    /// Image and video models answer in Markdown inside `content` (or `delta.content`): a fenced JSON echo of the
-    /// task, `> …` status and progress lines, and finally `![image](…)` or `[点击这里](<mp4 url>)` links. That text is
-    /// meant for humans and is not a stable contract. Video streams stay open for minutes and their progress
-    /// percentages are not monotonic; use a long per-chunk read timeout.
-    ///
-    /// The gateway re-serializes the request for most channels, so members it does not know are dropped unless the
-    /// operator enabled request pass-through. Response ids (`chatcmpl-…`, `foaicmpl-…`) and the response `model`
-    /// may differ from upstream and from the requested model.
-    ///
-    /// Streams the answer as typed events (the stream flag is turned on). A gateway that ignores the flag and answers with the whole JSON answer still gives a stream: the answer's events, synthesized and flagged ([`EventStream::is_synthesized`]).
-    ///
-    /// `POST /v1/chat/completions` (`create_chat_completion`)
-    ///
-    /// Doc pages:
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/创建聊天补全 (流式)
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/创建聊天补全 (非流)
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/创建聊天识图 (流式)
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/创建聊天识图 (流式) base64
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/创建聊天识图 (非流)
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/官方Function calling调用
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/创建聊天函数调用
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/创建结构化输出
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/控制推理模型努力程度
-    /// - 聊天格式(Chat)/【供参考】完整传参示例/OpenAI对话格式 - chat
-    /// - 图像模型(Images)/Nano Banana/Chat格式/Banana文生图
-    /// - 图像模型(Images)/Nano Banana/Chat格式/Banana图生图
-    /// - 图像模型(Images)/GPT-4o-Image/Chat格式/GPT-4o文生图
-    /// - 图像模型(Images)/GPT-4o-Image/Chat格式/GPT-4o图生图
-    /// - 图像模型(Images)/即梦seedream/Chat格式/即梦4文生图
-    /// - 图像模型(Images)/即梦seedream/Chat格式/即梦4图生图
-    /// - 视频模型(Videos)/Sora/Chat格式/文生sora视频
-    /// - 视频模型(Videos)/Sora/Chat格式/图生sora视频
-    /// - 视频模型(Videos)/Veo/Chat格式/文生veo视频
-    /// - 视频模型(Videos)/Veo/Chat格式/图生veo视频
+    /// Like [`create`](Self::create), but streams the answer as typed events (the stream flag is turned on; a whole
+    /// JSON answer becomes synthesized events, see [`EventStream::is_synthesized`]).
     pub fn create_stream(
         &self,
         request: &allmhub_types::ChatCompletionRequest,
@@ -209,7 +167,7 @@ impl<'a> Responses<'a> {
     ///
     /// Generates a model response from text, images, files, earlier output items and tool results, with
     /// optional function tools and hosted tools (web search, file search, code interpreter, image generation,
-    /// MCP). With `stream: true` the answer is a Server-Sent Events stream of `ResponsesStreamEvent`s
+    /// MCP). With `stream: true` the answer is a Server-Sent Events stream of [`ResponsesStreamEvent`](allmhub_types::ResponsesStreamEvent)s
     /// (`event:` and `data:` lines, no `[DONE]` terminator); the ALLMHUB doc labels it `application/json`.
     ///
     /// The gateway forwards the upstream body of OpenAI-compatible channels unchanged. Claude and Gemini
@@ -242,34 +200,8 @@ impl<'a> Responses<'a> {
             .stream_flag(::core::convert::Into::into(request.stream), false)
             .into_json()
     }
-    /// Create a model response (OpenAI Responses API).
-    ///
-    /// Generates a model response from text, images, files, earlier output items and tool results, with
-    /// optional function tools and hosted tools (web search, file search, code interpreter, image generation,
-    /// MCP). With `stream: true` the answer is a Server-Sent Events stream of `ResponsesStreamEvent`s
-    /// (`event:` and `data:` lines, no `[DONE]` terminator); the ALLMHUB doc labels it `application/json`.
-    ///
-    /// The gateway forwards the upstream body of OpenAI-compatible channels unchanged. Claude and Gemini
-    /// channels cannot answer this route on gateways up to mid-2026: the request fails with HTTP 500
-    /// `convert_request_failed` (HTTP 400 `convert_request_error` on gateways of mid-2025), see the error
-    /// examples. Newer gateways bridge channels that only speak Chat Completions: they convert the request and
-    /// rebuild the answer from the chat answer (`service/relayconvert`); such answers carry fewer members (item ids
-    /// derived from the response id, events without some of their members, usage in the gateway's chat shape),
-    /// which is why almost every response member is optional here.
-    ///
-    /// Streams the answer as typed events (the stream flag is turned on). A gateway that ignores the flag and answers with the whole JSON answer still gives a stream: the answer's events, synthesized and flagged ([`EventStream::is_synthesized`]).
-    ///
-    /// `POST /v1/responses` (`create_response`)
-    ///
-    /// Doc pages:
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Responses)/创建模型响应
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Responses)/创建函数调用
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Responses)/创建模型响应(流式返回)
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Responses)/创建模型响应 (控制思考长度)
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Responses)/创建网络搜索
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Responses)/创建模型响应 gpt-5启用思考
-    /// - 聊天格式(Chat)/OpenAI官方格式/聊天(Responses)/创建函数调用 Copy
-    /// - 聊天格式(Chat)/【供参考】完整传参示例/OpenAI对话格式 - responses
+    /// Like [`create`](Self::create), but streams the answer as typed events (the stream flag is turned on; a whole
+    /// JSON answer becomes synthesized events, see [`EventStream::is_synthesized`]).
     pub fn create_stream(
         &self,
         request: &allmhub_types::ResponsesRequest,
@@ -294,7 +226,7 @@ impl<'a> Audio<'a> {
     /// Create speech
     ///
     /// Text to speech. On success the body is the raw audio file in the requested `response_format` (MP3 by
-    /// default), not JSON; failures are JSON `ErrorResponse`s, so dispatch on the status code first and the
+    /// default), not JSON; failures are JSON [`ErrorResponse`](allmhub_types::ErrorResponse)s, so dispatch on the status code first and the
     /// content type second. With `stream_format: sse` (gpt-4o-mini-tts) OpenAI streams audio deltas as Server-Sent
     /// Events instead; this spec does not model that variant.
     ///
@@ -310,19 +242,7 @@ impl<'a> Audio<'a> {
     ) -> Call<'a, ::bytes::Bytes> {
         Prepared::new(self.client, &operations::CREATE_SPEECH).json(request).into_bytes()
     }
-    /// Create speech
-    ///
-    /// Text to speech. On success the body is the raw audio file in the requested `response_format` (MP3 by
-    /// default), not JSON; failures are JSON `ErrorResponse`s, so dispatch on the status code first and the
-    /// content type second. With `stream_format: sse` (gpt-4o-mini-tts) OpenAI streams audio deltas as Server-Sent
-    /// Events instead; this spec does not model that variant.
-    ///
-    /// Streams the binary answer in chunks as they arrive.
-    ///
-    /// `POST /v1/audio/speech` (`create_speech`)
-    ///
-    /// Doc pages:
-    /// - 聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建语音
+    /// Like [`speech`](Self::speech), but streams the binary answer in chunks as they arrive.
     pub fn speech_stream(
         &self,
         request: &allmhub_types::SpeechRequest,
@@ -349,18 +269,8 @@ impl<'a> Audio<'a> {
             .multipart(form)
             .into_json()
     }
-    /// Create a transcription
-    ///
-    /// Speech to text in the spoken language. The request is `multipart/form-data` with the audio file. The answer
-    /// is JSON for `response_format` `json` (default) and `verbose_json`, and plain text for `text`, `srt` and
-    /// `vtt`.
-    ///
-    /// For the plain-text answer formats (`text`, `srt`, `vtt`): returns the text as sent.
-    ///
-    /// `POST /v1/audio/transcriptions` (`create_transcription`)
-    ///
-    /// Doc pages:
-    /// - 聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建转录
+    /// Like [`transcribe`](Self::transcribe), but for the plain-text answer formats (`text`, `srt`, `vtt`): returns
+    /// the text as sent.
     pub fn transcribe_text(
         &self,
         form: &allmhub_types::TranscriptionRequest,
@@ -386,17 +296,8 @@ impl<'a> Audio<'a> {
             .multipart(form)
             .into_json()
     }
-    /// Create a translation
-    ///
-    /// Speech in any supported language to English text (`whisper-1`). The request is `multipart/form-data` with
-    /// the audio file; the answer is JSON for `json`/`verbose_json` and plain text for `text`, `srt` and `vtt`.
-    ///
-    /// For the plain-text answer formats (`text`, `srt`, `vtt`): returns the text as sent.
-    ///
-    /// `POST /v1/audio/translations` (`create_translation`)
-    ///
-    /// Doc pages:
-    /// - 聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建翻译
+    /// Like [`translate`](Self::translate), but for the plain-text answer formats (`text`, `srt`, `vtt`): returns the
+    /// text as sent.
     pub fn translate_text(
         &self,
         form: &allmhub_types::TranslationRequest,
@@ -436,7 +337,7 @@ impl<'a> Embeddings<'a> {
     ///
     /// Scores documents by relevance to a query (Jina/Cohere style) and returns them best first. Not shown as an
     /// operation page in the ALLMHUB doc, which only lists its schemas; the route and shapes are those of the
-    /// new-api gateway, which re-serializes every channel's answer into `RerankResponse` (upstream members such as
+    /// new-api gateway, which re-serializes every channel's answer into [`RerankResponse`](allmhub_types::RerankResponse) (upstream members such as
     /// `id`, `model` or `meta` are dropped).
     ///
     /// `POST /v1/rerank` (`create_rerank`)
@@ -492,29 +393,17 @@ impl<'a> Images<'a> {
     /// - 图像模型(Images)/即梦seedream/Images格式/图像编辑
     pub fn edit(
         &self,
-        form: &allmhub_types::ImageEditRequest,
-    ) -> Call<'a, allmhub_types::ImageResponse> {
-        Prepared::new(self.client, &operations::EDIT_IMAGE).multipart(form).into_json()
-    }
-    /// Edit images, or generate from reference images.
-    ///
-    /// Creates edited or extended images from one or more source images and a prompt (OpenAI
-    /// `POST /v1/images/edits`). The OpenAI form is `multipart/form-data` with image files; the gateway also
-    /// accepts a JSON body, which it passes to the channel unchanged, for channels that take images by URL
-    /// (Seedream, Gemini image models, OpenAI's JSON form with `images[].image_url`). In multipart bodies the
-    /// gateway finds the files under `image`, `image[]` or `image[<n>]`.
-    ///
-    /// `POST /v1/images/edits` (`edit_image`)
-    ///
-    /// Doc pages:
-    /// - 图像模型(Images)/Nano Banana/Images格式/图像编辑
-    /// - 图像模型(Images)/GPT-4o-Image/Images格式/图像编辑
-    /// - 图像模型(Images)/即梦seedream/Images格式/图像编辑
-    pub fn edit_json(
-        &self,
         request: &allmhub_types::ImageEditJsonRequest,
     ) -> Call<'a, allmhub_types::ImageResponse> {
         Prepared::new(self.client, &operations::EDIT_IMAGE).json(request).into_json()
+    }
+    /// Like [`edit`](Self::edit), but with a `multipart/form-data` body
+    /// ([`ImageEditRequest`](allmhub_types::ImageEditRequest)).
+    pub fn edit_multipart(
+        &self,
+        form: &allmhub_types::ImageEditRequest,
+    ) -> Call<'a, allmhub_types::ImageResponse> {
+        Prepared::new(self.client, &operations::EDIT_IMAGE).multipart(form).into_json()
     }
 }
 /// OpenAI video jobs (Sora, Veo) under /v1/videos.
@@ -548,23 +437,8 @@ impl<'a> Videos<'a> {
     ) -> Call<'a, allmhub_types::VideoTask> {
         Prepared::new(self.client, &operations::CREATE_VIDEO).json(request).into_json()
     }
-    /// Create a video generation job.
-    ///
-    /// Starts an asynchronous video generation (OpenAI video format; Sora and Veo models) and answers with the
-    /// job in state `queued`. Poll `GET /v1/videos/{video_id}` until `completed` or `failed`, then download
-    /// the file from `GET /v1/videos/{video_id}/content` or the URL in `metadata.url` / `video_url`
-    /// (channel dependent).
-    ///
-    /// OpenAI's form is `multipart/form-data` (with an optional first-frame file in `input_reference`); the
-    /// gateway also accepts JSON, where `input_reference` (or `image`/`images`) is a URL or data URI, and
-    /// forwards extra JSON members to the channel. The job id the gateway returns is its own public id
-    /// (`task_…`), repeated in `task_id`; use it for every later call.
-    ///
-    /// `POST /v1/videos` (`create_video`)
-    ///
-    /// Doc pages:
-    /// - 视频模型(Videos)/Sora/OpenAI官方格式/视频生成
-    /// - 视频模型(Videos)/Veo/OpenAI官方格式/视频生成
+    /// Like [`create`](Self::create), but with a `multipart/form-data` body
+    /// ([`VideoRequestForm`](allmhub_types::VideoRequestForm)).
     pub fn create_multipart(
         &self,
         form: &allmhub_types::VideoRequestForm,
@@ -606,34 +480,28 @@ impl<'a> Videos<'a> {
     pub fn download_content(
         &self,
         video_id: &str,
-        variant: ::std::option::Option<&str>,
+        query: DownloadVideoContentQuery,
     ) -> Call<'a, ::bytes::Bytes> {
         Prepared::new(self.client, &operations::DOWNLOAD_VIDEO_CONTENT)
             .path("video_id", video_id)
-            .query("variant", variant)
+            .query(
+                "variant",
+                query.variant.as_ref().map(::std::string::ToString::to_string).as_deref(),
+            )
             .into_bytes()
     }
-    /// Download the video file of a completed job.
-    ///
-    /// Streams the MP4 of a completed job through the gateway, which fetches it from the channel (OpenAI and
-    /// Sora channels: upstream `/v1/videos/{id}/content`; others: the stored result URL). A `Range` header is
-    /// forwarded, so the answer may be `206 Partial Content`. A job that is not completed answers HTTP 400, an
-    /// unknown job HTTP 404, an upstream failure HTTP 502; these errors use the OpenAI envelope.
-    ///
-    /// Not in the ALLMHUB documentation: this route comes from new-api (`router/video-router.go`,
-    /// `controller/video_proxy.go`); that ALLMHUB exposes it is inferred from the gateway version.
-    ///
-    /// Streams the binary answer in chunks as they arrive.
-    ///
-    /// `GET /v1/videos/{video_id}/content` (`download_video_content`)
+    /// Like [`download_content`](Self::download_content), but streams the binary answer in chunks as they arrive.
     pub fn download_content_stream(
         &self,
         video_id: &str,
-        variant: ::std::option::Option<&str>,
+        query: DownloadVideoContentQuery,
     ) -> Call<'a, ByteStream> {
         Prepared::new(self.client, &operations::DOWNLOAD_VIDEO_CONTENT)
             .path("video_id", video_id)
-            .query("variant", variant)
+            .query(
+                "variant",
+                query.variant.as_ref().map(::std::string::ToString::to_string).as_deref(),
+            )
             .into_byte_stream()
     }
 }
@@ -671,7 +539,7 @@ impl<'a> ClaudeMessages<'a> {
     /// it is missing) and may forward `anthropic-beta` to Anthropic channels.
     ///
     /// With `stream: true` the answer is a Server-Sent-Events stream: each event has an `event: <type>` line and a
-    /// `data:` line holding a `ClaudeStreamEvent` whose `type` repeats the event name; the stream ends with
+    /// `data:` line holding a [`ClaudeStreamEvent`](allmhub_types::ClaudeStreamEvent) whose `type` repeats the event name; the stream ends with
     /// `message_stop`. The ALLMHUB doc labels streamed answers `application/json`; they are `text/event-stream`.
     /// A failure after the stream started arrives as an `error` event.
     ///
@@ -701,38 +569,8 @@ impl<'a> ClaudeMessages<'a> {
             .stream_flag(::core::convert::Into::into(request.stream), false)
             .into_json()
     }
-    /// Create a Claude message
-    ///
-    /// Anthropic's Messages API in its native shape. Claude models are relayed to an Anthropic-compatible channel;
-    /// other models (OpenAI-compatible, Gemini, …) can be called here too, and the gateway then converts the
-    /// request and translates the answer back into Claude's format.
-    ///
-    /// Authenticate with `Authorization: Bearer <key>` (as the ALLMHUB doc shows) or with the Claude-SDK header
-    /// `x-api-key: <key>`. Send `anthropic-version: 2023-06-01`; the gateway forwards it (and uses that value when
-    /// it is missing) and may forward `anthropic-beta` to Anthropic channels.
-    ///
-    /// With `stream: true` the answer is a Server-Sent-Events stream: each event has an `event: <type>` line and a
-    /// `data:` line holding a `ClaudeStreamEvent` whose `type` repeats the event name; the stream ends with
-    /// `message_stop`. The ALLMHUB doc labels streamed answers `application/json`; they are `text/event-stream`.
-    /// A failure after the stream started arrives as an `error` event.
-    ///
-    /// Answers translated from other vendors follow the same shapes but are thinner: no `ping` events, no
-    /// `signature` on thinking blocks, `message_delta` without `stop_sequence`, and `usage` counters computed by the
-    /// gateway. Unless the operator enabled request pass-through, the gateway re-serializes the request and drops
-    /// members it does not know.
-    ///
-    /// Streams the answer as typed events (the stream flag is turned on). A gateway that ignores the flag and answers with the whole JSON answer still gives a stream: the answer's events, synthesized and flagged ([`EventStream::is_synthesized`]).
-    ///
-    /// `POST /v1/messages` (`create_claude_message`)
-    ///
-    /// Doc pages:
-    /// - 聊天格式(Chat)/Claude官方格式/普通对话
-    /// - 聊天格式(Chat)/Claude官方格式/流式请求
-    /// - 聊天格式(Chat)/Claude官方格式/开启思考
-    /// - 聊天格式(Chat)/Claude官方格式/图像识别
-    /// - 聊天格式(Chat)/Claude官方格式/函数调用
-    /// - 聊天格式(Chat)/Claude官方格式/内置联网
-    /// - 聊天格式(Chat)/【供参考】完整传参示例/Claude对话格式 - messages
+    /// Like [`create`](Self::create), but streams the answer as typed events (the stream flag is turned on; a whole
+    /// JSON answer becomes synthesized events, see [`EventStream::is_synthesized`]).
     pub fn create_stream(
         &self,
         request: &allmhub_types::ClaudeMessagesRequest,
@@ -771,7 +609,7 @@ impl<'a> Gemini<'a> {
     /// `mime_type`, and the members of `generationConfig` and `thinkingConfig`) and drops the others when it
     /// re-serializes, so send camelCase. Other vendors' models can be called here too; their answers are
     /// translated into this shape, with `finishReason` possibly `null` and empty lists as `[]` or `null`.
-    /// Gateway errors use the OpenAI envelope (`ErrorResponse`), not Google's.
+    /// Gateway errors use the OpenAI envelope ([`ErrorResponse`](allmhub_types::ErrorResponse)), not Google's.
     ///
     /// `POST /v1beta/models/{model}:generateContent` (`gemini_generate_content`)
     ///
@@ -799,7 +637,7 @@ impl<'a> Gemini<'a> {
     /// Stream generated content (Gemini)
     ///
     /// Google's `models.streamGenerateContent` with `alt=sse`: the same request as `generateContent`, answered as
-    /// Server-Sent Events whose `data:` lines each hold a partial `GeminiResponse`. There are no `event:` lines
+    /// Server-Sent Events whose `data:` lines each hold a partial [`GeminiGenerateContentResponse`](allmhub_types::GeminiGenerateContentResponse). There are no `event:` lines
     /// and no end marker; the last chunk carries `finishReason` and the final `usageMetadata` (earlier chunks
     /// carry running counts). Text is split across chunks; a generated image arrives whole in one chunk, so the
     /// SSE reader must accept lines of several megabytes. The ALLMHUB doc labels the answer `application/json`;
@@ -841,7 +679,7 @@ impl<'a> Midjourney<'a> {
     /// non-zero `index` (`index_is_required`, also for `REROLL`). Poll the returned task id with
     /// `GET /mj/task/{id}/fetch`.
     ///
-    /// The answer is the upstream `提交结果` with HTTP 200; a `code` other than 1 (or 22, rewritten to 1 by the
+    /// The answer is the upstream [`MjSubmitResponse`](allmhub_types::MjSubmitResponse) with HTTP 200; a `code` other than 1 (or 22, rewritten to 1 by the
     /// gateway) is a failure. Every `/mj/...` route also exists under a speed prefix
     /// (`/mj-fast/mj/...`, `/mj-relax/mj/...`, `/mj-turbo/mj/...`).
     ///
@@ -1006,7 +844,7 @@ impl<'a> Midjourney<'a> {
     /// Submit a face swap job (InsightFace)
     ///
     /// Puts the face of `sourceBase64` onto the image `targetBase64`. Unlike the submit routes the answer is a
-    /// `Message«string»` whose `result` is the new task id; poll it with `GET /mj/task/{id}/fetch`. The gateway
+    /// [`MjMessageString`](allmhub_types::MjMessageString) whose `result` is the new task id; poll it with `GET /mj/task/{id}/fetch`. The gateway
     /// rejects a body without both images (`sour_base64_and_target_base64_is_required`) and re-serializes the
     /// upstream answer, adding `properties: null`.
     ///
@@ -1094,7 +932,7 @@ impl<'a> Account<'a> {
     /// unlimited quota reports 100000000. When the operator turned off per-key statistics, both routes report the
     /// user's quota instead of the key's. Also served at `/dashboard/billing/subscription`.
     ///
-    /// Failures come back with HTTP 200 and an `ErrorResponse` body (`type: upstream_error`).
+    /// Failures come back with HTTP 200 and an [`ErrorResponse`](allmhub_types::ErrorResponse) body (`type: upstream_error`).
     ///
     /// `GET /v1/dashboard/billing/subscription` (`get_billing_subscription`)
     ///
@@ -1111,17 +949,16 @@ impl<'a> Account<'a> {
     /// formula. Not a page of the ALLMHUB doc; the 令牌余额查询 page uses it together with the subscription route.
     /// Also served at `/dashboard/billing/usage`.
     ///
-    /// Failures come back with HTTP 200 and an `ErrorResponse` body (`type: new_api_error`).
+    /// Failures come back with HTTP 200 and an [`ErrorResponse`](allmhub_types::ErrorResponse) body (`type: new_api_error`).
     ///
     /// `GET /v1/dashboard/billing/usage` (`get_billing_usage`)
     pub fn billing_usage(
         &self,
-        start_date: ::std::option::Option<&str>,
-        end_date: ::std::option::Option<&str>,
+        query: GetBillingUsageQuery,
     ) -> Call<'a, allmhub_types::BillingUsage> {
         Prepared::new(self.client, &operations::GET_BILLING_USAGE)
-            .query("start_date", start_date)
-            .query("end_date", end_date)
+            .query("start_date", query.start_date.as_deref())
+            .query("end_date", query.end_date.as_deref())
             .into_json()
     }
     /// The account of the access token's user, with its balance
@@ -1175,5 +1012,56 @@ impl<'a> Account<'a> {
     /// - 系统管理API/获取令牌支持模型-gemini
     pub fn gemini_models(&self) -> Call<'a, allmhub_types::GeminiModelList> {
         Prepared::new(self.client, &operations::LIST_GEMINI_MODELS).into_json()
+    }
+}
+/// The query parameters of `GET /v1/videos/{video_id}/content` (`download_video_content`); unset ones are not
+/// sent. Build it from `Default` with the setters: `DownloadVideoContentQuery::default().variant(…)`.
+#[cfg(feature = "videos")]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct DownloadVideoContentQuery {
+    /// OpenAI's asset selector (`video`, `thumbnail`, `spritesheet`). Accepted for compatibility, but the
+    /// gateway does not forward it and always returns the video.
+    pub variant: ::std::option::Option<allmhub_types::VideoContentVariant>,
+}
+#[cfg(feature = "videos")]
+impl DownloadVideoContentQuery {
+    /// Sets `variant`: OpenAI's asset selector (`video`, `thumbnail`, `spritesheet`).
+    pub fn variant(
+        mut self,
+        value: impl ::std::convert::Into<allmhub_types::VideoContentVariant>,
+    ) -> Self {
+        self.variant = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+/// The query parameters of `GET /v1/dashboard/billing/usage` (`get_billing_usage`); unset ones are not sent.
+/// Build it from `Default` with the setters: `GetBillingUsageQuery::default().start_date(…)`.
+#[cfg(feature = "account")]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetBillingUsageQuery {
+    /// Start of the range as `YYYY-MM-DD`; accepted for OpenAI client compatibility and ignored.
+    pub start_date: ::std::option::Option<::std::string::String>,
+    /// End of the range as `YYYY-MM-DD`; accepted for OpenAI client compatibility and ignored.
+    pub end_date: ::std::option::Option<::std::string::String>,
+}
+#[cfg(feature = "account")]
+impl GetBillingUsageQuery {
+    /// Sets `start_date`: Start of the range as `YYYY-MM-DD`; accepted for OpenAI client compatibility and ignored.
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.start_date = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `end_date`: End of the range as `YYYY-MM-DD`; accepted for OpenAI client compatibility and ignored.
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.end_date = ::std::option::Option::Some(value.into());
+        self
     }
 }

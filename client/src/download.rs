@@ -100,7 +100,10 @@ impl Client {
         path: impl AsRef<Path>,
         progress: impl FnMut(DownloadProgress),
     ) -> Result<u64, DownloadError> {
-        let stream = self.videos().download_content_stream(video_id, None).await?;
+        let stream = self
+            .videos()
+            .download_content_stream(video_id, Default::default())
+            .await?;
         let total = stream.content_length();
         write_file(path.as_ref(), stream, total, progress).await
     }

@@ -230,8 +230,14 @@ impl<'a> Prepared<'a> {
     #[cfg(feature = "rt-multipart")]
     pub fn multipart<F: allmhub_types::MultipartForm>(mut self, form: &F) -> Self {
         use allmhub_types::FormPart;
-        let parts = form
-            .parts()
+        let parts = match form.parts() {
+            Ok(parts) => parts,
+            Err(error) => {
+                self.error = Some(Error::Request(format!("the request form does not serialize: {error}")));
+                return self;
+            }
+        };
+        let parts = parts
             .into_iter()
             .map(|part| match part {
                 FormPart::Text { name, value } => Part {
@@ -243,7 +249,8 @@ impl<'a> Prepared<'a> {
                     value: PartValue::File {
                         file_name: upload.file_name.clone(),
                         content_type: upload.content_type.clone(),
-                        bytes: Bytes::from(upload.bytes.clone()),
+                        // Shares the upload's buffer (a reference count, not a copy).
+                        bytes: upload.bytes.clone(),
                     },
                 },
             })

@@ -79,14 +79,14 @@ async fn call(
         ("create_embedding", _) => json(client.embeddings().create(&body(request)).await),
         ("create_rerank", _) => json(client.embeddings().rerank(&body(request)).await),
         ("create_image", _) => json(client.images().generate(&body(request)).await),
-        ("edit_image", _) if multipart => json(client.images().edit(&body(request)).await),
-        ("edit_image", _) => json(client.images().edit_json(&body(request)).await),
+        ("edit_image", _) if multipart => json(client.images().edit_multipart(&body(request)).await),
+        ("edit_image", _) => json(client.images().edit(&body(request)).await),
         ("create_video", _) if multipart => json(client.videos().create_multipart(&body(request)).await),
         ("create_video", _) => json(client.videos().create(&body(request)).await),
         ("retrieve_video", _) => json(client.videos().retrieve(arg(0)).await),
         ("download_video_content", _) => client
             .videos()
-            .download_content(arg(0), None)
+            .download_content(arg(0), Default::default())
             .await
             .map(|bytes| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
         ("create_claude_message", Kind::Stream) => {
@@ -111,7 +111,7 @@ async fn call(
         ("mj_fetch_task", _) => json(client.midjourney().fetch_task(arg(0)).await),
         ("mj_get_image_seed", _) => json(client.midjourney().image_seed(arg(0)).await),
         ("get_billing_subscription", _) => json(client.account().billing_subscription().await),
-        ("get_billing_usage", _) => json(client.account().billing_usage(None, None).await),
+        ("get_billing_usage", _) => json(client.account().billing_usage(Default::default()).await),
         ("get_user_self", _) => json(client.account().user_self().await),
         ("list_models", _) => json(client.account().models().await),
         ("list_gemini_models", _) => json(client.account().gemini_models().await),
@@ -486,4 +486,40 @@ async fn multipart_files_arrive_with_their_bytes_name_and_type() {
     );
     assert!(text.contains("name=\"model\"\r\n\r\nwhisper-1\r\n"), "{text}");
     assert!(text.contains("name=\"language\"\r\n\r\nzh\r\n"), "{text}");
+}
+
+#[tokio::test]
+async fn query_parameters_are_sent_when_set_and_left_out_when_not() {
+    let usage = r#"{"object":"list","total_usage":12.5}"#;
+    let server = Server::start(vec![Reply::json(200, usage), Reply::json(200, usage)]).await;
+    let client = support::client(&server.url);
+    let query = allmhub::GetBillingUsageQuery::default()
+        .start_date("2025-01-01")
+        .end_date("2025-01-31");
+    within(10, client.account().billing_usage(query)).await.expect("usage");
+    within(10, client.account().billing_usage(Default::default()))
+        .await
+        .expect("usage");
+    let targets: Vec<String> = server.requests().into_iter().map(|request| request.target).collect();
+    assert_eq!(
+        targets,
+        [
+            "/v1/dashboard/billing/usage?start_date=2025-01-01&end_date=2025-01-31",
+            "/v1/dashboard/billing/usage"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_typed_query_parameter_is_sent_as_its_wire_value() {
+    let server = Server::start(vec![Reply::json(200, "{}")]).await;
+    let client = support::client(&server.url);
+    let query = allmhub::DownloadVideoContentQuery::default().variant(allmhub::types::VideoContentVariant::Thumbnail);
+    within(10, client.videos().download_content("video_1", query))
+        .await
+        .expect("bytes");
+    assert_eq!(
+        server.requests()[0].target,
+        "/v1/videos/video_1/content?variant=thumbnail"
+    );
 }

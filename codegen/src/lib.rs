@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod docs;
 pub mod examples;
 pub mod lower;
 pub mod model;
@@ -145,7 +146,7 @@ pub fn generate_from_model(model: &model::Model) -> Result<Vec<GeneratedFile>, G
         render(&examples::examples_file(&model.examples, &model.error_answers)),
     ));
 
-    let dependencies = types::family_dependencies(&defs, &modules);
+    let dependencies = types::family_dependencies(&defs);
     let families: Vec<&str> = order
         .iter()
         .map(String::as_str)
@@ -212,10 +213,11 @@ fn client_features(families: &[&str], enables: impl Fn(&str) -> Vec<String>) -> 
     out
 }
 
-/// One Cargo feature per API family (`default` enables them all).
+/// One Cargo feature per API family (`default` enables them all), in the `[features]` table the manifest
+/// opens itself (so that it can declare hand-written features too).
 fn features_table(families: &[&str], enables: impl Fn(&str) -> Vec<String>) -> String {
     let all: Vec<String> = families.iter().map(|family| format!("\"{family}\"")).collect();
-    let mut out = format!("[features]\ndefault = [{}]\n", all.join(", "));
+    let mut out = format!("default = [{}]\n", all.join(", "));
     for family in families {
         out.push_str(&format!("{family} = [{}]\n", enables(family).join(", ")));
     }

@@ -48,11 +48,15 @@ pub enum DefKind {
         aliases: BTreeMap<String, Vec<String>>,
         /// Variant names for union alternatives that reference a type: type name → `title`.
         variant_titles: BTreeMap<String, String>,
+        /// The spec's description of each union alternative, by variant name (its `title`).
+        variant_docs: BTreeMap<String, String>,
+        /// Members whose value is fixed (`x-fixed-value`): property → the value `new()` fills in.
+        fixed_values: BTreeMap<String, String>,
     },
-    /// A string enum: `(wire value, variant name)` pairs; open enums keep unknown values.
+    /// A string enum; open enums keep unknown values.
     Enum {
         /// Known values and their variant names.
-        values: Vec<(String, String)>,
+        values: Vec<EnumValue>,
         /// Whether an `Unknown(String)` variant keeps new values.
         open: bool,
     },
@@ -60,8 +64,8 @@ pub enum DefKind {
     TaggedUnion {
         /// The tag member, e.g. `type`.
         tag: String,
-        /// `(tag value, variant name, payload type)` in spec order.
-        variants: Vec<(String, String, String)>,
+        /// The variants in spec order.
+        variants: Vec<TaggedVariant>,
     },
     /// A union variant whose only member was the tag: `pub struct X {}`.
     EmptyStruct,
@@ -69,6 +73,26 @@ pub enum DefKind {
     JsonObjectAlias,
     /// `pub type X = crate::StringOrNumber;`
     StringOrNumberAlias,
+}
+
+/// A value of a string enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumValue {
+    /// The value as sent on the wire.
+    pub wire: String,
+    /// The Rust variant name.
+    pub variant: String,
+}
+
+/// A variant of a tagged union.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaggedVariant {
+    /// The tag value that selects it.
+    pub tag: String,
+    /// The Rust variant name.
+    pub variant: String,
+    /// The Rust type of its payload (the variant schema, without the tag member).
+    pub payload: String,
 }
 
 /// Lowers every component of the model.
@@ -251,7 +275,40 @@ fn needs_name(schema: &Value) -> bool {
         || is_string_enum(schema)
 }
 
+/// The `x-fixed-value` of a property: the one value a `type: string` member takes (`object: chat.completion`),
+/// which constructors fill in. The member stays an open string in the types.
+fn fixed_value(property: &Value, at: &At<'_>) -> Result<Option<String>, SpecError> {
+    let Some(value) = property.get("x-fixed-value") else {
+        return Ok(None);
+    };
+    let at = at.child("x-fixed-value");
+    let Some(value) = value.as_str() else {
+        return Err(at.error("`x-fixed-value` must be a string"));
+    };
+    if types_of(property) != ["string"] {
+        return Err(at.error("`x-fixed-value` belongs on a `type: string` member"));
+    }
+    if let Some(values) = property.get("enum") {
+        if !strings(Some(values)).iter().any(|known| known == value) {
+            return Err(at.error(format!(
+                "`x-fixed-value: {value}` is not one of the member's `enum` values"
+            )));
+        }
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// Abbreviations a sentence does not end at.
+const ABBREVIATIONS: &[&str] = &["e.g.", "i.e.", "vs.", "cf.", "approx.", "incl.", "resp.", "ca."];
+
+/// Abbreviations that end a sentence only when an upper-case word follows (`…, etc. The next`).
+const CLOSING_ABBREVIATIONS: &[&str] = &["etc."];
+
 /// The first sentence of a description's first paragraph (descriptions are wrapped at arbitrary points).
+///
+/// A sentence ends at `.`, `!` or `?` followed by a space, unless the word before is an abbreviation
+/// (`e.g.`, `i.e.`, `vs.` …; `etc.` only before an upper-case word); at `。` it always ends. Decimals and
+/// versions (`0.5`, `v1.2.3`) have no space after their dots and never end one.
 pub fn summary(description: &str) -> String {
     let paragraph: Vec<&str> = description
         .trim()
@@ -260,10 +317,37 @@ pub fn summary(description: &str) -> String {
         .map(str::trim)
         .collect();
     let paragraph = paragraph.join(" ");
-    match paragraph.find(". ") {
-        Some(end) => paragraph[..=end].to_owned(),
-        None => paragraph,
+    let mut word_start = 0;
+    for (index, c) in paragraph.char_indices() {
+        let end = index + c.len_utf8();
+        if c == '。' {
+            return paragraph[..end].to_owned();
+        }
+        if c.is_whitespace() {
+            word_start = end;
+            continue;
+        }
+        if !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        let rest = &paragraph[end..];
+        let Some(next) = rest.strip_prefix(' ').map(str::trim_start) else {
+            continue; // not followed by a space: `0.5`, `v1.2`, `"a.b"`, or the paragraph's end
+        };
+        let word = paragraph[word_start..end].trim_start_matches(['(', '[', '"', '\'', '`']);
+        let is = |list: &[&str]| list.iter().any(|known| word.eq_ignore_ascii_case(known));
+        let continues = if is(ABBREVIATIONS) {
+            true
+        } else if is(CLOSING_ABBREVIATIONS) {
+            !next.chars().next().is_some_and(char::is_uppercase)
+        } else {
+            false
+        };
+        if !continues {
+            return paragraph[..end].to_owned();
+        }
     }
+    paragraph
 }
 
 /// A Rust identifier for a wire value (enum value or union tag).
@@ -278,7 +362,7 @@ pub fn variant_name(value: &str) -> String {
     }
 }
 
-fn variant_names(values: &[String], at: &At<'_>, reserved: &[&str]) -> Result<Vec<(String, String)>, SpecError> {
+fn variant_names(values: &[String], at: &At<'_>, reserved: &[&str]) -> Result<Vec<EnumValue>, SpecError> {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     let mut out = Vec::new();
     for value in values {
@@ -291,7 +375,10 @@ fn variant_names(values: &[String], at: &At<'_>, reserved: &[&str]) -> Result<Ve
                 "values {other:?} and {value:?} both map to the Rust name `{name}`"
             )));
         }
-        out.push((value.clone(), name));
+        out.push(EnumValue {
+            wire: value.clone(),
+            variant: name,
+        });
     }
     Ok(out)
 }
@@ -356,6 +443,8 @@ impl<'a> Lowering<'a> {
         let mut property_order = Vec::new();
         let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut variant_titles: BTreeMap<String, String> = BTreeMap::new();
+        let mut variant_docs: BTreeMap<String, String> = BTreeMap::new();
+        let mut fixed_values: BTreeMap<String, String> = BTreeMap::new();
         let stripped_tag = self.tags_to_strip.get(rust_name).cloned();
         let mut lowered = Map::new();
         for (key, value) in schema.as_object().into_iter().flatten() {
@@ -371,6 +460,9 @@ impl<'a> Lowering<'a> {
                         if let Some(canonical) = property.get("x-alias-of").and_then(Value::as_str) {
                             aliases.entry(canonical.to_owned()).or_default().push(name.clone());
                             continue;
+                        }
+                        if let Some(value) = fixed_value(property, &prop_at)? {
+                            fixed_values.insert(name.clone(), value);
                         }
                         property_order.push(name.clone());
                         let hint = format!("{rust_name}{}", variant_name(name));
@@ -419,6 +511,9 @@ impl<'a> Lowering<'a> {
                             .unwrap_or_else(|| format!("Variant{position}"));
                         let alt_at = child.child(&position.to_string());
                         let hint = format!("{rust_name}{title}");
+                        if let Some(description) = alternative.get("description").and_then(Value::as_str) {
+                            variant_docs.insert(title.clone(), description.to_owned());
+                        }
                         let mut lowered = self.lower_child(alternative, &hint, rust_name, &title, &alt_at)?;
                         if let (Value::Object(map), Some(spec_title)) = (&mut lowered, alternative.get("title")) {
                             map.insert("title".into(), spec_title.clone());
@@ -444,6 +539,8 @@ impl<'a> Lowering<'a> {
             property_order,
             aliases,
             variant_titles,
+            variant_docs,
+            fixed_values,
         };
         Ok(())
     }
@@ -557,7 +654,11 @@ impl<'a> Lowering<'a> {
         let tags: Vec<String> = mapping.keys().cloned().collect();
         let names = variant_names(&tags, at, &["Unknown"])?;
         let mut variants = Vec::new();
-        for (tag_value, variant) in names {
+        for EnumValue {
+            wire: tag_value,
+            variant,
+        } in names
+        {
             let target = mapping[&tag_value]
                 .as_str()
                 .unwrap_or_default()
@@ -580,7 +681,11 @@ impl<'a> Lowering<'a> {
             }
             self.variant_of.insert(payload.clone(), rust_name.to_owned());
             self.tags_to_strip.insert(payload.clone(), tag.clone());
-            variants.push((tag_value, variant, payload));
+            variants.push(TaggedVariant {
+                tag: tag_value,
+                variant,
+                payload,
+            });
         }
         Ok(DefKind::TaggedUnion { tag, variants })
     }
@@ -604,5 +709,50 @@ impl<'a> Lowering<'a> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+
+    #[test]
+    fn a_summary_is_the_first_sentence() {
+        assert_eq!(summary("One. Two."), "One.");
+        assert_eq!(summary("Wrapped\nover lines. Then more."), "Wrapped over lines.");
+        assert_eq!(summary("First paragraph\n\nSecond. Paragraph."), "First paragraph");
+        assert_eq!(summary("Does it? Yes."), "Does it?");
+        assert_eq!(summary("No full stop"), "No full stop");
+        assert_eq!(summary("Ends `here`. `Code` starts the next."), "Ends `here`.");
+    }
+
+    #[test]
+    fn a_summary_is_not_cut_at_abbreviations_decimals_or_versions() {
+        assert_eq!(
+            summary("A file (e.g. a PDF) sent inline. More."),
+            "A file (e.g. a PDF) sent inline."
+        );
+        assert_eq!(
+            summary("Switch, e.g. `{\"type\": \"enabled\"}`. More."),
+            "Switch, e.g. `{\"type\": \"enabled\"}`."
+        );
+        assert_eq!(summary("Ids, i.e. Strings. More."), "Ids, i.e. Strings.");
+        assert_eq!(
+            summary("Text, images, etc. are kept. More."),
+            "Text, images, etc. are kept."
+        );
+        assert_eq!(summary("Sora vs. Veo jobs. More."), "Sora vs. Veo jobs.");
+        assert_eq!(summary("Between 0.5 and 1.5. More."), "Between 0.5 and 1.5.");
+        assert_eq!(
+            summary("Claude 3.7 and API v1.2.3 only. More."),
+            "Claude 3.7 and API v1.2.3 only."
+        );
+        assert_eq!(summary("Text, images, etc. The rest."), "Text, images, etc.");
+        assert_eq!(summary("JSON or text. gpt-4o models send text."), "JSON or text.");
+    }
+
+    #[test]
+    fn a_chinese_full_stop_ends_a_summary() {
+        assert_eq!(summary("任务。其他"), "任务。");
     }
 }

@@ -126,6 +126,8 @@ pub struct Param {
     pub description: String,
     /// The only value the parameter can take (a one-value `enum`), filled in by the client itself.
     pub fixed_value: Option<String>,
+    /// The parameter's schema (references as `#/components/schemas/<name>`; `null` when it has none).
+    pub schema: Value,
 }
 
 /// The shape of a JSON body.
@@ -610,6 +612,7 @@ fn operation(
             required: param.get("required").and_then(Value::as_bool).unwrap_or(false),
             description: text(param, "description"),
             fixed_value: (values.len() == 1).then(|| values[0].clone()),
+            schema: param.get("schema").cloned().unwrap_or(Value::Null),
         });
     }
     for segment in path_params(path) {

@@ -82,12 +82,16 @@ pub fn operations_file(model: &Model) -> syn::File {
             #gate
             pub const #ident: crate::Operation = crate::Operation {
                 id: #id,
+                #[cfg(feature = "registry")]
                 family: Family::#family_variant,
                 method: crate::Method::#method,
                 path: #path,
+                #[cfg(feature = "registry")]
                 summary: #summary,
                 params: &[#(#params),*],
+                #[cfg(feature = "registry")]
                 request: &[#(#requests),*],
+                #[cfg(feature = "registry")]
                 response: crate::ResponseInfo {
                     status: #status,
                     json: #json,
@@ -101,6 +105,7 @@ pub fn operations_file(model: &Model) -> syn::File {
                 in_band_errors: &[#(InBandEnvelope::#in_band),*],
                 idempotent: #idempotent,
                 gen_ai: #gen_ai,
+                #[cfg(feature = "registry")]
                 doc_pages: &[#(#pages),*],
             };
         }

@@ -3,14 +3,19 @@
 use std::path::Path;
 
 fn generated_types(fixture: &str) -> String {
+    generated_module(fixture, "demo")
+}
+
+/// The generated module of one family of a fixture spec.
+fn generated_module(fixture: &str, family: &str) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(fixture);
     let files = allmhub_codegen::generate(&dir).unwrap_or_else(|error| panic!("{fixture}: {error}"));
     files
         .into_iter()
-        .find(|file| file.path.ends_with("types/demo.rs"))
-        .expect("the fixture family module")
+        .find(|file| file.path.ends_with(format!("types/{family}.rs")))
+        .unwrap_or_else(|| panic!("{fixture} has no `{family}` module"))
         .contents
 }
 
@@ -37,6 +42,22 @@ fn tagged_union() {
         !code.contains("DeltaEventType"),
         "the tag lives on the union, not on its variants"
     );
+    assert!(
+        code.contains("impl crate::__private::FirstMatch for Entry")
+            && code.contains("crate::__private::tagged_alternative("),
+        "in a union tried in order, the tagged alternative takes only objects with a tag: {code}"
+    );
+    for doc in [
+        "/// Plain text.",
+        "/// Stream events, in order.",
+        "/// A note written by hand.",
+    ] {
+        assert!(
+            code.contains(doc),
+            "a variant reads the spec's words for its alternative: {doc:?}"
+        );
+    }
+    assert!(!code.contains("form."), "no filler docs: {code}");
     insta::assert_snapshot!(code);
 }
 
@@ -79,4 +100,95 @@ fn undocumented_members_and_variants_fail_the_build_with_their_file_and_pointer(
     for fine in ["/properties/text:", "/properties/error", "Failure", "Timeout"] {
         assert!(!error.contains(fine), "{fine:?} is reported in:\n{error}");
     }
+}
+
+#[test]
+fn doc_links() {
+    let code = generated_types("doc_links");
+    assert!(
+        code.contains("billed as in [`Usage`]. Its parts are [`Piece`] objects"),
+        "spec and Rust names in scope become links to the Rust type"
+    );
+    assert!(code.contains("One part of a [`Answer`]."));
+    assert!(code.contains("Spec schema `Root`."), "a type's own spec name stays");
+    assert!(code.contains("`usage` and `pieces`"), "member names are no links");
+    let common = generated_module("doc_links", "common");
+    assert!(
+        common.contains("Token counts of a `Answer`, which"),
+        "a shared type cannot link to a family's type, which may be compiled out"
+    );
+    insta::assert_snapshot!(code);
+}
+
+#[test]
+fn tolerance() {
+    let code = generated_types("tolerance");
+    // Optional arrays and maps (not `Option`) read `null` as empty; required and `Option` members do not
+    // need it.
+    assert_eq!(code.matches("crate::__private::null_as_default").count(), 3, "{code}");
+    insta::assert_snapshot!(code);
+}
+
+#[test]
+fn fixed_value() {
+    let code = generated_types("fixed_value");
+    assert!(
+        code.contains(
+            "pub fn new(\n        id: impl ::std::convert::Into<::std::string::String>,\n        \
+             marker: impl ::std::convert::Into<Marker>,\n    ) -> Self"
+        ),
+        "fixed members are no parameters: {code}"
+    );
+    assert!(code.contains(r#"object: ::std::convert::From::from("chat.completion")"#));
+    assert!(
+        code.contains("impl ::std::default::Default for Marker"),
+        "nothing to choose: `new()` is `Default`"
+    );
+    insta::assert_snapshot!(code);
+}
+
+#[test]
+fn fixed_value_on_a_non_string_member_is_refused() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fixed_value_on_integer");
+    let error = allmhub_codegen::generate(&dir).expect_err("an integer member cannot have x-fixed-value");
+    assert_eq!(
+        error.to_string(),
+        "spec: demo.yaml#/components/schemas/Root/properties/created/x-fixed-value: \
+         `x-fixed-value` belongs on a `type: string` member"
+    );
+}
+
+#[test]
+fn method_names_follow_content_types_not_spec_order() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/content_types");
+    let files = allmhub_codegen::generate(&dir).unwrap_or_else(|error| panic!("content_types: {error}"));
+    let api = &files
+        .iter()
+        .find(|file| file.path.ends_with("client/src/api.rs"))
+        .expect("the client's methods")
+        .contents;
+    // JSON gets the plain name (with the whole doc) although the spec lists the form first.
+    let plain = api.find("pub fn create(").expect("create");
+    let multipart = api.find("pub fn create_multipart(").expect("create_multipart");
+    assert!(plain < multipart, "the main method comes first");
+    assert!(
+        api[plain..multipart].contains("request: &allmhub_types::EditJson"),
+        "{api}"
+    );
+    assert!(api[multipart..].contains("form: &allmhub_types::EditForm"), "{api}");
+    assert!(
+        api.contains("/// Like [`create`](Self::create), but with a `multipart/form-data` body"),
+        "a twin's doc is one line linking the main method: {api}"
+    );
+    assert!(
+        api.contains("answers an [`Edit`](allmhub_types::Edit)"),
+        "schema names link to the types"
+    );
+    // Optional query parameters: a query struct with Default and setters, typed from the schema.
+    assert!(api.contains("query: CreateEditQuery"), "{api}");
+    assert!(api.contains("pub dry_run: ::std::option::Option<bool>"), "{api}");
+    assert!(
+        api.contains("pub fn dry_run(mut self, value: impl ::std::convert::Into<bool>) -> Self"),
+        "{api}"
+    );
 }

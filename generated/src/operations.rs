@@ -153,11 +153,14 @@ impl Family {
 #[cfg(feature = "openai-chat")]
 pub const CREATE_CHAT_COMPLETION: crate::Operation = crate::Operation {
     id: "create_chat_completion",
+    #[cfg(feature = "registry")]
     family: Family::OpenaiChat,
     method: crate::Method::Post,
     path: "/v1/chat/completions",
+    #[cfg(feature = "registry")]
     summary: "Create a chat completion",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -165,6 +168,7 @@ pub const CREATE_CHAT_COMPLETION: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ChatCompletionResponse"),
@@ -181,6 +185,7 @@ pub const CREATE_CHAT_COMPLETION: crate::Operation = crate::Operation {
         system: "openai",
         operation: "chat",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/创建聊天补全 (流式)",
         "聊天格式(Chat)/OpenAI官方格式/聊天(Chat)/创建聊天补全 (非流)",
@@ -208,11 +213,14 @@ pub const CREATE_CHAT_COMPLETION: crate::Operation = crate::Operation {
 #[cfg(feature = "responses")]
 pub const CREATE_RESPONSE: crate::Operation = crate::Operation {
     id: "create_response",
+    #[cfg(feature = "registry")]
     family: Family::Responses,
     method: crate::Method::Post,
     path: "/v1/responses",
+    #[cfg(feature = "registry")]
     summary: "Create a model response (OpenAI Responses API).",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -220,6 +228,7 @@ pub const CREATE_RESPONSE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ResponsesResponse"),
@@ -236,6 +245,7 @@ pub const CREATE_RESPONSE: crate::Operation = crate::Operation {
         system: "openai",
         operation: "generate_content",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "聊天格式(Chat)/OpenAI官方格式/聊天(Responses)/创建模型响应",
         "聊天格式(Chat)/OpenAI官方格式/聊天(Responses)/创建函数调用",
@@ -251,11 +261,14 @@ pub const CREATE_RESPONSE: crate::Operation = crate::Operation {
 #[cfg(feature = "audio")]
 pub const CREATE_SPEECH: crate::Operation = crate::Operation {
     id: "create_speech",
+    #[cfg(feature = "registry")]
     family: Family::Audio,
     method: crate::Method::Post,
     path: "/v1/audio/speech",
+    #[cfg(feature = "registry")]
     summary: "Create speech",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -263,6 +276,7 @@ pub const CREATE_SPEECH: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::None,
@@ -283,17 +297,21 @@ pub const CREATE_SPEECH: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建语音"],
 };
 /// `POST /v1/audio/transcriptions`: Create a transcription
 #[cfg(feature = "audio")]
 pub const CREATE_TRANSCRIPTION: crate::Operation = crate::Operation {
     id: "create_transcription",
+    #[cfg(feature = "registry")]
     family: Family::Audio,
     method: crate::Method::Post,
     path: "/v1/audio/transcriptions",
+    #[cfg(feature = "registry")]
     summary: "Create a transcription",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "multipart/form-data",
@@ -301,6 +319,7 @@ pub const CREATE_TRANSCRIPTION: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("AudioTranscriptionResponse"),
@@ -314,17 +333,21 @@ pub const CREATE_TRANSCRIPTION: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建转录"],
 };
 /// `POST /v1/audio/translations`: Create a translation
 #[cfg(feature = "audio")]
 pub const CREATE_TRANSLATION: crate::Operation = crate::Operation {
     id: "create_translation",
+    #[cfg(feature = "registry")]
     family: Family::Audio,
     method: crate::Method::Post,
     path: "/v1/audio/translations",
+    #[cfg(feature = "registry")]
     summary: "Create a translation",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "multipart/form-data",
@@ -332,6 +355,7 @@ pub const CREATE_TRANSLATION: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("AudioTranscriptionResponse"),
@@ -345,17 +369,21 @@ pub const CREATE_TRANSLATION: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/音频(Audio)/创建翻译"],
 };
 /// `POST /v1/embeddings`: Create embeddings
 #[cfg(feature = "embeddings")]
 pub const CREATE_EMBEDDING: crate::Operation = crate::Operation {
     id: "create_embedding",
+    #[cfg(feature = "registry")]
     family: Family::Embeddings,
     method: crate::Method::Post,
     path: "/v1/embeddings",
+    #[cfg(feature = "registry")]
     summary: "Create embeddings",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -363,6 +391,7 @@ pub const CREATE_EMBEDDING: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("EmbeddingResponse"),
@@ -379,17 +408,21 @@ pub const CREATE_EMBEDDING: crate::Operation = crate::Operation {
         system: "openai",
         operation: "embeddings",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &["聊天格式(Chat)/OpenAI官方格式/嵌入(Embeddings)/创建嵌入"],
 };
 /// `POST /v1/rerank`: Rerank documents
 #[cfg(feature = "embeddings")]
 pub const CREATE_RERANK: crate::Operation = crate::Operation {
     id: "create_rerank",
+    #[cfg(feature = "registry")]
     family: Family::Embeddings,
     method: crate::Method::Post,
     path: "/v1/rerank",
+    #[cfg(feature = "registry")]
     summary: "Rerank documents",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -397,6 +430,7 @@ pub const CREATE_RERANK: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("RerankResponse"),
@@ -410,17 +444,21 @@ pub const CREATE_RERANK: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[],
 };
 /// `POST /v1/images/generations`: Create images from a text prompt.
 #[cfg(feature = "images")]
 pub const CREATE_IMAGE: crate::Operation = crate::Operation {
     id: "create_image",
+    #[cfg(feature = "registry")]
     family: Family::Images,
     method: crate::Method::Post,
     path: "/v1/images/generations",
+    #[cfg(feature = "registry")]
     summary: "Create images from a text prompt.",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -428,6 +466,7 @@ pub const CREATE_IMAGE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ImageResponse"),
@@ -441,6 +480,7 @@ pub const CREATE_IMAGE: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Nano Banana/Images格式/创建图像",
         "图像模型(Images)/GPT-4o-Image/Images格式/创建图像",
@@ -451,11 +491,14 @@ pub const CREATE_IMAGE: crate::Operation = crate::Operation {
 #[cfg(feature = "images")]
 pub const EDIT_IMAGE: crate::Operation = crate::Operation {
     id: "edit_image",
+    #[cfg(feature = "registry")]
     family: Family::Images,
     method: crate::Method::Post,
     path: "/v1/images/edits",
+    #[cfg(feature = "registry")]
     summary: "Edit images, or generate from reference images.",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "multipart/form-data",
@@ -468,6 +511,7 @@ pub const EDIT_IMAGE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ImageResponse"),
@@ -481,6 +525,7 @@ pub const EDIT_IMAGE: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Nano Banana/Images格式/图像编辑",
         "图像模型(Images)/GPT-4o-Image/Images格式/图像编辑",
@@ -491,11 +536,14 @@ pub const EDIT_IMAGE: crate::Operation = crate::Operation {
 #[cfg(feature = "videos")]
 pub const CREATE_VIDEO: crate::Operation = crate::Operation {
     id: "create_video",
+    #[cfg(feature = "registry")]
     family: Family::Videos,
     method: crate::Method::Post,
     path: "/v1/videos",
+    #[cfg(feature = "registry")]
     summary: "Create a video generation job.",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -508,6 +556,7 @@ pub const CREATE_VIDEO: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("VideoTask"),
@@ -521,6 +570,7 @@ pub const CREATE_VIDEO: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "视频模型(Videos)/Sora/OpenAI官方格式/视频生成",
         "视频模型(Videos)/Veo/OpenAI官方格式/视频生成",
@@ -530,9 +580,11 @@ pub const CREATE_VIDEO: crate::Operation = crate::Operation {
 #[cfg(feature = "videos")]
 pub const RETRIEVE_VIDEO: crate::Operation = crate::Operation {
     id: "retrieve_video",
+    #[cfg(feature = "registry")]
     family: Family::Videos,
     method: crate::Method::Get,
     path: "/v1/videos/{video_id}",
+    #[cfg(feature = "registry")]
     summary: "Retrieve a video job (progress and result).",
     params: &[
         crate::Param {
@@ -542,7 +594,9 @@ pub const RETRIEVE_VIDEO: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("VideoTask"),
@@ -556,6 +610,7 @@ pub const RETRIEVE_VIDEO: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "视频模型(Videos)/Sora/OpenAI官方格式/任务查询进度",
         "视频模型(Videos)/Veo/OpenAI官方格式/任务查询进度",
@@ -565,9 +620,11 @@ pub const RETRIEVE_VIDEO: crate::Operation = crate::Operation {
 #[cfg(feature = "videos")]
 pub const DOWNLOAD_VIDEO_CONTENT: crate::Operation = crate::Operation {
     id: "download_video_content",
+    #[cfg(feature = "registry")]
     family: Family::Videos,
     method: crate::Method::Get,
     path: "/v1/videos/{video_id}/content",
+    #[cfg(feature = "registry")]
     summary: "Download the video file of a completed job.",
     params: &[
         crate::Param {
@@ -583,7 +640,9 @@ pub const DOWNLOAD_VIDEO_CONTENT: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::None,
@@ -597,15 +656,18 @@ pub const DOWNLOAD_VIDEO_CONTENT: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[],
 };
 /// `POST /v1/messages`: Create a Claude message
 #[cfg(feature = "claude")]
 pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
     id: "create_claude_message",
+    #[cfg(feature = "registry")]
     family: Family::Claude,
     method: crate::Method::Post,
     path: "/v1/messages",
+    #[cfg(feature = "registry")]
     summary: "Create a Claude message",
     params: &[
         crate::Param {
@@ -621,6 +683,7 @@ pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -628,6 +691,7 @@ pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ClaudeResponse"),
@@ -644,6 +708,7 @@ pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
         system: "anthropic",
         operation: "chat",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "聊天格式(Chat)/Claude官方格式/普通对话",
         "聊天格式(Chat)/Claude官方格式/流式请求",
@@ -658,9 +723,11 @@ pub const CREATE_CLAUDE_MESSAGE: crate::Operation = crate::Operation {
 #[cfg(feature = "gemini")]
 pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
     id: "gemini_generate_content",
+    #[cfg(feature = "registry")]
     family: Family::Gemini,
     method: crate::Method::Post,
     path: "/v1beta/models/{model}:generateContent",
+    #[cfg(feature = "registry")]
     summary: "Generate content (Gemini)",
     params: &[
         crate::Param {
@@ -670,6 +737,7 @@ pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -677,6 +745,7 @@ pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("GeminiResponse"),
@@ -697,6 +766,7 @@ pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
         system: "gcp.gemini",
         operation: "generate_content",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "聊天格式(Chat)/Gemini官方格式/普通对话",
         "聊天格式(Chat)/Gemini官方格式/开启思考",
@@ -714,9 +784,11 @@ pub const GEMINI_GENERATE_CONTENT: crate::Operation = crate::Operation {
 #[cfg(feature = "gemini")]
 pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
     id: "gemini_stream_generate_content",
+    #[cfg(feature = "registry")]
     family: Family::Gemini,
     method: crate::Method::Post,
     path: "/v1beta/models/{model}:streamGenerateContent",
+    #[cfg(feature = "registry")]
     summary: "Stream generated content (Gemini)",
     params: &[
         crate::Param {
@@ -732,6 +804,7 @@ pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::Some("sse"),
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -739,6 +812,7 @@ pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::None,
@@ -759,6 +833,7 @@ pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
         system: "gcp.gemini",
         operation: "generate_content",
     }),
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "聊天格式(Chat)/Gemini官方格式/流式请求",
         "图像模型(Images)/Nano Banana/官方格式(只支持vip渠道)/Google Gemini生图 流式",
@@ -769,11 +844,14 @@ pub const GEMINI_STREAM_GENERATE_CONTENT: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_CHANGE: crate::Operation = crate::Operation {
     id: "mj_submit_change",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/change",
+    #[cfg(feature = "registry")]
     summary: "Submit an upscale, variation or reroll of a finished task",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -781,6 +859,7 @@ pub const MJ_SUBMIT_CHANGE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -794,6 +873,7 @@ pub const MJ_SUBMIT_CHANGE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/绘图变化(UPSCALE; VARIATION; REROLL)",
     ],
@@ -802,11 +882,14 @@ pub const MJ_SUBMIT_CHANGE: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_ACTION: crate::Operation = crate::Operation {
     id: "mj_submit_action",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/action",
+    #[cfg(feature = "registry")]
     summary: "Press a button of a finished task",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -814,6 +897,7 @@ pub const MJ_SUBMIT_ACTION: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -827,6 +911,7 @@ pub const MJ_SUBMIT_ACTION: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/执行动作(所有的关联按钮动作UPSCALE; VARIATION; REROLL; ZOOM等)",
     ],
@@ -835,11 +920,14 @@ pub const MJ_SUBMIT_ACTION: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_SIMPLE_CHANGE: crate::Operation = crate::Operation {
     id: "mj_submit_simple_change",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/simple-change",
+    #[cfg(feature = "registry")]
     summary: "Submit an upscale, variation or reroll written as one command string",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -847,6 +935,7 @@ pub const MJ_SUBMIT_SIMPLE_CHANGE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -860,6 +949,7 @@ pub const MJ_SUBMIT_SIMPLE_CHANGE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/绘图变化-simple(UPSCALE; VARIATION; REROLL)",
     ],
@@ -868,11 +958,14 @@ pub const MJ_SUBMIT_SIMPLE_CHANGE: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_BLEND: crate::Operation = crate::Operation {
     id: "mj_submit_blend",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/blend",
+    #[cfg(feature = "registry")]
     summary: "Submit a Blend job (mix 2–5 images)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -880,6 +973,7 @@ pub const MJ_SUBMIT_BLEND: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -893,6 +987,7 @@ pub const MJ_SUBMIT_BLEND: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/提交Blend任务(图生图)",
     ],
@@ -901,11 +996,14 @@ pub const MJ_SUBMIT_BLEND: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_DESCRIBE: crate::Operation = crate::Operation {
     id: "mj_submit_describe",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/describe",
+    #[cfg(feature = "registry")]
     summary: "Submit a Describe job (image to prompts)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -913,6 +1011,7 @@ pub const MJ_SUBMIT_DESCRIBE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -926,6 +1025,7 @@ pub const MJ_SUBMIT_DESCRIBE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/提交Describe任务(图生文)",
     ],
@@ -934,11 +1034,14 @@ pub const MJ_SUBMIT_DESCRIBE: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_IMAGINE: crate::Operation = crate::Operation {
     id: "mj_submit_imagine",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/imagine",
+    #[cfg(feature = "registry")]
     summary: "Submit an Imagine job (text, optionally with reference images, to image)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -946,6 +1049,7 @@ pub const MJ_SUBMIT_IMAGINE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -959,6 +1063,7 @@ pub const MJ_SUBMIT_IMAGINE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/提交Imagine任务(文生图、文图生图)",
     ],
@@ -967,11 +1072,14 @@ pub const MJ_SUBMIT_IMAGINE: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_MODAL: crate::Operation = crate::Operation {
     id: "mj_submit_modal",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/modal",
+    #[cfg(feature = "registry")]
     summary: "Complete a task that waits for a modal (vary region, custom zoom, remix)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -979,6 +1087,7 @@ pub const MJ_SUBMIT_MODAL: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -992,6 +1101,7 @@ pub const MJ_SUBMIT_MODAL: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/提交Modal(提交局部重绘、ZOOM)",
     ],
@@ -1000,11 +1110,14 @@ pub const MJ_SUBMIT_MODAL: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_SHORTEN: crate::Operation = crate::Operation {
     id: "mj_submit_shorten",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/shorten",
+    #[cfg(feature = "registry")]
     summary: "Submit a Shorten job (prompt analysis)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -1012,6 +1125,7 @@ pub const MJ_SUBMIT_SHORTEN: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -1025,6 +1139,7 @@ pub const MJ_SUBMIT_SHORTEN: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务提交/提交Shorten任务(prompt分析)",
     ],
@@ -1033,11 +1148,14 @@ pub const MJ_SUBMIT_SHORTEN: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_SUBMIT_VIDEO: crate::Operation = crate::Operation {
     id: "mj_submit_video",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/submit/video",
+    #[cfg(feature = "registry")]
     summary: "Submit a Midjourney video job (image to four short videos)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -1045,6 +1163,7 @@ pub const MJ_SUBMIT_VIDEO: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("提交结果"),
@@ -1058,17 +1177,21 @@ pub const MJ_SUBMIT_VIDEO: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["视频模型(Videos)/Midjourney/MJ视频生成"],
 };
 /// `POST /mj/insight-face/swap`: Submit a face swap job (InsightFace)
 #[cfg(feature = "midjourney")]
 pub const MJ_SWAP_FACE: crate::Operation = crate::Operation {
     id: "mj_swap_face",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/insight-face/swap",
+    #[cfg(feature = "registry")]
     summary: "Submit a face swap job (InsightFace)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -1076,6 +1199,7 @@ pub const MJ_SWAP_FACE: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("Message«string»"),
@@ -1089,17 +1213,21 @@ pub const MJ_SWAP_FACE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: false,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["图像模型(Images)/Midjourney/任务提交/提交swap_face任务"],
 };
 /// `POST /mj/task/list-by-condition`: Fetch several tasks by id
 #[cfg(feature = "midjourney")]
 pub const MJ_LIST_TASKS_BY_CONDITION: crate::Operation = crate::Operation {
     id: "mj_list_tasks_by_condition",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Post,
     path: "/mj/task/list-by-condition",
+    #[cfg(feature = "registry")]
     summary: "Fetch several tasks by id",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[
         crate::RequestBody {
             content_type: "application/json",
@@ -1107,6 +1235,7 @@ pub const MJ_LIST_TASKS_BY_CONDITION: crate::Operation = crate::Operation {
             array: false,
         },
     ],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("任务"),
@@ -1120,6 +1249,7 @@ pub const MJ_LIST_TASKS_BY_CONDITION: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务查询/根据ID列表查询任务",
     ],
@@ -1128,9 +1258,11 @@ pub const MJ_LIST_TASKS_BY_CONDITION: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_FETCH_TASK: crate::Operation = crate::Operation {
     id: "mj_fetch_task",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Get,
     path: "/mj/task/{id}/fetch",
+    #[cfg(feature = "registry")]
     summary: "Fetch one task (image or video)",
     params: &[
         crate::Param {
@@ -1140,7 +1272,9 @@ pub const MJ_FETCH_TASK: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("任务"),
@@ -1154,6 +1288,7 @@ pub const MJ_FETCH_TASK: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务查询/指定ID获取任务",
         "视频模型(Videos)/Midjourney/指定ID获取任务",
@@ -1163,9 +1298,11 @@ pub const MJ_FETCH_TASK: crate::Operation = crate::Operation {
 #[cfg(feature = "midjourney")]
 pub const MJ_GET_IMAGE_SEED: crate::Operation = crate::Operation {
     id: "mj_get_image_seed",
+    #[cfg(feature = "registry")]
     family: Family::Midjourney,
     method: crate::Method::Get,
     path: "/mj/task/{id}/image-seed",
+    #[cfg(feature = "registry")]
     summary: "Get the seed of a task's image",
     params: &[
         crate::Param {
@@ -1175,7 +1312,9 @@ pub const MJ_GET_IMAGE_SEED: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("Message«string»"),
@@ -1189,6 +1328,7 @@ pub const MJ_GET_IMAGE_SEED: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::MjErrorResponse],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[
         "图像模型(Images)/Midjourney/任务查询/获取任务图片的seed",
     ],
@@ -1197,12 +1337,16 @@ pub const MJ_GET_IMAGE_SEED: crate::Operation = crate::Operation {
 #[cfg(feature = "account")]
 pub const GET_BILLING_SUBSCRIPTION: crate::Operation = crate::Operation {
     id: "get_billing_subscription",
+    #[cfg(feature = "registry")]
     family: Family::Account,
     method: crate::Method::Get,
     path: "/v1/dashboard/billing/subscription",
+    #[cfg(feature = "registry")]
     summary: "Total quota of the API key (OpenAI billing-subscription format)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("BillingSubscription"),
@@ -1216,15 +1360,18 @@ pub const GET_BILLING_SUBSCRIPTION: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::ErrorResponse],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["系统管理API/令牌余额查询"],
 };
 /// `GET /v1/dashboard/billing/usage`: Amount used by the API key (OpenAI billing-usage format)
 #[cfg(feature = "account")]
 pub const GET_BILLING_USAGE: crate::Operation = crate::Operation {
     id: "get_billing_usage",
+    #[cfg(feature = "registry")]
     family: Family::Account,
     method: crate::Method::Get,
     path: "/v1/dashboard/billing/usage",
+    #[cfg(feature = "registry")]
     summary: "Amount used by the API key (OpenAI billing-usage format)",
     params: &[
         crate::Param {
@@ -1240,7 +1387,9 @@ pub const GET_BILLING_USAGE: crate::Operation = crate::Operation {
             fixed_value: ::core::option::Option::None,
         },
     ],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("BillingUsage"),
@@ -1254,18 +1403,23 @@ pub const GET_BILLING_USAGE: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::ErrorResponse],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &[],
 };
 /// `GET /api/user/self`: The account of the access token's user, with its balance
 #[cfg(feature = "account")]
 pub const GET_USER_SELF: crate::Operation = crate::Operation {
     id: "get_user_self",
+    #[cfg(feature = "registry")]
     family: Family::Account,
     method: crate::Method::Get,
     path: "/api/user/self",
+    #[cfg(feature = "registry")]
     summary: "The account of the access token's user, with its balance",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("UserSelfResponse"),
@@ -1279,18 +1433,23 @@ pub const GET_USER_SELF: crate::Operation = crate::Operation {
     in_band_errors: &[InBandEnvelope::NewApiErrorResponse],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["系统管理API/用户余额查询"],
 };
 /// `GET /v1/models`: Models the API key may use (OpenAI format)
 #[cfg(feature = "account")]
 pub const LIST_MODELS: crate::Operation = crate::Operation {
     id: "list_models",
+    #[cfg(feature = "registry")]
     family: Family::Account,
     method: crate::Method::Get,
     path: "/v1/models",
+    #[cfg(feature = "registry")]
     summary: "Models the API key may use (OpenAI format)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("ModelList"),
@@ -1307,18 +1466,23 @@ pub const LIST_MODELS: crate::Operation = crate::Operation {
     ],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["系统管理API/获取令牌支持模型"],
 };
 /// `GET /v1beta/models`: Models the API key may use (Gemini format)
 #[cfg(feature = "account")]
 pub const LIST_GEMINI_MODELS: crate::Operation = crate::Operation {
     id: "list_gemini_models",
+    #[cfg(feature = "registry")]
     family: Family::Account,
     method: crate::Method::Get,
     path: "/v1beta/models",
+    #[cfg(feature = "registry")]
     summary: "Models the API key may use (Gemini format)",
     params: &[],
+    #[cfg(feature = "registry")]
     request: &[],
+    #[cfg(feature = "registry")]
     response: crate::ResponseInfo {
         status: 200u16,
         json: ::core::option::Option::Some("GeminiModelList"),
@@ -1336,6 +1500,7 @@ pub const LIST_GEMINI_MODELS: crate::Operation = crate::Operation {
     in_band_errors: &[],
     idempotent: true,
     gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
     doc_pages: &["系统管理API/获取令牌支持模型-gemini"],
 };
 /// Every operation of the enabled families, in spec order.

@@ -80,7 +80,7 @@ const CHAT_PREDICTION: crate::SchemaInfo = crate::SchemaInfo {
     name: "ChatPrediction",
     rust_name: "ChatPrediction",
     family: "openai-chat",
-    summary: "Predicted Output: text expected to largely reappear in the answer (e.g.",
+    summary: "Predicted Output: text expected to largely reappear in the answer (e.g. a file being edited), which speeds up generation.",
 };
 /// `ChatWebSearchOptions`.
 #[cfg(feature = "openai-chat")]
@@ -120,7 +120,7 @@ const CHAT_THINKING_OPTIONS: crate::SchemaInfo = crate::SchemaInfo {
     name: "ChatThinkingOptions",
     rust_name: "ChatThinkingOptions",
     family: "openai-chat",
-    summary: "Claude/Doubao/GLM-style thinking switch forwarded by the gateway, e.g.",
+    summary: "Claude/Doubao/GLM-style thinking switch forwarded by the gateway, e.g. `{\"type\": \"enabled\", \"budget_tokens\": 2048}` or `{\"type\": \"disabled\"}`.",
 };
 /// `Message`.
 #[cfg(feature = "openai-chat")]
@@ -216,7 +216,7 @@ const CHAT_CONTENT_PART_FILE: crate::SchemaInfo = crate::SchemaInfo {
     name: "ChatContentPartFile",
     rust_name: "ChatContentPartFile",
     family: "openai-chat",
-    summary: "A file (e.g.",
+    summary: "A file (e.g. PDF) given inline as base64 data or by an uploaded file id.",
 };
 /// `ChatInputFile`.
 #[cfg(feature = "openai-chat")]
@@ -264,7 +264,7 @@ const CHAT_CACHE_CONTROL: crate::SchemaInfo = crate::SchemaInfo {
     name: "ChatCacheControl",
     rust_name: "ChatCacheControl",
     family: "openai-chat",
-    summary: "Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g.",
+    summary: "Anthropic-style prompt-cache breakpoint on a content part, forwarded by the gateway for Claude channels (OpenRouter convention), e.g. `{\"type\": \"ephemeral\"}`.",
 };
 /// `ChatAnnotation`.
 #[cfg(feature = "openai-chat")]
@@ -2256,7 +2256,7 @@ const CLAUDE_SEARCH_RESULT_BLOCK_PARAM: crate::SchemaInfo = crate::SchemaInfo {
     name: "ClaudeSearchResultBlockParam",
     rust_name: "ClaudeSearchResultBlockParam",
     family: "claude",
-    summary: "A search result supplied by the caller (e.g.",
+    summary: "A search result supplied by the caller (e.g. from its own retrieval), citable with `search_result_location`.",
 };
 /// `ClaudeThinkingBlockParam`.
 #[cfg(feature = "claude")]
@@ -3736,7 +3736,7 @@ const MJ_SELECTOR: crate::SchemaInfo = crate::SchemaInfo {
     name: "可执行按钮_1",
     rust_name: "MjSelector",
     family: "midjourney",
-    summary: "A select menu of a Discord account (midjourney-proxy-plus `MessageSelector`, named like the button class, hence the `_1`), e.g.",
+    summary: "A select menu of a Discord account (midjourney-proxy-plus `MessageSelector`, named like the button class, hence the `_1`), e.g. the version selector.",
 };
 /// `Option`.
 #[cfg(feature = "midjourney")]
@@ -4043,7 +4043,7 @@ const TASK_ERROR_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
     name: "TaskErrorResponse",
     rust_name: "TaskErrorResponse",
     family: "common",
-    summary: "The error envelope of the task routes (`/v1/videos*`, `/v1/video/generations*`), e.g.",
+    summary: "The error envelope of the task routes (`/v1/videos*`, `/v1/video/generations*`), e.g. HTTP 400 `{\"code\": \"task_not_exist\", \"message\": \"task_not_exist\", \"data\": null}`.",
 };
 /// Every component schema of the enabled families, in spec order.
 pub const SCHEMAS: &[crate::SchemaInfo] = &[

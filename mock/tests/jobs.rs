@@ -94,7 +94,7 @@ async fn a_video_job_goes_queued_in_progress_back_once_then_completed_with_mp4_c
     );
     assert_eq!(progress.last(), Some(&100));
 
-    let bytes = within(10, client.videos().download_content(&job.id, None))
+    let bytes = within(10, client.videos().download_content(&job.id, Default::default()))
         .await
         .expect("content");
     assert_eq!(&bytes[4..8], b"ftyp", "an MP4 header");

@@ -74,12 +74,12 @@ async fn call(
         ("create_embedding", _) => json(client.embeddings().create(&body(request)).await),
         ("create_rerank", _) => json(client.embeddings().rerank(&body(request)).await),
         ("create_image", _) => json(client.images().generate(&body(request)).await),
-        ("edit_image", _) if multipart => json(client.images().edit(&body(request)).await),
-        ("edit_image", _) => json(client.images().edit_json(&body(request)).await),
+        ("edit_image", _) if multipart => json(client.images().edit_multipart(&body(request)).await),
+        ("edit_image", _) => json(client.images().edit(&body(request)).await),
         ("create_video", _) if multipart => json(client.videos().create_multipart(&body(request)).await),
         ("create_video", _) => json(client.videos().create(&body(request)).await),
         ("retrieve_video", _) => json(client.videos().retrieve(arg(0)).await),
-        ("download_video_content", _) => bytes(client.videos().download_content(arg(0), None).await),
+        ("download_video_content", _) => bytes(client.videos().download_content(arg(0), Default::default()).await),
         ("create_claude_message", Kind::Stream) => {
             events(client.claude().messages().create_stream(&body(request)).await?).await
         }
@@ -102,7 +102,7 @@ async fn call(
         ("mj_fetch_task", _) => json(client.midjourney().fetch_task(arg(0)).await),
         ("mj_get_image_seed", _) => json(client.midjourney().image_seed(arg(0)).await),
         ("get_billing_subscription", _) => json(client.account().billing_subscription().await),
-        ("get_billing_usage", _) => json(client.account().billing_usage(None, None).await),
+        ("get_billing_usage", _) => json(client.account().billing_usage(Default::default()).await),
         ("get_user_self", _) => json(client.account().user_self().await),
         ("list_models", _) => json(client.account().models().await),
         ("list_gemini_models", _) => json(client.account().gemini_models().await),

@@ -2,7 +2,8 @@
 //! types, `null` where a value was optional, and ids too large for a float.
 
 use allmhub_types::{
-    ChatCompletionChunk, ClaudeStreamEvent, FinishReason, MjSubmitResponse, MjTask, MjTaskStatus, ResponsesStreamEvent,
+    ChatCompletionChunk, ClaudeMessagesRequest, ClaudeStreamEvent, ClaudeTool, ClaudeTypedTool, FinishReason,
+    MjSubmitResponse, MjTask, MjTaskStatus, ResponsesInputItem, ResponsesInputTypedItem, ResponsesStreamEvent,
     StringOrNumber,
 };
 use serde_json::{Value, json};
@@ -105,4 +106,119 @@ fn ids_beyond_2_pow_53_keep_every_digit_as_numbers_and_strings() {
     let huge = r#"{"code":1,"result":123456789012345678901234567890}"#;
     let error = serde_json::from_str::<MjSubmitResponse>(huge).expect_err("too large to keep exactly");
     assert!(error.to_string().contains("exact digits"), "{error}");
+}
+
+#[test]
+fn null_optional_arrays_and_objects_decode_as_absent_and_are_written_back_absent() {
+    let absent = json!({"model": "claude-sonnet-4-5", "max_tokens": 16, "messages": []});
+    let mut with_nulls = absent.clone();
+    for member in [
+        "stop_sequences",
+        "tools",
+        "mcp_servers",
+        "context_management",
+        "output_format",
+    ] {
+        with_nulls[member] = Value::Null;
+    }
+    let (a, again): (ClaudeMessagesRequest, _) = round_trip(&with_nulls);
+    let (b, _): (ClaudeMessagesRequest, _) = round_trip(&absent);
+    assert_eq!(a, b);
+    assert_eq!(again, absent, "null members are written back as absent");
+
+    // In an answer too, at depth: a chunk's delta with `annotations: null`.
+    let chunk_value = chunk(json!({"index": 0, "delta": {"content": "hi", "annotations": null}}));
+    let (decoded, again): (ChatCompletionChunk, _) = round_trip(&chunk_value);
+    assert!(decoded.choices[0].delta.annotations.is_empty());
+    assert!(again["choices"][0]["delta"].get("annotations").is_none());
+
+    // A required array is still required: `null` there is an error naming the member.
+    let error =
+        serde_json::from_value::<ClaudeMessagesRequest>(json!({"model": "m", "max_tokens": 1, "messages": null}))
+            .expect_err("messages is required");
+    assert!(error.to_string().contains("invalid type: null"), "{error}");
+}
+
+#[test]
+fn a_missing_or_null_tag_decodes_into_the_catch_all_variant() {
+    for event in [
+        json!({"index": 0, "delta": {"type": "text_delta", "text": "hi"}}),
+        json!({"type": null, "index": 0}),
+        json!({"index": 0, "type": null}),
+        json!({"type": 7, "index": 0}),
+        json!({}),
+    ] {
+        let (decoded, again): (ClaudeStreamEvent, _) = round_trip(&event);
+        assert!(matches!(decoded, ClaudeStreamEvent::Unknown(_)), "{event}");
+        assert_eq!(decoded.tag(), "", "{event}");
+        assert_eq!(again, event, "kept whole: {event}");
+    }
+    // Inside a list, one such item no longer fails the whole answer.
+    let stream: Vec<ClaudeStreamEvent> =
+        serde_json::from_str(r#"[{"type":"ping"},{"type":null},{"type":"message_stop"}]"#).expect("decodes");
+    assert!(matches!(stream[0], ClaudeStreamEvent::Ping(_)));
+    assert!(matches!(stream[1], ClaudeStreamEvent::Unknown(_)));
+    assert!(matches!(stream[2], ClaudeStreamEvent::MessageStop(_)));
+}
+
+#[test]
+fn json_paths_and_unknown_members_still_reach_into_tolerant_members() {
+    let schema = allmhub_conform::find_schema("ChatCompletionChunk").expect("registered");
+    let bad = serde_json::to_vec(&chunk(
+        json!({"index": 0, "delta": {"annotations": [{"type": "url_citation", "url_citation": 5}]}}),
+    ))
+    .expect("json");
+    let error = allmhub_conform::check_json(schema, &bad).expect_err("a citation is an object");
+    assert_eq!(error.path, "$.choices[0].delta.annotations[0].url_citation");
+
+    let extra = serde_json::to_vec(&chunk(
+        json!({"index": 0, "delta": {"annotations": [{"type": "url_citation", "url_citation": {"url": "u", "brand_new": 1}}]}}),
+    ))
+    .expect("json");
+    let conformed = allmhub_conform::check_json(schema, &extra).expect("decodes");
+    assert_eq!(
+        conformed.unknown_members,
+        ["$.choices[0].delta.annotations[0].url_citation.brand_new"]
+    );
+
+    let tagless = allmhub_conform::find_schema("ClaudeStreamEvent").expect("registered");
+    let conformed = allmhub_conform::check_json(tagless, br#"{"type":null,"index":0}"#).expect("decodes");
+    assert_eq!(conformed.value, json!({"type": null, "index": 0}));
+}
+
+#[test]
+fn in_a_union_tried_in_order_a_tagged_alternative_takes_only_objects_with_its_tag() {
+    // Responses input: a typed item has `type`; the short message form has none.
+    let short: ResponsesInputItem = serde_json::from_value(json!({"role": "user", "content": "Hi"})).expect("short");
+    assert!(matches!(short, ResponsesInputItem::Message(_)), "{short:?}");
+    let typed: ResponsesInputItem =
+        serde_json::from_value(json!({"type": "message", "role": "user", "content": "Hi"})).expect("typed");
+    assert!(
+        matches!(typed, ResponsesInputItem::Item(ResponsesInputTypedItem::Message(_))),
+        "{typed:?}"
+    );
+    let later: ResponsesInputItem =
+        serde_json::from_value(json!({"type": "computer_call_v2", "role": "user", "content": "Hi"})).expect("new kind");
+    assert!(
+        matches!(later, ResponsesInputItem::Item(ResponsesInputTypedItem::Unknown(_))),
+        "{later:?}"
+    );
+
+    // Claude tools: a custom tool first (with or without `type: custom`), then the typed tools.
+    let custom = json!({"name": "get_weather", "input_schema": {"type": "object"}});
+    let tool: ClaudeTool = serde_json::from_value(custom).expect("custom");
+    assert!(matches!(tool, ClaudeTool::Custom(_)));
+    let tool: ClaudeTool =
+        serde_json::from_value(json!({"type": "web_search_20250305", "name": "web_search"})).expect("typed");
+    assert!(
+        matches!(tool, ClaudeTool::Typed(ClaudeTypedTool::WebSearch20250305(_))),
+        "{tool:?}"
+    );
+
+    // Nothing matches: the error names each alternative's reason.
+    let error = serde_json::from_value::<ResponsesInputItem>(json!({"role": "user"})).expect_err("no content");
+    let message = error.to_string();
+    assert!(message.contains("untagged enum ResponsesInputItem"), "{message}");
+    assert!(message.contains("Item: no string `type` member"), "{message}");
+    assert!(message.contains("Message: missing field `content`"), "{message}");
 }

@@ -36,7 +36,7 @@ struct ChoiceState {
 impl Default for ChatAccumulator {
     fn default() -> Self {
         ChatAccumulator {
-            answer: ChatCompletionResponse::new("", "chat.completion", 0, "", Vec::new()),
+            answer: ChatCompletionResponse::new("", 0, "", Vec::new()),
             choices: Vec::new(),
             events: 0,
         }
@@ -229,7 +229,8 @@ fn merge_tool_call(calls: &mut Vec<ChatToolCall>, wire: &mut Vec<Option<i64>>, f
                 call.custom.input.push_str(input);
             }
         }
-        ChatToolCall::Unknown(_) => {}
+        // A kind of a later version: nothing to merge into.
+        _ => {}
     }
 }
 
@@ -238,6 +239,7 @@ fn call_id(call: &ChatToolCall) -> Option<&str> {
         ChatToolCall::Function(call) => call.id.as_deref(),
         ChatToolCall::Custom(call) => call.id.as_deref(),
         ChatToolCall::Unknown(value) => value.get("id").and_then(Value::as_str),
+        _ => None,
     }
 }
 

@@ -38,7 +38,7 @@ struct BlockState {
 impl Default for ClaudeAccumulator {
     fn default() -> Self {
         ClaudeAccumulator {
-            message: ClaudeMessagesResponse::new("message", "assistant"),
+            message: ClaudeMessagesResponse::new(),
             blocks: Vec::new(),
             events: 0,
         }
@@ -148,6 +148,8 @@ impl ClaudeAccumulator {
             }
             ClaudeStreamEvent::Error(_) => return Err(error_event(event)),
             ClaudeStreamEvent::MessageStop(_) | ClaudeStreamEvent::Ping(_) | ClaudeStreamEvent::Unknown(_) => {}
+            // Events of a later version.
+            _ => {}
         }
         Ok(())
     }

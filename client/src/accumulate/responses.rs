@@ -62,10 +62,9 @@ impl ResponsesAccumulator {
         use ResponsesStreamEvent as E;
         self.events += 1;
         match event {
-            E::ResponseCreated(event) | E::ResponseInProgress(event) | E::ResponseQueued(event) => {
-                if !self.ended {
-                    self.replace(&event.response, false);
-                }
+            // Snapshots before the end; after it they change nothing (the wildcard arm below).
+            E::ResponseCreated(event) | E::ResponseInProgress(event) | E::ResponseQueued(event) if !self.ended => {
+                self.replace(&event.response, false);
             }
             E::ResponseCompleted(event) | E::ResponseIncomplete(event) | E::ResponseFailed(event) => {
                 self.replace(&event.response, true);
@@ -269,6 +268,8 @@ impl ResponsesAccumulator {
             E::Error(_) => return Err(error_event(event)),
             // Partial images are previews; the item's `result` comes whole with `output_item.done`.
             E::ResponseImageGenerationCallPartialImage(_) | E::Unknown(_) => {}
+            // Events of a later version.
+            _ => {}
         }
         Ok(())
     }

@@ -239,6 +239,7 @@ fn tool_call_fragments(call: &ChatToolCall, index: i64, cutter: &mut Cutter<'_>)
                 }
             })
             .collect(),
-        ChatToolCall::Unknown(_) => Vec::new(),
+        // A kind of a later version: no fragments to cut.
+        _ => Vec::new(),
     }
 }

@@ -450,5 +450,6 @@ pub(crate) fn item_id(item: &ResponsesOutputItem) -> Option<&str> {
         ResponsesOutputItem::LocalShellCall(item) => item.id.as_deref(),
         ResponsesOutputItem::ComputerCall(item) => item.id.as_deref(),
         ResponsesOutputItem::Unknown(value) => value.get("id").and_then(Value::as_str),
+        _ => None,
     }
 }

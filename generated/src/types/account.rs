@@ -30,12 +30,10 @@ pub struct BillingSubscription {
 }
 impl BillingSubscription {
     /// Builds a `BillingSubscription` from its required members; the optional ones start empty.
-    pub fn new(
-        object: impl ::std::convert::Into<::std::string::String>,
-        hard_limit_usd: impl ::std::convert::Into<f64>,
-    ) -> Self {
+    /// Fixed members are filled in: `object` is `"billing_subscription"`.
+    pub fn new(hard_limit_usd: impl ::std::convert::Into<f64>) -> Self {
         Self {
-            object: object.into(),
+            object: ::std::convert::From::from("billing_subscription"),
             has_payment_method: ::std::default::Default::default(),
             soft_limit_usd: ::std::default::Default::default(),
             hard_limit_usd: hard_limit_usd.into(),
@@ -66,7 +64,7 @@ impl BillingUsage {
 /// Answer of `GET /api/user/self` in the gateway's `{success, message, data}` envelope.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UserSelfResponse {
-    /// `true` on success; a failure has `false` and no `data` (see `NewApiErrorResponse`).
+    /// `true` on success; a failure has `false` and no `data` (see [`NewApiErrorResponse`]).
     pub success: bool,
     /// Empty on success.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -166,7 +164,11 @@ pub struct UserSelf {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sidebar_modules: ::std::option::Option<::std::string::String>,
     /// Dashboard permissions derived from the role (`sidebar_settings`, `sidebar_modules`, …).
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub permissions: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 /// Answer of `GET /v1/models`: OpenAI's model list plus the gateway member `success` and per-model
@@ -192,7 +194,7 @@ impl ModelList {
         }
     }
 }
-/// One model of `ModelList` (OpenAI `Model` plus gateway members).
+/// One model of [`ModelList`] (OpenAI `Model` plus gateway members).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ListedModel {
     /// Model name to send in requests.
@@ -282,8 +284,10 @@ pub struct ListedModelPermission {
 /// An API format a model supports: `openai` (chat completions), `openai-response`, `openai-response-compact`,
 /// `anthropic`, `gemini`, `jina-rerank`, `image-generation`, `embeddings`, `openai-video`. Open enum.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EndpointType {
     /// `openai`
     Openai,
@@ -405,7 +409,7 @@ impl GeminiModelList {
         }
     }
 }
-/// One model of `GeminiModelList` (Google's `Model` shape). `name` is the bare model id without Google's
+/// One model of [`GeminiModelList`] (Google's `Model` shape). `name` is the bare model id without Google's
 /// `models/` prefix; the other members are `null` from this gateway but keep Google's types.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GeminiModelInfo {

@@ -28,7 +28,11 @@ pub struct SpeechRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream_format: ::std::option::Option<::std::string::String>,
     /// Channel-specific extra parameters forwarded by the gateway.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl SpeechRequest {
@@ -53,8 +57,10 @@ impl SpeechRequest {
 /// Audio encoding of the speech: `mp3` (default), `opus`, `aac`, `flac`, `wav` or `pcm` (raw 24 kHz 16-bit
 /// little-endian mono samples, no header).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SpeechResponseFormat {
     /// `mp3`
     Mp3,
@@ -161,14 +167,16 @@ pub struct TranscriptionRequest {
     #[serde(
         rename = "timestamp_granularities[]",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub timestamp_granularities: ::std::vec::Vec<TimestampGranularity>,
     /// Extra output, e.g. `logprobs` (gpt-4o transcribe models with `json`).
     #[serde(
         rename = "include[]",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub include: ::std::vec::Vec<::std::string::String>,
     /// Stream transcript deltas as Server-Sent Events (gpt-4o transcribe models; not modelled here).
@@ -182,7 +190,8 @@ pub struct TranscriptionRequest {
     #[serde(
         rename = "known_speaker_names[]",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub known_speaker_names: ::std::vec::Vec<::std::string::String>,
 }
@@ -208,42 +217,46 @@ impl TranscriptionRequest {
     }
 }
 impl crate::MultipartForm for TranscriptionRequest {
-    fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
+    fn parts(
+        &self,
+    ) -> ::std::result::Result<::std::vec::Vec<crate::FormPart<'_>>, crate::FormError> {
         let mut parts = ::std::vec::Vec::new();
         crate::__private::FileField::add_parts(&self.file, "file", &mut parts);
-        crate::__private::add_value_parts("model", &self.model, &mut parts);
-        crate::__private::add_value_parts("language", &self.language, &mut parts);
-        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts);
+        crate::__private::add_value_parts("model", &self.model, &mut parts)?;
+        crate::__private::add_value_parts("language", &self.language, &mut parts)?;
+        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts)?;
         crate::__private::add_value_parts(
             "response_format",
             &self.response_format,
             &mut parts,
-        );
-        crate::__private::add_value_parts("temperature", &self.temperature, &mut parts);
+        )?;
+        crate::__private::add_value_parts("temperature", &self.temperature, &mut parts)?;
         crate::__private::add_value_parts(
             "timestamp_granularities[]",
             &self.timestamp_granularities,
             &mut parts,
-        );
-        crate::__private::add_value_parts("include[]", &self.include, &mut parts);
-        crate::__private::add_value_parts("stream", &self.stream, &mut parts);
+        )?;
+        crate::__private::add_value_parts("include[]", &self.include, &mut parts)?;
+        crate::__private::add_value_parts("stream", &self.stream, &mut parts)?;
         crate::__private::add_value_parts(
             "chunking_strategy",
             &self.chunking_strategy,
             &mut parts,
-        );
+        )?;
         crate::__private::add_value_parts(
             "known_speaker_names[]",
             &self.known_speaker_names,
             &mut parts,
-        );
-        parts
+        )?;
+        Ok(parts)
     }
 }
 /// Timestamp level of a verbose transcript.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TimestampGranularity {
     /// `word`
     Word,
@@ -339,26 +352,30 @@ impl TranslationRequest {
     }
 }
 impl crate::MultipartForm for TranslationRequest {
-    fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
+    fn parts(
+        &self,
+    ) -> ::std::result::Result<::std::vec::Vec<crate::FormPart<'_>>, crate::FormError> {
         let mut parts = ::std::vec::Vec::new();
         crate::__private::FileField::add_parts(&self.file, "file", &mut parts);
-        crate::__private::add_value_parts("model", &self.model, &mut parts);
-        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts);
+        crate::__private::add_value_parts("model", &self.model, &mut parts)?;
+        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts)?;
         crate::__private::add_value_parts(
             "response_format",
             &self.response_format,
             &mut parts,
-        );
-        crate::__private::add_value_parts("temperature", &self.temperature, &mut parts);
-        parts
+        )?;
+        crate::__private::add_value_parts("temperature", &self.temperature, &mut parts)?;
+        Ok(parts)
     }
 }
 /// Output of a transcription or translation: `json` (default, `{text}`), `verbose_json` (with language,
 /// duration, segments and words), `text`, `srt` or `vtt` (plain-text bodies), `diarized_json` (speaker
 /// segments, diarization models only). gpt-4o transcribe models support only `json` and `text`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AudioResponseFormat {
     /// `json`
     Json,
@@ -458,13 +475,25 @@ pub struct AudioTranscriptionResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub duration: ::std::option::Option<f64>,
     /// Timed segments of the transcript (`verbose_json`, `diarized_json`).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub segments: ::std::vec::Vec<AudioTranscriptionSegment>,
     /// Timed words, when `timestamp_granularities[]` asked for them (`verbose_json`).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub words: ::std::vec::Vec<AudioTranscriptionWord>,
     /// Token log probabilities (`include[]=logprobs`).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub logprobs: ::std::vec::Vec<AudioTranscriptionLogprob>,
     /// What the request is billed for, tokens or seconds of audio, by model.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -512,7 +541,11 @@ pub struct AudioTranscriptionSegment {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
     /// Token ids of the segment's text (verbose segments).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tokens: ::std::vec::Vec<i64>,
     /// Sampling temperature used for the segment (verbose segments).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -561,14 +594,20 @@ pub struct AudioTranscriptionLogprob {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logprob: ::std::option::Option<f64>,
     /// Its UTF-8 bytes.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub bytes: ::std::vec::Vec<i64>,
 }
 /// Usage of a transcription, tagged by `type` (token-billed or duration-billed models).
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum AudioTranscriptionUsage {
     /// `tokens`: Token usage (gpt-4o transcribe models).
     #[serde(rename = "tokens")]
@@ -576,7 +615,7 @@ pub enum AudioTranscriptionUsage {
     /// `duration`: Duration usage (whisper-1).
     #[serde(rename = "duration")]
     Duration(AudioTranscriptionUsageDuration),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -612,6 +651,9 @@ impl crate::__private::TaggedUnion for AudioTranscriptionUsage {
             "duration" => rest.decode().map(Self::Duration),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Token usage (gpt-4o transcribe models).

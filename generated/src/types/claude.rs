@@ -22,7 +22,7 @@ pub struct ClaudeMessagesRequest {
     /// The system prompt, as a string or as text blocks with cache breakpoints.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub system: ::std::option::Option<ClaudeSystem>,
-    /// Stream the answer as Server-Sent Events of `ClaudeStreamEvent`. Default `false`.
+    /// Stream the answer as Server-Sent Events of [`ClaudeStreamEvent`]. Default `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
     /// Sampling temperature, 0–1 (default 1). Must be 1 or unset while thinking is enabled.
@@ -35,13 +35,21 @@ pub struct ClaudeMessagesRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub top_k: ::std::option::Option<i64>,
     /// Custom strings that end generation (`stop_reason` then is `stop_sequence`).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub stop_sequences: ::std::vec::Vec<::std::string::String>,
     /// Extended thinking, with its token budget; the gateway may set it from a `-thinking` model suffix.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub thinking: ::std::option::Option<ClaudeThinkingConfig>,
     /// Tools the model may use — custom tools described by a JSON Schema, and Anthropic-defined tools.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tools: ::std::vec::Vec<ClaudeTool>,
     /// Whether and which tool the model must use (`auto` by default when tools are given).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -56,12 +64,20 @@ pub struct ClaudeMessagesRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub container: ::std::option::Option<::serde_json::Value>,
     /// Remote MCP servers for the MCP connector (beta, needs `anthropic-beta`); passed through.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub mcp_servers: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
     /// Context-editing configuration (beta); passed through.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub context_management: ::serde_json::Map<
         ::std::string::String,
         ::serde_json::Value,
@@ -70,7 +86,11 @@ pub struct ClaudeMessagesRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output_config: ::std::option::Option<ClaudeOutputConfig>,
     /// Structured-output format (beta), e.g. `{"type": "json_schema", "schema": {…}}`; passed through.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub output_format: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Request-level prompt-cache breakpoint, applied to the last cacheable block.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -133,8 +153,10 @@ impl ClaudeMessage {
 }
 /// Author of a turn. There is no `system` role; use the top-level `system` member.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClaudeRole {
     /// `user`
     User,
@@ -201,9 +223,9 @@ impl<'de> ::serde::Deserialize<'de> for ClaudeRole {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ClaudeMessageContent {
-    /// The `Text` form.
+    /// Plain text, shorthand for one text block.
     Text(::std::string::String),
-    /// The `Blocks` form.
+    /// Content blocks, in order.
     Blocks(::std::vec::Vec<ClaudeContentBlockParam>),
 }
 impl ::std::convert::From<::std::vec::Vec<ClaudeContentBlockParam>>
@@ -250,9 +272,9 @@ impl crate::__private::KindUnion for ClaudeMessageContent {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ClaudeSystem {
-    /// The `Text` form.
+    /// The system prompt as plain text.
     Text(::std::string::String),
-    /// The `Blocks` form.
+    /// The system prompt as text blocks, which can carry cache breakpoints.
     Blocks(::std::vec::Vec<ClaudeSystemTextBlock>),
 }
 impl ::std::convert::From<::std::vec::Vec<ClaudeSystemTextBlock>> for ClaudeSystem {
@@ -311,12 +333,10 @@ pub struct ClaudeSystemTextBlock {
 }
 impl ClaudeSystemTextBlock {
     /// Builds a `ClaudeSystemTextBlock` from its required members; the optional ones start empty.
-    pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
-        text: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Fixed members are filled in: `type` is `"text"`.
+    pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("text"),
             text: text.into(),
             cache_control: ::std::default::Default::default(),
             citations: ::std::default::Default::default(),
@@ -334,12 +354,17 @@ pub struct ClaudeCacheControl {
     pub ttl: ::std::option::Option<::std::string::String>,
 }
 impl ClaudeCacheControl {
-    /// Builds a `ClaudeCacheControl` from its required members; the optional ones start empty.
-    pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeCacheControl`: `type` is `"ephemeral"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("ephemeral"),
             ttl: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeCacheControl {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// Request metadata.
@@ -356,16 +381,22 @@ pub struct ClaudeOutputConfig {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub effort: ::std::option::Option<::std::string::String>,
     /// Structured-output format; passed through.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub format: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 /// A content block of a request turn, tagged by `type`. Assistant turns may carry back the blocks of an earlier
 /// answer (text, thinking, redacted_thinking, tool_use, server_tool_use, web_search_tool_result); thinking
 /// blocks must be returned unmodified.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeContentBlockParam {
     /// `text`: A text block.
     #[serde(rename = "text")]
@@ -376,7 +407,7 @@ pub enum ClaudeContentBlockParam {
     /// `document`: A document (PDF, plain text or custom content blocks) the model can read and cite.
     #[serde(rename = "document")]
     Document(ClaudeDocumentBlockParam),
-    /// `search_result`: A search result supplied by the caller (e.g.
+    /// `search_result`: A search result supplied by the caller (e.g. from its own retrieval), citable with `search_result_location`.
     #[serde(rename = "search_result")]
     SearchResult(ClaudeSearchResultBlockParam),
     /// `thinking`: A thinking block of an earlier answer, sent back exactly as received (required during tool use with thinking).
@@ -400,7 +431,7 @@ pub enum ClaudeContentBlockParam {
     /// `container_upload`: A file (uploaded through the Files API) to place in the code-execution container.
     #[serde(rename = "container_upload")]
     ContainerUpload(ClaudeContainerUploadBlockParam),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -455,6 +486,9 @@ impl crate::__private::TaggedUnion for ClaudeContentBlockParam {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// A text block.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -498,9 +532,11 @@ impl ClaudeImageBlockParam {
 }
 /// Where an image comes from, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeImageSource {
     /// `base64`: Image bytes inline.
     #[serde(rename = "base64")]
@@ -508,7 +544,7 @@ pub enum ClaudeImageSource {
     /// `url`: An image fetched by Anthropic from a public URL.
     #[serde(rename = "url")]
     Url(ClaudeUrlImageSource),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -544,6 +580,9 @@ impl crate::__private::TaggedUnion for ClaudeImageSource {
             "url" => rest.decode().map(Self::Url),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Image bytes inline.
@@ -617,9 +656,11 @@ pub struct ClaudeCitationsConfig {
 }
 /// Where a document comes from, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeDocumentSource {
     /// `base64`: A PDF inline.
     #[serde(rename = "base64")]
@@ -633,7 +674,7 @@ pub enum ClaudeDocumentSource {
     /// `content`: A document made of the caller's own blocks; citations then point at block indexes.
     #[serde(rename = "content")]
     Content(ClaudeContentDocumentSource),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -674,6 +715,9 @@ impl crate::__private::TaggedUnion for ClaudeDocumentSource {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// A PDF inline.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -685,12 +729,10 @@ pub struct ClaudeBase64PdfSource {
 }
 impl ClaudeBase64PdfSource {
     /// Builds a `ClaudeBase64PdfSource` from its required members; the optional ones start empty.
-    pub fn new(
-        media_type: impl ::std::convert::Into<::std::string::String>,
-        data: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Fixed members are filled in: `media_type` is `"application/pdf"`.
+    pub fn new(data: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            media_type: media_type.into(),
+            media_type: ::std::convert::From::from("application/pdf"),
             data: data.into(),
         }
     }
@@ -717,12 +759,10 @@ pub struct ClaudePlainTextSource {
 }
 impl ClaudePlainTextSource {
     /// Builds a `ClaudePlainTextSource` from its required members; the optional ones start empty.
-    pub fn new(
-        media_type: impl ::std::convert::Into<::std::string::String>,
-        data: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Fixed members are filled in: `media_type` is `"text/plain"`.
+    pub fn new(data: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            media_type: media_type.into(),
+            media_type: ::std::convert::From::from("text/plain"),
             data: data.into(),
         }
     }
@@ -730,7 +770,7 @@ impl ClaudePlainTextSource {
 /// A document made of the caller's own blocks; citations then point at block indexes.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeContentDocumentSource {
-    /// A string, or a list of text and image blocks (shaped like `ClaudeTextBlockParam` / `ClaudeImageBlockParam`).
+    /// A string, or a list of text and image blocks (shaped like [`ClaudeTextBlockParam`] / [`ClaudeImageBlockParam`]).
     pub content: ClaudeContentDocumentSourceContent,
 }
 impl ClaudeContentDocumentSource {
@@ -741,13 +781,13 @@ impl ClaudeContentDocumentSource {
         Self { content: content.into() }
     }
 }
-/// A string, or a list of text and image blocks (shaped like `ClaudeTextBlockParam` / `ClaudeImageBlockParam`).
+/// A string, or a list of text and image blocks (shaped like [`ClaudeTextBlockParam`] / [`ClaudeImageBlockParam`]).
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ClaudeContentDocumentSourceContent {
-    /// The `Text` form.
+    /// The document as one text.
     Text(::std::string::String),
-    /// The `Blocks` form.
+    /// The document as text and image blocks; citations point at their indexes.
     Blocks(
         ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     ),
@@ -921,9 +961,9 @@ impl ClaudeToolResultBlockParam {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ClaudeToolResultContent {
-    /// The `Text` form.
+    /// The result as plain text.
     Text(::std::string::String),
-    /// The `Blocks` form.
+    /// The result as text, image, document and search-result blocks.
     Blocks(::std::vec::Vec<ClaudeToolResultContentBlock>),
 }
 impl ::std::convert::From<::std::vec::Vec<ClaudeToolResultContentBlock>>
@@ -968,9 +1008,11 @@ impl crate::__private::KindUnion for ClaudeToolResultContent {
 }
 /// A block inside a tool result, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeToolResultContentBlock {
     /// `text`: Text inside a tool result.
     #[serde(rename = "text")]
@@ -984,7 +1026,7 @@ pub enum ClaudeToolResultContentBlock {
     /// `search_result`: A search result returned by a custom search tool.
     #[serde(rename = "search_result")]
     SearchResult(ClaudeToolResultSearchResultBlock),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1024,6 +1066,9 @@ impl crate::__private::TaggedUnion for ClaudeToolResultContentBlock {
             "search_result" => rest.decode().map(Self::SearchResult),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Text inside a tool result.
@@ -1190,12 +1235,12 @@ impl ClaudeContainerUploadBlockParam {
 }
 /// A tool the model may use: a custom tool (`name` + `input_schema`, no `type` or `type: custom`), or an
 /// Anthropic-defined tool identified by a versioned `type` such as `web_search_20250305`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ClaudeTool {
-    /// The `Custom` form.
+    /// A tool the caller implements, with its input schema.
     Custom(ClaudeCustomTool),
-    /// The `Typed` form.
+    /// An Anthropic-defined tool, by its versioned `type`.
     Typed(ClaudeTypedTool),
 }
 impl ::std::convert::From<ClaudeCustomTool> for ClaudeTool {
@@ -1206,6 +1251,33 @@ impl ::std::convert::From<ClaudeCustomTool> for ClaudeTool {
 impl ::std::convert::From<ClaudeTypedTool> for ClaudeTool {
     fn from(value: ClaudeTypedTool) -> Self {
         Self::Typed(value)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClaudeTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_first_match(deserializer)
+    }
+}
+impl crate::__private::FirstMatch for ClaudeTool {
+    const NAME: &'static str = "ClaudeTool";
+    fn first_match(
+        value: &::serde_json::Value,
+        failures: &mut ::std::vec::Vec<(&'static str, ::std::string::String)>,
+    ) -> ::std::option::Option<Self> {
+        if let Some(value) = crate::__private::alternative(value, "Custom", failures) {
+            return Some(Self::Custom(value));
+        }
+        if let Some(value) = crate::__private::tagged_alternative(
+            value,
+            "type",
+            "Typed",
+            failures,
+        ) {
+            return Some(Self::Typed(value));
+        }
+        None
     }
 }
 /// A tool implemented by the caller; the model calls it with `tool_use` blocks whose `input` follows `input_schema`.
@@ -1250,9 +1322,11 @@ impl ClaudeCustomTool {
 /// execution) run at Anthropic; `bash` and `text_editor` are client tools with a built-in schema. Whether a
 /// non-Anthropic channel honours them depends on the gateway's conversion (web search is converted for some).
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeTypedTool {
     /// `web_search_20250305`: Anthropic's web search, run server-side; billed per search (`usage.server_tool_use.web_search_requests`).
     #[serde(rename = "web_search_20250305")]
@@ -1278,7 +1352,7 @@ pub enum ClaudeTypedTool {
     /// `text_editor_20250728`: The Anthropic-defined text editor tool; the caller applies the edits and returns `tool_result` blocks.
     #[serde(rename = "text_editor_20250728")]
     TextEditor20250728(ClaudeTextEditorTool),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1327,6 +1401,9 @@ impl crate::__private::TaggedUnion for ClaudeTypedTool {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// Anthropic's web search, run server-side; billed per search (`usage.server_tool_use.web_search_requests`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1350,16 +1427,21 @@ pub struct ClaudeWebSearchTool {
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
 impl ClaudeWebSearchTool {
-    /// Builds a `ClaudeWebSearchTool` from its required members; the optional ones start empty.
-    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeWebSearchTool`: `name` is `"web_search"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            name: name.into(),
+            name: ::std::convert::From::from("web_search"),
             max_uses: ::std::default::Default::default(),
             allowed_domains: ::std::default::Default::default(),
             blocked_domains: ::std::default::Default::default(),
             user_location: ::std::default::Default::default(),
             cache_control: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeWebSearchTool {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// Approximate location of the user, to localize search results.
@@ -1382,15 +1464,20 @@ pub struct ClaudeUserLocation {
     pub timezone: ::std::option::Option<::std::string::String>,
 }
 impl ClaudeUserLocation {
-    /// Builds a `ClaudeUserLocation` from its required members; the optional ones start empty.
-    pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeUserLocation`: `type` is `"approximate"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("approximate"),
             city: ::std::default::Default::default(),
             region: ::std::default::Default::default(),
             country: ::std::default::Default::default(),
             timezone: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeUserLocation {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// Anthropic's web fetch tool (beta, needs `anthropic-beta`), run server-side.
@@ -1418,10 +1505,10 @@ pub struct ClaudeWebFetchTool {
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
 impl ClaudeWebFetchTool {
-    /// Builds a `ClaudeWebFetchTool` from its required members; the optional ones start empty.
-    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeWebFetchTool`: `name` is `"web_fetch"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            name: name.into(),
+            name: ::std::convert::From::from("web_fetch"),
             max_uses: ::std::default::Default::default(),
             allowed_domains: ::std::default::Default::default(),
             blocked_domains: ::std::default::Default::default(),
@@ -1429,6 +1516,11 @@ impl ClaudeWebFetchTool {
             max_content_tokens: ::std::default::Default::default(),
             cache_control: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeWebFetchTool {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// Anthropic's sandboxed code execution (beta), run server-side.
@@ -1441,12 +1533,17 @@ pub struct ClaudeCodeExecutionTool {
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
 impl ClaudeCodeExecutionTool {
-    /// Builds a `ClaudeCodeExecutionTool` from its required members; the optional ones start empty.
-    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeCodeExecutionTool`: `name` is `"code_execution"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            name: name.into(),
+            name: ::std::convert::From::from("code_execution"),
             cache_control: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeCodeExecutionTool {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// The Anthropic-defined bash tool; the caller runs the commands and returns `tool_result` blocks.
@@ -1459,12 +1556,17 @@ pub struct ClaudeBashTool {
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
 }
 impl ClaudeBashTool {
-    /// Builds a `ClaudeBashTool` from its required members; the optional ones start empty.
-    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+    /// Builds a `ClaudeBashTool`: `name` is `"bash"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
-            name: name.into(),
+            name: ::std::convert::From::from("bash"),
             cache_control: ::std::default::Default::default(),
         }
+    }
+}
+impl ::std::default::Default for ClaudeBashTool {
+    fn default() -> Self {
+        Self::new()
     }
 }
 /// The Anthropic-defined text editor tool; the caller applies the edits and returns `tool_result` blocks.
@@ -1491,9 +1593,11 @@ impl ClaudeTextEditorTool {
 }
 /// How the model may use the tools, tagged by `type`. Only `auto` and `none` combine with thinking.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeToolChoice {
     /// `auto`: The model decides whether to call tools (the default when tools are given).
     #[serde(rename = "auto")]
@@ -1507,7 +1611,7 @@ pub enum ClaudeToolChoice {
     /// `none`: The model must not call tools.
     #[serde(rename = "none")]
     None(ClaudeToolChoiceNone),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1548,6 +1652,9 @@ impl crate::__private::TaggedUnion for ClaudeToolChoice {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// The model decides whether to call tools (the default when tools are given).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -1586,9 +1693,11 @@ impl ClaudeToolChoiceTool {
 pub struct ClaudeToolChoiceNone {}
 /// Extended thinking, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeThinkingConfig {
     /// `enabled`: Think before answering, within a token budget.
     #[serde(rename = "enabled")]
@@ -1599,7 +1708,7 @@ pub enum ClaudeThinkingConfig {
     /// `adaptive`: The model decides how much to think (newer models only).
     #[serde(rename = "adaptive")]
     Adaptive(ClaudeThinkingAdaptive),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1637,6 +1746,9 @@ impl crate::__private::TaggedUnion for ClaudeThinkingConfig {
             "adaptive" => rest.decode().map(Self::Adaptive),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Think before answering, within a token budget. The answer then starts with `thinking` (or
@@ -1691,7 +1803,11 @@ pub struct ClaudeMessagesResponse {
     pub model: ::std::option::Option<::std::string::String>,
     /// The generated blocks, in order. Always present from Anthropic (empty in `message_start`); translated
     /// answers omit it when the upstream produced no choice.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub content: ::std::vec::Vec<ClaudeContentBlock>,
     /// Why generation stopped; `null` in `message_start` (the final value comes with `message_delta`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1714,15 +1830,12 @@ pub struct ClaudeMessagesResponse {
     pub diagnostics: ::std::option::Option<ClaudeDiagnostics>,
 }
 impl ClaudeMessagesResponse {
-    /// Builds a `ClaudeMessagesResponse` from its required members; the optional ones start empty.
-    pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
-        role: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// Builds a `ClaudeMessagesResponse`: `type` is `"message"`, `role` is `"assistant"`; the optional members start empty.
+    pub fn new() -> Self {
         Self {
             id: ::std::default::Default::default(),
-            type_: type_.into(),
-            role: role.into(),
+            type_: ::std::convert::From::from("message"),
+            role: ::std::convert::From::from("assistant"),
             model: ::std::default::Default::default(),
             content: ::std::default::Default::default(),
             stop_reason: ::std::default::Default::default(),
@@ -1734,12 +1847,19 @@ impl ClaudeMessagesResponse {
         }
     }
 }
+impl ::std::default::Default for ClaudeMessagesResponse {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 /// Why generation stopped: `end_turn` (natural end), `max_tokens`, `stop_sequence`, `tool_use` (the answer
 /// contains tool calls), `pause_turn` (a long server-tool turn was paused; send the answer back to continue),
 /// `refusal`, `model_context_window_exceeded`. Translated answers may carry other values.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClaudeStopReason {
     /// `end_turn`
     EndTurn,
@@ -1854,8 +1974,10 @@ impl ClaudeRefusalStopDetails {
 /// (helping build competing models), `reasoning_extraction` (asking the model to reproduce its reasoning),
 /// `general_harms`. Benign work can trigger each of them.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClaudeRefusalCategory {
     /// `cyber`
     Cyber,
@@ -1986,9 +2108,11 @@ pub struct ClaudeDiagnostics {
 }
 /// Why a prompt-cache lookup missed, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeCacheMissReason {
     /// `model_changed`: The cache missed because part of the prompt (model, system, tools or messages) changed.
     #[serde(rename = "model_changed")]
@@ -2008,7 +2132,7 @@ pub enum ClaudeCacheMissReason {
     /// `unavailable`: The cache missed without a detectable change (no earlier message to compare, or no data).
     #[serde(rename = "unavailable")]
     Unavailable(ClaudeCacheMissNotFound),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2054,6 +2178,9 @@ impl crate::__private::TaggedUnion for ClaudeCacheMissReason {
             "unavailable" => rest.decode().map(Self::Unavailable),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// The cache missed because part of the prompt (model, system, tools or messages) changed.
@@ -2158,9 +2285,11 @@ pub struct ClaudeServerToolUsage {
 /// A block of the answer, tagged by `type`; also the `content_block` of `content_block_start`, where text and
 /// thinking start empty. Block types newer than this spec are kept whole as unknown variants.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeContentBlock {
     /// `text`: Generated text, with the sources it cites when citations are enabled or web search was used.
     #[serde(rename = "text")]
@@ -2198,7 +2327,7 @@ pub enum ClaudeContentBlock {
     /// `container_upload`: A file the request uploaded into the code-execution container, echoed in the answer.
     #[serde(rename = "container_upload")]
     ContainerUpload(ClaudeContainerUploadBlock),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2262,6 +2391,9 @@ impl crate::__private::TaggedUnion for ClaudeContentBlock {
             "container_upload" => rest.decode().map(Self::ContainerUpload),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Generated text, with the sources it cites when citations are enabled or web search was used.
@@ -2332,9 +2464,11 @@ pub struct ClaudeToolUseBlock {
 }
 /// Who invoked a tool, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeToolCaller {
     /// `direct`: The model called the tool directly.
     #[serde(rename = "direct")]
@@ -2345,7 +2479,7 @@ pub enum ClaudeToolCaller {
     /// `code_execution_20260120`: Code the model ran in the code-execution tool called the tool (programmatic tool calling).
     #[serde(rename = "code_execution_20260120")]
     CodeExecution20260120(ClaudeServerToolCaller),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2383,6 +2517,9 @@ impl crate::__private::TaggedUnion for ClaudeToolCaller {
             "code_execution_20260120" => rest.decode().map(Self::CodeExecution20260120),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// The model called the tool directly.
@@ -2459,9 +2596,9 @@ impl ClaudeWebSearchToolResultBlock {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ClaudeWebSearchToolResultContent {
-    /// The `Results` form.
+    /// The pages the search found, best first.
     Results(::std::vec::Vec<ClaudeWebSearchResult>),
-    /// The `Error` form.
+    /// The search failed; the request itself still succeeds.
     Error(ClaudeWebSearchToolResultError),
 }
 impl ::std::convert::From<::std::vec::Vec<ClaudeWebSearchResult>>
@@ -2518,14 +2655,14 @@ pub struct ClaudeWebSearchResult {
 }
 impl ClaudeWebSearchResult {
     /// Builds a `ClaudeWebSearchResult` from its required members; the optional ones start empty.
+    /// Fixed members are filled in: `type` is `"web_search_result"`.
     pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
         url: impl ::std::convert::Into<::std::string::String>,
         title: impl ::std::convert::Into<::std::string::String>,
         encrypted_content: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("web_search_result"),
             url: url.into(),
             title: title.into(),
             encrypted_content: encrypted_content.into(),
@@ -2544,20 +2681,20 @@ pub struct ClaudeWebSearchToolResultError {
 }
 impl ClaudeWebSearchToolResultError {
     /// Builds a `ClaudeWebSearchToolResultError` from its required members; the optional ones start empty.
-    pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
-        error_code: impl ::std::convert::Into<ClaudeWebSearchErrorCode>,
-    ) -> Self {
+    /// Fixed members are filled in: `type` is `"web_search_tool_result_error"`.
+    pub fn new(error_code: impl ::std::convert::Into<ClaudeWebSearchErrorCode>) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("web_search_tool_result_error"),
             error_code: error_code.into(),
         }
     }
 }
 /// Why a web search failed.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClaudeWebSearchErrorCode {
     /// `invalid_tool_input`
     InvalidToolInput,
@@ -2666,9 +2803,11 @@ impl ClaudeWebFetchToolResultBlock {
 }
 /// The outcome of a web fetch, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeWebFetchToolResultContent {
     /// `web_fetch_result`: A fetched page, as a document the model can read and cite.
     #[serde(rename = "web_fetch_result")]
@@ -2676,7 +2815,7 @@ pub enum ClaudeWebFetchToolResultContent {
     /// `web_fetch_tool_result_error`: A failed web fetch.
     #[serde(rename = "web_fetch_tool_result_error")]
     WebFetchToolResultError(ClaudeWebFetchToolResultError),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2714,6 +2853,9 @@ impl crate::__private::TaggedUnion for ClaudeWebFetchToolResultContent {
             }
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A fetched page, as a document the model can read and cite.
@@ -2783,8 +2925,10 @@ impl ClaudeWebFetchToolResultError {
 /// Why a web fetch failed: bad input, a URL that is too long, not allowed, not seen earlier in the conversation
 /// or not reachable, an unsupported or too large content, rate limits, the `max_uses` limit, or an outage.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClaudeWebFetchErrorCode {
     /// `invalid_tool_input`
     InvalidToolInput,
@@ -2909,9 +3053,11 @@ impl ClaudeCodeExecutionToolResultBlock {
 }
 /// The outcome of a code execution, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeCodeExecutionToolResultContent {
     /// `code_execution_result`: A finished code run.
     #[serde(rename = "code_execution_result")]
@@ -2922,7 +3068,7 @@ pub enum ClaudeCodeExecutionToolResultContent {
     /// `code_execution_tool_result_error`: A code run that could not happen or did not finish.
     #[serde(rename = "code_execution_tool_result_error")]
     CodeExecutionToolResultError(ClaudeCodeExecutionToolResultError),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2965,6 +3111,9 @@ impl crate::__private::TaggedUnion for ClaudeCodeExecutionToolResultContent {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// A finished code run.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2976,7 +3125,11 @@ pub struct ClaudeCodeExecutionResult {
     /// The process exit status; 0 means success.
     pub return_code: i64,
     /// Files the code wrote, downloadable through the Files API.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub content: ::std::vec::Vec<ClaudeCodeExecutionOutput>,
 }
 impl ClaudeCodeExecutionResult {
@@ -3004,7 +3157,11 @@ pub struct ClaudeEncryptedCodeExecutionResult {
     /// The process exit status; 0 means success.
     pub return_code: i64,
     /// Files the code wrote, downloadable through the Files API.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub content: ::std::vec::Vec<ClaudeCodeExecutionOutput>,
 }
 impl ClaudeEncryptedCodeExecutionResult {
@@ -3057,8 +3214,10 @@ impl ClaudeCodeExecutionToolResultError {
 /// Why a code-execution, bash, text-editor or tool-search call failed: `invalid_tool_input`, `unavailable`,
 /// `too_many_requests`, `execution_time_exceeded`, `output_file_too_large` (bash), `file_not_found` (text editor).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClaudeToolErrorCode {
     /// `invalid_tool_input`
     InvalidToolInput,
@@ -3163,9 +3322,11 @@ impl ClaudeBashCodeExecutionToolResultBlock {
 }
 /// The outcome of a shell command, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeBashCodeExecutionToolResultContent {
     /// `bash_code_execution_result`: A finished shell command.
     #[serde(rename = "bash_code_execution_result")]
@@ -3173,7 +3334,7 @@ pub enum ClaudeBashCodeExecutionToolResultContent {
     /// `bash_code_execution_tool_result_error`: A shell command that could not run or did not finish.
     #[serde(rename = "bash_code_execution_tool_result_error")]
     BashCodeExecutionToolResultError(ClaudeBashCodeExecutionToolResultError),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -3216,6 +3377,9 @@ impl crate::__private::TaggedUnion for ClaudeBashCodeExecutionToolResultContent 
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// A finished shell command.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3227,7 +3391,11 @@ pub struct ClaudeBashCodeExecutionResult {
     /// The command's exit status; 0 means success.
     pub return_code: i64,
     /// Files the command wrote, downloadable through the Files API.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub content: ::std::vec::Vec<ClaudeCodeExecutionOutput>,
 }
 impl ClaudeBashCodeExecutionResult {
@@ -3283,9 +3451,11 @@ impl ClaudeTextEditorCodeExecutionToolResultBlock {
 }
 /// The outcome of a text-editor operation, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeTextEditorCodeExecutionToolResultContent {
     /// `text_editor_code_execution_view_result`: The content of a viewed file.
     #[serde(rename = "text_editor_code_execution_view_result")]
@@ -3299,7 +3469,7 @@ pub enum ClaudeTextEditorCodeExecutionToolResultContent {
     /// `text_editor_code_execution_tool_result_error`: A text-editor operation that failed.
     #[serde(rename = "text_editor_code_execution_tool_result_error")]
     TextEditorCodeExecutionToolResultError(ClaudeTextEditorToolResultError),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -3355,6 +3525,9 @@ impl crate::__private::TaggedUnion for ClaudeTextEditorCodeExecutionToolResultCo
             }
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// The content of a viewed file.
@@ -3462,9 +3635,11 @@ impl ClaudeToolSearchToolResultBlock {
 }
 /// The outcome of a tool search, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeToolSearchToolResultContent {
     /// `tool_search_tool_search_result`: The deferred tools a search matched; their definitions are loaded for the rest of the turn.
     #[serde(rename = "tool_search_tool_search_result")]
@@ -3472,7 +3647,7 @@ pub enum ClaudeToolSearchToolResultContent {
     /// `tool_search_tool_result_error`: A tool search that failed.
     #[serde(rename = "tool_search_tool_result_error")]
     ToolSearchToolResultError(ClaudeToolSearchToolResultError),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -3512,6 +3687,9 @@ impl crate::__private::TaggedUnion for ClaudeToolSearchToolResultContent {
             }
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// The deferred tools a search matched; their definitions are loaded for the rest of the turn.
@@ -3582,9 +3760,11 @@ impl ClaudeContainerUploadBlock {
 /// range of a PDF, a block range of a custom-content document, a web search result, or a caller-supplied
 /// search result. Used in response text blocks, `citations_delta`, and text blocks sent back in requests.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeTextCitation {
     /// `char_location`: A character range of a plain-text document (0-based, end exclusive).
     #[serde(rename = "char_location")]
@@ -3601,7 +3781,7 @@ pub enum ClaudeTextCitation {
     /// `search_result_location`: A block range of a caller-supplied search result.
     #[serde(rename = "search_result_location")]
     SearchResultLocation(ClaudeCitationSearchResultLocation),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -3645,6 +3825,9 @@ impl crate::__private::TaggedUnion for ClaudeTextCitation {
             "search_result_location" => rest.decode().map(Self::SearchResultLocation),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A character range of a plain-text document (0-based, end exclusive).
@@ -3824,9 +4007,11 @@ impl ClaudeCitationSearchResultLocation {
 /// then `message_delta` and `message_stop`. `ping` may appear anywhere; `error` ends a failed stream. Unknown
 /// event types should be skipped.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeStreamEvent {
     /// `message_start`: First event; carries the message envelope with empty `content` and preliminary usage.
     #[serde(rename = "message_start")]
@@ -3852,7 +4037,7 @@ pub enum ClaudeStreamEvent {
     /// `error`: A failure after the stream started, such as `overloaded_error`; the stream ends after it.
     #[serde(rename = "error")]
     Error(ClaudeErrorEvent),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -3900,6 +4085,9 @@ impl crate::__private::TaggedUnion for ClaudeStreamEvent {
             "error" => rest.decode().map(Self::Error),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// First event; carries the message envelope with empty `content` and preliminary usage.
@@ -4054,7 +4242,7 @@ pub struct ClaudeMessageStopEvent {}
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ClaudePingEvent {}
 /// A failure after the stream started, such as `overloaded_error`; the stream ends after it. Same payload as
-/// the `ClaudeErrorResponse` envelope.
+/// the [`ClaudeErrorResponse`] envelope.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeErrorEvent {
     /// What went wrong.
@@ -4074,9 +4262,11 @@ impl ClaudeErrorEvent {
 }
 /// The increment in a `content_block_delta` event, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ClaudeContentBlockDelta {
     /// `text_delta`: Text to append to a text block.
     #[serde(rename = "text_delta")]
@@ -4093,7 +4283,7 @@ pub enum ClaudeContentBlockDelta {
     /// `citations_delta`: A citation to add to the current text block.
     #[serde(rename = "citations_delta")]
     CitationsDelta(ClaudeCitationsDelta),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -4135,6 +4325,9 @@ impl crate::__private::TaggedUnion for ClaudeContentBlockDelta {
             "citations_delta" => rest.decode().map(Self::CitationsDelta),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Text to append to a text block.

@@ -145,7 +145,11 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<crate::StringOrNumber>,
     /// Upstream metadata passed through by some channels (OpenRouter style).
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 /// The gateway's own `{success, message}` envelope, used by dashboard routes (`/api/*`) and by `/v1/models` on
@@ -189,12 +193,10 @@ pub struct ClaudeErrorResponse {
 }
 impl ClaudeErrorResponse {
     /// Builds a `ClaudeErrorResponse` from its required members; the optional ones start empty.
-    pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
-        error: impl ::std::convert::Into<ClaudeErrorDetail>,
-    ) -> Self {
+    /// Fixed members are filled in: `type` is `"error"`.
+    pub fn new(error: impl ::std::convert::Into<ClaudeErrorDetail>) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("error"),
             error: error.into(),
             request_id: ::std::default::Default::default(),
         }
@@ -214,7 +216,7 @@ pub struct ClaudeErrorDetail {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
 }
-/// Google's native error envelope. The gateway normally answers Gemini routes with `ErrorResponse`; this one
+/// Google's native error envelope. The gateway normally answers Gemini routes with [`ErrorResponse`]; this one
 /// appears when a channel passes the upstream body through.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GeminiErrorResponse {
@@ -240,7 +242,11 @@ pub struct GeminiErrorDetail {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<::std::string::String>,
     /// Typed detail objects (`@type` tagged).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub details: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
@@ -248,7 +254,7 @@ pub struct GeminiErrorDetail {
 /// A Midjourney failure. Raised by the gateway with HTTP 400 (429 for code 30):
 /// `{"description": "<description> <result>", "type": "upstream_error", "code": 4}`, with no `result` member;
 /// distributor errors use `type: new_api_error`. Gateway-local codes: 4 request error, 5 unknown error,
-/// 30 group saturated; upstream codes as in `提交结果`.
+/// 30 group saturated; upstream codes as in `MjSubmitResponse`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MjErrorResponse {
     /// Failure code.

@@ -64,13 +64,13 @@ impl EmbeddingRequest {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum EmbeddingInput {
-    /// The `Text` form.
+    /// One text.
     Text(::std::string::String),
-    /// The `Texts` form.
+    /// Several texts, one vector each.
     Texts(::std::vec::Vec<::std::string::String>),
-    /// The `Tokens` form.
+    /// One text as token ids.
     Tokens(::std::vec::Vec<i64>),
-    /// The `TokenArrays` form.
+    /// Several texts as token ids.
     TokenArrays(::std::vec::Vec<::std::vec::Vec<i64>>),
 }
 impl ::std::convert::From<::std::vec::Vec<::std::string::String>> for EmbeddingInput {
@@ -90,8 +90,10 @@ impl ::std::convert::From<::std::vec::Vec<::std::vec::Vec<i64>>> for EmbeddingIn
 }
 /// `float` (default): vectors as JSON numbers; `base64`: vectors as base64 of little-endian float32.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EmbeddingEncodingFormat {
     /// `float`
     Float,
@@ -208,9 +210,9 @@ impl EmbeddingData {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum EmbeddingVector {
-    /// The `Float` form.
+    /// The vector as JSON numbers.
     Float(::std::vec::Vec<f64>),
-    /// The `Base64` form.
+    /// The vector as base64 of little-endian float32 values.
     Base64(::std::string::String),
 }
 impl ::std::convert::From<::std::vec::Vec<f64>> for EmbeddingVector {
@@ -296,9 +298,9 @@ impl RerankRequest {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum RerankDocument {
-    /// The `Text` form.
+    /// The document as plain text.
     Text(::std::string::String),
-    /// The `Object` form.
+    /// The document as an object, usually `{"text": …}`.
     Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
 }
 impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>

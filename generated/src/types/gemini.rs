@@ -32,12 +32,17 @@ pub struct GeminiGenerateContentRequest {
     #[serde(
         rename = "safetySettings",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "safety_settings")]
     pub safety_settings: ::std::vec::Vec<GeminiSafetySetting>,
     /// Function declarations and built-in tools (Google Search, code execution, URL context, …).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tools: ::std::vec::Vec<GeminiTool>,
     /// Options shared by the tools, such as the function-calling mode.
     #[serde(
@@ -79,13 +84,19 @@ pub struct GeminiContent {
     pub role: ::std::option::Option<GeminiRole>,
     /// The pieces of the turn, in order. Missing in answers that stopped before any output; empty (`[]`) in the
     /// last chunk of a translated stream.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub parts: ::std::vec::Vec<GeminiPart>,
 }
 /// Producer of a turn; requests without a role count as `user`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiRole {
     /// `user`
     User,
@@ -217,7 +228,8 @@ pub struct GeminiPart {
     #[serde(
         rename = "mediaResolution",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub media_resolution: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// A call of a server-side tool the model predicted (newer models); execute it and answer with `toolResponse`.
@@ -239,7 +251,8 @@ pub struct GeminiPart {
     #[serde(
         rename = "partMetadata",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub part_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -253,7 +266,11 @@ pub struct GeminiToolCall {
     #[serde(rename = "toolType", skip_serializing_if = "::std::option::Option::is_none")]
     pub tool_type: ::std::option::Option<::std::string::String>,
     /// The call's arguments.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub args: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 /// The output of a server-side tool call.
@@ -266,7 +283,11 @@ pub struct GeminiToolResponse {
     #[serde(rename = "toolType", skip_serializing_if = "::std::option::Option::is_none")]
     pub tool_type: ::std::option::Option<::std::string::String>,
     /// The tool's output.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub response: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 /// A transcription of audio, with its timing.
@@ -303,7 +324,11 @@ pub struct GeminiTranscription {
     )]
     pub end_offset: ::std::option::Option<::std::string::String>,
     /// Word-level timings (`{word, startOffset, endOffset, confidence}` entries).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub words: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
@@ -361,7 +386,11 @@ pub struct GeminiFunctionCall {
     /// The name of the function to call, as declared.
     pub name: ::std::string::String,
     /// The arguments as a JSON object.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub args: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl GeminiFunctionCall {
@@ -489,7 +518,8 @@ pub struct GeminiGenerationConfig {
     #[serde(
         rename = "stopSequences",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "stop_sequences")]
     pub stop_sequences: ::std::vec::Vec<::std::string::String>,
@@ -535,7 +565,8 @@ pub struct GeminiGenerationConfig {
     #[serde(
         rename = "responseModalities",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "response_modalities")]
     pub response_modalities: ::std::vec::Vec<GeminiModality>,
@@ -574,7 +605,8 @@ pub struct GeminiGenerationConfig {
     #[serde(
         rename = "speechConfig",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "speech_config")]
     pub speech_config: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -633,8 +665,10 @@ pub struct GeminiImageConfig {
 }
 /// A content modality, in `responseModalities` and in per-modality token counts.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiModality {
     /// `MODALITY_UNSPECIFIED`
     ModalityUnspecified,
@@ -719,8 +753,10 @@ impl<'de> ::serde::Deserialize<'de> for GeminiModality {
 }
 /// Token resolution at which input images and video frames are sampled.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiMediaResolution {
     /// `MEDIA_RESOLUTION_UNSPECIFIED`
     MediaResolutionUnspecified,
@@ -814,29 +850,44 @@ pub struct GeminiSchema {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub nullable: ::std::option::Option<bool>,
     /// Allowed values of a `STRING` schema.
-    #[serde(rename = "enum", default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        rename = "enum",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub enum_: ::std::vec::Vec<::std::string::String>,
     /// Schema of the elements of an `ARRAY` schema.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub items: ::std::option::Option<::std::boxed::Box<GeminiSchema>>,
     /// Member schemas of an `OBJECT` schema.
-    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub properties: ::std::collections::BTreeMap<::std::string::String, GeminiSchema>,
     /// Members an `OBJECT` value must have.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub required: ::std::vec::Vec<::std::string::String>,
     /// Order in which the model generates the members (Gemini extension).
     #[serde(
         rename = "propertyOrdering",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub property_ordering: ::std::vec::Vec<::std::string::String>,
     /// The value must match at least one of these schemas.
     #[serde(
         rename = "anyOf",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub any_of: ::std::vec::Vec<GeminiSchema>,
     /// Least number of elements of an `ARRAY` (protobuf int64, may be a string).
@@ -893,7 +944,8 @@ pub struct GeminiTool {
     #[serde(
         rename = "functionDeclarations",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "function_declarations")]
     pub function_declarations: ::std::vec::Vec<GeminiFunctionDeclaration>,
@@ -901,7 +953,8 @@ pub struct GeminiTool {
     #[serde(
         rename = "googleSearch",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "google_search")]
     pub google_search: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -909,7 +962,8 @@ pub struct GeminiTool {
     #[serde(
         rename = "googleSearchRetrieval",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "google_search_retrieval")]
     pub google_search_retrieval: ::serde_json::Map<
@@ -920,7 +974,8 @@ pub struct GeminiTool {
     #[serde(
         rename = "codeExecution",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "code_execution")]
     pub code_execution: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -928,7 +983,8 @@ pub struct GeminiTool {
     #[serde(
         rename = "urlContext",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "url_context")]
     pub url_context: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -936,21 +992,24 @@ pub struct GeminiTool {
     #[serde(
         rename = "googleMaps",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub google_maps: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Retrieval from File Search stores.
     #[serde(
         rename = "fileSearch",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub file_search: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Computer-use tool of computer-use models.
     #[serde(
         rename = "computerUse",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub computer_use: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1013,7 +1072,8 @@ pub struct GeminiToolConfig {
     #[serde(
         rename = "retrievalConfig",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub retrieval_config: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1027,7 +1087,8 @@ pub struct GeminiFunctionCallingConfig {
     #[serde(
         rename = "allowedFunctionNames",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     #[serde(alias = "allowed_function_names")]
     pub allowed_function_names: ::std::vec::Vec<::std::string::String>,
@@ -1035,8 +1096,10 @@ pub struct GeminiFunctionCallingConfig {
 /// `AUTO` (model decides, the default), `ANY` (must call a function), `NONE` (no calls), `VALIDATED` (calls or
 /// text, with calls checked against the schemas).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiFunctionCallingMode {
     /// `MODE_UNSPECIFIED`
     ModeUnspecified,
@@ -1136,8 +1199,10 @@ impl GeminiSafetySetting {
 }
 /// A category of harmful content.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiHarmCategory {
     /// `HARM_CATEGORY_UNSPECIFIED`
     HarmCategoryUnspecified,
@@ -1222,8 +1287,10 @@ impl<'de> ::serde::Deserialize<'de> for GeminiHarmCategory {
 }
 /// Block content at or above this probability of harm; `BLOCK_NONE` blocks nothing, `OFF` also turns the filter off.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiHarmBlockThreshold {
     /// `HARM_BLOCK_THRESHOLD_UNSPECIFIED`
     HarmBlockThresholdUnspecified,
@@ -1316,7 +1383,11 @@ impl<'de> ::serde::Deserialize<'de> for GeminiHarmBlockThreshold {
 pub struct GeminiGenerateContentResponse {
     /// The generated answers (one unless `candidateCount` asked for more). Missing when the prompt was
     /// blocked.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub candidates: ::std::vec::Vec<GeminiCandidate>,
     /// The safety verdict on the prompt; says why when the prompt was blocked.
     #[serde(
@@ -1525,8 +1596,10 @@ pub struct GeminiLogprobsCandidate {
 /// `LANGUAGE`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII`, `MALFORMED_FUNCTION_CALL`, image-specific reasons,
 /// or `OTHER`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiFinishReason {
     /// `FINISH_REASON_UNSPECIFIED`
     FinishReasonUnspecified,
@@ -1705,8 +1778,10 @@ pub struct GeminiSafetyRating {
 }
 /// Likelihood that content is harmful.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiHarmProbability {
     /// `HARM_PROBABILITY_UNSPECIFIED`
     HarmProbabilityUnspecified,
@@ -1792,11 +1867,16 @@ pub struct GeminiCitationMetadata {
     #[serde(
         rename = "citationSources",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub citation_sources: ::std::vec::Vec<GeminiCitationSource>,
     /// The quoted sources (Vertex AI spelling).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub citations: ::std::vec::Vec<GeminiCitationSource>,
 }
 /// One quoted source and the span of the answer it covers.
@@ -1824,7 +1904,8 @@ pub struct GeminiCitationSource {
     #[serde(
         rename = "publicationDate",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub publication_date: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1836,14 +1917,16 @@ pub struct GeminiGroundingMetadata {
     #[serde(
         rename = "webSearchQueries",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub web_search_queries: ::std::vec::Vec<::std::string::String>,
     /// `{renderedContent}`: HTML/CSS of the Search suggestions chip that Google requires displaying.
     #[serde(
         rename = "searchEntryPoint",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub search_entry_point: ::serde_json::Map<
         ::std::string::String,
@@ -1853,7 +1936,8 @@ pub struct GeminiGroundingMetadata {
     #[serde(
         rename = "groundingChunks",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub grounding_chunks: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1862,7 +1946,8 @@ pub struct GeminiGroundingMetadata {
     #[serde(
         rename = "groundingSupports",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub grounding_supports: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1871,7 +1956,8 @@ pub struct GeminiGroundingMetadata {
     #[serde(
         rename = "retrievalMetadata",
         default,
-        skip_serializing_if = "::serde_json::Map::is_empty"
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub retrieval_metadata: ::serde_json::Map<
         ::std::string::String,
@@ -1881,21 +1967,24 @@ pub struct GeminiGroundingMetadata {
     #[serde(
         rename = "imageSearchQueries",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub image_search_queries: ::std::vec::Vec<::std::string::String>,
     /// The queries run by retrieval tools (Vertex AI Search and similar).
     #[serde(
         rename = "retrievalQueries",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub retrieval_queries: ::std::vec::Vec<::std::string::String>,
     /// Links to flag a Maps place or review as inappropriate (`{sourceId, flagContentUri}` entries).
     #[serde(
         rename = "sourceFlaggingUris",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub source_flagging_uris: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -2018,8 +2107,10 @@ pub struct GeminiPromptFeedback {
 }
 /// Why a prompt was blocked.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GeminiBlockReason {
     /// `BLOCKED_REASON_UNSPECIFIED`
     BlockedReasonUnspecified,

@@ -191,53 +191,55 @@ impl ImageEditRequest {
     }
 }
 impl crate::MultipartForm for ImageEditRequest {
-    fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
+    fn parts(
+        &self,
+    ) -> ::std::result::Result<::std::vec::Vec<crate::FormPart<'_>>, crate::FormError> {
         let mut parts = ::std::vec::Vec::new();
-        crate::__private::add_value_parts("model", &self.model, &mut parts);
+        crate::__private::add_value_parts("model", &self.model, &mut parts)?;
         crate::__private::FileField::add_parts(&self.image, "image", &mut parts);
-        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts);
+        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts)?;
         crate::__private::FileField::add_parts(&self.mask, "mask", &mut parts);
-        crate::__private::add_value_parts("n", &self.n, &mut parts);
-        crate::__private::add_value_parts("size", &self.size, &mut parts);
-        crate::__private::add_value_parts("quality", &self.quality, &mut parts);
+        crate::__private::add_value_parts("n", &self.n, &mut parts)?;
+        crate::__private::add_value_parts("size", &self.size, &mut parts)?;
+        crate::__private::add_value_parts("quality", &self.quality, &mut parts)?;
         crate::__private::add_value_parts(
             "response_format",
             &self.response_format,
             &mut parts,
-        );
-        crate::__private::add_value_parts("background", &self.background, &mut parts);
+        )?;
+        crate::__private::add_value_parts("background", &self.background, &mut parts)?;
         crate::__private::add_value_parts(
             "output_format",
             &self.output_format,
             &mut parts,
-        );
+        )?;
         crate::__private::add_value_parts(
             "output_compression",
             &self.output_compression,
             &mut parts,
-        );
+        )?;
         crate::__private::add_value_parts(
             "input_fidelity",
             &self.input_fidelity,
             &mut parts,
-        );
-        crate::__private::add_value_parts("user", &self.user, &mut parts);
+        )?;
+        crate::__private::add_value_parts("user", &self.user, &mut parts)?;
         crate::__private::add_value_parts(
             "aspect_ratio",
             &self.aspect_ratio,
             &mut parts,
-        );
-        crate::__private::add_value_parts("image_size", &self.image_size, &mut parts);
-        parts
+        )?;
+        crate::__private::add_value_parts("image_size", &self.image_size, &mut parts)?;
+        Ok(parts)
     }
 }
 /// The source image file(s) of a multipart edit, one file or several (up to 16 for gpt-image).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ImageEditFiles {
-    /// The `Single` form.
+    /// One image file.
     Single(crate::Upload),
-    /// The `Multiple` form.
+    /// Several image files, one form part each.
     Multiple(::std::vec::Vec<crate::Upload>),
 }
 impl ::std::convert::From<crate::Upload> for ImageEditFiles {
@@ -279,7 +281,11 @@ pub struct ImageEditJsonRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image: ::std::option::Option<ImageReferenceInput>,
     /// OpenAI JSON form; source images by URL or file id (1–16).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub images: ::std::vec::Vec<ImageFileReference>,
     /// OpenAI JSON form; the mask whose transparent areas mark where to edit.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -375,9 +381,9 @@ impl ImageEditJsonRequest {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ImageReferenceInput {
-    /// The `Single` form.
+    /// One image URL or data URI.
     Single(::std::string::String),
-    /// The `Multiple` form.
+    /// Several image URLs or data URIs.
     Multiple(::std::vec::Vec<::std::string::String>),
 }
 impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
@@ -433,8 +439,10 @@ pub struct ImageFileReference {
 /// Image quality: `standard`/`hd` (dall-e-3), `low`/`medium`/`high`/`auto` (gpt-image). Gemini channels map
 /// it to an image size.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageQuality {
     /// `standard`
     Standard,
@@ -519,8 +527,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageQuality {
 }
 /// Return images as URLs (`url`) or base64 (`b64_json`). gpt-image models always return `b64_json`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageResponseFormat {
     /// `url`
     Url,
@@ -585,8 +595,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageResponseFormat {
 }
 /// Background of gpt-image output; `transparent` needs `png` or `webp`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageBackground {
     /// `transparent`
     Transparent,
@@ -656,8 +668,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageBackground {
 }
 /// Content moderation level of gpt-image models.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageModeration {
     /// `low`
     Low,
@@ -722,8 +736,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageModeration {
 }
 /// File format of gpt-image output.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageOutputFormat {
     /// `png`
     Png,
@@ -793,8 +809,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageOutputFormat {
 }
 /// Seedream; `auto` lets the model produce a set of related images, `disabled` (default) produces one.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ImageSequentialGeneration {
     /// `auto`
     Auto,

@@ -45,10 +45,12 @@ impl MjChangeRequest {
         }
     }
 }
-/// Action of `变化任务提交参数`: `UPSCALE` (U1–U4), `VARIATION` (V1–V4) or `REROLL` (run the prompt again).
+/// Action of [`MjChangeRequest`]: `UPSCALE` (U1–U4), `VARIATION` (V1–V4) or `REROLL` (run the prompt again).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjChangeAction {
     /// `UPSCALE`
     Upscale,
@@ -240,8 +242,10 @@ impl MjBlendRequest {
 }
 /// Aspect ratio of a blend: `PORTRAIT` (2:3), `SQUARE` (1:1, the default when absent) or `LANDSCAPE` (3:2).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjBlendDimensions {
     /// `PORTRAIT`
     Portrait,
@@ -311,8 +315,10 @@ impl<'de> ::serde::Deserialize<'de> for MjBlendDimensions {
 }
 /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`. Proxy-plus only.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjBotType {
     /// `MID_JOURNEY`
     MidJourney,
@@ -427,7 +433,8 @@ pub struct MjImagineRequest {
     #[serde(
         rename = "base64Array",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub base64_array: ::std::vec::Vec<::std::string::String>,
     /// Single reference image; superseded by `base64Array` and hidden in the proxy's own docs.
@@ -578,8 +585,10 @@ impl MjVideoRequest {
 }
 /// Amount of motion of a Midjourney video: `low` or `high`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjVideoMotion {
     /// `low`
     Low,
@@ -684,7 +693,7 @@ impl MjSwapFaceRequest {
         }
     }
 }
-/// Account filter of `SwapFace提交参数` (midjourney-proxy-plus `SwapFaceDTO.Filter`).
+/// Account filter of [`MjSwapFaceRequest`] (midjourney-proxy-plus `SwapFaceDTO.Filter`).
 ///
 /// Spec schema `Filter`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -736,7 +745,11 @@ pub struct MjAccountFilter {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct MjTaskListByConditionRequest {
     /// Task ids to fetch. Absent or empty returns `[]`.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub ids: ::std::vec::Vec<::std::string::String>,
 }
 /// Answer of every `/mj/submit/*` route (midjourney-proxy `SubmitResultVO`), forwarded by the gateway with the
@@ -976,8 +989,10 @@ impl MjTask {
 /// `BLEND`, `SHORTEN`, `SWAP_FACE`; gateway actions for plus buttons and other routes: `INPAINT`,
 /// `CUSTOM_ZOOM`, `MODAL`, `HIGH_VARIATION`, `LOW_VARIATION`, `UPLOAD`, `VIDEO`, `EDITS`. Open enum.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjTaskAction {
     /// `IMAGINE`
     Imagine,
@@ -1124,8 +1139,10 @@ impl<'de> ::serde::Deserialize<'de> for MjTaskAction {
 /// `IN_PROGRESS`, and the final `SUCCESS`, `FAILURE`, `CANCEL`. The gateway reports `""` (empty) for a task it
 /// has stored but not yet heard about from the proxy. Open enum.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjTaskStatus {
     /// ``
     Empty,
@@ -1305,7 +1322,7 @@ pub struct MjSelectorOption {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
 }
-/// Body of the proxy-plus admin route `POST /mj/task/query` (paged task search, answered with `Page«任务»`).
+/// Body of the proxy-plus admin route `POST /mj/task/query` (paged task search, answered with [`MjTaskPage`]).
 /// Not relayed by the ALLMHUB gateway; defined because the doc lists it.
 ///
 /// Spec schema `TaskQueryDTO`.
@@ -1330,14 +1347,19 @@ pub struct MjTaskQueryRequest {
     #[serde(
         rename = "statusSet",
         default,
-        skip_serializing_if = "::std::vec::Vec::is_empty"
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
     )]
     pub status_set: ::std::vec::Vec<MjTaskStatus>,
     /// Only tasks of this kind.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action: ::std::option::Option<MjTaskAction>,
     /// Task ids.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub ids: ::std::vec::Vec<::std::string::String>,
     /// Substring of the prompt.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1407,7 +1429,11 @@ pub struct MjSort {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct MjTaskPage {
     /// The tasks of this page.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub content: ::std::vec::Vec<MjTask>,
     /// The paging request this page answers.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1456,7 +1482,11 @@ pub struct MjTaskPage {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct MjObjectPage {
     /// The rows of this page.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub content: ::std::vec::Vec<JsonObject>,
     /// The paging request this page answers.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1523,7 +1553,7 @@ impl MjActivationRequest {
         Self { code: code.into() }
     }
 }
-/// Body of the proxy-plus admin route `POST /mj/account/create` (answered with `Message«Void»`). Not relayed by
+/// Body of the proxy-plus admin route `POST /mj/account/create` (answered with [`MjMessageVoid`]). Not relayed by
 /// the ALLMHUB gateway; defined because the doc lists it.
 ///
 /// Spec schema `账号创建参数`.
@@ -1603,7 +1633,7 @@ impl MjAccountCreateRequest {
         }
     }
 }
-/// Body of the proxy-plus admin route `PUT /mj/account/{id}/update-reconnect` (answered with `Message«Void»`).
+/// Body of the proxy-plus admin route `PUT /mj/account/{id}/update-reconnect` (answered with [`MjMessageVoid`]).
 /// Not relayed by the ALLMHUB gateway; defined because the doc lists it.
 ///
 /// Spec schema `账号修改参数`.
@@ -1687,7 +1717,7 @@ impl MjAccountUpdateRequest {
         }
     }
 }
-/// Body of the proxy-plus admin route `POST /mj/account/query` (answered with `Page«Map«string,object»»`). Not
+/// Body of the proxy-plus admin route `POST /mj/account/query` (answered with [`MjObjectPage`]). Not
 /// relayed by the ALLMHUB gateway; defined because the doc lists it.
 ///
 /// Spec schema `账号查询参数`.
@@ -1907,8 +1937,10 @@ pub struct MjDiscordAccount {
 }
 /// Speed mode of a Midjourney account: `RELAX`, `FAST` or `TURBO`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjAccountMode {
     /// `RELAX`
     Relax,
@@ -1978,8 +2010,10 @@ impl<'de> ::serde::Deserialize<'de> for MjAccountMode {
 }
 /// Midjourney subscription plan: `BASIC`, `STANDARD`, `PRO` or `MEGA`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjSubscribePlan {
     /// `BASIC`
     Basic,
@@ -2054,8 +2088,10 @@ impl<'de> ::serde::Deserialize<'de> for MjSubscribePlan {
 }
 /// Billing period of a Midjourney subscription: `YEARLY` or `MONTHLY`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjBilledWay {
     /// `YEARLY`
     Yearly,
@@ -2120,8 +2156,10 @@ impl<'de> ::serde::Deserialize<'de> for MjBilledWay {
 }
 /// Stylize setting of a Midjourney account: `LOW`, `MED`, `HIGH` or `VERY_HIGH`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjStylizeLevel {
     /// `LOW`
     Low,
@@ -2196,8 +2234,10 @@ impl<'de> ::serde::Deserialize<'de> for MjStylizeLevel {
 }
 /// Variation strength setting of a Midjourney account: `LOW` or `HIGH`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MjVariationLevel {
     /// `LOW`
     Low,

@@ -17,7 +17,7 @@ pub struct ChatCompletionRequest {
     pub model: ::std::string::String,
     /// The conversation so far, oldest first. At least one message.
     pub messages: ::std::vec::Vec<ChatMessage>,
-    /// Stream the answer as Server-Sent Events of `ChatCompletionChunk`. Default `false`.
+    /// Stream the answer as Server-Sent Events of [`ChatCompletionChunk`]. Default `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
     /// Options of the streamed answer, such as a final usage chunk; only with `stream` on.
@@ -52,7 +52,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub frequency_penalty: ::std::option::Option<f64>,
     /// Token id (as a string key) to a bias from -100 to 100 added to that token's logit.
-    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub logit_bias: ::std::collections::BTreeMap<::std::string::String, i64>,
     /// Return the log probability of each output token in `choices[].logprobs`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -80,7 +84,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_format: ::std::option::Option<ChatResponseFormat>,
     /// Tools the model may call (function tools; custom tools on models that support them).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tools: ::std::vec::Vec<ChatTool>,
     /// Whether and which tool the model must call; `auto` when tools are given, `none` otherwise.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -89,7 +97,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub parallel_tool_calls: ::std::option::Option<bool>,
     /// Deprecated predecessor of `tools`.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub functions: ::std::vec::Vec<ChatFunctionDefinition>,
     /// Deprecated predecessor of `tool_choice`, for `functions`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -101,7 +113,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub verbosity: ::std::option::Option<ChatVerbosity>,
     /// Output modalities, `["text"]` (default) or `["text", "audio"]` for audio-output models.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub modalities: ::std::vec::Vec<ChatModality>,
     /// Voice and format of spoken output, for audio-output models.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -119,14 +135,22 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub store: ::std::option::Option<bool>,
     /// Up to 16 string key/value pairs attached to a stored completion.
-    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub metadata: ::std::collections::BTreeMap<
         ::std::string::String,
         ::std::string::String,
     >,
     /// OpenRouter-style reasoning control forwarded by the gateway, e.g. `{"effort": "high"}`,
     /// `{"max_tokens": 2000}`, `{"exclude": true}` or `{"enabled": true}`.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub reasoning: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Claude/Doubao/GLM-style thinking switch, forwarded to the channel.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -135,7 +159,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub enable_thinking: ::std::option::Option<bool>,
     /// Extra chat-template arguments for vLLM/SGLang-served models, e.g. `{"enable_thinking": false}`.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub chat_template_kwargs: ::serde_json::Map<
         ::std::string::String,
         ::serde_json::Value,
@@ -144,7 +172,11 @@ pub struct ChatCompletionRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub enable_search: ::std::option::Option<bool>,
     /// Vendor-specific parameters forwarded as they are (e.g. `{"google": {"thinking_config": {…}}}`).
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub extra_body: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl ChatCompletionRequest {
@@ -214,9 +246,9 @@ pub struct ChatStreamOptions {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ChatStop {
-    /// The `Single` form.
+    /// One stop sequence.
     Single(::std::string::String),
-    /// The `Multiple` form.
+    /// Up to four stop sequences.
     Multiple(::std::vec::Vec<::std::string::String>),
 }
 impl ::std::convert::From<::std::vec::Vec<::std::string::String>> for ChatStop {
@@ -261,8 +293,10 @@ impl crate::__private::KindUnion for ChatStop {
 /// How much a reasoning model thinks before answering (o-series, gpt-5 and the reasoning models of other vendors
 /// that the gateway maps). Lower is faster and cheaper. Not every model accepts every value.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatReasoningEffort {
     /// `none`
     None,
@@ -352,8 +386,10 @@ impl<'de> ::serde::Deserialize<'de> for ChatReasoningEffort {
 }
 /// How long and detailed the answer should be (gpt-5 family).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatVerbosity {
     /// `low`
     Low,
@@ -423,8 +459,10 @@ impl<'de> ::serde::Deserialize<'de> for ChatVerbosity {
 }
 /// An output modality of the model.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatModality {
     /// `text`
     Text,
@@ -491,8 +529,10 @@ impl<'de> ::serde::Deserialize<'de> for ChatModality {
 /// that served the request. The gateway filters it from requests unless the channel allows it, since it
 /// affects billing.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatServiceTier {
     /// `auto`
     Auto,
@@ -597,8 +637,10 @@ impl ChatAudioOutputOptions {
 }
 /// Encoding of spoken output (`pcm16` is raw 24 kHz 16-bit little-endian samples).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatAudioFormat {
     /// `wav`
     Wav,
@@ -693,12 +735,10 @@ pub struct ChatPrediction {
 }
 impl ChatPrediction {
     /// Builds a `ChatPrediction` from its required members; the optional ones start empty.
-    pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
-        content: impl ::std::convert::Into<ChatMessageContent>,
-    ) -> Self {
+    /// Fixed members are filled in: `type` is `"content"`.
+    pub fn new(content: impl ::std::convert::Into<ChatMessageContent>) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("content"),
             content: content.into(),
         }
     }
@@ -715,8 +755,10 @@ pub struct ChatWebSearchOptions {
 }
 /// How much retrieved web context the model uses (default `medium`).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatSearchContextSize {
     /// `low`
     Low,
@@ -795,12 +837,10 @@ pub struct ChatWebSearchUserLocation {
 }
 impl ChatWebSearchUserLocation {
     /// Builds a `ChatWebSearchUserLocation` from its required members; the optional ones start empty.
-    pub fn new(
-        type_: impl ::std::convert::Into<::std::string::String>,
-        approximate: impl ::std::convert::Into<ChatApproximateLocation>,
-    ) -> Self {
+    /// Fixed members are filled in: `type` is `"approximate"`.
+    pub fn new(approximate: impl ::std::convert::Into<ChatApproximateLocation>) -> Self {
         Self {
-            type_: type_.into(),
+            type_: ::std::convert::From::from("approximate"),
             approximate: approximate.into(),
         }
     }
@@ -865,7 +905,11 @@ pub struct ChatMessage {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub refusal: ::std::option::Option<::std::string::String>,
     /// Citations for web-search answers.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub annotations: ::std::vec::Vec<ChatAnnotation>,
     /// Spoken output of an audio-output model (answers); the `id` of an earlier one (history).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -899,8 +943,10 @@ impl ChatMessage {
 /// Author of a message. `developer` replaces `system` for o-series and gpt-5 models (the gateway converts as
 /// needed); `function` is the deprecated predecessor of `tool`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatRole {
     /// `system`
     System,
@@ -987,9 +1033,9 @@ impl<'de> ::serde::Deserialize<'de> for ChatRole {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ChatMessageContent {
-    /// The `Text` form.
+    /// Plain text.
     Text(::std::string::String),
-    /// The `Parts` form.
+    /// Typed parts (text, images, audio, files, video), in order.
     Parts(::std::vec::Vec<ChatContentPart>),
 }
 impl ::std::convert::From<::std::vec::Vec<ChatContentPart>> for ChatMessageContent {
@@ -1036,9 +1082,11 @@ impl crate::__private::KindUnion for ChatMessageContent {
 ///
 /// Spec schema `MessageContent`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatContentPart {
     /// `text`: A text part.
     #[serde(rename = "text")]
@@ -1049,7 +1097,7 @@ pub enum ChatContentPart {
     /// `input_audio`: Base64-encoded audio input for audio-capable models.
     #[serde(rename = "input_audio")]
     InputAudio(ChatContentPartInputAudio),
-    /// `file`: A file (e.g.
+    /// `file`: A file (e.g. PDF) given inline as base64 data or by an uploaded file id.
     #[serde(rename = "file")]
     File(ChatContentPartFile),
     /// `video_url`: A video by URL (gateway extension for video-understanding models).
@@ -1058,7 +1106,7 @@ pub enum ChatContentPart {
     /// `refusal`: A refusal part, in assistant messages sent back as history.
     #[serde(rename = "refusal")]
     Refusal(ChatContentPartRefusal),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1103,6 +1151,9 @@ impl crate::__private::TaggedUnion for ChatContentPart {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// A text part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1145,9 +1196,9 @@ impl ChatContentPartImageUrl {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ChatImageUrlValue {
-    /// The `Object` form.
+    /// OpenAI's form, `{"url": …, "detail": …}`.
     Object(ChatImageUrl),
-    /// The `Url` form.
+    /// A bare URL or data URI, which the gateway accepts too.
     Url(::std::string::String),
 }
 impl ::std::convert::From<ChatImageUrl> for ChatImageUrlValue {
@@ -1213,8 +1264,10 @@ impl ChatImageUrl {
 }
 /// Resolution at which a vision model looks at an image (OpenAI default `auto`; the gateway's own token estimate assumes `high` when absent).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatImageDetail {
     /// `auto`
     Auto,
@@ -1359,9 +1412,9 @@ impl ChatContentPartVideoUrl {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ChatVideoUrlValue {
-    /// The `Object` form.
+    /// The object form, `{"url": …}`.
     Object(ChatVideoUrl),
-    /// The `Url` form.
+    /// A bare URL string.
     Url(::std::string::String),
 }
 impl ::std::convert::From<ChatVideoUrl> for ChatVideoUrlValue {
@@ -1440,14 +1493,16 @@ pub struct ChatCacheControl {
 }
 /// An annotation of assistant text, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatAnnotation {
     /// `url_citation`: A web citation of a span of the answer.
     #[serde(rename = "url_citation")]
     UrlCitation(ChatUrlCitationAnnotation),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1481,6 +1536,9 @@ impl crate::__private::TaggedUnion for ChatAnnotation {
             "url_citation" => rest.decode().map(Self::UrlCitation),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A web citation of a span of the answer.
@@ -1554,9 +1612,11 @@ impl ChatFunctionCall {
 ///
 /// Spec schema `Tool`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatTool {
     /// `function`: A function tool described by a JSON Schema.
     #[serde(rename = "function")]
@@ -1564,7 +1624,7 @@ pub enum ChatTool {
     /// `custom`: A custom tool that takes free-form text input, optionally constrained by a grammar (gpt-5 family).
     #[serde(rename = "custom")]
     Custom(ChatCustomTool),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1601,6 +1661,9 @@ impl crate::__private::TaggedUnion for ChatTool {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// A function tool described by a JSON Schema.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1623,7 +1686,11 @@ pub struct ChatFunctionDefinition {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// JSON Schema of the arguments object. Omit for a function without parameters.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub parameters: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Enforce the schema exactly (OpenAI Structured Outputs subset of JSON Schema).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1676,9 +1743,11 @@ impl ChatCustomToolDefinition {
 }
 /// Input format of a custom tool, tagged by `type` (unconstrained text by default).
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatCustomToolFormat {
     /// `text`: Unconstrained text input.
     #[serde(rename = "text")]
@@ -1686,7 +1755,7 @@ pub enum ChatCustomToolFormat {
     /// `grammar`: Input constrained by a grammar.
     #[serde(rename = "grammar")]
     Grammar(ChatCustomToolFormatGrammar),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1722,6 +1791,9 @@ impl crate::__private::TaggedUnion for ChatCustomToolFormat {
             "grammar" => rest.decode().map(Self::Grammar),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Unconstrained text input.
@@ -1764,9 +1836,9 @@ impl ChatGrammar {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ChatToolChoice {
-    /// The `Mode` form.
+    /// A mode, `none`, `auto` or `required`.
     Mode(ChatToolChoiceMode),
-    /// The `Named` form.
+    /// An object naming the tool to call, or restricting the allowed tools.
     Named(ChatNamedToolChoice),
 }
 impl ::std::convert::From<ChatToolChoiceMode> for ChatToolChoice {
@@ -1805,8 +1877,10 @@ impl crate::__private::KindUnion for ChatToolChoice {
 }
 /// `none` (no tool), `auto` (model decides) or `required` (at least one tool call).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChatToolChoiceMode {
     /// `none`
     None,
@@ -1876,9 +1950,11 @@ impl<'de> ::serde::Deserialize<'de> for ChatToolChoiceMode {
 }
 /// An object tool choice, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatNamedToolChoice {
     /// `function`: Force a call of the named function.
     #[serde(rename = "function")]
@@ -1889,7 +1965,7 @@ pub enum ChatNamedToolChoice {
     /// `allowed_tools`: Restrict the model to a subset of the declared tools.
     #[serde(rename = "allowed_tools")]
     AllowedTools(ChatToolChoiceAllowedTools),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1927,6 +2003,9 @@ impl crate::__private::TaggedUnion for ChatNamedToolChoice {
             "allowed_tools" => rest.decode().map(Self::AllowedTools),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Force a call of the named function.
@@ -2009,9 +2088,9 @@ impl ChatFunctionName {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ChatFunctionCallChoice {
-    /// The `Mode` form.
+    /// `none` or `auto`.
     Mode(::std::string::String),
-    /// The `Named` form.
+    /// The function that must be called.
     Named(ChatFunctionName),
 }
 impl ::std::convert::From<ChatFunctionName> for ChatFunctionCallChoice {
@@ -2057,9 +2136,11 @@ impl crate::__private::KindUnion for ChatFunctionCallChoice {
 ///
 /// Spec schema `ToolCall`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatToolCall {
     /// `function`: A call of a function tool.
     #[serde(rename = "function")]
@@ -2067,7 +2148,7 @@ pub enum ChatToolCall {
     /// `custom`: A call of a custom tool.
     #[serde(rename = "custom")]
     Custom(ChatCustomToolCall),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2103,6 +2184,9 @@ impl crate::__private::TaggedUnion for ChatToolCall {
             "custom" => rest.decode().map(Self::Custom),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A call of a function tool. Answer it with a `tool` message carrying the same `id` as `tool_call_id`.
@@ -2166,9 +2250,11 @@ impl ChatCustomToolInput {
 ///
 /// Spec schema `ResponseFormat`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatResponseFormat {
     /// `text`: Plain text output.
     #[serde(rename = "text")]
@@ -2179,7 +2265,7 @@ pub enum ChatResponseFormat {
     /// `json_schema`: Structured Outputs following a JSON Schema.
     #[serde(rename = "json_schema")]
     JsonSchema(ChatResponseFormatJsonSchema),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2218,6 +2304,9 @@ impl crate::__private::TaggedUnion for ChatResponseFormat {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// Plain text output.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2248,7 +2337,11 @@ pub struct ChatJsonSchema {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The JSON Schema the output must follow.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub schema: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Enforce the schema exactly (default false).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2300,16 +2393,16 @@ pub struct ChatCompletionResponse {
 }
 impl ChatCompletionResponse {
     /// Builds a `ChatCompletionResponse` from its required members; the optional ones start empty.
+    /// Fixed members are filled in: `object` is `"chat.completion"`.
     pub fn new(
         id: impl ::std::convert::Into<::std::string::String>,
-        object: impl ::std::convert::Into<::std::string::String>,
         created: impl ::std::convert::Into<i64>,
         model: impl ::std::convert::Into<::std::string::String>,
         choices: impl ::std::convert::Into<::std::vec::Vec<ChatCompletionChoice>>,
     ) -> Self {
         Self {
             id: id.into(),
-            object: object.into(),
+            object: ::std::convert::From::from("chat.completion"),
             created: created.into(),
             model: model.into(),
             system_fingerprint: ::std::default::Default::default(),
@@ -2343,9 +2436,11 @@ impl ChatModeration {
 }
 /// The moderation results of one side, or the error that prevented moderation, tagged by `type`.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ChatModerationOutcome {
     /// `moderation_results`: The results of a moderation model.
     #[serde(rename = "moderation_results")]
@@ -2353,7 +2448,7 @@ pub enum ChatModerationOutcome {
     /// `error`: Moderation could not run for this side.
     #[serde(rename = "error")]
     Error(ChatModerationError),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2390,6 +2485,9 @@ impl crate::__private::TaggedUnion for ChatModerationOutcome {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// The results of a moderation model.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2423,13 +2521,25 @@ pub struct ChatModerationResult {
     /// Whether any category was flagged.
     pub flagged: bool,
     /// Harm category (`harassment`, `violence/graphic`, …) to whether it was flagged.
-    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub categories: ::std::collections::BTreeMap<::std::string::String, bool>,
     /// Harm category to the model's confidence, from 0 to 1.
-    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub category_scores: ::std::collections::BTreeMap<::std::string::String, f64>,
     /// Harm category to the input types (`text`, `image`) its score considered.
-    #[serde(default, skip_serializing_if = "::std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub category_applied_input_types: ::std::collections::BTreeMap<
         ::std::string::String,
         ::std::vec::Vec<::std::string::String>,
@@ -2488,8 +2598,10 @@ impl ChatCompletionChoice {
 /// Why generation stopped: `stop` (natural end or stop sequence), `length` (token limit), `tool_calls`,
 /// `content_filter`, `function_call` (deprecated). Other channels pass their own values through.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FinishReason {
     /// `stop`
     Stop,
@@ -2588,7 +2700,11 @@ pub struct ChatTokenLogprob {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bytes: ::std::option::Option<::std::vec::Vec<i64>>,
     /// The most likely tokens at this position, as many as `top_logprobs` asked for.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub top_logprobs: ::std::vec::Vec<ChatTopLogprob>,
 }
 impl ChatTokenLogprob {
@@ -2664,16 +2780,16 @@ pub struct ChatCompletionChunk {
 }
 impl ChatCompletionChunk {
     /// Builds a `ChatCompletionChunk` from its required members; the optional ones start empty.
+    /// Fixed members are filled in: `object` is `"chat.completion.chunk"`.
     pub fn new(
         id: impl ::std::convert::Into<::std::string::String>,
-        object: impl ::std::convert::Into<::std::string::String>,
         created: impl ::std::convert::Into<i64>,
         model: impl ::std::convert::Into<::std::string::String>,
         choices: impl ::std::convert::Into<::std::vec::Vec<ChatCompletionChunkChoice>>,
     ) -> Self {
         Self {
             id: id.into(),
-            object: object.into(),
+            object: ::std::convert::From::from("chat.completion.chunk"),
             created: created.into(),
             model: model.into(),
             system_fingerprint: ::std::default::Default::default(),
@@ -2738,7 +2854,11 @@ pub struct ChatCompletionDelta {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub function_call: ::std::option::Option<ChatFunctionCallDelta>,
     /// Citations, on channels that stream them.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub annotations: ::std::vec::Vec<ChatAnnotation>,
     /// A fragment of spoken output (audio-output models).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2761,7 +2881,11 @@ pub struct ChatToolCallChunk {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub function: ::std::option::Option<ChatFunctionCallDelta>,
     /// Fragment of a custom tool call (`name`, `input`).
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub custom: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 /// A fragment of a function call; both members optional.

@@ -17,7 +17,7 @@ pub struct ResponsesRequest {
     /// A system (developer) message placed before `input`; not carried over by `previous_response_id`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub instructions: ::std::option::Option<::std::string::String>,
-    /// `true` streams the answer as Server-Sent Events of `ResponsesStreamEvent`. Default `false`.
+    /// `true` streams the answer as Server-Sent Events of [`ResponsesStreamEvent`]. Default `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
     /// Options of the event stream; only with `stream: true`.
@@ -42,7 +42,11 @@ pub struct ResponsesRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub top_logprobs: ::std::option::Option<i64>,
     /// Tools the model may call.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tools: ::std::vec::Vec<ResponsesTool>,
     /// Whether and which tool the model must use (`auto` by default).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -137,9 +141,9 @@ impl ResponsesRequest {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ResponsesInput {
-    /// The `Text` form.
+    /// A plain text prompt, one user message.
     Text(::std::string::String),
-    /// The `Items` form.
+    /// Input items (messages, earlier outputs, tool results), oldest first.
     Items(::std::vec::Vec<ResponsesInputItem>),
 }
 impl ::std::convert::From<::std::vec::Vec<ResponsesInputItem>> for ResponsesInput {
@@ -184,12 +188,12 @@ impl crate::__private::KindUnion for ResponsesInput {
 /// One input item. Either a typed item (an object with a `type` member: `message`, `function_call`,
 /// `function_call_output`, `reasoning`, `item_reference`, …), or a message in the short form `{role, content}`
 /// without `type`. An object that has `type` is always a typed item.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ResponsesInputItem {
-    /// The `Item` form.
+    /// An item with a `type` member.
     Item(ResponsesInputTypedItem),
-    /// The `Message` form.
+    /// A message in the short `{role, content}` form.
     Message(ResponsesEasyInputMessage),
 }
 impl ::std::convert::From<ResponsesInputTypedItem> for ResponsesInputItem {
@@ -202,8 +206,35 @@ impl ::std::convert::From<ResponsesEasyInputMessage> for ResponsesInputItem {
         Self::Message(value)
     }
 }
+impl<'de> ::serde::Deserialize<'de> for ResponsesInputItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::__private::deserialize_first_match(deserializer)
+    }
+}
+impl crate::__private::FirstMatch for ResponsesInputItem {
+    const NAME: &'static str = "ResponsesInputItem";
+    fn first_match(
+        value: &::serde_json::Value,
+        failures: &mut ::std::vec::Vec<(&'static str, ::std::string::String)>,
+    ) -> ::std::option::Option<Self> {
+        if let Some(value) = crate::__private::tagged_alternative(
+            value,
+            "type",
+            "Item",
+            failures,
+        ) {
+            return Some(Self::Item(value));
+        }
+        if let Some(value) = crate::__private::alternative(value, "Message", failures) {
+            return Some(Self::Message(value));
+        }
+        None
+    }
+}
 /// A message in the short form `{role, content}` (OpenAI `EasyInputMessage` without `type`). With a `type`
-/// member the same object is a typed `message` item (`ResponsesInputMessage`).
+/// member the same object is a typed `message` item ([`ResponsesInputMessage`]).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ResponsesEasyInputMessage {
     /// Who wrote the message.
@@ -225,8 +256,10 @@ impl ResponsesEasyInputMessage {
 }
 /// The author of an input message. `developer` and `system` messages take precedence over `user` ones.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesMessageRole {
     /// `user`
     User,
@@ -303,9 +336,9 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesMessageRole {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ResponsesMessageContent {
-    /// The `Text` form.
+    /// Plain text.
     Text(::std::string::String),
-    /// The `Parts` form.
+    /// Content parts (text, images, files, earlier output text), in order.
     Parts(::std::vec::Vec<ResponsesInputContent>),
 }
 impl ::std::convert::From<::std::vec::Vec<ResponsesInputContent>>
@@ -351,9 +384,11 @@ impl crate::__private::KindUnion for ResponsesMessageContent {
 /// An input item with a `type` member: a message, an earlier output item sent back (function or custom tool
 /// call, reasoning), a tool result, an approval, or a reference to a stored item.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesInputTypedItem {
     /// `message`: A typed input message (`type: message`).
     #[serde(rename = "message")]
@@ -379,7 +414,7 @@ pub enum ResponsesInputTypedItem {
     /// `mcp_approval_response`: The answer to an `mcp_approval_request` output item.
     #[serde(rename = "mcp_approval_response")]
     McpApprovalResponse(ResponsesInputMcpApprovalResponse),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -427,6 +462,9 @@ impl crate::__private::TaggedUnion for ResponsesInputTypedItem {
             "mcp_approval_response" => rest.decode().map(Self::McpApprovalResponse),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A typed input message (`type: message`). Also the form in which an earlier assistant output message is
@@ -527,7 +565,11 @@ pub struct ResponsesInputReasoning {
     /// The reasoning summary parts, as received.
     pub summary: ::std::vec::Vec<ResponsesSummaryText>,
     /// Raw reasoning text parts, as received.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub content: ::std::vec::Vec<ResponsesReasoningText>,
     /// The opaque encrypted reasoning, as received.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -647,9 +689,11 @@ impl ResponsesInputMcpApprovalResponse {
 /// A content part of an input message or tool output: text, image or file; `output_text` and `refusal` parts
 /// appear when an earlier assistant message is sent back.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesInputContent {
     /// `input_text`: A text part.
     #[serde(rename = "input_text")]
@@ -666,7 +710,7 @@ pub enum ResponsesInputContent {
     /// `refusal`: A refusal of an earlier assistant message, sent back as input.
     #[serde(rename = "refusal")]
     Refusal(ResponsesInputRefusal),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -709,6 +753,9 @@ impl crate::__private::TaggedUnion for ResponsesInputContent {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// A text part.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -737,8 +784,10 @@ pub struct ResponsesInputImage {
 }
 /// Image resolution the model uses. Default `auto`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesImageDetail {
     /// `low`
     Low,
@@ -833,7 +882,11 @@ pub struct ResponsesInputOutputText {
     /// The text of the earlier answer, unchanged.
     pub text: ::std::string::String,
     /// The citations of the earlier answer, unchanged.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub annotations: ::std::vec::Vec<ResponsesAnnotation>,
 }
 impl ResponsesInputOutputText {
@@ -899,9 +952,11 @@ impl ResponsesReasoningText {
 /// under `function` as in Chat Completions). Hosted tools run on the provider's side and exist only on
 /// channels that support them.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesTool {
     /// `function`: A function the application implements; the model answers with `function_call` items.
     #[serde(rename = "function")]
@@ -939,7 +994,7 @@ pub enum ResponsesTool {
     /// `computer_use_preview`: The computer use tool (preview).
     #[serde(rename = "computer_use_preview")]
     ComputerUsePreview(ResponsesComputerUsePreviewTool),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -997,6 +1052,9 @@ impl crate::__private::TaggedUnion for ResponsesTool {
             "computer_use_preview" => rest.decode().map(Self::ComputerUsePreview),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A function the application implements; the model answers with `function_call` items.
@@ -1081,8 +1139,10 @@ pub struct ResponsesUserLocation {
 }
 /// How much search context to use. Default `medium`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesSearchContextSize {
     /// `low`
     Low,
@@ -1159,7 +1219,11 @@ pub struct ResponsesFileSearchTool {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub max_num_results: ::std::option::Option<i64>,
     /// Ranker and score threshold.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub ranking_options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// A comparison or compound filter on file attributes; any JSON value.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1200,9 +1264,9 @@ impl ResponsesCodeInterpreterTool {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ResponsesCodeInterpreterContainer {
-    /// The `Id` form.
+    /// The id of an existing container (`cntr_…`).
     Id(::std::string::String),
-    /// The `Auto` form.
+    /// Settings of a container created for the request.
     Auto(ResponsesCodeInterpreterAutoContainer),
 }
 impl ::std::convert::From<ResponsesCodeInterpreterAutoContainer>
@@ -1252,7 +1316,11 @@ pub struct ResponsesCodeInterpreterAutoContainer {
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     /// Uploaded files to make available in the container.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub file_ids: ::std::vec::Vec<::std::string::String>,
     /// e.g. `1g`, `4g`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1286,7 +1354,11 @@ pub struct ResponsesImageGenerationTool {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub input_fidelity: ::std::option::Option<::std::string::String>,
     /// Inpainting mask, `{image_url}` or `{file_id}`.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub input_image_mask: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Number of partial images to stream (0–3, default 0).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1343,9 +1415,9 @@ impl ResponsesMcpTool {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ResponsesMcpAllowedTools {
-    /// The `Names` form.
+    /// The allowed tool names.
     Names(::std::vec::Vec<::std::string::String>),
-    /// The `Filter` form.
+    /// A filter selecting the allowed tools.
     Filter(ResponsesMcpToolFilter),
 }
 impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
@@ -1387,7 +1459,11 @@ impl crate::__private::KindUnion for ResponsesMcpAllowedTools {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesMcpToolFilter {
     /// Tools selected by name.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tool_names: ::std::vec::Vec<::std::string::String>,
     /// Select the tools annotated as read-only.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1397,9 +1473,9 @@ pub struct ResponsesMcpToolFilter {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ResponsesMcpRequireApproval {
-    /// The `Mode` form.
+    /// `always` or `never`, for every tool.
     Mode(::std::string::String),
-    /// The `Filter` form.
+    /// Per-tool rules.
     Filter(ResponsesMcpApprovalFilter),
 }
 impl ::std::convert::From<ResponsesMcpApprovalFilter> for ResponsesMcpRequireApproval {
@@ -1517,9 +1593,9 @@ impl ResponsesComputerUsePreviewTool {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ResponsesToolChoice {
-    /// The `Mode` form.
+    /// `none`, `auto` or `required`.
     Mode(ResponsesToolChoiceMode),
-    /// The `Tool` form.
+    /// A specific tool, or a restriction to some tools.
     Tool(ResponsesToolChoiceObject),
 }
 impl ::std::convert::From<ResponsesToolChoiceMode> for ResponsesToolChoice {
@@ -1558,8 +1634,10 @@ impl crate::__private::KindUnion for ResponsesToolChoice {
 }
 /// `none` (no tools), `auto` (model decides, default with tools) or `required` (at least one call).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesToolChoiceMode {
     /// `none`
     None,
@@ -1629,9 +1707,11 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesToolChoiceMode {
 }
 /// Forces a specific tool, or restricts the tools to a subset.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesToolChoiceObject {
     /// `function`: Force a call of this function.
     #[serde(rename = "function")]
@@ -1669,7 +1749,7 @@ pub enum ResponsesToolChoiceObject {
     /// `local_shell`: Force the use of a hosted tool, named by `type`.
     #[serde(rename = "local_shell")]
     LocalShell(ResponsesToolChoiceHosted),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -1727,6 +1807,9 @@ impl crate::__private::TaggedUnion for ResponsesToolChoiceObject {
             "local_shell" => rest.decode().map(Self::LocalShell),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Force a call of this function.
@@ -1816,8 +1899,10 @@ pub struct ResponsesReasoning {
 /// Reasoning effort. `medium` is the usual default; `none` and `xhigh` exist only on newer gpt-5 models,
 /// `minimal` on gpt-5.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesReasoningEffort {
     /// `none`
     None,
@@ -1902,8 +1987,10 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesReasoningEffort {
 }
 /// Level of detail of the reasoning summary.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesReasoningSummary {
     /// `auto`
     Auto,
@@ -1983,8 +2070,10 @@ pub struct ResponsesTextConfig {
 }
 /// Verbosity of the answer.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesVerbosity {
     /// `low`
     Low,
@@ -2054,9 +2143,11 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesVerbosity {
 }
 /// The output format, plain text (default), a JSON object, or JSON that follows a schema.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesTextFormat {
     /// `text`: Plain text output.
     #[serde(rename = "text")]
@@ -2067,7 +2158,7 @@ pub enum ResponsesTextFormat {
     /// `json_schema`: Structured output that follows a JSON Schema.
     #[serde(rename = "json_schema")]
     JsonSchema(ResponsesTextFormatJsonSchema),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -2105,6 +2196,9 @@ impl crate::__private::TaggedUnion for ResponsesTextFormat {
             "json_schema" => rest.decode().map(Self::JsonSchema),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Plain text output.
@@ -2145,8 +2239,10 @@ impl ResponsesTextFormatJsonSchema {
 }
 /// An extra piece of data to include in the answer.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesIncludable {
     /// `file_search_call.results`
     FileSearchCallResults,
@@ -2247,8 +2343,10 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesIncludable {
 }
 /// Processing tier (requested, or used in the answer).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesServiceTier {
     /// `auto`
     Auto,
@@ -2328,8 +2426,10 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesServiceTier {
 }
 /// `disabled` (default: fail when the input is too long) or `auto` (drop items from the middle).
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesTruncation {
     /// `auto`
     Auto,
@@ -2427,9 +2527,9 @@ pub struct ResponsesStreamOptions {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ResponsesConversation {
-    /// The `Id` form.
+    /// The conversation id (`conv_…`).
     Id(::std::string::String),
-    /// The `Object` form.
+    /// The conversation as `{id}`.
     Object(ResponsesConversationRef),
 }
 impl ::std::convert::From<ResponsesConversationRef> for ResponsesConversation {
@@ -2660,8 +2760,10 @@ impl ResponsesResponse {
 }
 /// Status of a response.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesStatus {
     /// `completed`
     Completed,
@@ -2748,9 +2850,9 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesStatus {
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
 pub enum ResponsesInstructions {
-    /// The `Text` form.
+    /// The instructions as text.
     Text(::std::string::String),
-    /// The `Items` form.
+    /// The instructions as input items (from a stored prompt).
     Items(::std::vec::Vec<ResponsesInputItem>),
 }
 impl ::std::convert::From<::std::vec::Vec<ResponsesInputItem>>
@@ -2903,9 +3005,11 @@ pub struct ResponsesOutputTokensDetails {
 /// `content`, `quality`, `size`); for hosted tool calls the gateway may turn a JSON-text `arguments` member
 /// into a JSON value.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesOutputItem {
     /// `message`: An assistant message.
     #[serde(rename = "message")]
@@ -2946,7 +3050,7 @@ pub enum ResponsesOutputItem {
     /// `computer_call`: A computer use action the model wants the application to perform.
     #[serde(rename = "computer_call")]
     ComputerCall(ResponsesComputerCall),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -3005,12 +3109,17 @@ impl crate::__private::TaggedUnion for ResponsesOutputItem {
             _ => rest.unknown().map(Self::Unknown),
         }
     }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
+    }
 }
 /// Status of an item. Messages, reasoning and function calls use `in_progress`, `completed`,
 /// `incomplete`; hosted tool calls also `searching`, `generating`, `interpreting`, `failed`.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponsesItemStatus {
     /// `in_progress`
     InProgress,
@@ -3218,7 +3327,11 @@ pub struct ResponsesWebSearchAction {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub query: ::std::option::Option<::std::string::String>,
     /// All queries of the search (`search` actions, newer models).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub queries: ::std::vec::Vec<::std::string::String>,
     /// The page opened or searched (`open_page` and `find` actions).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3227,7 +3340,11 @@ pub struct ResponsesWebSearchAction {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pattern: ::std::option::Option<::std::string::String>,
     /// Sources consulted (with `include: [web_search_call.action.sources]`).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub sources: ::std::vec::Vec<ResponsesWebSearchSource>,
 }
 /// A source consulted by a web search.
@@ -3250,7 +3367,11 @@ pub struct ResponsesFileSearchCall {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
     /// The queries run.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub queries: ::std::vec::Vec<::std::string::String>,
     /// Matches (with `include: [file_search_call.results]`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3364,7 +3485,11 @@ pub struct ResponsesMcpListTools {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub server_label: ::std::option::Option<::std::string::String>,
     /// The server's tools.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub tools: ::std::vec::Vec<ResponsesMcpToolInfo>,
     /// Why listing failed, when it did.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3380,7 +3505,11 @@ pub struct ResponsesMcpToolInfo {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The JSON Schema of the tool's input.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub input_schema: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// The server's hints about the tool (read-only, destructive, …).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3430,7 +3559,11 @@ pub struct ResponsesLocalShellCall {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub call_id: ::std::option::Option<::std::string::String>,
     /// `{type: exec, command[], env, timeout_ms, user, working_directory}`.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub action: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// The call's state.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3446,10 +3579,18 @@ pub struct ResponsesComputerCall {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub call_id: ::std::option::Option<::std::string::String>,
     /// The action (`click`, `type`, `scroll`, `screenshot`, …) and its parameters.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub action: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Safety checks to acknowledge in the `computer_call_output`.
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub pending_safety_checks: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
@@ -3459,9 +3600,11 @@ pub struct ResponsesComputerCall {
 }
 /// A content part of an output message (or of a `response.content_part.*` event).
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesOutputContent {
     /// `output_text`: Text output with its citations.
     #[serde(rename = "output_text")]
@@ -3472,7 +3615,7 @@ pub enum ResponsesOutputContent {
     /// `reasoning_text`: Raw reasoning text, as a content part of `response.content_part.*` events.
     #[serde(rename = "reasoning_text")]
     ReasoningText(ResponsesContentReasoningText),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -3510,6 +3653,9 @@ impl crate::__private::TaggedUnion for ResponsesOutputContent {
             "reasoning_text" => rest.decode().map(Self::ReasoningText),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// Text output with its citations.
@@ -3560,9 +3706,11 @@ impl ResponsesContentReasoningText {
 }
 /// A citation in output text.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesAnnotation {
     /// `url_citation`: A web page cited by the text between `start_index` and `end_index` (character offsets).
     #[serde(rename = "url_citation")]
@@ -3576,7 +3724,7 @@ pub enum ResponsesAnnotation {
     /// `file_path`: A path to a generated file, at `index`.
     #[serde(rename = "file_path")]
     FilePath(ResponsesFilePath),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -3616,6 +3764,9 @@ impl crate::__private::TaggedUnion for ResponsesAnnotation {
             "file_path" => rest.decode().map(Self::FilePath),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A web page cited by the text between `start_index` and `end_index` (character offsets).
@@ -3719,9 +3870,11 @@ impl ResponsesFilePath {
 /// synthesizes for chat-only channels may lack it and `item_id`. New event types appear often: skip
 /// unknown ones. Events of the same shape share a payload type.
 ///
-/// The union is open: an object with an unknown tag is kept in `Unknown`.
+/// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
+/// variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum ResponsesStreamEvent {
     /// `response.created`: A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal completed, incomplete or failed (the last carries the final output and usage).
     #[serde(rename = "response.created")]
@@ -3872,7 +4025,7 @@ pub enum ResponsesStreamEvent {
     /// `error`: An error that ends the stream.
     #[serde(rename = "error")]
     Error(ResponsesStreamErrorEvent),
-    /// An object whose `type` this version does not know, kept whole.
+    /// An object whose `type` this version does not know (or that has none), kept whole.
     #[serde(untagged)]
     Unknown(::serde_json::Value),
 }
@@ -4130,6 +4283,9 @@ impl crate::__private::TaggedUnion for ResponsesStreamEvent {
             "error" => rest.decode().map(Self::Error),
             _ => rest.unknown().map(Self::Unknown),
         }
+    }
+    fn unknown(object: ::serde_json::Value) -> Self {
+        Self::Unknown(object)
     }
 }
 /// A snapshot of the whole response at a lifecycle step: created, queued, in progress, and the terminal

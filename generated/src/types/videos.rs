@@ -29,7 +29,11 @@ pub struct VideoRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image: ::std::option::Option<::std::string::String>,
     /// Reference image URLs or base64 (generic task form; e.g. first and last frame).
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub images: ::std::vec::Vec<::std::string::String>,
     /// Duration in seconds (generic task form; an alternative to `seconds`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -59,7 +63,11 @@ pub struct VideoRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<::std::string::String>,
     /// Channel-specific options (e.g. `negative_prompt`, `aspect_ratio`) for the generic task form.
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "::serde_json::Map::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
     pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Veo channels; `16:9` or `9:16` (channel extension, inferred).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -138,18 +146,20 @@ impl VideoRequestForm {
     }
 }
 impl crate::MultipartForm for VideoRequestForm {
-    fn parts(&self) -> ::std::vec::Vec<crate::FormPart<'_>> {
+    fn parts(
+        &self,
+    ) -> ::std::result::Result<::std::vec::Vec<crate::FormPart<'_>>, crate::FormError> {
         let mut parts = ::std::vec::Vec::new();
-        crate::__private::add_value_parts("model", &self.model, &mut parts);
-        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts);
-        crate::__private::add_value_parts("seconds", &self.seconds, &mut parts);
-        crate::__private::add_value_parts("size", &self.size, &mut parts);
+        crate::__private::add_value_parts("model", &self.model, &mut parts)?;
+        crate::__private::add_value_parts("prompt", &self.prompt, &mut parts)?;
+        crate::__private::add_value_parts("seconds", &self.seconds, &mut parts)?;
+        crate::__private::add_value_parts("size", &self.size, &mut parts)?;
         crate::__private::FileField::add_parts(
             &self.input_reference,
             "input_reference",
             &mut parts,
         );
-        parts
+        Ok(parts)
     }
 }
 /// A video job: OpenAI's `video` object as relayed by the gateway. `id`, `status` and `progress` are always
@@ -238,8 +248,10 @@ impl VideoTask {
 }
 /// State of a video job.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VideoStatus {
     /// `queued`
     Queued,
@@ -344,8 +356,10 @@ pub struct VideoUsage {
 }
 /// An asset of a video job (OpenAI); the gateway always returns the video.
 ///
-/// The enum is open: a value this version does not know is kept in `Unknown`.
+/// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
+/// add variants (a `match` needs a `_` arm).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VideoContentVariant {
     /// `video`
     Video,

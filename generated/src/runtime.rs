@@ -1,0 +1,425 @@
+//! The runtime of the generated code (`allmhub_types::__private`): open enums, unions told apart by JSON kind
+//! or by a tag, members that may be `null`, and the parts of multipart forms. Not part of the public API: only
+//! generated code calls it.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, Deserialize, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::{FormError, FormPart, Upload};
+
+/// Decodes an optional array or object member: `null` reads as absent (empty), like a missing member.
+pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
+/// Decodes an open enum from a string.
+pub fn deserialize_open_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: From<String> + for<'a> From<&'a str>,
+{
+    struct OpenEnumVisitor<T>(PhantomData<fn() -> T>);
+
+    impl<T> Visitor<'_> for OpenEnumVisitor<T>
+    where
+        T: From<String> + for<'a> From<&'a str>,
+    {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+            Ok(T::from(value))
+        }
+
+        fn visit_string<E: de::Error>(self, value: String) -> Result<T, E> {
+            Ok(T::from(value))
+        }
+    }
+
+    deserializer.deserialize_str(OpenEnumVisitor(PhantomData))
+}
+
+/// A member of a multipart form that holds files.
+pub trait FileField {
+    /// Adds one part per file.
+    fn add_parts<'a>(&'a self, name: &'static str, parts: &mut Vec<FormPart<'a>>);
+}
+
+impl FileField for Upload {
+    fn add_parts<'a>(&'a self, name: &'static str, parts: &mut Vec<FormPart<'a>>) {
+        parts.push(FormPart::File { name, upload: self });
+    }
+}
+
+impl<T: FileField> FileField for Option<T> {
+    fn add_parts<'a>(&'a self, name: &'static str, parts: &mut Vec<FormPart<'a>>) {
+        if let Some(value) = self {
+            value.add_parts(name, parts);
+        }
+    }
+}
+
+impl<T: FileField> FileField for Vec<T> {
+    fn add_parts<'a>(&'a self, name: &'static str, parts: &mut Vec<FormPart<'a>>) {
+        for value in self {
+            value.add_parts(name, parts);
+        }
+    }
+}
+
+/// Adds the text parts of a non-file member: nothing for null, one part per array element, JSON text
+/// for objects. A member that does not serialize is an error naming it.
+pub fn add_value_parts<T: serde::Serialize>(
+    name: &'static str,
+    value: &T,
+    parts: &mut Vec<FormPart<'_>>,
+) -> Result<(), FormError> {
+    fn text(value: Value) -> Option<String> {
+        match value {
+            Value::Null => None,
+            Value::String(text) => Some(text),
+            other => Some(other.to_string()),
+        }
+    }
+    let value = serde_json::to_value(value).map_err(|source| FormError { member: name, source })?;
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                if let Some(value) = text(item) {
+                    parts.push(FormPart::Text { name, value });
+                }
+            }
+        }
+        other => {
+            if let Some(value) = text(other) {
+                parts.push(FormPart::Text { name, value });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The kind of a JSON value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonKind {
+    /// `true` or `false`.
+    Bool,
+    /// An integer number.
+    Integer,
+    /// A number with a fraction or exponent.
+    Float,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl fmt::Display for JsonKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            JsonKind::Bool => "a boolean",
+            JsonKind::Integer => "an integer",
+            JsonKind::Float => "a number",
+            JsonKind::String => "a string",
+            JsonKind::Array => "an array",
+            JsonKind::Object => "an object",
+        })
+    }
+}
+
+/// The error for a value of a kind no alternative accepts.
+pub fn unexpected_kind<E: de::Error>(kind: JsonKind, expecting: &str) -> E {
+    E::custom(format_args!("expected {expecting}, found {kind}"))
+}
+
+/// A union whose alternatives accept disjoint kinds of JSON value.
+pub trait KindUnion: Sized {
+    /// What the union accepts, for error messages.
+    const EXPECTING: &'static str;
+
+    /// Decodes the alternative that accepts `kind` from `deserializer`.
+    fn decode_kind<'de, D: Deserializer<'de>>(kind: JsonKind, deserializer: D) -> Result<Self, D::Error>;
+}
+
+/// Decodes a [`KindUnion`]: the value's kind picks the alternative, which decodes in place (no
+/// buffering, so error paths and unknown-member reports reach into it).
+pub fn deserialize_by_kind<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: KindUnion,
+{
+    deserializer.deserialize_any(KindVisitor(PhantomData))
+}
+
+struct KindVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: KindUnion> Visitor<'de> for KindVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<T, E> {
+        T::decode_kind(JsonKind::Bool, value.into_deserializer())
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<T, E> {
+        T::decode_kind(JsonKind::Integer, value.into_deserializer())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
+        T::decode_kind(JsonKind::Integer, value.into_deserializer())
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<T, E> {
+        T::decode_kind(JsonKind::Float, value.into_deserializer())
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+        T::decode_kind(JsonKind::String, value.into_deserializer())
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<T, E> {
+        T::decode_kind(JsonKind::String, BorrowedStrDeserializer::new(value))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<T, E> {
+        T::decode_kind(JsonKind::String, value.into_deserializer())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        T::decode_kind(JsonKind::Array, SeqAccessDeserializer::new(seq))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::decode_kind(JsonKind::Object, MapAccessDeserializer::new(map))
+    }
+}
+
+/// A union whose alternatives are tried in order (serde's untagged decoding), with tagged-union alternatives
+/// taken only by objects that carry their tag.
+pub trait FirstMatch: Sized {
+    /// The union's name, for the error when no alternative matches.
+    const NAME: &'static str;
+
+    /// The first alternative that decodes `value`; otherwise `None`, with each alternative's reason in
+    /// `failures`.
+    fn first_match(value: &Value, failures: &mut Vec<(&'static str, String)>) -> Option<Self>;
+}
+
+/// Decodes a [`FirstMatch`] union. Like serde's untagged decoding it reads the value whole first.
+pub fn deserialize_first_match<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FirstMatch,
+{
+    let value = Value::deserialize(deserializer)?;
+    let mut failures = Vec::new();
+    T::first_match(&value, &mut failures).ok_or_else(|| {
+        let reasons: Vec<String> = failures
+            .iter()
+            .map(|(alternative, reason)| format!("{alternative}: {reason}"))
+            .collect();
+        de::Error::custom(format_args!(
+            "data did not match any variant of untagged enum {} ({})",
+            T::NAME,
+            reasons.join("; ")
+        ))
+    })
+}
+
+/// One alternative of a [`FirstMatch`] union.
+pub fn alternative<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    label: &'static str,
+    failures: &mut Vec<(&'static str, String)>,
+) -> Option<T> {
+    match T::deserialize(value) {
+        Ok(decoded) => Some(decoded),
+        Err(error) => {
+            failures.push((label, error.to_string()));
+            None
+        }
+    }
+}
+
+/// A tagged-union alternative of a [`FirstMatch`] union: only an object with a string `tag` member is one (a
+/// tagged union alone keeps tagless objects in its catch-all variant, which would take every object here).
+pub fn tagged_alternative<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    tag: &'static str,
+    label: &'static str,
+    failures: &mut Vec<(&'static str, String)>,
+) -> Option<T> {
+    if matches!(value.get(tag), Some(Value::String(_))) {
+        alternative(value, label, failures)
+    } else {
+        failures.push((label, format!("no string `{tag}` member")));
+        None
+    }
+}
+
+/// A union tagged by one of its members, whose variants the generated code lists.
+pub trait TaggedUnion: Sized {
+    /// Decodes the variant of `tag` from the rest of the object.
+    fn decode_variant<'de, R: VariantDecoder<'de>>(tag: &str, rest: R) -> Result<Self, R::Error>;
+
+    /// The catch-all variant, for an object whose tag is missing, `null` or not a string.
+    fn unknown(object: Value) -> Self;
+}
+
+/// The members of a tagged object other than its tag.
+pub trait VariantDecoder<'de> {
+    /// The decoding error.
+    type Error: de::Error;
+
+    /// Decodes the members as a known variant's payload (generated types own their data).
+    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, Self::Error>;
+
+    /// Keeps the whole object (tag included) for a tag this version does not know.
+    fn unknown(self) -> Result<Value, Self::Error>;
+}
+
+/// Decodes a tagged union. When the tag is the object's first member (as every server here sends it)
+/// the payload is decoded straight from the input, so error paths and unknown-member reports reach into
+/// it; otherwise the object is buffered first. An object without a string tag (missing, `null`, another
+/// kind) is kept whole in the catch-all variant, like an unknown tag, rather than failing the answer.
+pub fn deserialize_tagged<'de, D, T>(deserializer: D, tag: &'static str) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TaggedUnion,
+{
+    deserializer.deserialize_map(TaggedVisitor {
+        tag,
+        marker: PhantomData,
+    })
+}
+
+struct TaggedVisitor<T> {
+    tag: &'static str,
+    marker: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an object with a `{}` member", self.tag)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let Some(first) = map.next_key::<String>()? else {
+            return Ok(T::unknown(Value::Object(Map::new())));
+        };
+        if first == self.tag {
+            return match map.next_value::<Value>()? {
+                Value::String(tag) => T::decode_variant(
+                    &tag,
+                    StreamedRest {
+                        map,
+                        tag_member: self.tag,
+                        tag: &tag,
+                    },
+                ),
+                other => {
+                    let mut object = Map::new();
+                    object.insert(first, other);
+                    object.extend(Map::deserialize(MapAccessDeserializer::new(map))?);
+                    Ok(T::unknown(Value::Object(object)))
+                }
+            };
+        }
+        let mut object = Map::new();
+        object.insert(first, map.next_value()?);
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value()?;
+            object.insert(key, value);
+        }
+        // Checked before removing, so that an object without a string tag is kept as it came.
+        if !matches!(object.get(self.tag), Some(Value::String(_))) {
+            return Ok(T::unknown(Value::Object(object)));
+        }
+        let Some(Value::String(tag)) = object.remove(self.tag) else {
+            return Ok(T::unknown(Value::Object(object)));
+        };
+        T::decode_variant(
+            &tag,
+            BufferedRest {
+                object,
+                tag_member: self.tag,
+                tag: &tag,
+                marker: PhantomData,
+            },
+        )
+    }
+}
+
+fn with_tag(tag_member: &str, tag: &str, rest: Map<String, Value>) -> Value {
+    let mut object = Map::new();
+    object.insert(tag_member.to_owned(), Value::String(tag.to_owned()));
+    object.extend(rest);
+    Value::Object(object)
+}
+
+struct StreamedRest<'t, A> {
+    map: A,
+    tag_member: &'static str,
+    tag: &'t str,
+}
+
+impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for StreamedRest<'_, A> {
+    type Error = A::Error;
+
+    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(self.map))
+    }
+
+    fn unknown(self) -> Result<Value, A::Error> {
+        let rest = Map::deserialize(MapAccessDeserializer::new(self.map))?;
+        Ok(with_tag(self.tag_member, self.tag, rest))
+    }
+}
+
+struct BufferedRest<'t, E> {
+    object: Map<String, Value>,
+    tag_member: &'static str,
+    tag: &'t str,
+    marker: PhantomData<fn() -> E>,
+}
+
+impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
+    type Error = E;
+
+    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, E> {
+        let value = Value::Object(self.object);
+        // Plain decoding first; path tracking only to say where a failure is.
+        match T::deserialize(&value) {
+            Ok(decoded) => Ok(decoded),
+            Err(plain) => match serde_path_to_error::deserialize::<_, T>(&value) {
+                Err(error) if error.path().to_string() != "." => {
+                    let path = error.path().to_string();
+                    Err(E::custom(format_args!("{path}: {}", error.into_inner())))
+                }
+                _ => Err(E::custom(plain)),
+            },
+        }
+    }
+
+    fn unknown(self) -> Result<Value, E> {
+        Ok(with_tag(self.tag_member, self.tag, self.object))
+    }
+}
