@@ -72,6 +72,9 @@ pub struct SchemaDef {
     pub description: String,
     /// The schema itself, with references as `#/components/schemas/<name>`.
     pub schema: Value,
+    /// What the runtime must recognize this schema as (`x-role`: an error envelope of a dialect, the answer
+    /// of a long job); unique per role.
+    pub role: Option<String>,
 }
 
 /// An HTTP method.
@@ -357,6 +360,7 @@ fn families(doc: &Value) -> Result<Vec<Family>, SpecError> {
 
 fn schemas(spec: &Spec) -> Result<Vec<SchemaDef>, SpecError> {
     let mut rust_names: BTreeMap<String, String> = BTreeMap::new();
+    let mut roles: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::new();
     // Every undocumented member of every schema is reported at once, so one run lists all the gaps.
     let mut missing = Vec::new();
@@ -381,12 +385,29 @@ fn schemas(spec: &Spec) -> Result<Vec<SchemaDef>, SpecError> {
         }
         undocumented(schema, &at, &mut missing);
         missing_files.resize(missing.len(), file.clone());
+        let role = match schema.get("x-role") {
+            None => None,
+            Some(Value::String(role)) if is_kebab(role) => {
+                if let Some(other) = roles.insert(role.clone(), name.clone()) {
+                    return Err(ctx.error(format!(
+                        "`x-role: {role}` is also given to `{other}`; a role names one schema"
+                    )));
+                }
+                Some(role.clone())
+            }
+            Some(other) => {
+                return Err(ctx.error(format!(
+                    "`x-role` must be a kebab-case word such as `openai-error`, found {other}"
+                )));
+            }
+        };
         out.push(SchemaDef {
             name: name.clone(),
             rust_name,
             family,
             description,
             schema: schema.clone(),
+            role,
         });
     }
     if let Some(first) = missing.first() {
@@ -729,4 +750,30 @@ fn success_response(ctx: Ctx<'_>, op: &Value) -> Result<SuccessResponse, SpecErr
         }
     }
     Ok(out)
+}
+
+/// `openai-error`, `mj-task`: lower-case ASCII words joined by single dashes.
+fn is_kebab(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_kebab;
+
+    #[test]
+    fn roles_are_kebab_case_words() {
+        for good in ["openai-error", "mj-task", "v2"] {
+            assert!(is_kebab(good), "{good}");
+        }
+        for bad in ["", "OpenAI-error", "mj--task", "-task", "task-", "mj_task", "任务"] {
+            assert!(!is_kebab(bad), "{bad}");
+        }
+    }
 }

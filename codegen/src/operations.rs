@@ -179,6 +179,30 @@ fn contract_enums(model: &Model) -> TokenStream {
     });
     let envelope_names = envelopes.iter();
 
+    let roles: Vec<_> = model
+        .schemas
+        .iter()
+        .filter_map(|schema| schema.role.as_ref().map(|role| (role, schema)))
+        .collect();
+    let role_variants: Vec<_> = roles.iter().map(|(role, _)| variant_ident(role)).collect();
+    let role_docs = roles.iter().map(|(role, schema)| {
+        doc(&format!(
+            "`{}` (`x-role: {role}`): {}",
+            schema.name,
+            crate::lower::summary(&schema.description)
+        ))
+    });
+    let role_names: Vec<_> = roles.iter().map(|(_, schema)| &schema.name).collect();
+    let role_rust_names = roles.iter().map(|(_, schema)| &schema.rust_name);
+    let role_patterns = roles.iter().map(|(_, schema)| {
+        let (name, rust_name) = (&schema.name, &schema.rust_name);
+        if name == rust_name {
+            quote!(#name)
+        } else {
+            quote!(#name | #rust_name)
+        }
+    });
+
     let family_variants: Vec<_> = model
         .families
         .iter()
@@ -231,6 +255,41 @@ fn contract_enums(model: &Model) -> TokenStream {
                 match self {
                     #(InBandEnvelope::#envelope_variants => #envelope_names,)*
                 }
+            }
+        }
+
+        /// A schema the runtime must recognize by what it stands for (`x-role` in the spec): the error envelope
+        /// of each dialect, the answers of long jobs. Code that needs such a schema matches on this enum, so a
+        /// renamed or re-assigned schema fails the build instead of silently matching nothing.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum SchemaRole {
+            #(#role_docs #role_variants,)*
+        }
+
+        impl SchemaRole {
+            /// Every role, in spec order.
+            pub const ALL: &'static [SchemaRole] = &[#(SchemaRole::#role_variants),*];
+
+            /// The spec name of the schema that plays the role.
+            pub const fn schema(self) -> &'static str {
+                match self {
+                    #(SchemaRole::#role_variants => #role_names,)*
+                }
+            }
+
+            /// The Rust type name of that schema.
+            pub const fn rust_name(self) -> &'static str {
+                match self {
+                    #(SchemaRole::#role_variants => #role_rust_names,)*
+                }
+            }
+
+            /// The role of the schema named `name` (spec or Rust name), if it plays one.
+            pub fn of(name: &str) -> ::core::option::Option<SchemaRole> {
+                ::core::option::Option::Some(match name {
+                    #(#role_patterns => SchemaRole::#role_variants,)*
+                    _ => return ::core::option::Option::None,
+                })
             }
         }
 

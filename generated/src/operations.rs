@@ -95,6 +95,89 @@ impl InBandEnvelope {
         }
     }
 }
+/// A schema the runtime must recognize by what it stands for (`x-role` in the spec): the error envelope
+/// of each dialect, the answers of long jobs. Code that needs such a schema matches on this enum, so a
+/// renamed or re-assigned schema fails the build instead of silently matching nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SchemaRole {
+    /// `VideoTask` (`x-role: video-job`): A video job: OpenAI's `video` object as relayed by the gateway.
+    VideoJob,
+    /// `提交结果` (`x-role: mj-submission`): Answer of every `/mj/submit/*` route (midjourney-proxy `SubmitResultVO`), forwarded by the gateway with the upstream HTTP status.
+    MjSubmission,
+    /// `任务` (`x-role: mj-task`): A Midjourney task (midjourney-proxy `Task`) as the gateway returns it (new-api `MidjourneyDto`).
+    MjTask,
+    /// `ErrorResponse` (`x-role: openai-error`): The OpenAI-style error envelope, returned by almost every relay route with HTTP 4xx/5xx, and by a few with HTTP 200 (see `x-in-band-errors`).
+    OpenaiError,
+    /// `NewApiErrorResponse` (`x-role: new-api-error`): The gateway's own `{success, message}` envelope, used by dashboard routes (`/api/*`) and by `/v1/models` on internal failures, often with HTTP 200.
+    NewApiError,
+    /// `ClaudeErrorResponse` (`x-role: claude-error`): The Anthropic error envelope returned by `/v1/messages`, and sent as an `error` event inside a Claude stream.
+    ClaudeError,
+    /// `GeminiErrorResponse` (`x-role: gemini-error`): Google's native error envelope.
+    GeminiError,
+    /// `MjErrorResponse` (`x-role: midjourney-error`): A Midjourney failure.
+    MidjourneyError,
+    /// `TaskErrorResponse` (`x-role: task-error`): The error envelope of the task routes (`/v1/videos*`, `/v1/video/generations*`), e.g. HTTP 400 `{"code": "task_not_exist", "message": "task_not_exist", "data": null}`.
+    TaskError,
+}
+impl SchemaRole {
+    /// Every role, in spec order.
+    pub const ALL: &'static [SchemaRole] = &[
+        SchemaRole::VideoJob,
+        SchemaRole::MjSubmission,
+        SchemaRole::MjTask,
+        SchemaRole::OpenaiError,
+        SchemaRole::NewApiError,
+        SchemaRole::ClaudeError,
+        SchemaRole::GeminiError,
+        SchemaRole::MidjourneyError,
+        SchemaRole::TaskError,
+    ];
+    /// The spec name of the schema that plays the role.
+    pub const fn schema(self) -> &'static str {
+        match self {
+            SchemaRole::VideoJob => "VideoTask",
+            SchemaRole::MjSubmission => "提交结果",
+            SchemaRole::MjTask => "任务",
+            SchemaRole::OpenaiError => "ErrorResponse",
+            SchemaRole::NewApiError => "NewApiErrorResponse",
+            SchemaRole::ClaudeError => "ClaudeErrorResponse",
+            SchemaRole::GeminiError => "GeminiErrorResponse",
+            SchemaRole::MidjourneyError => "MjErrorResponse",
+            SchemaRole::TaskError => "TaskErrorResponse",
+        }
+    }
+    /// The Rust type name of that schema.
+    pub const fn rust_name(self) -> &'static str {
+        match self {
+            SchemaRole::VideoJob => "VideoTask",
+            SchemaRole::MjSubmission => "MjSubmitResponse",
+            SchemaRole::MjTask => "MjTask",
+            SchemaRole::OpenaiError => "ErrorResponse",
+            SchemaRole::NewApiError => "NewApiErrorResponse",
+            SchemaRole::ClaudeError => "ClaudeErrorResponse",
+            SchemaRole::GeminiError => "GeminiErrorResponse",
+            SchemaRole::MidjourneyError => "MjErrorResponse",
+            SchemaRole::TaskError => "TaskErrorResponse",
+        }
+    }
+    /// The role of the schema named `name` (spec or Rust name), if it plays one.
+    pub fn of(name: &str) -> ::core::option::Option<SchemaRole> {
+        ::core::option::Option::Some(
+            match name {
+                "VideoTask" => SchemaRole::VideoJob,
+                "提交结果" | "MjSubmitResponse" => SchemaRole::MjSubmission,
+                "任务" | "MjTask" => SchemaRole::MjTask,
+                "ErrorResponse" => SchemaRole::OpenaiError,
+                "NewApiErrorResponse" => SchemaRole::NewApiError,
+                "ClaudeErrorResponse" => SchemaRole::ClaudeError,
+                "GeminiErrorResponse" => SchemaRole::GeminiError,
+                "MjErrorResponse" => SchemaRole::MidjourneyError,
+                "TaskErrorResponse" => SchemaRole::TaskError,
+                _ => return ::core::option::Option::None,
+            },
+        )
+    }
+}
 /// An API family of the spec: one tag, one spec file, one Cargo feature of the same name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Family {

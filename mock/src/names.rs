@@ -1,7 +1,8 @@
-//! The one place that knows names of the spec: security schemes, error envelopes and the schemas of long
-//! jobs. Everything else in the crate works from the operation descriptors and these meanings.
+//! The one place that maps the spec's generated contracts — security schemes and schema roles (error
+//! envelopes, the answers of long jobs) — to what the mock does with them. Everything else in the crate works
+//! from the operation descriptors and these meanings.
 
-use allmhub_types::operations::SecurityScheme;
+use allmhub_types::operations::{SchemaRole, SecurityScheme};
 
 /// A security scheme of the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,19 +70,19 @@ pub(crate) fn scheme(scheme: SecurityScheme) -> Scheme {
     }
 }
 
-/// The meaning of an error envelope or job schema name; `None` for any other name.
+/// The meaning of an error envelope or job schema name; `None` for any other name. The schemas are found by
+/// their generated role, so the match is exhaustive: a role added to the spec fails the build here.
 pub(crate) fn known(name: &str) -> Option<Known> {
-    Some(match name {
-        "ErrorResponse" => Known::Envelope(Envelope::OpenAi),
-        "ClaudeErrorResponse" => Known::Envelope(Envelope::Claude),
-        "GeminiErrorResponse" => Known::Envelope(Envelope::Gemini),
-        "MjErrorResponse" => Known::Envelope(Envelope::Midjourney),
-        "TaskErrorResponse" => Known::Envelope(Envelope::Task),
-        "NewApiErrorResponse" => Known::Envelope(Envelope::NewApi),
-        "提交结果" | "MjSubmitResponse" => Known::Job(JobSchema::MjSubmitted),
-        "任务" | "MjTask" => Known::Job(JobSchema::MjTask),
-        "VideoTask" => Known::Job(JobSchema::VideoJob),
-        _ => return None,
+    Some(match SchemaRole::of(name)? {
+        SchemaRole::OpenaiError => Known::Envelope(Envelope::OpenAi),
+        SchemaRole::ClaudeError => Known::Envelope(Envelope::Claude),
+        SchemaRole::GeminiError => Known::Envelope(Envelope::Gemini),
+        SchemaRole::MidjourneyError => Known::Envelope(Envelope::Midjourney),
+        SchemaRole::TaskError => Known::Envelope(Envelope::Task),
+        SchemaRole::NewApiError => Known::Envelope(Envelope::NewApi),
+        SchemaRole::MjSubmission => Known::Job(JobSchema::MjSubmitted),
+        SchemaRole::MjTask => Known::Job(JobSchema::MjTask),
+        SchemaRole::VideoJob => Known::Job(JobSchema::VideoJob),
     })
 }
 
@@ -98,5 +99,27 @@ pub(crate) fn job_schema(name: &str) -> Option<JobSchema> {
     match known(name) {
         Some(Known::Job(job)) => Some(job),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_is_known_by_its_spec_and_rust_names() {
+        for role in SchemaRole::ALL {
+            let by_spec = known(role.schema());
+            assert!(by_spec.is_some(), "{role:?}");
+            assert_eq!(by_spec, known(role.rust_name()), "{role:?}");
+        }
+        assert_eq!(known("任务"), Some(Known::Job(JobSchema::MjTask)));
+        assert_eq!(envelope("ClaudeErrorResponse"), Some(Envelope::Claude));
+        assert_eq!(job_schema("ClaudeErrorResponse"), None);
+        assert_eq!(
+            known("ChatCompletionResponse"),
+            None,
+            "a schema without a role means nothing here"
+        );
     }
 }
