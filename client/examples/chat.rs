@@ -17,6 +17,16 @@ async fn main() -> Result<(), allmhub::Error> {
     let answer = client.chat().create(&request).await?;
     println!("{}", answer.text().unwrap_or_default());
 
+    // The same call with its HTTP metadata: the request id for a support ticket, the rate-limit headers.
+    let response = client.chat().create(&request).with_response().await?;
+    let remaining = response.headers().get("x-ratelimit-remaining-requests");
+    println!(
+        "HTTP {} request {:?} remaining {remaining:?}",
+        response.status(),
+        response.request_id()
+    );
+    println!("{}", response.value().text().unwrap_or_default());
+
     // Streamed: only the text, as it arrives.
     let mut text = client.chat().create_stream(&request).await?.text_deltas();
     while let Some(piece) = text.next().await {

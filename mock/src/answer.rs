@@ -51,8 +51,8 @@ fn media_kind(example: &Example, wanted: &Wanted<'_>, op: &Operation) -> bool {
 }
 
 /// The successful answer for this request: the named example, else the one whose request example is most
-/// like this request (same model first, then the most equal top-level members), else the first of the
-/// right kind. `Ok(None)` when the spec has no example of that kind (binary answers).
+/// like this request (an answer that succeeds before one that shows a failure — failures are asked for by
+/// name or by fault —, then by [`Likeness`]), else the first of the right kind. `Ok(None)` when the spec has no example of that kind (binary answers).
 pub(crate) fn choose(op: &Operation, wanted: &Wanted<'_>) -> Result<Option<&'static Example>, NoExample> {
     let answers: Vec<&'static Example> = catalog::examples_of(op.id)
         .filter(|example| example.is_success_answer())
@@ -75,9 +75,9 @@ pub(crate) fn choose(op: &Operation, wanted: &Wanted<'_>) -> Result<Option<&'sta
         .copied()
         .filter(|example| media_kind(example, wanted, op))
         .collect();
-    let mut best: Option<(&'static Example, (bool, usize))> = None;
+    let mut best: Option<(&'static Example, (bool, Likeness))> = None;
     for candidate in candidates {
-        let score = likeness(op, candidate.key, wanted);
+        let score = (!shows_failure(candidate), likeness(op, candidate.key, wanted));
         if best.is_none_or(|(_, best_score)| score > best_score) {
             best = Some((candidate, score));
         }
@@ -85,11 +85,68 @@ pub(crate) fn choose(op: &Operation, wanted: &Wanted<'_>) -> Result<Option<&'sta
     Ok(best.map(|(example, _)| example))
 }
 
+/// Whether a success-status example shows a failure: an error event or a failed response inside a stream, or
+/// an error envelope sent with HTTP 200.
+fn shows_failure(example: &Example) -> bool {
+    let failed = |data: &str| match serde_json::from_str::<Value>(data) {
+        Ok(Value::Object(members)) => {
+            members.get("error").is_some_and(Value::is_object)
+                || matches!(
+                    members.get("type").and_then(Value::as_str),
+                    Some("error" | "response.failed")
+                )
+                || members.get("success") == Some(&Value::Bool(false))
+        }
+        _ => false,
+    };
+    if example.is_stream() {
+        example
+            .body
+            .lines()
+            .filter_map(|line| line.strip_prefix("data:"))
+            .any(|data| failed(data.trim()))
+    } else {
+        example.media_type.contains("json") && failed(example.body)
+    }
+}
+
+/// A documented example elides long base64 (`iVBORw0KGgo...`); served as is, a client that decodes it fails.
+/// Such a string is served as a valid image (a 1×1 PNG) instead; everything else stays byte for byte.
+pub(crate) fn fill_elided_base64(body: String) -> String {
+    fn elided(text: &str) -> bool {
+        text.strip_suffix("...").is_some_and(|prefix| {
+            prefix.len() >= 16
+                && prefix
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'='))
+        })
+    }
+    fn fill(value: &mut Value) {
+        match value {
+            Value::String(text) if elided(text) => *text = PIXEL_PNG_BASE64.to_owned(),
+            Value::Array(items) => items.iter_mut().for_each(fill),
+            Value::Object(members) => members.values_mut().for_each(fill),
+            _ => {}
+        }
+    }
+    if !body.contains("...\"") {
+        return body;
+    }
+    let Ok(mut value) = serde_json::from_str::<Value>(&body) else {
+        return body;
+    };
+    fill(&mut value);
+    serde_json::to_string(&value).unwrap_or(body)
+}
+
+/// A 1×1 transparent PNG, base64.
+const PIXEL_PNG_BASE64: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
 /// How much the request example of `key` looks like this request: whether it names the same model, and
 /// how many top-level scalar members and path parameters are equal.
-fn likeness(op: &Operation, key: &str, wanted: &Wanted<'_>) -> (bool, usize) {
-    let mut same_model = false;
-    let mut equal = 0;
+fn likeness(op: &Operation, key: &str, wanted: &Wanted<'_>) -> Likeness {
+    let mut likeness = Likeness::default();
     for example in catalog::examples_of(op.id).filter(|example| example.key == key) {
         match example.place {
             Place::Request => {
@@ -99,9 +156,9 @@ fn likeness(op: &Operation, key: &str, wanted: &Wanted<'_>) -> (bool, usize) {
                 for (name, value) in &members {
                     let theirs = wanted.members.and_then(|request| request.get(name));
                     if name == "model" {
-                        same_model |= value.as_str().is_some() && value.as_str() == wanted.model;
+                        likeness.same_model |= value.as_str().is_some() && value.as_str() == wanted.model;
                     } else if !(value.is_object() || value.is_array()) && theirs == Some(value) {
-                        equal += 1;
+                        likeness.equal += 1;
                     }
                 }
             }
@@ -113,16 +170,24 @@ fn likeness(op: &Operation, key: &str, wanted: &Wanted<'_>) -> (bool, usize) {
                     .map(|(_, value)| value);
                 if theirs.is_some_and(|value| value == example.body) {
                     if name == "model" {
-                        same_model = true;
+                        likeness.same_model = true;
                     } else {
-                        equal += 1;
+                        likeness.equal += 1;
                     }
                 }
             }
             Place::Response(_) => {}
         }
     }
-    (same_model, equal)
+    likeness
+}
+
+/// How an example's request compares with this one, most telling first: the same model, then the number of
+/// equal top-level scalar members and path parameters.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Likeness {
+    same_model: bool,
+    equal: u32,
 }
 
 /// `body` with its top-level `model` set to `model`, when it has one.
@@ -148,7 +213,9 @@ pub(crate) fn stream_events(stream: &str, model: Option<&str>) -> Vec<String> {
             let lines: Vec<String> = event
                 .lines()
                 .map(|line| match line.strip_prefix("data: ") {
-                    Some(data) if data.starts_with('{') => format!("data: {}", echo_model(data, model)),
+                    Some(data) if data.starts_with('{') => {
+                        format!("data: {}", fill_elided_base64(echo_model(data, model)))
+                    }
                     _ => line.to_owned(),
                 })
                 .collect();
@@ -173,4 +240,56 @@ pub(crate) fn media_bytes(content_type: &str) -> Vec<u8> {
     };
     bytes.extend_from_slice(format!("allmhub mock {content_type}").as_bytes());
     bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(media_type: &'static str, body: &'static str) -> Example {
+        Example {
+            operation: "op",
+            place: Place::Response("200"),
+            media_type,
+            key: "key",
+            body,
+        }
+    }
+
+    #[test]
+    fn elided_base64_becomes_a_valid_image_and_nothing_else_changes() {
+        let body = r#"{"data":[{"b64_json":"iVBORw0KGgoAAAANSUhEUgAABAAAAAQACAIAAADwf7zUAAAAA..."}],"note":"wait..."}"#;
+        let served: Value = serde_json::from_str(&fill_elided_base64(body.to_owned())).expect("JSON");
+        assert_eq!(served["data"][0]["b64_json"], PIXEL_PNG_BASE64);
+        assert_eq!(
+            served["note"], "wait...",
+            "prose that ends in an ellipsis is not base64"
+        );
+        let untouched = r#"{"b64_json": "iVBORw0KGgo="}"#;
+        assert_eq!(
+            fill_elided_base64(untouched.to_owned()),
+            untouched,
+            "bytes stay as they are"
+        );
+    }
+
+    #[test]
+    fn failures_in_success_examples_are_recognized() {
+        let failing_stream = "event: message_start\ndata: {\"type\":\"message_start\"}\n\nevent: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}\n\n";
+        assert!(shows_failure(&example("text/event-stream", failing_stream)));
+        let clean_stream = "data: {\"choices\":[]}\n\ndata: [DONE]\n\n";
+        assert!(!shows_failure(&example("text/event-stream", clean_stream)));
+        assert!(shows_failure(&example(
+            "application/json",
+            r#"{"error":{"message":"no"}}"#
+        )));
+        assert!(shows_failure(&example(
+            "application/json",
+            r#"{"success":false,"message":"no"}"#
+        )));
+        assert!(!shows_failure(&example(
+            "application/json",
+            r#"{"error":null,"output":[]}"#
+        )));
+    }
 }

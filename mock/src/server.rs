@@ -697,7 +697,7 @@ fn answer_for(call: &Call<'_>, stream: bool) -> Result<Answer, MockError> {
         });
     }
     let mut body = if example.media_type.contains("json") {
-        answer::echo_model(example.body, call.model.as_deref())
+        answer::fill_elided_base64(answer::echo_model(example.body, call.model.as_deref()))
     } else {
         example.body.to_owned()
     };
