@@ -5,26 +5,33 @@
 //! models of [`types`] (the `allmhub-types` crate, generated from the spec); streams are typed too.
 //!
 //! ```no_run
-//! use allmhub::types::{ChatCompletionRequest, ChatMessage, ChatMessageContent};
+//! use allmhub::types::{ChatCompletionRequest, ChatMessage};
 //! use futures_util::StreamExt;
 //!
-//! # async fn run() -> Result<(), allmhub::Error> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = allmhub::Client::from_env()?; // ALLMHUB_API_KEY, optional ALLMHUB_BASE_URL
 //! let mut request = ChatCompletionRequest::new("gpt-4o-mini", vec![ChatMessage::user("Hello!")]);
 //! request.temperature = Some(0.2);
 //!
+//! // The whole answer, and its text.
 //! let answer = client.chat().create(&request).await?;
-//! if let Some(ChatMessageContent::Text(text)) = &answer.choices[0].message.content {
-//!     println!("{text}");
+//! println!("{}", answer.text().unwrap_or_default());
+//!
+//! // Streamed: typed chunks as they arrive, or only the text deltas.
+//! let mut text = client.chat().create_stream(&request).await?.text_deltas();
+//! while let Some(piece) = text.next().await {
+//!     print!("{}", piece?);
 //! }
 //!
-//! // The same request streamed: typed chunks as they arrive.
-//! let mut chunks = client.chat().create_stream(&request).await?;
-//! while let Some(chunk) = chunks.next().await {
-//!     for choice in chunk?.choices {
-//!         print!("{}", choice.delta.content.unwrap_or_default());
-//!     }
-//! }
+//! // Streamed, then folded into the answer a whole call gives (tool calls merged, usage included).
+//! let answer = client.chat().create_stream(&request).await?.into_final().await?;
+//!
+//! // With the answer's status, headers and request id.
+//! let response = client.chat().create(&request).with_response().await?;
+//! println!("{:?} {:?}", response.request_id(), response.headers().get("x-ratelimit-remaining-requests"));
+//!
+//! // A typed answer from a Rust type's JSON Schema (feature `schemars`): see `examples/structured.rs`.
+//! # let _ = answer;
 //! # Ok(()) }
 //! ```
 //!
