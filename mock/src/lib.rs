@@ -39,6 +39,7 @@ mod json;
 mod names;
 pub mod proxy;
 mod server;
+mod structured;
 
 pub use faults::{AfterAccept, FAULT_NAMES, Fault, FaultError, Scenario, ScenarioError};
 pub use server::{

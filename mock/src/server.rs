@@ -25,6 +25,7 @@ use crate::dialect::{self, Denied, MockError};
 use crate::faults::{AfterAccept, Fault, Scenario};
 use crate::jobs::{self, Jobs, Role, Submission};
 use crate::names::Envelope;
+use crate::structured;
 
 /// The request header that asks for a fault (`429; retry-after=1`, `reset`, … — see [`Fault`]).
 pub const FAULT_HEADER: &str = "x-allmhub-mock-fault";
@@ -701,6 +702,18 @@ fn answer_for(call: &Call<'_>, stream: bool) -> Result<Answer, MockError> {
     } else {
         example.body.to_owned()
     };
+    if let Some(schema) = call
+        .members
+        .as_ref()
+        .and_then(|members| structured::requested_schema(op.family, members))
+    {
+        // The caller parses the answer into its own type: the text becomes a value of the schema it sent.
+        if let Ok(mut answer) = serde_json::from_str::<Value>(&body) {
+            let text = structured::instance(schema).to_string();
+            structured::with_text(op.family, &mut answer, &text);
+            body = answer.to_string();
+        }
+    }
     let submission = Submission {
         path: op.path,
         model: call.model.as_deref(),

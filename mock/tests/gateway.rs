@@ -488,3 +488,116 @@ async fn forms_are_decoded_with_the_generated_types() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_request_with_a_json_schema_is_answered_with_a_value_of_that_schema_in_each_dialect() {
+    let mock = MockServer::start().await;
+    let url = mock.url();
+    let schema = json!({
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+        "required": ["city", "days"],
+        "additionalProperties": false
+    });
+    let expected = json!({"city": "city", "days": 0});
+    let parse = |text: &Value| -> Value {
+        let text = text.as_str().unwrap_or_else(|| panic!("no text: {text}"));
+        serde_json::from_str(text).unwrap_or_else(|error| panic!("the text is not JSON ({error}): {text}"))
+    };
+
+    let request = chat(
+        json!({"response_format": {"type": "json_schema", "json_schema": {"name": "trip", "schema": schema, "strict": true}}}),
+    );
+    let response = within(
+        10,
+        http()
+            .post(format!("{url}/v1/chat/completions"))
+            .bearer_auth(KEY)
+            .json(&request)
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    let (status, _, body) = json_of(response).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(parse(&body["choices"][0]["message"]["content"]), expected, "chat");
+
+    let request = json!({"model": "gpt-4o-mini", "input": "Plan a trip", "text": {"format": {"type": "json_schema", "name": "trip", "schema": schema}}});
+    let response = within(
+        10,
+        http()
+            .post(format!("{url}/v1/responses"))
+            .bearer_auth(KEY)
+            .json(&request)
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    let (status, _, body) = json_of(response).await;
+    assert_eq!(status, 200, "{body}");
+    let texts: Vec<&Value> = body["output"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|item| item["type"] == "message")
+        .flat_map(|item| item["content"].as_array().into_iter().flatten())
+        .filter(|part| part["type"] == "output_text")
+        .map(|part| &part["text"])
+        .collect();
+    assert_eq!(texts.len(), 1, "one text part holds the value: {body}");
+    assert_eq!(parse(texts[0]), expected, "responses");
+
+    let request = json!({
+        "model": "claude-sonnet-4-5", "max_tokens": 512,
+        "messages": [{"role": "user", "content": "Plan a trip"}],
+        "output_config": {"format": {"type": "json_schema", "schema": schema}}
+    });
+    let response = within(
+        10,
+        http()
+            .post(format!("{url}/v1/messages"))
+            .header("x-api-key", KEY)
+            .header("anthropic-version", "2023-06-01")
+            .json(&request)
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    let (status, _, body) = json_of(response).await;
+    assert_eq!(status, 200, "{body}");
+    let texts: Vec<&Value> = body["content"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|block| block["type"] == "text")
+        .map(|block| &block["text"])
+        .collect();
+    assert_eq!(texts.len(), 1, "{body}");
+    assert_eq!(parse(texts[0]), expected, "claude");
+
+    let request = json!({
+        "contents": [{"role": "user", "parts": [{"text": "Plan a trip"}]}],
+        "generationConfig": {"responseMimeType": "application/json", "responseJsonSchema": schema}
+    });
+    let response = within(
+        10,
+        http()
+            .post(format!("{url}/v1beta/models/gemini-2.5-flash:generateContent"))
+            .header("x-goog-api-key", KEY)
+            .json(&request)
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    let (status, _, body) = json_of(response).await;
+    assert_eq!(status, 200, "{body}");
+    let texts: Vec<&Value> = body["candidates"][0]["content"]["parts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|part| part.get("text").is_some() && part["thought"] != true)
+        .map(|part| &part["text"])
+        .collect();
+    assert_eq!(texts.len(), 1, "{body}");
+    assert_eq!(parse(texts[0]), expected, "gemini");
+}
