@@ -25,6 +25,10 @@ pub struct MockArgs {
     /// Accept only this key (any key is accepted by default).
     #[arg(long, value_name = "KEY", hide_env_values = true)]
     pub key: Option<String>,
+    /// Answer the requests a HAR capture holds (`allmhub proxy --record`, a browser's export) with their
+    /// recorded answers; other requests get the spec's examples.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
 }
 
 /// Arguments of `allmhub proxy`.
@@ -39,6 +43,10 @@ pub struct ProxyArgs {
     /// Append one JSON line per exchange to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Record every exchange into this HAR file, credentials redacted (replay it with `allmhub mock
+    /// --replay`, check it with `allmhub conform --har`).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
     /// Members the spec does not know make an exchange fail.
     #[arg(long)]
     pub strict: bool,
@@ -82,11 +90,26 @@ pub async fn mock(args: MockArgs) -> Result<(), KitError> {
     if let Some(key) = &args.key {
         builder = builder.key(key);
     }
+    let mut replayed = 0;
+    if let Some(path) = &args.replay {
+        let capture =
+            std::fs::read(path).map_err(|error| KitError(format!("cannot read {}: {error}", path.display())))?;
+        let exchanges = allmhub_conform::har::read_har(&capture)
+            .map_err(|error| KitError(format!("{}: {error}", path.display())))?;
+        replayed = exchanges.len();
+        builder = builder.replay(exchanges);
+    }
     let server = builder
         .start()
         .await
         .map_err(|error| KitError(format!("cannot listen on {}: {error}", args.listen)))?;
     announce(server.url())?;
+    if let Some(path) = &args.replay {
+        eprintln!(
+            "allmhub mock: replaying {replayed} recorded exchanges of {}",
+            path.display()
+        );
+    }
     eprintln!(
         "allmhub mock: every operation of the spec; {} key; Ctrl-C stops it. Try:\n  ALLMHUB_BASE_URL={} ALLMHUB_API_KEY=any allmhub chat \"Hello\"",
         if args.key.is_some() { "only the given" } else { "any" },
@@ -106,6 +129,9 @@ pub async fn proxy(args: ProxyArgs) -> Result<(), KitError> {
     if let Some(report) = &args.report {
         builder = builder.report(report);
     }
+    if let Some(record) = &args.record {
+        builder = builder.record(record);
+    }
     let proxy = builder
         .start()
         .await
@@ -119,6 +145,12 @@ pub async fn proxy(args: ProxyArgs) -> Result<(), KitError> {
             .map(|path| format!(", one JSON line per exchange in {}", path.display()))
             .unwrap_or_default()
     );
+    if let Some(record) = &args.record {
+        eprintln!(
+            "allmhub proxy: recording into {} (credentials redacted)",
+            record.display()
+        );
+    }
     until_interrupted().await;
     let summary = proxy.summary();
     if summary.is_empty() {

@@ -177,6 +177,7 @@ fn the_proxy_reports_every_exchange_and_summarizes_on_exit_without_credentials()
     let dir = std::env::temp_dir().join(format!("allmhub-proxy-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temp dir");
     let report = dir.join("report.jsonl");
+    let recording = dir.join("session.har");
     let mock = Served::start(&["mock"]);
     let proxy = Served::start(&[
         "proxy",
@@ -184,6 +185,8 @@ fn the_proxy_reports_every_exchange_and_summarizes_on_exit_without_credentials()
         &mock.url,
         "--report",
         report.to_str().expect("utf-8"),
+        "--record",
+        recording.to_str().expect("utf-8"),
     ]);
 
     let chat = allmhub(&proxy.url, &["chat", "Hello!"]);
@@ -208,6 +211,29 @@ fn the_proxy_reports_every_exchange_and_summarizes_on_exit_without_credentials()
         !lines.contains(KEY) && !stderr.contains(KEY),
         "a credential was written"
     );
+
+    // The recording replays without the upstream, and checks like live traffic.
+    drop(mock);
+    let recorded = std::fs::read_to_string(&recording).expect("the recording");
+    assert!(!recorded.contains(KEY), "a credential was recorded");
+    let replay = Served::start(&["mock", "--replay", recording.to_str().expect("utf-8")]);
+    let models = allmhub(&replay.url, &["models"]);
+    assert!(models.status.success(), "{}", text(&models.stderr));
+    let (_, stderr) = replay.interrupt();
+    assert!(stderr.contains("replaying 2 recorded exchanges"), "{stderr}");
+    let checked = Command::new(binary())
+        .args(["conform", "--har", recording.to_str().expect("utf-8")])
+        .output()
+        .expect("runs");
+    assert!(checked.status.success(), "{}", text(&checked.stdout));
+
+    std::fs::write(&recording, "not a capture").expect("written");
+    let out = Command::new(binary())
+        .args(["mock", "--replay", recording.to_str().expect("utf-8")])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("not a HAR capture"), "{}", text(&out.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

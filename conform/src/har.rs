@@ -1,5 +1,6 @@
 //! HAR captures (browser devtools, mitmproxy, Charles): every entry matched to its operation, its request
-//! body and its answer checked like the validating proxy checks live traffic.
+//! body and its answer checked like the validating proxy checks live traffic; and HAR as a cassette: the
+//! proxy records exchanges with [`write_har`], the mock replays them after [`read_har`].
 
 use std::fmt;
 
@@ -33,6 +34,8 @@ struct Log {
 
 #[derive(Deserialize)]
 struct Entry {
+    #[serde(default, rename = "startedDateTime")]
+    started: String,
     #[serde(default)]
     time: f64,
     request: Request,
@@ -180,4 +183,233 @@ fn check_entry(index: usize, entry: &Entry, strict: bool) -> ExchangeReport {
         _ => {}
     }
     report
+}
+
+/// One exchange of a HAR capture: what [`read_har`] gives and [`write_har`] takes.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct HarExchange {
+    /// When the request started (ISO 8601, as HAR's `startedDateTime`).
+    pub started: String,
+    /// How long the exchange took, in milliseconds.
+    pub time_ms: f64,
+    /// The request's method.
+    pub method: String,
+    /// The request's URL, query included.
+    pub url: String,
+    /// The request's headers, in order.
+    pub request_headers: Vec<(String, String)>,
+    /// The request body's media type (empty without a body).
+    pub request_type: String,
+    /// The request body as text (HAR keeps request bodies as text).
+    pub request_body: String,
+    /// The answer's status (0 when the request failed without one).
+    pub status: u16,
+    /// The answer's headers, in order.
+    pub response_headers: Vec<(String, String)>,
+    /// The answer's media type.
+    pub response_type: String,
+    /// The answer's bytes, decoded from base64 where the capture stores them so; `None` when the capture
+    /// holds no answer body.
+    pub response_body: Option<Vec<u8>>,
+}
+
+impl HarExchange {
+    /// An exchange of `method` on `url` answered with `status`; everything else starts empty.
+    pub fn new(method: impl Into<String>, url: impl Into<String>, status: u16) -> Self {
+        HarExchange {
+            method: method.into(),
+            url: url.into(),
+            status,
+            ..HarExchange::default()
+        }
+    }
+}
+
+/// Reads every exchange of a HAR capture, in order. An answer whose base64 does not decode is a [`HarError`]
+/// naming its entry.
+pub fn read_har(input: &[u8]) -> Result<Vec<HarExchange>, HarError> {
+    let har: Har = serde_json::from_slice(input).map_err(|error| HarError(format!("not a HAR capture: {error}")))?;
+    let pairs = |headers: &[Header]| -> Vec<(String, String)> {
+        headers
+            .iter()
+            .map(|header| (header.name.clone(), header.value.clone()))
+            .collect()
+    };
+    har.log
+        .entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let post = entry.request.post_data.as_ref();
+            let request_type = post
+                .map(|post| post.mime_type.clone())
+                .filter(|mime| !mime.is_empty())
+                .or_else(|| header(&entry.request.headers, "content-type").map(str::to_owned))
+                .unwrap_or_default();
+            let response_type = Some(entry.response.content.mime_type.clone())
+                .filter(|mime| !mime.is_empty())
+                .or_else(|| header(&entry.response.headers, "content-type").map(str::to_owned))
+                .unwrap_or_default();
+            let content = &entry.response.content;
+            let response_body = match (&content.text, content.encoding.as_deref()) {
+                (Some(text), Some("base64")) => Some(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(text.trim())
+                        .map_err(|error| {
+                            HarError(format!("entry {index}: the answer's base64 does not decode: {error}"))
+                        })?,
+                ),
+                (Some(text), _) => Some(text.clone().into_bytes()),
+                (None, _) => None,
+            };
+            Ok(HarExchange {
+                started: entry.started.clone(),
+                time_ms: entry.time,
+                method: entry.request.method.clone(),
+                url: entry.request.url.clone(),
+                request_headers: pairs(&entry.request.headers),
+                request_type,
+                request_body: post.and_then(|post| post.text.clone()).unwrap_or_default(),
+                status: entry.response.status,
+                response_headers: pairs(&entry.response.headers),
+                response_type,
+                response_body,
+            })
+        })
+        .collect()
+}
+
+/// A HAR 1.2 document of `exchanges`, which [`read_har`], `allmhub conform --har` and browsers' HAR viewers
+/// read. Answers that are not UTF-8 are stored in base64.
+pub fn write_har(creator: &str, exchanges: &[HarExchange]) -> String {
+    use serde_json::{Value, json};
+    let headers = |pairs: &[(String, String)]| -> Value {
+        pairs
+            .iter()
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect()
+    };
+    let entries: Vec<Value> = exchanges
+        .iter()
+        .map(|exchange| {
+            let (query, http_version) = (query_of(&exchange.url), "HTTP/1.1");
+            let mut request = json!({
+                "method": exchange.method,
+                "url": exchange.url,
+                "httpVersion": http_version,
+                "cookies": [],
+                "headers": headers(&exchange.request_headers),
+                "queryString": query,
+                "headersSize": -1,
+                "bodySize": exchange.request_body.len(),
+            });
+            if !exchange.request_body.is_empty() || !exchange.request_type.is_empty() {
+                request["postData"] = json!({"mimeType": exchange.request_type, "text": exchange.request_body});
+            }
+            let mut content = json!({
+                "size": exchange.response_body.as_ref().map_or(0, Vec::len),
+                "mimeType": exchange.response_type,
+            });
+            if let Some(body) = &exchange.response_body {
+                match std::str::from_utf8(body) {
+                    Ok(text) => content["text"] = Value::from(text),
+                    Err(_) => {
+                        content["text"] = Value::from(base64::engine::general_purpose::STANDARD.encode(body));
+                        content["encoding"] = Value::from("base64");
+                    }
+                }
+            }
+            json!({
+                "startedDateTime": exchange.started,
+                "time": exchange.time_ms,
+                "request": request,
+                "response": {
+                    "status": exchange.status,
+                    "statusText": "",
+                    "httpVersion": http_version,
+                    "cookies": [],
+                    "headers": headers(&exchange.response_headers),
+                    "content": content,
+                    "redirectURL": "",
+                    "headersSize": -1,
+                    "bodySize": exchange.response_body.as_ref().map_or(-1, |body| body.len() as i64),
+                },
+                "cache": {},
+                "timings": {"send": 0, "wait": exchange.time_ms, "receive": 0},
+            })
+        })
+        .collect();
+    let har = json!({
+        "log": {
+            "version": "1.2",
+            "creator": {"name": creator, "version": env!("CARGO_PKG_VERSION")},
+            "entries": entries,
+        }
+    });
+    serde_json::to_string_pretty(&har).unwrap_or_else(|_| har.to_string())
+}
+
+/// HAR's `queryString`: the URL's query as name/value pairs, percent-decoded.
+fn query_of(url: &str) -> serde_json::Value {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let query = query.split('#').next().unwrap_or_default();
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |text: &str| {
+                percent_encoding::percent_decode_str(&text.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            serde_json::json!({"name": decode(name), "value": decode(value)})
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_capture_reads_back_the_same_and_checks() {
+        let mut chat = HarExchange::new("POST", "https://gateway.example/v1/chat/completions", 200);
+        chat.started = "2026-11-29T10:00:00.000Z".to_owned();
+        chat.time_ms = 12.5;
+        chat.request_headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        chat.request_type = "application/json".to_owned();
+        chat.request_body = r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}]}"#.to_owned();
+        chat.response_headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        chat.response_type = "application/json".to_owned();
+        chat.response_body = Some(
+            br#"{"id":"c","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}]}"#.to_vec(),
+        );
+        let mut speech = HarExchange::new("POST", "https://gateway.example/v1/audio/speech?x=a%20b", 200);
+        speech.response_type = "audio/mpeg".to_owned();
+        speech.response_body = Some(vec![0xff, 0xfb, 0x90, 0x00]);
+        let failed = HarExchange::new("GET", "https://gateway.example/v1/models", 0);
+
+        let written = write_har("test", &[chat.clone(), speech.clone(), failed.clone()]);
+        let value: serde_json::Value = serde_json::from_str(&written).expect("JSON");
+        assert_eq!(value["log"]["entries"][1]["response"]["content"]["encoding"], "base64");
+        assert_eq!(value["log"]["entries"][1]["request"]["queryString"][0]["value"], "a b");
+        assert_eq!(read_har(written.as_bytes()).expect("reads"), vec![chat, speech, failed]);
+
+        let reports = check_har(written.as_bytes(), false).expect("checks");
+        assert_eq!(reports[0].operation.as_deref(), Some("create_chat_completion"));
+        assert!(reports[0].ok(), "{:?}", reports[0]);
+    }
+
+    #[test]
+    fn bad_base64_names_its_entry() {
+        let capture = r#"{"log":{"entries":[{"request":{"method":"GET","url":"http://x/v1/models"},
+            "response":{"status":200,"content":{"mimeType":"audio/mpeg","text":"%%%","encoding":"base64"}}}]}}"#;
+        let error = read_har(capture.as_bytes()).expect_err("bad base64");
+        assert!(
+            error.0.starts_with("entry 0: the answer's base64 does not decode"),
+            "{error}"
+        );
+    }
 }

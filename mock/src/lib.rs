@@ -38,6 +38,7 @@ mod jobs;
 mod json;
 mod names;
 pub mod proxy;
+mod replay;
 mod server;
 mod structured;
 

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use allmhub_conform::har::{HarExchange, write_har};
 use allmhub_conform::{ExchangeReport, Summary, Verdict, check_request, check_response};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -55,6 +56,7 @@ pub struct ProxyBuilder {
     upstream: String,
     listen: SocketAddr,
     report: Option<PathBuf>,
+    record: Option<PathBuf>,
     strict: bool,
     limit: usize,
 }
@@ -69,6 +71,13 @@ impl ProxyBuilder {
     /// Appends one JSON line per exchange to this file.
     pub fn report(mut self, path: impl Into<PathBuf>) -> Self {
         self.report = Some(path.into());
+        self
+    }
+
+    /// Records every exchange into this HAR file (rewritten after each), credentials redacted, for
+    /// `allmhub mock --replay` and `allmhub conform --har`. Answers over the limit are recorded without body.
+    pub fn record(mut self, path: impl Into<PathBuf>) -> Self {
+        self.record = Some(path.into());
         self
     }
 
@@ -112,6 +121,10 @@ impl ProxyBuilder {
             limit: self.limit,
             http,
             report: Mutex::new(report),
+            cassette: self.record.map(|path| Cassette {
+                path,
+                exchanges: Mutex::new(Vec::new()),
+            }),
             reports: Mutex::new(Vec::new()),
             summary: Mutex::new(Summary::default()),
         });
@@ -142,8 +155,98 @@ struct Shared {
     limit: usize,
     http: reqwest::Client,
     report: Mutex<Option<BufWriter<File>>>,
+    cassette: Option<Cassette>,
     reports: Mutex<Vec<ExchangeReport>>,
     summary: Mutex<Summary>,
+}
+
+/// The HAR file the proxy records into.
+struct Cassette {
+    path: PathBuf,
+    exchanges: Mutex<Vec<HarExchange>>,
+}
+
+impl Cassette {
+    /// Adds an exchange and rewrites the file (through a temporary file, so a reader never sees half a
+    /// capture). A file that cannot be written must not stop the traffic.
+    fn add(&self, exchange: HarExchange) {
+        let mut exchanges = lock(&self.exchanges);
+        exchanges.push(exchange);
+        let text = write_har("allmhub proxy", &exchanges);
+        let partial = self.path.with_extension("har.partial");
+        let _ = std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, &self.path));
+    }
+}
+
+/// Headers whose values are credentials: recorded as `[redacted]`.
+const SECRET_HEADERS: [&str; 7] = [
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "x-goog-api-key",
+    "mj-api-secret",
+    "cookie",
+    "set-cookie",
+];
+
+/// The value a credential is recorded as.
+pub const REDACTED: &str = "[redacted]";
+
+/// A header list for the cassette: credentials redacted, hop-by-hop headers left out, and with a decoded
+/// body, its encoding and length too.
+fn recorded_headers(headers: &HeaderMap, decoded_body: bool) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| !is_hop_by_hop(name, headers) && *name != header::HOST)
+        .filter(|(name, _)| !(decoded_body && (*name == header::CONTENT_ENCODING || *name == header::CONTENT_LENGTH)))
+        .map(|(name, value)| {
+            let value = if SECRET_HEADERS.contains(&name.as_str()) {
+                REDACTED.to_owned()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.as_str().to_owned(), value)
+        })
+        .collect()
+}
+
+/// `target` with the value of a `key` query parameter (Gemini's credential) redacted.
+fn redacted_target(target: &str) -> String {
+    let Some((path, query)) = target.split_once('?') else {
+        return target.to_owned();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some(("key", _)) => format!("key={REDACTED}"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+/// `time` as ISO 8601 in UTC with milliseconds (HAR's `startedDateTime`).
+fn iso8601(time: std::time::SystemTime) -> String {
+    let since = time.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let seconds = since.as_secs();
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    // Howard Hinnant's days-to-civil: proleptic Gregorian calendar from 1970-01-01.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60,
+        since.subsec_millis()
+    )
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -185,6 +288,7 @@ impl Proxy {
             upstream: upstream.into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             report: None,
+            record: None,
             strict: false,
             limit: DEFAULT_LIMIT,
         }
@@ -280,6 +384,7 @@ fn elapsed_ms(started: Instant) -> f64 {
 
 async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now();
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
@@ -350,6 +455,15 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         .and_then(|value| value.to_str().ok())
         .map(|value| value.trim().to_ascii_lowercase())
         .filter(|value| !value.is_empty() && value != "identity");
+    let recording = shared.cassette.is_some();
+    let (request_headers, response_headers) = if recording {
+        (
+            recorded_headers(&parts.headers, false),
+            recorded_headers(answer.headers(), encoding.is_some()),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let (copy, pieces) = mpsc::unbounded_channel();
     let body = Tee {
         inner: answer.bytes_stream(),
@@ -360,6 +474,10 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         shared.clone(),
         Exchange {
             started,
+            started_at,
+            target: redacted_target(&target),
+            request_headers,
+            response_headers,
             method,
             path,
             route,
@@ -407,6 +525,14 @@ fn proxy_error(status: StatusCode, message: &str) -> Response {
 
 struct Exchange {
     started: Instant,
+    /// When the exchange started, for the cassette.
+    started_at: std::time::SystemTime,
+    /// The request's path and query, `key` redacted, for the cassette.
+    target: String,
+    /// The request's headers, credentials redacted, for the cassette (empty when not recording).
+    request_headers: Vec<(String, String)>,
+    /// The answer's headers as recorded (empty when not recording).
+    response_headers: Vec<(String, String)>,
     method: String,
     path: String,
     route: Option<allmhub_conform::route::Route>,
@@ -472,43 +598,86 @@ async fn validate(shared: Arc<Shared>, exchange: Exchange, mut pieces: mpsc::Unb
     let ms = elapsed_ms(exchange.started);
     let limit = shared.limit;
     let strict = shared.strict;
+    let recorder = shared.clone();
     let checked = tokio::task::spawn_blocking(move || {
-        let Some(route) = &exchange.route else {
-            return ExchangeReport {
+        // The answer as the spec describes it (decompressed), or why it cannot be looked at.
+        let answer = if size > limit {
+            Err(format!(
+                "the answer ({size} bytes) is larger than the {limit}-byte limit; forwarded, not validated"
+            ))
+        } else if let Some(reason) = ending {
+            Err(reason)
+        } else {
+            decoded(body, exchange.encoding.as_deref(), limit)
+        };
+        let report = match &exchange.route {
+            None => ExchangeReport {
                 operation: None,
-                method: exchange.method,
-                path: exchange.path,
+                method: exchange.method.clone(),
+                path: exchange.path.clone(),
                 status: exchange.status,
                 ms,
                 request: Verdict::noted("no operation of the spec"),
                 response: Verdict::noted("no operation of the spec"),
-            };
-        };
-        let op = route.operation;
-        let response = if size > limit {
-            Verdict::not_validated(format!(
-                "the answer ({size} bytes) is larger than the {limit}-byte limit; forwarded, not validated"
-            ))
-        } else if let Some(reason) = ending {
-            Verdict::not_validated(reason)
-        } else {
-            match decoded(body, exchange.encoding.as_deref(), limit) {
-                Ok(body) => check_response(op, exchange.status, &exchange.answer_type, &body, strict),
-                Err(reason) => Verdict::not_validated(reason),
+            },
+            Some(route) => {
+                let op = route.operation;
+                ExchangeReport {
+                    operation: Some(op.id.to_owned()),
+                    method: exchange.method.clone(),
+                    path: exchange.path.clone(),
+                    status: exchange.status,
+                    ms,
+                    request: check_request(op, &exchange.request_type, &exchange.request_body, strict).verdict,
+                    response: match &answer {
+                        Ok(body) => check_response(op, exchange.status, &exchange.answer_type, body, strict),
+                        Err(reason) => Verdict::not_validated(reason.clone()),
+                    },
+                }
             }
         };
-        ExchangeReport {
-            operation: Some(op.id.to_owned()),
-            method: exchange.method,
-            path: exchange.path,
-            status: exchange.status,
-            ms,
-            request: check_request(op, &exchange.request_type, &exchange.request_body, strict).verdict,
-            response,
+        if let Some(cassette) = &recorder.cassette {
+            let mut recorded = HarExchange::new(exchange.method, exchange.target, exchange.status);
+            recorded.started = iso8601(exchange.started_at);
+            recorded.time_ms = ms;
+            recorded.request_headers = exchange.request_headers;
+            recorded.request_type = exchange.request_type;
+            recorded.request_body = String::from_utf8_lossy(&exchange.request_body).into_owned();
+            recorded.response_headers = exchange.response_headers;
+            recorded.response_type = exchange.answer_type;
+            recorded.response_body = answer.ok();
+            cassette.add(recorded);
         }
+        report
     })
     .await;
     if let Ok(report) = checked {
         shared.record(report);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn times_are_iso_8601_in_utc() {
+        assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        // 2024-02-29 (a leap day) 23:59:59.5.
+        let leap = UNIX_EPOCH + Duration::from_millis(1_709_251_199_500);
+        assert_eq!(iso8601(leap), "2024-02-29T23:59:59.500Z");
+        let later = UNIX_EPOCH + Duration::from_secs(1_795_910_400);
+        assert_eq!(iso8601(later), "2026-11-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn only_the_key_parameter_is_redacted() {
+        assert_eq!(
+            redacted_target("/v1beta/models/g:streamGenerateContent?alt=sse&key=AIza-secret"),
+            format!("/v1beta/models/g:streamGenerateContent?alt=sse&key={REDACTED}")
+        );
+        assert_eq!(redacted_target("/v1/models?keyword=a"), "/v1/models?keyword=a");
+        assert_eq!(redacted_target("/v1/models"), "/v1/models");
     }
 }

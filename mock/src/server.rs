@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use allmhub_conform::form::{fields_as_json, parse_multipart};
+use allmhub_conform::har::HarExchange;
 use allmhub_conform::route::{self, Route};
 use allmhub_types::{Operation, ParamLocation};
 use axum::body::Body;
@@ -25,6 +26,7 @@ use crate::dialect::{self, Denied, MockError};
 use crate::faults::{AfterAccept, Fault, Scenario};
 use crate::jobs::{self, Jobs, Role, Submission};
 use crate::names::Envelope;
+use crate::replay::Replay;
 use crate::structured;
 
 /// The request header that asks for a fault (`429; retry-after=1`, `reset`, … — see [`Fault`]).
@@ -81,6 +83,7 @@ struct Shared {
     scenario: Mutex<Scenario>,
     received: Mutex<Vec<ReceivedRequest>>,
     jobs: Mutex<Jobs>,
+    replay: Mutex<Replay>,
     requests: AtomicU64,
 }
 
@@ -96,6 +99,7 @@ pub struct MockBuilder {
     key: Option<String>,
     pace: Duration,
     scenario: Scenario,
+    replay: Vec<HarExchange>,
 }
 
 impl Default for MockBuilder {
@@ -105,6 +109,7 @@ impl Default for MockBuilder {
             key: None,
             pace: Duration::ZERO,
             scenario: Scenario::new(),
+            replay: Vec::new(),
         }
     }
 }
@@ -134,6 +139,14 @@ impl MockBuilder {
         self
     }
 
+    /// Answers the requests a capture holds with the answers recorded for them (`allmhub proxy --record`, a
+    /// browser's HAR export read with [`read_har`](allmhub_conform::har::read_har)): same method and path,
+    /// an equal JSON body first, in recorded order. Other requests get the spec's examples.
+    pub fn replay(mut self, exchanges: Vec<HarExchange>) -> Self {
+        self.replay = exchanges;
+        self
+    }
+
     /// Binds the address and starts serving on the current Tokio runtime.
     pub async fn start(self) -> std::io::Result<MockServer> {
         let listener = TcpListener::bind(self.listen).await?;
@@ -144,6 +157,7 @@ impl MockBuilder {
             scenario: Mutex::new(self.scenario),
             received: Mutex::new(Vec::new()),
             jobs: Mutex::new(Jobs::default()),
+            replay: Mutex::new(Replay::new(self.replay)),
             requests: AtomicU64::new(0),
         });
         let (shutdown, stopped) = watch::channel(false);
@@ -340,6 +354,9 @@ enum Answer {
 struct Call<'a> {
     shared: &'a Shared,
     op: &'static Operation,
+    /// The request's method and path, as sent.
+    method: &'a str,
+    path: &'a str,
     route: Route,
     headers: &'a HeaderMap,
     members: Option<Map<String, Value>>,
@@ -488,6 +505,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let call = Call {
         shared: &shared,
         op,
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
         route,
         headers: &parts.headers,
         members,
@@ -598,8 +617,35 @@ fn endless(call: &Call<'_>, event: bool) -> Response {
     finish(builder, Body::from_stream(body))
 }
 
-/// The answer of the operation for this call: a long job's, or the chosen example with the model echoed.
+/// The answer a replayed capture recorded for this request, if it holds one.
+fn replayed(call: &Call<'_>) -> Option<Answer> {
+    let mut replay = lock(&call.shared.replay);
+    if replay.is_empty() {
+        return None;
+    }
+    let body = call.members.as_ref().map(|members| Value::Object(members.clone()));
+    let exchange = replay.take(call.method, call.path, body.as_ref())?;
+    let bytes = exchange.response_body.clone().unwrap_or_default();
+    if exchange.response_type.starts_with("text/event-stream") {
+        let text = String::from_utf8_lossy(&bytes);
+        return Some(Answer::Stream {
+            events: answer::stream_events(&text, None),
+            names_events: answer::names_events(&text),
+        });
+    }
+    Some(Answer::Body {
+        status: exchange.status,
+        content_type: exchange.response_type.clone(),
+        body: Bytes::from(bytes),
+    })
+}
+
+/// The answer of the operation for this call: a recorded one when replaying, a long job's, or the chosen
+/// example with the model echoed.
 fn answer_for(call: &Call<'_>, stream: bool) -> Result<Answer, MockError> {
+    if let Some(answer) = replayed(call) {
+        return Ok(answer);
+    }
     let op = call.op;
     let role = jobs::role(op);
     let jobs_lock = || lock(&call.shared.jobs);

@@ -6,8 +6,9 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use allmhub_conform::har::read_har;
 use allmhub_mock::MockServer;
-use allmhub_mock::proxy::Proxy;
+use allmhub_mock::proxy::{Proxy, REDACTED};
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -197,12 +198,15 @@ async fn streams_pass_through_as_they_arrive_and_are_checked_event_by_event() {
 }
 
 #[tokio::test]
-async fn no_credential_is_written_to_the_report() {
+async fn no_credential_is_written_to_the_report_or_the_recording() {
     let mock = MockServer::start().await;
     let report = std::env::temp_dir().join(format!("allmhub-proxy-secrets-{}.jsonl", std::process::id()));
+    let cassette = std::env::temp_dir().join(format!("allmhub-proxy-secrets-{}.har", std::process::id()));
     let _ = std::fs::remove_file(&report);
+    let _ = std::fs::remove_file(&cassette);
     let proxy = Proxy::builder(mock.url())
         .report(&report)
+        .record(&cassette)
         .start()
         .await
         .expect("a proxy");
@@ -248,7 +252,105 @@ async fn no_credential_is_written_to_the_report() {
     assert!(!text.contains(KEY), "a credential in the report: {text}");
     assert!(!text.contains("key="), "{text}");
     assert!(!format!("{:?}", proxy.summary()).contains(KEY));
+
+    let recorded = std::fs::read_to_string(&cassette).expect("the recording");
+    assert!(!recorded.contains(KEY), "a credential in the recording: {recorded}");
+    let exchanges = read_har(recorded.as_bytes()).expect("a HAR capture");
+    assert_eq!(exchanges.len(), count);
+    let header = |index: usize, name: &str| {
+        exchanges[index]
+            .request_headers
+            .iter()
+            .find(|(header, _)| header == name)
+            .map(|(_, value)| value.clone())
+    };
+    assert_eq!(header(0, "authorization").as_deref(), Some(REDACTED));
+    assert_eq!(header(1, "x-api-key").as_deref(), Some(REDACTED));
+    assert_eq!(
+        header(1, "anthropic-version").as_deref(),
+        Some("2023-06-01"),
+        "other headers stay"
+    );
+    assert_eq!(header(4, "mj-api-secret").as_deref(), Some(REDACTED));
+    assert!(
+        exchanges[3].url.ends_with(&format!("?alt=sse&key={REDACTED}")),
+        "{}",
+        exchanges[3].url
+    );
     let _ = std::fs::remove_file(&report);
+    let _ = std::fs::remove_file(&cassette);
+}
+
+#[tokio::test]
+async fn a_recording_replays_the_upstreams_answers_byte_for_byte_and_checks_like_live_traffic() {
+    let release = Arc::new(Notify::new());
+    release.notify_one();
+    let upstream = upstream(release).await;
+    let cassette = std::env::temp_dir().join(format!("allmhub-proxy-replay-{}.har", std::process::id()));
+    let _ = std::fs::remove_file(&cassette);
+    let proxy = Proxy::builder(&upstream)
+        .record(&cassette)
+        .start()
+        .await
+        .expect("a proxy");
+    let whole = chat();
+    let mut streamed = chat();
+    streamed["stream"] = json!(true);
+    let send = |url: String, body: &Value, stream: bool| {
+        let mut request = http()
+            .post(format!("{url}/v1/chat/completions"))
+            .bearer_auth(KEY)
+            .json(body);
+        if stream {
+            request = request.header("x-test-stream", "1");
+        }
+        async move {
+            let response = within(10, request.send()).await.expect("an answer");
+            let status = response.status().as_u16();
+            (status, within(10, response.text()).await.expect("a body"))
+        }
+    };
+    assert_eq!(
+        send(proxy.url().to_owned(), &whole, false).await,
+        (200, DRIFTED.to_owned())
+    );
+    let stream_text = format!("{CHUNK_1}{CHUNK_2}");
+    assert_eq!(
+        send(proxy.url().to_owned(), &streamed, true).await,
+        (200, stream_text.clone())
+    );
+    proxy.wait_for_reports(2, Duration::from_secs(10)).await;
+
+    let recorded = std::fs::read(&cassette).expect("the recording");
+    let reports = allmhub_conform::har::check_har(&recorded, false).expect("a HAR capture");
+    assert_eq!(reports.len(), 2);
+    assert_eq!(
+        reports[0].response.errors[0].path, "$.created",
+        "the drift shows in the recording too"
+    );
+    assert!(reports[1].ok(), "{:?}", reports[1]);
+
+    // The mock answers what was recorded (the spec's examples never say `"created": "yesterday"`), in
+    // either order, a stream event by event.
+    let mock = MockServer::builder()
+        .replay(read_har(&recorded).expect("a HAR capture"))
+        .start()
+        .await
+        .expect("a mock");
+    assert_eq!(send(mock.url().to_owned(), &streamed, false).await, (200, stream_text));
+    assert_eq!(
+        send(mock.url().to_owned(), &whole, false).await,
+        (200, DRIFTED.to_owned())
+    );
+    // A request the recording does not hold gets the spec's examples.
+    let models = within(
+        10,
+        http().get(format!("{}/v1/models", mock.url())).bearer_auth(KEY).send(),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(models.status().as_u16(), 200);
+    let _ = std::fs::remove_file(&cassette);
 }
 
 #[tokio::test]
