@@ -124,6 +124,7 @@ impl ProxyBuilder {
             cassette: self.record.map(|path| Cassette {
                 path,
                 exchanges: Mutex::new(Vec::new()),
+                next: std::sync::atomic::AtomicU64::new(0),
             }),
             reports: Mutex::new(Vec::new()),
             summary: Mutex::new(Summary::default()),
@@ -163,16 +164,21 @@ struct Shared {
 /// The HAR file the proxy records into.
 struct Cassette {
     path: PathBuf,
-    exchanges: Mutex<Vec<HarExchange>>,
+    /// The exchanges by the order their requests arrived in (their checks may end in another order).
+    exchanges: Mutex<Vec<(u64, HarExchange)>>,
+    /// The arrival number of the next request.
+    next: std::sync::atomic::AtomicU64,
 }
 
 impl Cassette {
     /// Adds an exchange and rewrites the file (through a temporary file, so a reader never sees half a
     /// capture). A file that cannot be written must not stop the traffic.
-    fn add(&self, exchange: HarExchange) {
+    fn add(&self, arrival: u64, exchange: HarExchange) {
         let mut exchanges = lock(&self.exchanges);
-        exchanges.push(exchange);
-        let text = write_har("allmhub proxy", &exchanges);
+        let at = exchanges.partition_point(|(other, _)| *other < arrival);
+        exchanges.insert(at, (arrival, exchange));
+        let ordered: Vec<HarExchange> = exchanges.iter().map(|(_, exchange)| exchange.clone()).collect();
+        let text = write_har("allmhub proxy", &ordered);
         let partial = self.path.with_extension("har.partial");
         let _ = std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, &self.path));
     }
@@ -385,6 +391,9 @@ fn elapsed_ms(started: Instant) -> f64 {
 async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let started = Instant::now();
     let started_at = std::time::SystemTime::now();
+    let arrival = shared.cassette.as_ref().map_or(0, |cassette| {
+        cassette.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    });
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
@@ -476,6 +485,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             started,
             started_at,
             target: redacted_target(&target),
+            arrival,
             request_headers,
             response_headers,
             method,
@@ -533,6 +543,8 @@ struct Exchange {
     request_headers: Vec<(String, String)>,
     /// The answer's headers as recorded (empty when not recording).
     response_headers: Vec<(String, String)>,
+    /// The request's arrival number, which orders the recording.
+    arrival: u64,
     method: String,
     path: String,
     route: Option<allmhub_conform::route::Route>,
@@ -646,7 +658,7 @@ async fn validate(shared: Arc<Shared>, exchange: Exchange, mut pieces: mpsc::Unb
             recorded.response_headers = exchange.response_headers;
             recorded.response_type = exchange.answer_type;
             recorded.response_body = answer.ok();
-            cassette.add(recorded);
+            cassette.add(exchange.arrival, recorded);
         }
         report
     })

@@ -28,6 +28,7 @@ use crate::jobs::{self, Jobs, Role, Submission};
 use crate::names::Envelope;
 use crate::replay::Replay;
 use crate::structured;
+use crate::tools;
 
 /// The request header that asks for a fault (`429; retry-after=1`, `reset`, … — see [`Fault`]).
 pub const FAULT_HEADER: &str = "x-allmhub-mock-fault";
@@ -757,6 +758,17 @@ fn answer_for(call: &Call<'_>, stream: bool) -> Result<Answer, MockError> {
         if let Ok(mut answer) = serde_json::from_str::<Value>(&body) {
             let text = structured::instance(schema).to_string();
             structured::with_text(op.family, &mut answer, &text);
+            body = answer.to_string();
+        }
+    }
+    if let Some(tool_call) = call
+        .members
+        .as_ref()
+        .and_then(|members| tools::requested_call(op.family, members))
+    {
+        // The caller offers its tools and has no result yet: the answer calls one, as a model would.
+        if let Ok(mut answer) = serde_json::from_str::<Value>(&body) {
+            tools::with_call(op.family, &mut answer, &tool_call);
             body = answer.to_string();
         }
     }

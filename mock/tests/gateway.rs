@@ -601,3 +601,42 @@ async fn a_request_with_a_json_schema_is_answered_with_a_value_of_that_schema_in
     assert_eq!(texts.len(), 1, "{body}");
     assert_eq!(parse(texts[0]), expected, "gemini");
 }
+
+#[tokio::test]
+async fn an_agent_loop_gets_a_call_of_its_own_tool_then_text_after_the_result() {
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Weather {
+        city: String,
+        days: i64,
+    }
+    let mock = MockServer::start().await;
+    let client = support::client(mock.url());
+    let tools = json!([{"type": "function", "function": {
+        "name": "get_forecast",
+        "description": "The forecast of a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer", "minimum": 1}}, "required": ["city", "days"]}
+    }}]);
+    let mut conversation = vec![json!({"role": "user", "content": "Weather in Paris?"})];
+    let request = |messages: &[Value]| -> allmhub::types::ChatCompletionRequest {
+        serde_json::from_value(json!({"model": "gpt-4o-mini", "messages": messages, "tools": tools}))
+            .expect("a chat request")
+    };
+
+    let answer = within(10, client.chat().create(&request(&conversation)))
+        .await
+        .expect("an answer");
+    let calls = answer.tool_calls();
+    assert_eq!(calls.len(), 1, "{answer:?}");
+    assert_eq!(calls[0].name, "get_forecast");
+    let arguments: Weather = calls[0].arguments().expect("arguments of the tool's schema");
+    assert_eq!(arguments, Weather { city: "city".to_owned(), days: 1 });
+
+    let id = calls[0].id.expect("a call id").to_owned();
+    conversation.push(serde_json::to_value(&answer.choices[0].message).expect("the assistant turn"));
+    conversation.push(json!({"role": "tool", "tool_call_id": id, "content": "sunny"}));
+    let answer = within(10, client.chat().create(&request(&conversation)))
+        .await
+        .expect("an answer");
+    assert!(answer.tool_calls().is_empty(), "the result came back: text now");
+    assert!(answer.text().is_some_and(|text| !text.is_empty()), "{answer:?}");
+}
