@@ -17,8 +17,8 @@ if [ ${#examples[@]} -eq 0 ]; then
     done
 fi
 
-cargo build --quiet -p allmhub-cli
-cargo build --quiet -p allmhub --examples
+# With the workspace's features (as `cargo test --workspace` builds them), so nothing is compiled twice.
+cargo build --quiet --workspace --bins --examples
 
 work="$(mktemp -d)"
 "$target/debug/allmhub" mock --listen 127.0.0.1:0 > "$work/mock.out" 2> "$work/mock.err" &
