@@ -2,9 +2,8 @@
 # Runs the client's examples against `allmhub mock`: no key, no network beyond 127.0.0.1, files written to a
 # temporary folder. Each example must exit 0. Usage: client/examples/against-mock.sh [EXAMPLE...]
 #
-# Not run by default: `tool_stream` reads the arguments of a tool call into its own Rust type, and the mock's
-# tool calls come from the spec's stream examples, written for other tools. (Structured outputs do run: the
-# mock answers a request that sends a JSON Schema with a value of that schema.)
+# Structured outputs and tool calls run too: the mock answers a request that sends a JSON Schema with a value
+# of that schema, and one that offers tools with a call of one of them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -12,8 +11,7 @@ target="${CARGO_TARGET_DIR:-target}"
 examples=("$@")
 if [ ${#examples[@]} -eq 0 ]; then
     for file in client/examples/*.rs; do
-        name="$(basename "$file" .rs)"
-        case "$name" in tool_stream) ;; *) examples+=("$name") ;; esac
+        examples+=("$(basename "$file" .rs)")
     done
 fi
 

@@ -41,6 +41,7 @@ pub mod proxy;
 mod replay;
 mod server;
 mod structured;
+mod synthesized;
 mod tools;
 
 pub use faults::{AfterAccept, FAULT_NAMES, Fault, FaultError, Scenario, ScenarioError};

@@ -10,6 +10,7 @@ use std::time::Duration;
 use allmhub_conform::form::{fields_as_json, parse_multipart};
 use allmhub_conform::har::HarExchange;
 use allmhub_conform::route::{self, Route};
+use allmhub_types::operations::Family;
 use allmhub_types::{Operation, ParamLocation};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -28,6 +29,7 @@ use crate::jobs::{self, Jobs, Role, Submission};
 use crate::names::Envelope;
 use crate::replay::Replay;
 use crate::structured;
+use crate::synthesized;
 use crate::tools;
 
 /// The request header that asks for a fault (`429; retry-after=1`, `reset`, … — see [`Fault`]).
@@ -618,6 +620,52 @@ fn endless(call: &Call<'_>, event: bool) -> Response {
     finish(builder, Body::from_stream(body))
 }
 
+/// The caller parses the answer into its own type, or offers its own tools: the answer's text becomes a value
+/// of the schema it sent, or the answer calls one of its tools (which wins, as a model calls a tool first).
+fn shape(family: Family, answer: &mut Value, schema: Option<&Value>, tool_call: Option<&tools::ToolCall>) {
+    if let Some(schema) = schema {
+        structured::with_text(family, answer, &structured::instance(schema).to_string());
+    }
+    if let Some(tool_call) = tool_call {
+        tools::with_call(family, answer, tool_call);
+    }
+}
+
+/// A streamed request for structured output or a tool call, which no stream example of the spec answers:
+/// the events of the whole answer the mock would give, synthesized.
+fn synthesized_stream(call: &Call<'_>) -> Option<Answer> {
+    let members = call.members.as_ref()?;
+    let op = call.op;
+    let schema = structured::requested_schema(op.family, members);
+    let tool_call = tools::requested_call(op.family, members);
+    if schema.is_none() && tool_call.is_none() {
+        return None;
+    }
+    // The whole answers: this operation's, or (Gemini) those of the operation whose answer is this one's event.
+    let whole = if op.response.json.is_some() {
+        op
+    } else {
+        let event = op.response.stream_event?;
+        allmhub_types::operations::ALL
+            .iter()
+            .copied()
+            .find(|other| other.response.json == Some(event))?
+    };
+    let wanted = Wanted {
+        stream: false,
+        accept: "",
+        key: None,
+        members: Some(members),
+        params: &call.route.params,
+        model: call.model.as_deref(),
+    };
+    let example = answer::choose(whole, &wanted).ok()??;
+    let mut answer: Value = serde_json::from_str(&answer::echo_model(example.body, call.model.as_deref())).ok()?;
+    shape(op.family, &mut answer, schema, tool_call.as_ref());
+    let (events, names_events) = synthesized::stream_of(op.family, &answer)?;
+    Some(Answer::Stream { events, names_events })
+}
+
 /// The answer a replayed capture recorded for this request, if it holds one.
 fn replayed(call: &Call<'_>) -> Option<Answer> {
     let mut replay = lock(&call.shared.replay);
@@ -698,6 +746,11 @@ fn answer_for(call: &Call<'_>, stream: bool) -> Result<Answer, MockError> {
         _ => {}
     }
 
+    if stream {
+        if let Some(answer) = synthesized_stream(call) {
+            return Ok(answer);
+        }
+    }
     let accept = call.header("accept").unwrap_or_default();
     let wanted = Wanted {
         stream,
@@ -749,27 +802,14 @@ fn answer_for(call: &Call<'_>, stream: bool) -> Result<Answer, MockError> {
     } else {
         example.body.to_owned()
     };
-    if let Some(schema) = call
-        .members
-        .as_ref()
-        .and_then(|members| structured::requested_schema(op.family, members))
-    {
-        // The caller parses the answer into its own type: the text becomes a value of the schema it sent.
-        if let Ok(mut answer) = serde_json::from_str::<Value>(&body) {
-            let text = structured::instance(schema).to_string();
-            structured::with_text(op.family, &mut answer, &text);
-            body = answer.to_string();
-        }
-    }
-    if let Some(tool_call) = call
-        .members
-        .as_ref()
-        .and_then(|members| tools::requested_call(op.family, members))
-    {
-        // The caller offers its tools and has no result yet: the answer calls one, as a model would.
-        if let Ok(mut answer) = serde_json::from_str::<Value>(&body) {
-            tools::with_call(op.family, &mut answer, &tool_call);
-            body = answer.to_string();
+    if let Some(members) = &call.members {
+        let schema = structured::requested_schema(op.family, members);
+        let tool_call = tools::requested_call(op.family, members);
+        if schema.is_some() || tool_call.is_some() {
+            if let Ok(mut answer) = serde_json::from_str::<Value>(&body) {
+                shape(op.family, &mut answer, schema, tool_call.as_ref());
+                body = answer.to_string();
+            }
         }
     }
     let submission = Submission {

@@ -629,7 +629,13 @@ async fn an_agent_loop_gets_a_call_of_its_own_tool_then_text_after_the_result() 
     assert_eq!(calls.len(), 1, "{answer:?}");
     assert_eq!(calls[0].name, "get_forecast");
     let arguments: Weather = calls[0].arguments().expect("arguments of the tool's schema");
-    assert_eq!(arguments, Weather { city: "city".to_owned(), days: 1 });
+    assert_eq!(
+        arguments,
+        Weather {
+            city: "city".to_owned(),
+            days: 1
+        }
+    );
 
     let id = calls[0].id.expect("a call id").to_owned();
     conversation.push(serde_json::to_value(&answer.choices[0].message).expect("the assistant turn"));
@@ -639,4 +645,75 @@ async fn an_agent_loop_gets_a_call_of_its_own_tool_then_text_after_the_result() 
         .expect("an answer");
     assert!(answer.tool_calls().is_empty(), "the result came back: text now");
     assert!(answer.text().is_some_and(|text| !text.is_empty()), "{answer:?}");
+}
+
+#[tokio::test]
+async fn streamed_structured_outputs_and_tool_calls_are_synthesized_events_that_accumulate() {
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Trip {
+        city: String,
+        days: i64,
+    }
+    let mock = MockServer::start().await;
+    let client = support::client(mock.url());
+    let schema = json!({"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}}, "required": ["city", "days"]});
+
+    let chat: allmhub::types::ChatCompletionRequest = serde_json::from_value(json!({
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "Plan a trip"}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "trip", "schema": schema}}
+    }))
+    .expect("a chat request");
+    let stream = within(10, client.chat().create_stream(&chat)).await.expect("a stream");
+    assert!(
+        !stream.is_synthesized(),
+        "the mock streams real SSE, not a whole answer"
+    );
+    let answer = within(10, stream.into_final()).await.expect("the streamed answer");
+    let trip: Trip = answer.parse().expect("a value of the schema");
+    assert_eq!(
+        trip,
+        Trip {
+            city: "city".to_owned(),
+            days: 0
+        }
+    );
+
+    let claude: allmhub::types::ClaudeMessagesRequest = serde_json::from_value(json!({
+        "model": "claude-sonnet-4-5", "max_tokens": 256,
+        "messages": [{"role": "user", "content": "Plan a trip"}],
+        "tools": [{"name": "plan_trip", "description": "Plans a trip", "input_schema": schema}]
+    }))
+    .expect("a Claude request");
+    let stream = within(10, client.claude().messages().create_stream(&claude))
+        .await
+        .expect("a stream");
+    let message = within(10, stream.into_final()).await.expect("the streamed message");
+    let calls = message.tool_calls();
+    assert_eq!(calls.len(), 1, "{message:?}");
+    assert_eq!(calls[0].name, "plan_trip");
+    assert_eq!(
+        calls[0].arguments::<Trip>().expect("arguments of the tool's schema"),
+        Trip {
+            city: "city".to_owned(),
+            days: 0
+        }
+    );
+
+    let gemini: allmhub::types::GeminiGenerateContentRequest = serde_json::from_value(json!({
+        "contents": [{"role": "user", "parts": [{"text": "Plan a trip"}]}],
+        "generationConfig": {"responseMimeType": "application/json", "responseJsonSchema": schema}
+    }))
+    .expect("a Gemini request");
+    let stream = within(10, client.gemini().generate_content_stream("gemini-2.5-flash", &gemini))
+        .await
+        .expect("a stream");
+    let response = within(10, stream.into_final()).await.expect("the streamed response");
+    assert_eq!(
+        response.parse::<Trip>().expect("a value of the schema"),
+        Trip {
+            city: "city".to_owned(),
+            days: 0
+        }
+    );
 }
