@@ -4,9 +4,11 @@
 //! The mock routes every operation of the spec by its path template, checks credentials per the
 //! operation's security schemes, decodes the request body with the generated type (a body that does not
 //! conform gets HTTP 400 in the dialect's error envelope, naming the JSON path), and answers with the spec's
-//! examples: JSON, or the stream example event by event. Long jobs move on like the real ones (Midjourney
-//! tasks, video jobs), and every fault a client must handle can be asked for, per request
-//! (`x-allmhub-mock-fault`) or per operation ([`Scenario`]). Nothing in it is written per operation: it
+//! examples: JSON, or the stream example event by event. A request with its own JSON Schema or its own tools
+//! gets a value of that schema or a call of one of those tools (whole or streamed), and a recorded capture can
+//! be replayed ([`MockBuilder::replay`]). Long jobs move on like the real ones (Midjourney tasks, video jobs),
+//! and every fault a client must handle can be asked for, per request (`x-allmhub-mock-fault`) or per
+//! operation ([`Scenario`]). Nothing in it is written per operation: it
 //! works from the operation descriptors of `allmhub-types` and the examples embedded in `allmhub-conform`.
 //!
 //! ```no_run
