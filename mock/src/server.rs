@@ -746,7 +746,9 @@ fn answer_for(call: &Call<'_>, stream: bool) -> Result<Answer, MockError> {
         _ => {}
     }
 
-    if stream {
+    // A named example is served as the spec has it; otherwise the caller's own schema and tools shape it.
+    let named = call.header(EXAMPLE_HEADER).is_some();
+    if stream && !named {
         if let Some(answer) = synthesized_stream(call) {
             return Ok(answer);
         }
@@ -802,7 +804,7 @@ fn answer_for(call: &Call<'_>, stream: bool) -> Result<Answer, MockError> {
     } else {
         example.body.to_owned()
     };
-    if let Some(members) = &call.members {
+    if let Some(members) = call.members.as_ref().filter(|_| !named) {
         let schema = structured::requested_schema(op.family, members);
         let tool_call = tools::requested_call(op.family, members);
         if schema.is_some() || tool_call.is_some() {

@@ -645,6 +645,25 @@ async fn an_agent_loop_gets_a_call_of_its_own_tool_then_text_after_the_result() 
         .expect("an answer");
     assert!(answer.tool_calls().is_empty(), "the result came back: text now");
     assert!(answer.text().is_some_and(|text| !text.is_empty()), "{answer:?}");
+
+    // A named example is served as the spec has it, whatever the tools.
+    let named = within(
+        10,
+        http()
+            .post(format!("{}/v1/chat/completions", mock.url()))
+            .bearer_auth(KEY)
+            .header(EXAMPLE_HEADER, "official_function_calling")
+            .json(&json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "tools": tools}))
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    let (_, _, named) = json_of(named).await;
+    let name = &named["choices"][0]["message"]["tool_calls"][0]["function"]["name"];
+    assert!(
+        name.is_string() && name != "get_forecast",
+        "the example's own call: {named}"
+    );
 }
 
 #[tokio::test]
