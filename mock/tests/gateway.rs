@@ -489,6 +489,28 @@ async fn forms_are_decoded_with_the_generated_types() {
     );
 }
 
+/// POSTs `body` to `path` of the mock with `headers`, expects HTTP 200 and returns the JSON answer.
+async fn post_ok(url: &str, path: &str, headers: &[(&str, &str)], body: &Value) -> Value {
+    let mut request = http().post(format!("{url}{path}")).json(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let (status, _, answer) = json_of(within(10, request.send()).await.expect("an answer")).await;
+    assert_eq!(status, 200, "{path}: {answer}");
+    answer
+}
+
+/// The texts of `items` (a JSON array) that `is_text` accepts.
+fn texts<'a>(items: &'a Value, is_text: impl Fn(&Value) -> bool) -> Vec<&'a Value> {
+    items
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|item| is_text(item))
+        .map(|item| &item["text"])
+        .collect()
+}
+
 #[tokio::test]
 async fn a_request_with_a_json_schema_is_answered_with_a_value_of_that_schema_in_each_dialect() {
     let mock = MockServer::start().await;
@@ -500,106 +522,61 @@ async fn a_request_with_a_json_schema_is_answered_with_a_value_of_that_schema_in
         "additionalProperties": false
     });
     let expected = json!({"city": "city", "days": 0});
-    let parse = |text: &Value| -> Value {
-        let text = text.as_str().unwrap_or_else(|| panic!("no text: {text}"));
-        serde_json::from_str(text).unwrap_or_else(|error| panic!("the text is not JSON ({error}): {text}"))
+    let parse = |texts: Vec<&Value>, dialect: &str| -> Value {
+        assert_eq!(texts.len(), 1, "{dialect}: one text part holds the value: {texts:?}");
+        let text = texts[0].as_str().unwrap_or_else(|| panic!("{dialect}: no text"));
+        serde_json::from_str(text).unwrap_or_else(|error| panic!("{dialect}: the text is not JSON ({error}): {text}"))
     };
+    let bearer = format!("Bearer {KEY}");
+    let openai = [("authorization", bearer.as_str())];
 
     let request = chat(
         json!({"response_format": {"type": "json_schema", "json_schema": {"name": "trip", "schema": schema, "strict": true}}}),
     );
-    let response = within(
-        10,
-        http()
-            .post(format!("{url}/v1/chat/completions"))
-            .bearer_auth(KEY)
-            .json(&request)
-            .send(),
-    )
-    .await
-    .expect("an answer");
-    let (status, _, body) = json_of(response).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(parse(&body["choices"][0]["message"]["content"]), expected, "chat");
+    let body = post_ok(url, "/v1/chat/completions", &openai, &request).await;
+    assert_eq!(parse(vec![&body["choices"][0]["message"]["content"]], "chat"), expected);
 
     let request = json!({"model": "gpt-4o-mini", "input": "Plan a trip", "text": {"format": {"type": "json_schema", "name": "trip", "schema": schema}}});
-    let response = within(
-        10,
-        http()
-            .post(format!("{url}/v1/responses"))
-            .bearer_auth(KEY)
-            .json(&request)
-            .send(),
-    )
-    .await
-    .expect("an answer");
-    let (status, _, body) = json_of(response).await;
-    assert_eq!(status, 200, "{body}");
-    let texts: Vec<&Value> = body["output"]
+    let body = post_ok(url, "/v1/responses", &openai, &request).await;
+    let messages: Vec<Value> = body["output"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|item| item["type"] == "message")
-        .flat_map(|item| item["content"].as_array().into_iter().flatten())
-        .filter(|part| part["type"] == "output_text")
-        .map(|part| &part["text"])
+        .flat_map(|item| item["content"].as_array().cloned().unwrap_or_default())
         .collect();
-    assert_eq!(texts.len(), 1, "one text part holds the value: {body}");
-    assert_eq!(parse(texts[0]), expected, "responses");
+    let messages = Value::Array(messages);
+    assert_eq!(
+        parse(texts(&messages, |part| part["type"] == "output_text"), "responses"),
+        expected
+    );
 
     let request = json!({
         "model": "claude-sonnet-4-5", "max_tokens": 512,
         "messages": [{"role": "user", "content": "Plan a trip"}],
         "output_config": {"format": {"type": "json_schema", "schema": schema}}
     });
-    let response = within(
-        10,
-        http()
-            .post(format!("{url}/v1/messages"))
-            .header("x-api-key", KEY)
-            .header("anthropic-version", "2023-06-01")
-            .json(&request)
-            .send(),
-    )
-    .await
-    .expect("an answer");
-    let (status, _, body) = json_of(response).await;
-    assert_eq!(status, 200, "{body}");
-    let texts: Vec<&Value> = body["content"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|block| block["type"] == "text")
-        .map(|block| &block["text"])
-        .collect();
-    assert_eq!(texts.len(), 1, "{body}");
-    assert_eq!(parse(texts[0]), expected, "claude");
+    let claude = [("x-api-key", KEY), ("anthropic-version", "2023-06-01")];
+    let body = post_ok(url, "/v1/messages", &claude, &request).await;
+    assert_eq!(
+        parse(texts(&body["content"], |block| block["type"] == "text"), "claude"),
+        expected
+    );
 
     let request = json!({
         "contents": [{"role": "user", "parts": [{"text": "Plan a trip"}]}],
         "generationConfig": {"responseMimeType": "application/json", "responseJsonSchema": schema}
     });
-    let response = within(
-        10,
-        http()
-            .post(format!("{url}/v1beta/models/gemini-2.5-flash:generateContent"))
-            .header("x-goog-api-key", KEY)
-            .json(&request)
-            .send(),
-    )
-    .await
-    .expect("an answer");
-    let (status, _, body) = json_of(response).await;
-    assert_eq!(status, 200, "{body}");
-    let texts: Vec<&Value> = body["candidates"][0]["content"]["parts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|part| part.get("text").is_some() && part["thought"] != true)
-        .map(|part| &part["text"])
-        .collect();
-    assert_eq!(texts.len(), 1, "{body}");
-    assert_eq!(parse(texts[0]), expected, "gemini");
+    let path = "/v1beta/models/gemini-2.5-flash:generateContent";
+    let body = post_ok(url, path, &[("x-goog-api-key", KEY)], &request).await;
+    let parts = &body["candidates"][0]["content"]["parts"];
+    assert_eq!(
+        parse(
+            texts(parts, |part| part.get("text").is_some() && part["thought"] != true),
+            "gemini"
+        ),
+        expected
+    );
 }
 
 #[tokio::test]
