@@ -501,7 +501,7 @@ async fn post_ok(url: &str, path: &str, headers: &[(&str, &str)], body: &Value) 
 }
 
 /// The texts of `items` (a JSON array) that `is_text` accepts.
-fn texts<'a>(items: &'a Value, is_text: impl Fn(&Value) -> bool) -> Vec<&'a Value> {
+fn texts(items: &Value, is_text: impl Fn(&Value) -> bool) -> Vec<&Value> {
     items
         .as_array()
         .into_iter()
