@@ -24,7 +24,9 @@ use serde_json::{Value, json};
 const TARGET: f64 = 2.0;
 
 fn main() {
-    println!("conformance throughput: the speed ratio is jsonschema's time over allmhub-conform's (higher is better).\n");
+    println!(
+        "conformance throughput: the speed ratio is jsonschema's time over allmhub-conform's (higher is better).\n"
+    );
     let schemas = JsonSchemas::from_spec();
     let mut met = true;
     met &= spec_examples(&schemas);
@@ -176,7 +178,7 @@ impl Workload {
                 Candidate::new("jsonschema", || {
                     for payload in &self.payloads {
                         let value: Value = serde_json::from_slice(&payload.bytes).expect("JSON");
-                        keep(self.validators[payload.validator].validate(&value).expect("valid"));
+                        keep(self.validators[payload.validator].validate(&value).is_ok());
                     }
                 }),
                 Candidate::new("check_json_findings", || {
@@ -190,7 +192,11 @@ impl Workload {
         );
         let rate = |time: Duration| self.bytes() as f64 / time.as_secs_f64() / 1e6;
         let met = report(title, &results[..2], &[Some(TARGET)]);
-        report("  findings only (proxy, HAR answers)", &[results[2], results[1]], &[Some(TARGET)]);
+        report(
+            "  findings only (proxy, HAR answers)",
+            &[results[2], results[1]],
+            &[Some(TARGET)],
+        );
         println!(
             "  throughput: check_json {:.1} MB/s, check_json_findings {:.1} MB/s, jsonschema {:.1} MB/s ({} per pass)",
             rate(results[0].1),
@@ -215,12 +221,14 @@ fn example_schema(operation: &str, place: Place, media_type: &str) -> Option<&'s
             .iter()
             .find(|request| request.content_type == media_type && !request.array)
             .and_then(|request| request.schema),
-        Place::Response(status) if status.starts_with('2') => {
-            (!operation.response.json_array).then_some(operation.response.json).flatten()
-        }
+        Place::Response(status) if status.starts_with('2') => (!operation.response.json_array)
+            .then_some(operation.response.json)
+            .flatten(),
         Place::Response(status) => {
             let status = status.replace("XX", "00").parse().ok()?;
-            allmhub_conform::catalog::error_schemas(operation.id, status).first().copied()
+            allmhub_conform::catalog::error_schemas(operation.id, status)
+                .first()
+                .copied()
         }
         Place::Parameter(_) => None,
     }
@@ -262,15 +270,22 @@ fn synthetic_capture(schemas: &JsonSchemas) -> bool {
         })
         .map(|example| serde_json::from_str(example.body).expect("a completion"))
         .collect();
-    let words = ["alpha ", "beta ", "gamma ", "delta ", "epsilon ", "zeta ", "eta ", "theta "];
+    let words = [
+        "alpha ", "beta ", "gamma ", "delta ", "epsilon ", "zeta ", "eta ", "theta ",
+    ];
     let mut items: Vec<(&'static str, Vec<u8>)> = Vec::new();
     let mut total = 0;
     let mut serial = 0usize;
     while total < 6_000_000 {
         serial += 1;
-        let text: String = (0..serial % 23 + 1).map(|i| words[(serial + i) % words.len()]).collect();
-        let (schema, mut value) = if serial % 8 == 0 {
-            ("ChatCompletionResponse", completions[serial % completions.len()].clone())
+        let text: String = (0..serial % 23 + 1)
+            .map(|i| words[(serial + i) % words.len()])
+            .collect();
+        let (schema, mut value) = if serial.is_multiple_of(8) {
+            (
+                "ChatCompletionResponse",
+                completions[serial % completions.len()].clone(),
+            )
         } else {
             ("ChatCompletionChunk", chunks[serial % chunks.len()].clone())
         };
@@ -281,8 +296,10 @@ fn synthetic_capture(schemas: &JsonSchemas) -> bool {
         items.push((schema, bytes));
     }
     let schema_of = |rust_or_spec: &str| find_schema(rust_or_spec).expect("a spec schema").name;
-    let items: Vec<(&'static str, Vec<u8>)> =
-        items.into_iter().map(|(name, bytes)| (schema_of(name), bytes)).collect();
+    let items: Vec<(&'static str, Vec<u8>)> = items
+        .into_iter()
+        .map(|(name, bytes)| (schema_of(name), bytes))
+        .collect();
     let count = items.len();
     let (workload, disagreements) = Workload::new(schemas, items);
     println!(
