@@ -71,7 +71,7 @@ fn decoding() -> bool {
         ROUNDS,
         BUDGET,
     );
-    met &= report(&title, &results, &[Some(1.0), Some(2.0)]);
+    met &= report(&title, &results, &[Some(1.25), Some(2.0)]);
 
     let seed = seed_stream();
     let chunk = seed
@@ -97,7 +97,7 @@ fn decoding() -> bool {
         ROUNDS,
         BUDGET,
     );
-    met &= report(&title, &results, &[Some(1.0), Some(2.0)]);
+    met &= report(&title, &results, &[Some(1.25), Some(1.5)]);
 
     // async-openai has no Claude or Gemini types: Value is the reference.
     let claude = largest_json_answer("create_claude_message");
@@ -120,7 +120,7 @@ fn decoding() -> bool {
             ROUNDS,
             BUDGET,
         );
-        met &= report(&title, &results, &[Some(2.0)]);
+        met &= report(&title, &results, &[Some(1.5)]);
     }
 
     let gemini = largest_json_answer("gemini_generate_content");
@@ -137,7 +137,7 @@ fn decoding() -> bool {
         ROUNDS,
         BUDGET,
     );
-    met &= report(&title, &results, &[Some(2.0)]);
+    met &= report(&title, &results, &[Some(1.5)]);
     met
 }
 
@@ -220,7 +220,9 @@ fn client_overhead() -> bool {
         .base_url(&url)
         .build()
         .expect("client");
-    // Built after allmhub's client, which installs the TLS crypto provider reqwest needs.
+    // allmhub's client sets its TLS provider up per client; the bare one needs a process-wide provider
+    // (reqwest is built without one here), though it only talks plain HTTP to 127.0.0.1.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let bare = reqwest::Client::new();
     let request = ChatCompletionRequest::new("gpt-4o-mini", vec![ChatMessage::user("Hello!")]);
     let endpoint = format!("{url}/v1/chat/completions");

@@ -27,13 +27,16 @@ enum Command {
     /// Time the generation step (spec → every generated file, in memory): median of 7 runs. Build with
     /// `--release` for the figure that counts: `cargo run --release -p xtask -- bench-generate`.
     BenchGenerate,
-    /// Cold debug build times of `allmhub` (all families, one family) against async-openai (full, chat-only),
-    /// each in a fresh target directory, measured in the same run; prints the ratios.
+    /// Cold debug build times of `allmhub` and `allmhub-types` (all families, one family) against async-openai
+    /// (full, chat only), each in a fresh target directory, measured in the same run; prints the ratios.
     BenchCompile {
         /// The family built alone.
         #[arg(long, default_value = "openai-chat")]
         family: String,
     },
+    /// Cold release build time of the `allmhub` CLI (what `cargo install --path cli` compiles) against
+    /// async-openai's full API, each in a fresh target directory, in the same run; prints the ratio.
+    BenchRelease,
     /// Check that the workspace's `rust-version` holds for the published crates: no dependency needs a newer
     /// Rust, and their sources use no newer syntax (clippy's `incompatible_msrv` checks the std items).
     Msrv,
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Package => package(),
         Command::BenchGenerate => bench_generate(),
         Command::BenchCompile { family } => bench_compile(&family),
+        Command::BenchRelease => bench_release(),
     }
 }
 
@@ -170,10 +174,60 @@ struct Probe {
     dependency: String,
 }
 
+/// The async-openai release every build-time figure is compared with (the one `bench/` decodes with).
+const ASYNC_OPENAI: &str = "async-openai = { version = \"=0.43.0\"";
+
+/// Writes a probe crate into `dir` (its own workspace, an empty library).
+fn write_probe(dir: &std::path::Path, index: usize, dependency: &str) -> std::io::Result<()> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"probe{index}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{dependency}\n"
+        ),
+    )?;
+    std::fs::write(dir.join("src/lib.rs"), "")
+}
+
+/// Seconds of a cold `cargo build` (plus `extra` arguments) in `dir`, into the fresh target directory
+/// `target`, which is deleted afterwards. Dependencies are fetched first: downloads are not build time.
+fn cold_build(dir: &std::path::Path, extra: &[&str], target: &std::path::Path) -> Result<f64, String> {
+    let cargo = cargo();
+    let fetched = std::process::Command::new(&cargo)
+        .arg("fetch")
+        .current_dir(dir)
+        .status();
+    if !fetched.is_ok_and(|status| status.success()) {
+        return Err(format!("cargo fetch failed in {}", dir.display()));
+    }
+    let _ = std::fs::remove_dir_all(target);
+    let started = Instant::now();
+    let built = std::process::Command::new(&cargo)
+        .args(["build", "--quiet", "--offline"])
+        .args(extra)
+        .env("CARGO_TARGET_DIR", target)
+        .current_dir(dir)
+        .status();
+    let elapsed = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(target);
+    if built.is_ok_and(|status| status.success()) {
+        Ok(elapsed)
+    } else {
+        Err(format!("cargo build {} failed in {}", extra.join(" "), dir.display()))
+    }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT met" }
+}
+
 fn bench_compile(family: &str) -> ExitCode {
     let root = workspace_root();
     let client = root.join("client");
     let client = client.display();
+    let types = root.join("generated");
+    let types = types.display();
     let probes = [
         Probe {
             name: "allmhub, all families",
@@ -182,79 +236,108 @@ fn bench_compile(family: &str) -> ExitCode {
         Probe {
             name: "allmhub, one family",
             dependency: format!(
-                "allmhub = {{ path = \"{client}\", default-features = false, features = [\"{family}\"] }}"
+                "allmhub = {{ path = \"{client}\", default-features = false, features = [\"rustls\", \"{family}\"] }}"
+            ),
+        },
+        Probe {
+            name: "allmhub-types, all families",
+            dependency: format!("allmhub-types = {{ path = \"{types}\" }}"),
+        },
+        Probe {
+            name: "allmhub-types, one family",
+            dependency: format!(
+                "allmhub-types = {{ path = \"{types}\", default-features = false, features = [\"{family}\"] }}"
             ),
         },
         Probe {
             name: "async-openai, full",
-            dependency: "async-openai = { version = \"=0.43.0\", features = [\"full\"] }".to_owned(),
+            dependency: format!("{ASYNC_OPENAI}, features = [\"full\"] }}"),
         },
         Probe {
             name: "async-openai, chat only",
-            dependency: "async-openai = { version = \"=0.43.0\", default-features = false, features = [\"rustls\", \"chat-completion\"] }"
-                .to_owned(),
+            dependency: format!(
+                "{ASYNC_OPENAI}, default-features = false, features = [\"rustls\", \"chat-completion\"] }}"
+            ),
         },
     ];
     let base = root.join("target/bench-compile");
     let mut seconds = Vec::new();
     for (index, probe) in probes.iter().enumerate() {
         let dir = base.join(format!("probe{index}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        let written = std::fs::create_dir_all(dir.join("src")).and_then(|()| {
-            std::fs::write(
-                dir.join("Cargo.toml"),
-                format!(
-                    "[package]\nname = \"probe{index}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{}\n",
-                    probe.dependency
-                ),
-            )?;
-            std::fs::write(dir.join("src/lib.rs"), "")
-        });
-        if let Err(error) = written {
+        if let Err(error) = write_probe(&dir, index, &probe.dependency) {
             eprintln!("error: {}: {error}", dir.display());
             return ExitCode::FAILURE;
         }
-        let cargo = cargo();
-        // Downloads are not build time: fetch first, then build cold in an empty target directory.
-        let fetched = std::process::Command::new(&cargo)
-            .arg("fetch")
-            .current_dir(&dir)
-            .status();
-        if !fetched.is_ok_and(|status| status.success()) {
-            eprintln!("error: cargo fetch failed for {}", probe.name);
-            return ExitCode::FAILURE;
-        }
         eprintln!("building {} …", probe.name);
-        let started = Instant::now();
-        let built = std::process::Command::new(&cargo)
-            .args(["build", "--quiet", "--offline"])
-            .env("CARGO_TARGET_DIR", dir.join("target"))
-            .current_dir(&dir)
-            .status();
-        let elapsed = started.elapsed().as_secs_f64();
-        if !built.is_ok_and(|status| status.success()) {
-            eprintln!("error: building {} failed", probe.name);
-            return ExitCode::FAILURE;
+        match cold_build(&dir, &[], &dir.join("target")) {
+            Ok(elapsed) => seconds.push(elapsed),
+            Err(error) => {
+                eprintln!("error: {}: {error}", probe.name);
+                return ExitCode::FAILURE;
+            }
         }
-        seconds.push(elapsed);
-        let _ = std::fs::remove_dir_all(dir.join("target"));
     }
+    let _ = std::fs::remove_dir_all(&base);
     println!("cold debug builds (dependencies included, one at a time, same machine and run):");
     for (probe, time) in probes.iter().zip(&seconds) {
-        println!("  {:<26} {time:>6.1} s", probe.name);
+        println!("  {:<28} {time:>6.1} s", probe.name);
     }
-    let verdict = |ratio: f64, target: f64| if ratio <= target { "met" } else { "NOT met" };
-    let all = seconds[0] / seconds[2];
-    let one = seconds[1] / seconds[2];
+    let [client_all, client_one, types_all, types_one, full, chat] = seconds[..] else {
+        unreachable!("one time per probe");
+    };
+    let line = |what: &str, ratio: f64, target: Option<f64>| match target {
+        Some(target) => println!(
+            "  {what:<40} {ratio:.2}× (target ≤ {target}×: {})",
+            verdict(ratio <= target)
+        ),
+        None => println!("  {what:<40} {ratio:.2}×"),
+    };
+    line("client, one family / async-openai chat:", client_one / chat, Some(0.5));
+    line("types, all families / async-openai full:", types_all / full, Some(0.5));
+    line("types, one family / async-openai full:", types_one / full, Some(0.25));
+    line("client, all families / async-openai full:", client_all / full, None);
+    line("client, one family / async-openai full:", client_one / full, None);
+    ExitCode::SUCCESS
+}
+
+fn bench_release() -> ExitCode {
+    let root = workspace_root();
+    let base = root.join("target/bench-release");
+    let probe = base.join("async-openai");
+    if let Err(error) = write_probe(&probe, 0, &format!("{ASYNC_OPENAI}, features = [\"full\"] }}")) {
+        eprintln!("error: {}: {error}", probe.display());
+        return ExitCode::FAILURE;
+    }
+    eprintln!("building async-openai (full API), release …");
+    let theirs = match cold_build(&probe, &["--release"], &base.join("target-async-openai")) {
+        Ok(seconds) => seconds,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // What `cargo install --path cli` compiles: the CLI's release build with the lockfile's versions.
+    eprintln!("building the allmhub CLI, release …");
+    let ours = match cold_build(
+        &root,
+        &["--release", "--locked", "-p", "allmhub-cli"],
+        &base.join("target-cli"),
+    ) {
+        Ok(seconds) => seconds,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _ = std::fs::remove_dir_all(&base);
+    let ratio = ours / theirs;
+    println!("cold release builds (dependencies included, one at a time, same machine and run):");
+    println!("  allmhub CLI (cargo install --path cli)  {ours:>6.1} s");
+    println!("  async-openai, full API                  {theirs:>6.1} s");
     println!(
-        "  all families / async-openai full: {all:.2}× (target ≤ 0.5×: {})",
-        verdict(all, 0.5)
+        "  CLI / async-openai full: {ratio:.2}× (target ≤ 1.5×: {})",
+        verdict(ratio <= 1.5)
     );
-    println!(
-        "  one family / async-openai full:   {one:.2}× (target ≤ 0.15×: {})",
-        verdict(one, 0.15)
-    );
-    println!("  one family / async-openai chat:   {:.2}×", seconds[1] / seconds[3]);
     ExitCode::SUCCESS
 }
 
