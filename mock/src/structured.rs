@@ -3,8 +3,9 @@
 //! `responseSchema`) gets, in place of the example's text, a JSON value that fits that schema — so code that
 //! parses the answer into its own type runs against the mock as it would against a model.
 //!
-//! The value is the smallest that fits, and readable: each string is its member's name (`"city"`), numbers
-//! are 0, arrays hold one item, the first of an `enum`, `anyOf` or `oneOf` is taken, and an example the schema
+//! The value is the smallest that fits, and readable: each string is its member's name (`"city"`) or fits its
+//! `format`, numbers are their `minimum` or 0, arrays hold `minItems` items (at least one), booleans are
+//! false, the first of an `enum`, `anyOf` or `oneOf` is taken, and a `const`, example or default the schema
 //! gives is used as it is.
 
 use allmhub_types::operations::Family;
