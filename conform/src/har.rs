@@ -283,6 +283,57 @@ pub fn read_har(input: &[u8]) -> Result<Vec<HarExchange>, HarError> {
 /// A HAR 1.2 document of `exchanges`, which [`read_har`], `allmhub conform --har` and browsers' HAR viewers
 /// read. Answers that are not UTF-8 are stored in base64.
 pub fn write_har(creator: &str, exchanges: &[HarExchange]) -> String {
+    let entries: Vec<String> = exchanges
+        .iter()
+        .map(|exchange| har_entry(exchange).to_string())
+        .collect();
+    format!("{}{}{HAR_END}", har_start(creator), entries.join(",\n"))
+}
+
+/// Everything of a HAR document before its first entry.
+fn har_start(creator: &str) -> String {
+    let creator = serde_json::json!({"name": creator, "version": env!("CARGO_PKG_VERSION")});
+    format!("{{\"log\":{{\"version\":\"1.2\",\"creator\":{creator},\"entries\":[\n")
+}
+
+/// Everything of a HAR document after its last entry.
+const HAR_END: &str = "\n]}}\n";
+
+/// A HAR file written entry by entry: after each [`append`](HarWriter::append) the file is a complete HAR
+/// document, and only the new entry is written (nothing is kept in memory), so a long recording costs no more
+/// than its file.
+#[derive(Debug)]
+pub struct HarWriter {
+    file: std::fs::File,
+    entries: usize,
+}
+
+impl HarWriter {
+    /// Creates (or truncates) `path` as an empty HAR document naming `creator`.
+    pub fn create(path: &std::path::Path, creator: &str) -> std::io::Result<HarWriter> {
+        use std::io::Write;
+        let mut file = std::fs::File::create(path)?;
+        file.write_all(har_start(creator).as_bytes())?;
+        file.write_all(HAR_END.as_bytes())?;
+        Ok(HarWriter { file, entries: 0 })
+    }
+
+    /// Adds an entry: writes it over the document's end, then the end again.
+    pub fn append(&mut self, exchange: &HarExchange) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom, Write};
+        let end = HAR_END.len() as i64;
+        self.file.seek(SeekFrom::End(-end))?;
+        let separator = if self.entries == 0 { "" } else { ",\n" };
+        let entry = har_entry(exchange).to_string();
+        self.file.write_all(format!("{separator}{entry}{HAR_END}").as_bytes())?;
+        self.file.flush()?;
+        self.entries += 1;
+        Ok(())
+    }
+}
+
+/// One HAR entry.
+fn har_entry(exchange: &HarExchange) -> serde_json::Value {
     use serde_json::{Value, json};
     let headers = |pairs: &[(String, String)]| -> Value {
         pairs
@@ -290,64 +341,51 @@ pub fn write_har(creator: &str, exchanges: &[HarExchange]) -> String {
             .map(|(name, value)| json!({"name": name, "value": value}))
             .collect()
     };
-    let entries: Vec<Value> = exchanges
-        .iter()
-        .map(|exchange| {
-            let (query, http_version) = (query_of(&exchange.url), "HTTP/1.1");
-            let mut request = json!({
-                "method": exchange.method,
-                "url": exchange.url,
-                "httpVersion": http_version,
-                "cookies": [],
-                "headers": headers(&exchange.request_headers),
-                "queryString": query,
-                "headersSize": -1,
-                "bodySize": exchange.request_body.len(),
-            });
-            if !exchange.request_body.is_empty() || !exchange.request_type.is_empty() {
-                request["postData"] = json!({"mimeType": exchange.request_type, "text": exchange.request_body});
-            }
-            let mut content = json!({
-                "size": exchange.response_body.as_ref().map_or(0, Vec::len),
-                "mimeType": exchange.response_type,
-            });
-            if let Some(body) = &exchange.response_body {
-                match std::str::from_utf8(body) {
-                    Ok(text) => content["text"] = Value::from(text),
-                    Err(_) => {
-                        content["text"] = Value::from(base64::engine::general_purpose::STANDARD.encode(body));
-                        content["encoding"] = Value::from("base64");
-                    }
-                }
-            }
-            json!({
-                "startedDateTime": exchange.started,
-                "time": exchange.time_ms,
-                "request": request,
-                "response": {
-                    "status": exchange.status,
-                    "statusText": "",
-                    "httpVersion": http_version,
-                    "cookies": [],
-                    "headers": headers(&exchange.response_headers),
-                    "content": content,
-                    "redirectURL": "",
-                    "headersSize": -1,
-                    "bodySize": exchange.response_body.as_ref().map_or(-1, |body| body.len() as i64),
-                },
-                "cache": {},
-                "timings": {"send": 0, "wait": exchange.time_ms, "receive": 0},
-            })
-        })
-        .collect();
-    let har = json!({
-        "log": {
-            "version": "1.2",
-            "creator": {"name": creator, "version": env!("CARGO_PKG_VERSION")},
-            "entries": entries,
-        }
+    let (query, http_version) = (query_of(&exchange.url), "HTTP/1.1");
+    let mut request = json!({
+        "method": exchange.method,
+        "url": exchange.url,
+        "httpVersion": http_version,
+        "cookies": [],
+        "headers": headers(&exchange.request_headers),
+        "queryString": query,
+        "headersSize": -1,
+        "bodySize": exchange.request_body.len(),
     });
-    serde_json::to_string_pretty(&har).unwrap_or_else(|_| har.to_string())
+    if !exchange.request_body.is_empty() || !exchange.request_type.is_empty() {
+        request["postData"] = json!({"mimeType": exchange.request_type, "text": exchange.request_body});
+    }
+    let mut content = json!({
+        "size": exchange.response_body.as_ref().map_or(0, Vec::len),
+        "mimeType": exchange.response_type,
+    });
+    if let Some(body) = &exchange.response_body {
+        match std::str::from_utf8(body) {
+            Ok(text) => content["text"] = Value::from(text),
+            Err(_) => {
+                content["text"] = Value::from(base64::engine::general_purpose::STANDARD.encode(body));
+                content["encoding"] = Value::from("base64");
+            }
+        }
+    }
+    json!({
+        "startedDateTime": exchange.started,
+        "time": exchange.time_ms,
+        "request": request,
+        "response": {
+            "status": exchange.status,
+            "statusText": "",
+            "httpVersion": http_version,
+            "cookies": [],
+            "headers": headers(&exchange.response_headers),
+            "content": content,
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": exchange.response_body.as_ref().map_or(-1, |body| body.len() as i64),
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": exchange.time_ms, "receive": 0},
+    })
 }
 
 /// HAR's `queryString`: the URL's query as name/value pairs, percent-decoded.
@@ -400,6 +438,33 @@ mod tests {
         let reports = check_har(written.as_bytes(), false).expect("checks");
         assert_eq!(reports[0].operation.as_deref(), Some("create_chat_completion"));
         assert!(reports[0].ok(), "{:?}", reports[0]);
+    }
+
+    #[test]
+    fn a_writer_leaves_a_whole_document_after_each_entry() {
+        let path = std::env::temp_dir().join(format!("allmhub-har-writer-{}.har", std::process::id()));
+        let mut writer = HarWriter::create(&path, "test").expect("created");
+        assert_eq!(read_har(&std::fs::read(&path).expect("read")).expect("a HAR"), vec![]);
+        let mut first = HarExchange::new("GET", "http://x/v1/models", 200);
+        first.response_body = Some(b"{}".to_vec());
+        let second = HarExchange::new("POST", "http://x/v1/embeddings", 0);
+        writer.append(&first).expect("appended");
+        assert_eq!(
+            read_har(&std::fs::read(&path).expect("read")).expect("a HAR"),
+            vec![first.clone()]
+        );
+        writer.append(&second).expect("appended");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(
+            read_har(text.as_bytes()).expect("a HAR"),
+            vec![first.clone(), second.clone()]
+        );
+        assert_eq!(
+            text,
+            write_har("test", &[first, second]),
+            "the same document as written at once"
+        );
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use allmhub_conform::har::{HarExchange, write_har};
+use allmhub_conform::har::{HarExchange, HarWriter};
 use allmhub_conform::{ExchangeReport, Summary, Verdict, check_request, check_response};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -74,7 +74,7 @@ impl ProxyBuilder {
         self
     }
 
-    /// Records every exchange into this HAR file (rewritten after each), credentials redacted, for
+    /// Records every exchange into this HAR file (a whole document after each), credentials redacted, for
     /// `allmhub mock --replay` and `allmhub conform --har`. Answers over the limit are recorded without body.
     pub fn record(mut self, path: impl Into<PathBuf>) -> Self {
         self.record = Some(path.into());
@@ -106,6 +106,10 @@ impl ProxyBuilder {
             Some(path) => Some(BufWriter::new(File::options().create(true).append(true).open(path)?)),
             None => None,
         };
+        let cassette = match &self.record {
+            Some(path) => Some(Cassette::create(path)?),
+            None => None,
+        };
         install_crypto_provider();
         let http = reqwest::Client::builder()
             // Redirects and compression go to the client as the upstream sent them.
@@ -121,11 +125,7 @@ impl ProxyBuilder {
             limit: self.limit,
             http,
             report: Mutex::new(report),
-            cassette: self.record.map(|path| Cassette {
-                path,
-                exchanges: Mutex::new(Vec::new()),
-                next: std::sync::atomic::AtomicU64::new(0),
-            }),
+            cassette,
             reports: Mutex::new(Vec::new()),
             summary: Mutex::new(Summary::default()),
         });
@@ -161,26 +161,56 @@ struct Shared {
     summary: Mutex<Summary>,
 }
 
-/// The HAR file the proxy records into.
+/// The HAR file the proxy records into, entry by entry, in the order the answers arrived (checks, which
+/// finish the exchanges, may end in another order).
 struct Cassette {
-    path: PathBuf,
-    /// The exchanges by the order their requests arrived in (their checks may end in another order).
-    exchanges: Mutex<Vec<(u64, HarExchange)>>,
-    /// The arrival number of the next request.
+    /// The arrival number of the next answer.
     next: std::sync::atomic::AtomicU64,
+    recording: Mutex<Recording>,
 }
 
+struct Recording {
+    writer: HarWriter,
+    /// The arrival number the file waits for next.
+    next_to_write: u64,
+    /// Exchanges that finished before an earlier one.
+    pending: std::collections::BTreeMap<u64, HarExchange>,
+}
+
+/// How many finished exchanges wait for an earlier one before the file moves on without it.
+const MAX_PENDING: usize = 64;
+
 impl Cassette {
-    /// Adds an exchange and rewrites the file (through a temporary file, so a reader never sees half a
-    /// capture). A file that cannot be written must not stop the traffic.
+    fn create(path: &std::path::Path) -> std::io::Result<Cassette> {
+        Ok(Cassette {
+            next: std::sync::atomic::AtomicU64::new(0),
+            recording: Mutex::new(Recording {
+                writer: HarWriter::create(path, "allmhub proxy")?,
+                next_to_write: 0,
+                pending: std::collections::BTreeMap::new(),
+            }),
+        })
+    }
+
+    /// The arrival number of an answer that will be recorded.
+    fn arrived(&self) -> u64 {
+        self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Records an exchange once those that arrived before it are written. A file that cannot be written
+    /// must not stop the traffic.
     fn add(&self, arrival: u64, exchange: HarExchange) {
-        let mut exchanges = lock(&self.exchanges);
-        let at = exchanges.partition_point(|(other, _)| *other < arrival);
-        exchanges.insert(at, (arrival, exchange));
-        let ordered: Vec<HarExchange> = exchanges.iter().map(|(_, exchange)| exchange.clone()).collect();
-        let text = write_har("allmhub proxy", &ordered);
-        let partial = self.path.with_extension("har.partial");
-        let _ = std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, &self.path));
+        let mut recording = lock(&self.recording);
+        let recording = &mut *recording;
+        recording.pending.insert(arrival, exchange);
+        if recording.pending.len() > MAX_PENDING {
+            // An earlier exchange never finished: skip its place.
+            recording.next_to_write = recording.pending.keys().next().copied().unwrap_or(arrival);
+        }
+        while let Some(exchange) = recording.pending.remove(&recording.next_to_write) {
+            let _ = recording.writer.append(&exchange);
+            recording.next_to_write += 1;
+        }
     }
 }
 
@@ -391,9 +421,6 @@ fn elapsed_ms(started: Instant) -> f64 {
 async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let started = Instant::now();
     let started_at = std::time::SystemTime::now();
-    let arrival = shared.cassette.as_ref().map_or(0, |cassette| {
-        cassette.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    });
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
@@ -465,6 +492,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         .map(|value| value.trim().to_ascii_lowercase())
         .filter(|value| !value.is_empty() && value != "identity");
     let recording = shared.cassette.is_some();
+    let arrival = shared.cassette.as_ref().map_or(0, Cassette::arrived);
     let (request_headers, response_headers) = if recording {
         (
             recorded_headers(&parts.headers, false),
@@ -543,7 +571,7 @@ struct Exchange {
     request_headers: Vec<(String, String)>,
     /// The answer's headers as recorded (empty when not recording).
     response_headers: Vec<(String, String)>,
-    /// The request's arrival number, which orders the recording.
+    /// The answer's arrival number, which orders the recording.
     arrival: u64,
     method: String,
     path: String,

@@ -432,7 +432,12 @@ async fn a_path_of_no_operation_is_forwarded_and_reported_with_a_null_operation(
 #[tokio::test]
 async fn compressed_answers_are_forwarded_compressed_and_checked_decompressed() {
     let upstream = upstream(Arc::new(Notify::new())).await;
-    let proxy = Proxy::builder(&upstream).start().await.expect("a proxy");
+    let cassette = std::env::temp_dir().join(format!("allmhub-proxy-gzip-{}.har", std::process::id()));
+    let proxy = Proxy::builder(&upstream)
+        .record(&cassette)
+        .start()
+        .await
+        .expect("a proxy");
     let request = || {
         http()
             .post(format!("{}/v1/chat/completions", proxy.url()))
@@ -451,4 +456,16 @@ async fn compressed_answers_are_forwarded_compressed_and_checked_decompressed() 
         "{:?}",
         reports[0].response
     );
+    // The recording keeps the answer as the spec describes it: decompressed, without its encoding.
+    let recorded = read_har(&std::fs::read(&cassette).expect("the recording")).expect("a HAR capture");
+    assert_eq!(recorded[0].response_body.as_deref(), Some(DRIFTED.as_bytes()));
+    assert!(
+        !recorded[0]
+            .response_headers
+            .iter()
+            .any(|(name, _)| name == "content-encoding"),
+        "{:?}",
+        recorded[0].response_headers
+    );
+    let _ = std::fs::remove_file(&cassette);
 }
