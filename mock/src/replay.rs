@@ -11,6 +11,8 @@ use serde_json::Value;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Replay {
     exchanges: Vec<HarExchange>,
+    /// Each exchange's request body as JSON (`None` when it is no JSON), parsed once.
+    bodies: Vec<Option<Value>>,
     served: Vec<bool>,
 }
 
@@ -23,6 +25,10 @@ impl Replay {
             .filter(|exchange| exchange.status != 0 && exchange.response_body.is_some())
             .collect();
         Replay {
+            bodies: exchanges
+                .iter()
+                .map(|exchange| serde_json::from_str(&exchange.request_body).ok())
+                .collect(),
             served: vec![false; exchanges.len()],
             exchanges,
         }
@@ -36,11 +42,7 @@ impl Replay {
     /// The recorded exchange for a request of `method` on `path` with this JSON body (`None` when it has no
     /// JSON body), marked as served.
     pub(crate) fn take(&mut self, method: &str, path: &str, body: Option<&Value>) -> Option<&HarExchange> {
-        let same_body = |exchange: &HarExchange| match (body, serde_json::from_str::<Value>(&exchange.request_body)) {
-            (Some(body), Ok(recorded)) => &recorded == body,
-            (None, Err(_)) => true,
-            _ => false,
-        };
+        let same_body = |index: usize| self.bodies[index].as_ref() == body;
         let candidates: Vec<usize> = (0..self.exchanges.len())
             .filter(|&index| {
                 let exchange = &self.exchanges[index];
@@ -51,13 +53,8 @@ impl Replay {
         let chosen = candidates
             .iter()
             .copied()
-            .find(|&index| !self.served[index] && same_body(&self.exchanges[index]))
-            .or_else(|| {
-                candidates
-                    .iter()
-                    .copied()
-                    .find(|&index| same_body(&self.exchanges[index]))
-            })
+            .find(|&index| !self.served[index] && same_body(index))
+            .or_else(|| candidates.iter().copied().find(|&index| same_body(index)))
             .or_else(|| candidates.iter().copied().find(|&index| !self.served[index]))
             .or_else(|| candidates.first().copied())?;
         self.served[chosen] = true;
