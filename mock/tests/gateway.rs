@@ -696,6 +696,26 @@ async fn streamed_structured_outputs_and_tool_calls_are_synthesized_events_that_
         }
     );
 
+    let responses: allmhub::types::ResponsesRequest = serde_json::from_value(json!({
+        "model": "gpt-4o-mini", "input": "Plan a trip",
+        "tools": [{"type": "function", "name": "plan_trip", "parameters": schema}]
+    }))
+    .expect("a Responses request");
+    let stream = within(10, client.responses().create_stream(&responses))
+        .await
+        .expect("a stream");
+    let response = within(10, stream.into_final()).await.expect("the streamed response");
+    let calls = response.tool_calls();
+    assert_eq!(calls.len(), 1, "{response:?}");
+    assert_eq!(calls[0].name, "plan_trip");
+    assert_eq!(
+        calls[0].arguments::<Trip>().expect("arguments of the tool's schema"),
+        Trip {
+            city: "city".to_owned(),
+            days: 0
+        }
+    );
+
     let gemini: allmhub::types::GeminiGenerateContentRequest = serde_json::from_value(json!({
         "contents": [{"role": "user", "parts": [{"text": "Plan a trip"}]}],
         "generationConfig": {"responseMimeType": "application/json", "responseJsonSchema": schema}
