@@ -5,14 +5,14 @@
 
 use allmhub_conform::exchange::path_only;
 use allmhub_conform::har::HarExchange;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The recorded exchanges and which of them have been served.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Replay {
     exchanges: Vec<HarExchange>,
-    /// Each exchange's request body as JSON (`None` when it is no JSON), parsed once.
-    bodies: Vec<Option<Value>>,
+    /// Each exchange's request body as a JSON object (`None` when it is none), parsed once.
+    bodies: Vec<Option<Map<String, Value>>>,
     served: Vec<bool>,
 }
 
@@ -39,9 +39,9 @@ impl Replay {
         self.exchanges.is_empty()
     }
 
-    /// The recorded exchange for a request of `method` on `path` with this JSON body (`None` when it has no
-    /// JSON body), marked as served.
-    pub(crate) fn take(&mut self, method: &str, path: &str, body: Option<&Value>) -> Option<&HarExchange> {
+    /// The recorded exchange for a request of `method` on `path` with this JSON object body (`None` when it
+    /// has none), marked as served.
+    pub(crate) fn take(&mut self, method: &str, path: &str, body: Option<&Map<String, Value>>) -> Option<&HarExchange> {
         let same_body = |index: usize| self.bodies[index].as_ref() == body;
         let candidates: Vec<usize> = (0..self.exchanges.len())
             .filter(|&index| {
@@ -88,7 +88,7 @@ mod tests {
         ]);
         let answer = |replay: &mut Replay, body: &Value| {
             let exchange = replay
-                .take("POST", "/v1/chat/completions", Some(body))
+                .take("POST", "/v1/chat/completions", body.as_object())
                 .expect("a recorded answer");
             String::from_utf8(exchange.response_body.clone().unwrap_or_default()).unwrap_or_default()
         };
@@ -115,7 +115,7 @@ mod tests {
             "another method gets none"
         );
         assert!(
-            replay.take("POST", "/v1/embeddings", Some(&other)).is_none(),
+            replay.take("POST", "/v1/embeddings", other.as_object()).is_none(),
             "another path gets none"
         );
     }

@@ -672,8 +672,7 @@ fn replayed(call: &Call<'_>) -> Option<Answer> {
     if replay.is_empty() {
         return None;
     }
-    let body = call.members.as_ref().map(|members| Value::Object(members.clone()));
-    let exchange = replay.take(call.method, call.path, body.as_ref())?;
+    let exchange = replay.take(call.method, call.path, call.members.as_ref())?;
     let bytes = exchange.response_body.clone().unwrap_or_default();
     if exchange.response_type.starts_with("text/event-stream") {
         let text = String::from_utf8_lossy(&bytes);

@@ -90,14 +90,14 @@ fn instance_at(schema: &Value, root: &Value, name: Option<&str>, depth: usize) -
         if let Some(Value::Array(list)) = schema.get(alternatives) {
             let first = list
                 .iter()
-                .find(|alternative| kind(alternative).as_deref() != Some("null"))
+                .find(|alternative| kind(alternative.get("type")).as_deref() != Some("null"))
                 .or_else(|| list.first());
             if let Some(first) = first {
                 return instance_at(first, root, name, depth + 1);
             }
         }
     }
-    let kind = kind(&Value::Object(schema.clone())).or_else(|| {
+    let kind = kind(schema.get("type")).or_else(|| {
         if schema.contains_key("properties") {
             Some("object".to_owned())
         } else if schema.contains_key("items") {
@@ -134,9 +134,9 @@ fn instance_at(schema: &Value, root: &Value, name: Option<&str>, depth: usize) -
     }
 }
 
-/// The schema's type in lower case (Gemini writes `OBJECT`); the first that is not `null` of a type list.
-fn kind(schema: &Value) -> Option<String> {
-    match schema.get("type")? {
+/// A schema's `type` in lower case (Gemini writes `OBJECT`); the first that is not `null` of a type list.
+fn kind(type_: Option<&Value>) -> Option<String> {
+    match type_? {
         Value::String(kind) => Some(kind.to_ascii_lowercase()),
         Value::Array(kinds) => kinds
             .iter()
