@@ -617,29 +617,9 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     out
 }
 
-/// Decodes JSON as `T`. Success takes the plain decoder; only a failure is decoded again with path tracking,
-/// to say where it went wrong: `Err((json path, reason))`.
+/// Decodes JSON as `T`; a failure says where it went wrong: `Err((json path, reason))`. The path is read from
+/// the error's position, so no second, path-tracking decoder is compiled for every answer type.
 pub(crate) fn decode_json_path<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, (String, String)> {
-    let first = match serde_json::from_slice(bytes) {
-        Ok(value) => return Ok(value),
-        Err(error) => error,
-    };
-    let mut json = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut json) {
-        Err(error) => Err((json_path(error.path()), error.inner().to_string())),
-        // The document decodes; what failed was what follows it.
-        Ok(_) => Err(("$".to_owned(), first.to_string())),
-    }
-}
-
-/// A JSON path from serde_path_to_error's form (`choices[0].delta`).
-pub(crate) fn json_path(path: &serde_path_to_error::Path) -> String {
-    let path = path.to_string();
-    if path == "." {
-        "$".to_owned()
-    } else if path.starts_with('[') {
-        format!("${path}")
-    } else {
-        format!("$.{path}")
-    }
+    serde_json::from_slice(bytes)
+        .map_err(|error| (allmhub_types::json_path::of_error(bytes, &error), error.to_string()))
 }

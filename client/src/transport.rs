@@ -24,7 +24,7 @@ use tracing::{Instrument, Span};
 use crate::call::{Call, Response};
 use crate::error::{
     ApiError, ApiErrorBody, DecodeError, LimitError, LimitKind, Timeout, TimeoutKind, UnexpectedAnswer,
-    decode_json_path, json_path, snippet,
+    decode_json_path, snippet,
 };
 use crate::options::RequestOptions;
 use crate::stream::{ByteStream, EventStream, Head, looks_like_json, looks_like_sse};
@@ -1050,8 +1050,7 @@ fn decode_json<T: DeserializeOwned>(answer: &FullAnswer, in_band: &[InBandEnvelo
                     .in_band(),
             )));
         }
-        return serde_path_to_error::deserialize(value)
-            .map_err(|error| decode_error(json_path(error.path()), error.inner().to_string()));
+        // Decoded from the bytes again rather than from the value: every answer type then has one decoder.
     }
     decode_json_path(&answer.body).map_err(|(path, message)| decode_error(path, message))
 }

@@ -176,15 +176,17 @@ impl SchemaVisitor for Check<'_> {
     {
         let mut unknown_members = Vec::new();
         let mut json = serde_json::Deserializer::from_slice(self.input);
-        // Conforming payloads are the common case: decode without tracking the path (which costs about a
-        // third of the time), and only when that fails decode again, tracking it, to say where.
         let decoded: Result<T, _> = {
             let mut report = |path: serde_ignored::Path<'_>| unknown_members.push(json_path_of_ignored(&path));
             T::deserialize(serde_ignored::Deserializer::new(&mut json, &mut report))
         };
-        let Ok(value) = decoded.and_then(|value| json.end().map(|()| value)) else {
-            return Err(locate_failure::<T>(self.input));
-        };
+        // Where a failure is comes from the error's position: no second, path-tracking decoder per schema.
+        let value = decoded
+            .and_then(|value| json.end().map(|()| value))
+            .map_err(|error| DecodeError {
+                path: allmhub_types::json_path::of_error(self.input, &error),
+                message: error.to_string(),
+            })?;
         if !self.keep_value {
             return Ok(Conformed {
                 value: Value::Null,
@@ -199,54 +201,15 @@ impl SchemaVisitor for Check<'_> {
     }
 }
 
-/// Decodes `input` as `T` again, tracking the JSON path, to report where and why it fails.
-fn locate_failure<T: serde::de::DeserializeOwned>(input: &[u8]) -> DecodeError {
-    let mut json = serde_json::Deserializer::from_slice(input);
-    // The same layers as the first attempt (unknown members are not reported for a failure).
-    let decoded: Result<T, _> =
-        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&mut json, &mut |_| {}));
-    match decoded {
-        Err(error) => DecodeError {
-            path: json_path(&error.path().to_string()),
-            message: error.inner().to_string(),
-        },
-        Ok(_) => match json.end() {
-            Err(error) => DecodeError {
-                path: "$".to_owned(),
-                message: error.to_string(),
-            },
-            // Decoding is deterministic: the first attempt failed, so this one did too.
-            Ok(()) => DecodeError {
-                path: "$".to_owned(),
-                message: "does not decode".to_owned(),
-            },
-        },
-    }
-}
-
-/// `choices[0].delta` (serde_path_to_error's form) → `$.choices[0].delta`.
-fn json_path(path: &str) -> String {
-    if path == "." || path.is_empty() {
-        "$".to_owned()
-    } else if path.starts_with('[') {
-        format!("${path}")
-    } else {
-        format!("$.{path}")
-    }
-}
-
 fn json_path_of_ignored(path: &serde_ignored::Path<'_>) -> String {
     use serde_ignored::Path;
     match path {
         Path::Root => "$".to_owned(),
         Path::Seq { parent, index } => format!("{}[{index}]", json_path_of_ignored(parent)),
         Path::Map { parent, key } => {
-            let simple = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_');
-            if simple {
-                format!("{}.{key}", json_path_of_ignored(parent))
-            } else {
-                format!("{}[{}]", json_path_of_ignored(parent), Value::String(key.clone()))
-            }
+            let mut path = json_path_of_ignored(parent);
+            allmhub_types::json_path::push_member(&mut path, key);
+            path
         }
         Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
             json_path_of_ignored(parent)

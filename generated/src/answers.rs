@@ -95,8 +95,8 @@ impl<'a> ToolCall<'a> {
         let what = || format!("the arguments of tool call `{}`", self.name);
         match self.arguments {
             Arguments::Text(text) => parse_json(what, text),
-            Arguments::Value(value) => from_value(what, value),
-            Arguments::Object(object) => from_value(what, &Value::Object(object.clone())),
+            // As text: the error's position in it names the path (and `AnswerError::Json` keeps that text).
+            Arguments::Value(_) | Arguments::Object(_) => parse_json(what, &self.arguments_json()),
         }
     }
 
@@ -110,48 +110,17 @@ impl<'a> ToolCall<'a> {
     }
 }
 
-/// Parses JSON text as `T`: plainly first, again with path tracking only to say where a failure is. A
-/// Markdown code fence around the JSON (```` ```json … ``` ````, which models without a strict schema like to
-/// add) is taken off first.
+/// Parses JSON text as `T`; a failure names its JSON path (read from the error's position). A Markdown code
+/// fence around the JSON (```` ```json … ``` ````, which models without a strict schema like to add) is taken
+/// off first.
 fn parse_json<T: DeserializeOwned>(what: impl FnOnce() -> String, text: &str) -> Result<T, AnswerError> {
     let json = without_fence(text);
-    let plain = match serde_json::from_str(json) {
-        Ok(value) => return Ok(value),
-        Err(error) => error,
-    };
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Err(error) => (json_path(error.path()), error.into_inner().to_string()),
-        // The document matches; what failed is what follows it.
-        Ok(_) => ("$".to_owned(), plain.to_string()),
-    };
-    Err(AnswerError::Json {
+    serde_json::from_str(json).map_err(|error| AnswerError::Json {
         what: what(),
-        path,
-        message,
+        path: crate::json_path::of_error(json.as_bytes(), &error),
+        message: error.to_string(),
         text: text.to_owned(),
     })
-}
-
-fn from_value<T: DeserializeOwned>(what: impl FnOnce() -> String, value: &Value) -> Result<T, AnswerError> {
-    serde_path_to_error::deserialize::<_, T>(value).map_err(|error| AnswerError::Json {
-        what: what(),
-        path: json_path(error.path()),
-        message: error.into_inner().to_string(),
-        text: value.to_string(),
-    })
-}
-
-/// A JSON path from serde_path_to_error's form (`days[2].temperature` → `$.days[2].temperature`).
-fn json_path(path: &serde_path_to_error::Path) -> String {
-    let path = path.to_string();
-    if path == "." {
-        "$".to_owned()
-    } else if path.starts_with('[') {
-        format!("${path}")
-    } else {
-        format!("$.{path}")
-    }
 }
 
 /// The text inside a Markdown code fence that is the whole text, or the text.

@@ -62,6 +62,7 @@ pub mod types;
 mod answers;
 mod descriptors;
 mod ext;
+pub mod json_path;
 mod multipart;
 #[cfg(feature = "registry")]
 mod registry;

@@ -221,25 +221,86 @@ pub trait FirstMatch: Sized {
     fn first_match(value: &Value, failures: &mut Vec<(&'static str, String)>) -> Option<Self>;
 }
 
-/// Decodes a [`FirstMatch`] union. Like serde's untagged decoding it reads the value whole first.
+/// Decodes a [`FirstMatch`] union. Like serde's untagged decoding it reads the value whole first. The choice
+/// is made inside the visitor, so the decoder places a failure right after the union's value (not after the
+/// container around it), and the error's position names the union's path.
 pub fn deserialize_first_match<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: FirstMatch,
 {
-    let value = Value::deserialize(deserializer)?;
-    let mut failures = Vec::new();
-    T::first_match(&value, &mut failures).ok_or_else(|| {
-        let reasons: Vec<String> = failures
-            .iter()
-            .map(|(alternative, reason)| format!("{alternative}: {reason}"))
-            .collect();
-        de::Error::custom(format_args!(
-            "data did not match any variant of untagged enum {} ({})",
-            T::NAME,
-            reasons.join("; ")
-        ))
-    })
+    deserializer.deserialize_any(FirstMatchVisitor(PhantomData))
+}
+
+struct FirstMatchVisitor<T>(PhantomData<fn() -> T>);
+
+impl<T: FirstMatch> FirstMatchVisitor<T> {
+    fn choose<E: de::Error>(value: Value) -> Result<T, E> {
+        let mut failures = Vec::new();
+        T::first_match(&value, &mut failures).ok_or_else(|| {
+            let reasons: Vec<String> = failures
+                .iter()
+                .map(|(alternative, reason)| format!("{alternative}: {reason}"))
+                .collect();
+            E::custom(format_args!(
+                "data did not match any variant of untagged enum {} ({})",
+                T::NAME,
+                reasons.join("; ")
+            ))
+        })
+    }
+}
+
+impl<'de, T: FirstMatch> Visitor<'de> for FirstMatchVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a value of {}", T::NAME)
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<T, E> {
+        Self::choose(Value::Bool(value))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<T, E> {
+        Self::choose(Value::from(value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
+        Self::choose(Value::from(value))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<T, E> {
+        Self::choose(Value::from(value))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+        Self::choose(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<T, E> {
+        Self::choose(Value::String(value))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Self::choose(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        Self::choose(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        Self::choose(Value::deserialize(deserializer)?)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        Self::choose(Value::deserialize(SeqAccessDeserializer::new(seq))?)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        Self::choose(Value::deserialize(MapAccessDeserializer::new(map))?)
+    }
 }
 
 /// One alternative of a [`FirstMatch`] union.
@@ -406,16 +467,20 @@ impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
 
     fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, E> {
         let value = Value::Object(self.object);
-        // Plain decoding first; path tracking only to say where a failure is.
-        match T::deserialize(&value) {
-            Ok(decoded) => Ok(decoded),
-            Err(plain) => match serde_path_to_error::deserialize::<_, T>(&value) {
-                Err(error) if error.path().to_string() != "." => {
-                    let path = error.path().to_string();
-                    Err(E::custom(format_args!("{path}: {}", error.into_inner())))
-                }
-                _ => Err(E::custom(plain)),
-            },
+        let plain = match T::deserialize(&value) {
+            Ok(decoded) => return Ok(decoded),
+            Err(error) => error,
+        };
+        // Where inside the variant: decoding its text places the error, and the position names the path
+        // (a path-tracking decoder would compile every variant a second time).
+        let text = value.to_string();
+        let path = match serde_json::from_str::<T>(&text) {
+            Err(error) => crate::json_path::of_error(text.as_bytes(), &error),
+            Ok(_) => "$".to_owned(),
+        };
+        match path.strip_prefix("$.").or_else(|| path.strip_prefix('$')) {
+            Some(inner) if !inner.is_empty() => Err(E::custom(format_args!("{inner}: {plain}"))),
+            _ => Err(E::custom(plain)),
         }
     }
 
