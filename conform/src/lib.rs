@@ -22,6 +22,7 @@ pub mod form;
 pub mod har;
 pub mod route;
 pub mod sse;
+mod unknown;
 
 pub use exchange::{ExchangeReport, Finding, Summary, Verdict, check_exchange, check_request, check_response};
 pub use form::{FormField, FormValue};
@@ -176,10 +177,7 @@ impl SchemaVisitor for Check<'_> {
     {
         let mut unknown_members = Vec::new();
         let mut json = serde_json::Deserializer::from_slice(self.input);
-        let decoded: Result<T, _> = {
-            let mut report = |path: serde_ignored::Path<'_>| unknown_members.push(json_path_of_ignored(&path));
-            T::deserialize(serde_ignored::Deserializer::new(&mut json, &mut report))
-        };
+        let decoded: Result<T, _> = unknown::deserialize(&mut json, &mut unknown_members);
         // Where a failure is comes from the error's position: no second, path-tracking decoder per schema.
         let value = decoded
             .and_then(|value| json.end().map(|()| value))
@@ -198,22 +196,6 @@ impl SchemaVisitor for Check<'_> {
             message: format!("decoded, but could not serialize back: {error}"),
         })?;
         Ok(Conformed { value, unknown_members })
-    }
-}
-
-fn json_path_of_ignored(path: &serde_ignored::Path<'_>) -> String {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => "$".to_owned(),
-        Path::Seq { parent, index } => format!("{}[{index}]", json_path_of_ignored(parent)),
-        Path::Map { parent, key } => {
-            let mut path = json_path_of_ignored(parent);
-            allmhub_types::json_path::push_member(&mut path, key);
-            path
-        }
-        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
-            json_path_of_ignored(parent)
-        }
     }
 }
 

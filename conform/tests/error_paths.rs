@@ -202,7 +202,9 @@ fn a_variant_buffered_before_its_tag_names_the_member_inside() {
     let error = serde_json::from_slice::<allmhub_types::ClaudeMessagesResponse>(input).expect_err("fails");
     assert_eq!(json_path::of_error(input, &error), "$.content[0]");
     assert!(
-        error.to_string().starts_with("text: invalid type: integer `5`, expected a string"),
+        error
+            .to_string()
+            .starts_with("text: invalid type: integer `5`, expected a string"),
         "{error}"
     );
     let schema = allmhub_conform::find_schema("ClaudeMessagesResponse").expect("a schema");

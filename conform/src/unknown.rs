@@ -1,0 +1,429 @@
+//! Unknown members, reported while decoding: a deserializer layer that notes the JSON path of every value
+//! the type skips (serde's generated decoders skip an unknown member with `deserialize_ignored_any`).
+//!
+//! serde_ignored does the same job but copies every member name of every object into a new `String` to keep
+//! the path at hand; this layer keeps one reusable name buffer per object and builds a path string only for a
+//! member it reports, which matters on captures of thousands of payloads.
+
+use std::fmt::{self, Write as _};
+
+use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
+
+/// Where the value being decoded sits: a chain through the decoders' stack frames, rendered only on demand.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    Root,
+    Member { parent: &'p Path<'p>, name: &'p str },
+    Element { parent: &'p Path<'p>, index: usize },
+}
+
+impl Path<'_> {
+    fn render(&self, out: &mut String) {
+        match self {
+            Path::Root => out.push('$'),
+            Path::Member { parent, name } => {
+                parent.render(out);
+                allmhub_types::json_path::push_member(out, name);
+            }
+            Path::Element { parent, index } => {
+                parent.render(out);
+                let _ = write!(out, "[{index}]");
+            }
+        }
+    }
+}
+
+/// Decodes `T` from `deserializer`, pushing the JSON path of each member `T` does not know onto `unknown`.
+pub(crate) fn deserialize<'de, T, D>(deserializer: D, unknown: &mut Vec<String>) -> Result<T, D::Error>
+where
+    T: de::Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    T::deserialize(Tracked {
+        inner: deserializer,
+        path: Path::Root,
+        unknown,
+    })
+}
+
+/// A deserializer, visitor, seed or enum access of the decoded type, carrying the path and the findings.
+struct Tracked<'p, 's, X> {
+    inner: X,
+    path: Path<'p>,
+    unknown: &'s mut Vec<String>,
+}
+
+macro_rules! forward_deserialize {
+    ($($method:ident($($arg:ident: $type:ty),*)),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $type,)* visitor: V) -> Result<V::Value, Self::Error> {
+            let visitor = Tracked { inner: visitor, path: self.path, unknown: self.unknown };
+            self.inner.$method($($arg,)* visitor)
+        }
+    )*};
+}
+
+impl<'de, X: Deserializer<'de>> Deserializer<'de> for Tracked<'_, '_, X> {
+    type Error = X::Error;
+
+    forward_deserialize! {
+        deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(), deserialize_i32(),
+        deserialize_i64(), deserialize_i128(), deserialize_u8(), deserialize_u16(), deserialize_u32(),
+        deserialize_u64(), deserialize_u128(), deserialize_f32(), deserialize_f64(), deserialize_char(),
+        deserialize_str(), deserialize_string(), deserialize_bytes(), deserialize_byte_buf(),
+        deserialize_option(), deserialize_unit(), deserialize_unit_struct(name: &'static str),
+        deserialize_newtype_struct(name: &'static str), deserialize_seq(), deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize), deserialize_map(),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]), deserialize_identifier(),
+    }
+
+    /// A value the type skips: an unknown member (or element) at this path.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        let mut path = String::new();
+        self.path.render(&mut path);
+        self.unknown.push(path);
+        self.inner.deserialize_ignored_any(visitor)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.inner.is_human_readable()
+    }
+}
+
+macro_rules! forward_visit {
+    ($($method:ident($type:ty)),* $(,)?) => {$(
+        fn $method<E: de::Error>(self, value: $type) -> Result<Self::Value, E> {
+            self.inner.$method(value)
+        }
+    )*};
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for Tracked<'_, '_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    forward_visit! {
+        visit_bool(bool), visit_i8(i8), visit_i16(i16), visit_i32(i32), visit_i64(i64), visit_i128(i128),
+        visit_u8(u8), visit_u16(u16), visit_u32(u32), visit_u64(u64), visit_u128(u128), visit_f32(f32),
+        visit_f64(f64), visit_char(char), visit_str(&str), visit_borrowed_str(&'de str), visit_string(String),
+        visit_bytes(&[u8]), visit_borrowed_bytes(&'de [u8]), visit_byte_buf(Vec<u8>),
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.inner.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.inner.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let deserializer = Tracked {
+            inner: deserializer,
+            path: self.path,
+            unknown: self.unknown,
+        };
+        self.inner.visit_some(deserializer)
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let deserializer = Tracked {
+            inner: deserializer,
+            path: self.path,
+            unknown: self.unknown,
+        };
+        self.inner.visit_newtype_struct(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let seq = Elements {
+            inner: seq,
+            path: self.path,
+            unknown: self.unknown,
+            index: 0,
+        };
+        self.inner.visit_seq(seq)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let map = Members {
+            inner: map,
+            path: self.path,
+            unknown: self.unknown,
+            name: String::new(),
+        };
+        self.inner.visit_map(map)
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        let data = Tracked {
+            inner: data,
+            path: self.path,
+            unknown: self.unknown,
+        };
+        self.inner.visit_enum(data)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Tracked<'_, '_, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let deserializer = Tracked {
+            inner: deserializer,
+            path: self.path,
+            unknown: self.unknown,
+        };
+        self.inner.deserialize(deserializer)
+    }
+}
+
+impl<'p, 's, 'de, A: EnumAccess<'de>> EnumAccess<'de> for Tracked<'p, 's, A> {
+    type Error = A::Error;
+    type Variant = Tracked<'p, 's, A::Variant>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self::Variant), Self::Error> {
+        let (variant, access) = self.inner.variant_seed(seed)?;
+        Ok((
+            variant,
+            Tracked {
+                inner: access,
+                path: self.path,
+                unknown: self.unknown,
+            },
+        ))
+    }
+}
+
+impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Tracked<'_, '_, A> {
+    type Error = A::Error;
+
+    fn unit_variant(self) -> Result<(), Self::Error> {
+        self.inner.unit_variant()
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Self::Error> {
+        let seed = Tracked {
+            inner: seed,
+            path: self.path,
+            unknown: self.unknown,
+        };
+        self.inner.newtype_variant_seed(seed)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Self::Error> {
+        let visitor = Tracked {
+            inner: visitor,
+            path: self.path,
+            unknown: self.unknown,
+        };
+        self.inner.tuple_variant(len, visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        let visitor = Tracked {
+            inner: visitor,
+            path: self.path,
+            unknown: self.unknown,
+        };
+        self.inner.struct_variant(fields, visitor)
+    }
+}
+
+/// The elements of an array, each at its index.
+struct Elements<'p, 's, A> {
+    inner: A,
+    path: Path<'p>,
+    unknown: &'s mut Vec<String>,
+    index: usize,
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Elements<'_, '_, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Self::Error> {
+        let index = self.index;
+        self.index += 1;
+        let seed = Tracked {
+            inner: seed,
+            path: Path::Element {
+                parent: &self.path,
+                index,
+            },
+            unknown: &mut *self.unknown,
+        };
+        self.inner.next_element_seed(seed)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+/// The members of an object, each under its name (kept in one buffer, reused member after member).
+struct Members<'p, 's, A> {
+    inner: A,
+    path: Path<'p>,
+    unknown: &'s mut Vec<String>,
+    name: String,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Members<'_, '_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
+        self.name.clear();
+        self.inner.next_key_seed(Named {
+            inner: seed,
+            name: &mut self.name,
+        })
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Self::Error> {
+        let seed = Tracked {
+            inner: seed,
+            path: Path::Member {
+                parent: &self.path,
+                name: &self.name,
+            },
+            unknown: &mut *self.unknown,
+        };
+        self.inner.next_value_seed(seed)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+/// A member name on its way to the decoder, copied into the object's name buffer as it passes.
+struct Named<'n, X> {
+    inner: X,
+    name: &'n mut String,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Named<'_, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        self.inner.deserialize(Named {
+            inner: deserializer,
+            name: self.name,
+        })
+    }
+}
+
+macro_rules! forward_name {
+    ($($method:ident($($arg:ident: $type:ty),*)),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $type,)* visitor: V) -> Result<V::Value, Self::Error> {
+            self.inner.$method($($arg,)* Named { inner: visitor, name: self.name })
+        }
+    )*};
+}
+
+impl<'de, X: Deserializer<'de>> Deserializer<'de> for Named<'_, X> {
+    type Error = X::Error;
+
+    forward_name! {
+        deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(), deserialize_i32(),
+        deserialize_i64(), deserialize_i128(), deserialize_u8(), deserialize_u16(), deserialize_u32(),
+        deserialize_u64(), deserialize_u128(), deserialize_f32(), deserialize_f64(), deserialize_char(),
+        deserialize_str(), deserialize_string(), deserialize_bytes(), deserialize_byte_buf(),
+        deserialize_option(), deserialize_unit(), deserialize_unit_struct(name: &'static str),
+        deserialize_newtype_struct(name: &'static str), deserialize_seq(), deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize), deserialize_map(),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]), deserialize_identifier(),
+        deserialize_ignored_any(),
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.inner.is_human_readable()
+    }
+}
+
+macro_rules! name_from {
+    ($($method:ident($type:ty)),* $(,)?) => {$(
+        fn $method<E: de::Error>(self, value: $type) -> Result<Self::Value, E> {
+            let _ = write!(self.name, "{value}");
+            self.inner.$method(value)
+        }
+    )*};
+}
+
+macro_rules! forward_plain {
+    ($($method:ident($type:ty)),* $(,)?) => {$(
+        fn $method<E: de::Error>(self, value: $type) -> Result<Self::Value, E> {
+            self.inner.$method(value)
+        }
+    )*};
+}
+
+/// JSON names are strings; the other kinds are here for completeness (numbers keep their text).
+impl<'de, V: Visitor<'de>> Visitor<'de> for Named<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    name_from! {
+        visit_bool(bool), visit_i8(i8), visit_i16(i16), visit_i32(i32), visit_i64(i64), visit_i128(i128),
+        visit_u8(u8), visit_u16(u16), visit_u32(u32), visit_u64(u64), visit_u128(u128), visit_f32(f32),
+        visit_f64(f64), visit_char(char),
+    }
+
+    forward_plain! {
+        visit_bytes(&[u8]), visit_borrowed_bytes(&'de [u8]), visit_byte_buf(Vec<u8>),
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        self.name.push_str(value);
+        self.inner.visit_str(value)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        self.name.push_str(value);
+        self.inner.visit_borrowed_str(value)
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+        self.name.push_str(&value);
+        self.inner.visit_string(value)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.inner.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.inner.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        self.inner.visit_some(deserializer)
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        self.inner.visit_newtype_struct(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        self.inner.visit_seq(seq)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.inner.visit_map(map)
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        self.inner.visit_enum(data)
+    }
+}
