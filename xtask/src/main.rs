@@ -28,7 +28,8 @@ enum Command {
     /// `--release` for the figure that counts: `cargo run --release -p xtask -- bench-generate`.
     BenchGenerate,
     /// Cold debug build times of `allmhub` and `allmhub-types` (all families, one family) against async-openai
-    /// (full, chat only), each in a fresh target directory, measured in the same run; prints the ratios.
+    /// (full, chat only) and the HTTP stack alone (reqwest, rustls, tokio: the floor under either client), each
+    /// in a fresh target directory, measured in the same run; prints the ratios.
     BenchCompile {
         /// The family built alone.
         #[arg(long, default_value = "openai-chat")]
@@ -259,6 +260,14 @@ fn bench_compile(family: &str) -> ExitCode {
                 "{ASYNC_OPENAI}, default-features = false, features = [\"rustls\", \"chat-completion\"] }}"
             ),
         },
+        // The floor under any client of this kind: the HTTP stack alone, with the client's versions and TLS.
+        Probe {
+            name: "reqwest + rustls + tokio",
+            dependency: "reqwest = { version = \"0.13.5\", default-features = false, features = [\"stream\", \"rustls-no-provider\"] }\n\
+                         rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }\n\
+                         tokio = { version = \"1.47\", features = [\"time\", \"fs\", \"io-util\"] }"
+                .to_owned(),
+        },
     ];
     let base = root.join("target/bench-compile");
     let mut seconds = Vec::new();
@@ -282,7 +291,7 @@ fn bench_compile(family: &str) -> ExitCode {
     for (probe, time) in probes.iter().zip(&seconds) {
         println!("  {:<28} {time:>6.1} s", probe.name);
     }
-    let [client_all, client_one, types_all, types_one, full, chat] = seconds[..] else {
+    let [client_all, client_one, types_all, types_one, full, chat, stack] = seconds[..] else {
         unreachable!("one time per probe");
     };
     let line = |what: &str, ratio: f64, target: Option<f64>| match target {
@@ -297,6 +306,8 @@ fn bench_compile(family: &str) -> ExitCode {
     line("types, one family / async-openai full:", types_one / full, Some(0.25));
     line("client, all families / async-openai full:", client_all / full, None);
     line("client, one family / async-openai full:", client_one / full, None);
+    line("HTTP stack alone / async-openai chat:", stack / chat, None);
+    line("client, one family / HTTP stack alone:", client_one / stack, None);
     ExitCode::SUCCESS
 }
 
