@@ -27,7 +27,9 @@ mod unknown;
 pub use exchange::{ExchangeReport, Finding, Summary, Verdict, check_exchange, check_request, check_response};
 pub use form::{FormField, FormValue};
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use allmhub_types::{SCHEMAS, SchemaInfo, SchemaVisitor, visit_schema};
 use serde_json::Value;
@@ -121,9 +123,68 @@ pub fn check_json_findings(schema: &'static SchemaInfo, input: &[u8]) -> Result<
 }
 
 fn check_document(schema: &'static SchemaInfo, input: &[u8], keep_value: bool) -> Result<Conformed, DecodeError> {
-    // One instantiation per schema (this one): arrays and forms are checked through it, which keeps the
-    // registry's generic code, and the build, small.
-    visit_schema(schema.rust_name, Check { input, keep_value }).unwrap_or_else(|| unreachable_schema(schema))
+    match decoder(schema) {
+        Some(decode) => decode(input, keep_value),
+        None => unreachable_schema(schema),
+    }
+}
+
+/// The decoding check of one schema's type: a plain function, one per schema.
+type Decoder = fn(&[u8], bool) -> Result<Conformed, DecodeError>;
+
+/// The check of `schema`'s type, from a table made once. Each decoder is instantiated once, here (arrays and
+/// forms are checked through it), which keeps the build small; the table spares every payload the registry's
+/// lookup by name, a chain of hundreds of string comparisons.
+fn decoder(schema: &'static SchemaInfo) -> Option<Decoder> {
+    static TABLE: OnceLock<HashMap<&'static str, Decoder>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        SCHEMAS
+            .iter()
+            .filter_map(|schema| Some((schema.rust_name, visit_schema(schema.rust_name, MakeDecoder)?)))
+            .collect()
+    });
+    table.get(schema.rust_name).copied()
+}
+
+struct MakeDecoder;
+
+impl SchemaVisitor for MakeDecoder {
+    type Output = Decoder;
+
+    fn visit<T>(self, _schema: &'static SchemaInfo) -> Decoder
+    where
+        T: serde::de::DeserializeOwned + serde::Serialize + 'static,
+    {
+        check_typed::<T>
+    }
+}
+
+/// Decodes `input` as `T`, noting unknown members; the value is serialized back when `keep_value`.
+fn check_typed<T>(input: &[u8], keep_value: bool) -> Result<Conformed, DecodeError>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    let mut unknown_members = Vec::new();
+    let mut json = serde_json::Deserializer::from_slice(input);
+    let decoded: Result<T, _> = unknown::deserialize(&mut json, &mut unknown_members);
+    // Where a failure is comes from the error's position: no second, path-tracking decoder per schema.
+    let value = decoded
+        .and_then(|value| json.end().map(|()| value))
+        .map_err(|error| DecodeError {
+            path: allmhub_types::json_path::of_error(input, &error),
+            message: error.to_string(),
+        })?;
+    if !keep_value {
+        return Ok(Conformed {
+            value: Value::Null,
+            unknown_members,
+        });
+    }
+    let value = serde_json::to_value(&value).map_err(|error| DecodeError {
+        path: "$".to_owned(),
+        message: format!("decoded, but could not serialize back: {error}"),
+    })?;
+    Ok(Conformed { value, unknown_members })
 }
 
 /// Decodes `input` (one JSON document) as an array of `schema`, element by element (paths `$[3].id`).
@@ -161,42 +222,6 @@ fn unreachable_schema(schema: &SchemaInfo) -> Result<Conformed, DecodeError> {
         path: "$".to_owned(),
         message: format!("schema `{}` has no decoder", schema.name),
     })
-}
-
-struct Check<'a> {
-    input: &'a [u8],
-    keep_value: bool,
-}
-
-impl SchemaVisitor for Check<'_> {
-    type Output = Result<Conformed, DecodeError>;
-
-    fn visit<T>(self, _schema: &'static SchemaInfo) -> Self::Output
-    where
-        T: serde::de::DeserializeOwned + serde::Serialize + 'static,
-    {
-        let mut unknown_members = Vec::new();
-        let mut json = serde_json::Deserializer::from_slice(self.input);
-        let decoded: Result<T, _> = unknown::deserialize(&mut json, &mut unknown_members);
-        // Where a failure is comes from the error's position: no second, path-tracking decoder per schema.
-        let value = decoded
-            .and_then(|value| json.end().map(|()| value))
-            .map_err(|error| DecodeError {
-                path: allmhub_types::json_path::of_error(self.input, &error),
-                message: error.to_string(),
-            })?;
-        if !self.keep_value {
-            return Ok(Conformed {
-                value: Value::Null,
-                unknown_members,
-            });
-        }
-        let value = serde_json::to_value(&value).map_err(|error| DecodeError {
-            path: "$".to_owned(),
-            message: format!("decoded, but could not serialize back: {error}"),
-        })?;
-        Ok(Conformed { value, unknown_members })
-    }
 }
 
 /// The outcome of one event of a stream.
