@@ -492,10 +492,10 @@ impl<'a> Prepared<'a> {
             let repeat_anything = self.target.idempotent() || self.options.retry_unsafe;
             let attempts = AtomicU32::new(0);
             let this = &self;
-            let (url, headers, body, attempts, finish) = (&url, &headers, &body, &attempts, &finish);
+            let (url, headers, body, attempts, finish, span) = (&url, &headers, &body, &attempts, &finish, &span);
             (move || async move {
                 let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-                tracing::Span::current().record("attempt", attempt);
+                span.record("attempt", attempt);
                 // Boxed: the attempt's state (reqwest's futures, the body) stays out of the caller's future,
                 // which would otherwise be kilobytes moved around on every poll setup.
                 Box::pin(this.attempt(url, headers, body, finish)).await
@@ -622,8 +622,13 @@ impl<'a> Prepared<'a> {
         let mut request = request
             .build()
             .map_err(|error| Error::Request(format!("cannot build the request: {error}")))?;
-        // The headers were built and checked once per call; each attempt only copies them in.
-        request.headers_mut().extend(headers.clone());
+        // The headers were built and checked once per call; each attempt only copies them in (a multipart
+        // body comes with its own content type, which they do not replace).
+        if request.headers().is_empty() {
+            *request.headers_mut() = headers.clone();
+        } else {
+            request.headers_mut().extend(headers.clone());
+        }
         let mut response = self
             .client
             .http()
