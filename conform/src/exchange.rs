@@ -9,9 +9,7 @@ use allmhub_types::{Operation, SchemaInfo};
 use serde::{Deserialize, Serialize};
 
 use crate::form::{FormField, parse_multipart};
-use crate::{
-    Conformed, DecodeError, catalog, check_form, check_json, check_json_array, check_json_findings, find_schema, sse,
-};
+use crate::{Conformed, DecodeError, catalog, check_form, check_json_array, check_json_findings, find_schema, sse};
 
 /// One finding: where a payload departs from the spec and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +139,22 @@ pub fn essence(content_type: &str) -> String {
 /// Checks a request body of `operation`: JSON, or a `multipart/form-data` form, by the content type the
 /// request declares (`content_type` is the header value, with the boundary for forms).
 pub fn check_request(operation: &Operation, content_type: &str, body: &[u8], strict: bool) -> CheckedRequest {
+    checked_request(operation, content_type, body, strict, true)
+}
+
+/// Like [`check_request`], the verdict alone: the body's decoded value is not serialized back. What the
+/// validating proxy and HAR checks need.
+pub fn check_request_verdict(operation: &Operation, content_type: &str, body: &[u8], strict: bool) -> Verdict {
+    checked_request(operation, content_type, body, strict, false).verdict
+}
+
+fn checked_request(
+    operation: &Operation,
+    content_type: &str,
+    body: &[u8],
+    strict: bool,
+    keep_value: bool,
+) -> CheckedRequest {
     if operation.request.is_empty() {
         let verdict = if body.iter().all(u8::is_ascii_whitespace) {
             Verdict::noted("no body")
@@ -199,11 +213,16 @@ pub fn check_request(operation: &Operation, content_type: &str, body: &[u8], str
             }),
         }
     } else if declared.array {
-        check_json_array(schema, body)
+        crate::check_array(schema, body, keep_value)
     } else {
-        check_json(schema, body)
+        crate::check_document(schema, body, keep_value)
     };
-    let value = outcome.as_ref().ok().map(|conformed| conformed.value.clone());
+    let mut outcome = outcome;
+    let value = outcome
+        .as_mut()
+        .ok()
+        .filter(|_| keep_value)
+        .map(|conformed| std::mem::take(&mut conformed.value));
     CheckedRequest {
         verdict: Verdict::from_outcome(outcome, strict),
         value,
@@ -443,7 +462,7 @@ pub fn check_exchange(
         path,
         status,
         ms,
-        request: check_request(operation, request_content_type, request_body, strict).verdict,
+        request: check_request_verdict(operation, request_content_type, request_body, strict),
         response: check_response(operation, status, response_content_type, response_body, strict),
     }
 }

@@ -24,7 +24,9 @@ pub mod route;
 pub mod sse;
 mod unknown;
 
-pub use exchange::{ExchangeReport, Finding, Summary, Verdict, check_exchange, check_request, check_response};
+pub use exchange::{
+    ExchangeReport, Finding, Summary, Verdict, check_exchange, check_request, check_request_verdict, check_response,
+};
 pub use form::{FormField, FormValue};
 
 use std::collections::HashMap;
@@ -122,7 +124,11 @@ pub fn check_json_findings(schema: &'static SchemaInfo, input: &[u8]) -> Result<
     check_document(schema, input, false)
 }
 
-fn check_document(schema: &'static SchemaInfo, input: &[u8], keep_value: bool) -> Result<Conformed, DecodeError> {
+pub(crate) fn check_document(
+    schema: &'static SchemaInfo,
+    input: &[u8],
+    keep_value: bool,
+) -> Result<Conformed, DecodeError> {
     match decoder(schema) {
         Some(decode) => decode(input, keep_value),
         None => unreachable_schema(schema),
@@ -189,6 +195,14 @@ where
 
 /// Decodes `input` (one JSON document) as an array of `schema`, element by element (paths `$[3].id`).
 pub fn check_json_array(schema: &'static SchemaInfo, input: &[u8]) -> Result<Conformed, DecodeError> {
+    check_array(schema, input, true)
+}
+
+pub(crate) fn check_array(
+    schema: &'static SchemaInfo,
+    input: &[u8],
+    keep_value: bool,
+) -> Result<Conformed, DecodeError> {
     let elements: Vec<&serde_json::value::RawValue> = serde_json::from_slice(input).map_err(|error| DecodeError {
         path: "$".to_owned(),
         message: format!("expected an array: {error}"),
@@ -197,7 +211,7 @@ pub fn check_json_array(schema: &'static SchemaInfo, input: &[u8]) -> Result<Con
     let mut unknown_members = Vec::new();
     let within = |index: usize, path: &str| format!("$[{index}]{}", &path[1..]);
     for (index, element) in elements.iter().enumerate() {
-        let conformed = check_json(schema, element.get().as_bytes()).map_err(|error| DecodeError {
+        let conformed = check_document(schema, element.get().as_bytes(), keep_value).map_err(|error| DecodeError {
             path: within(index, &error.path),
             message: error.message,
         })?;

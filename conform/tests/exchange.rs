@@ -171,3 +171,27 @@ fn answers_are_checked_by_status_and_content_type() {
     // A stream where the operation answers none.
     assert!(!check_response(billing, 200, "text/event-stream", b"data: {}\n\n", false).ok);
 }
+
+#[test]
+fn the_verdict_alone_is_the_verdict_of_the_whole_check() {
+    let op = &operations::CREATE_CHAT_COMPLETION;
+    let bodies: [&[u8]; 4] = [
+        br#"{"model":"m","messages":[{"role":"user","content":"Hi"}]}"#,
+        br#"{"model":"m","messages":[{"role":"user","content":"Hi"}],"extra_member":1}"#,
+        br#"{"model":"m","messages":[{"role":"user","content":7}]}"#,
+        b"not json",
+    ];
+    for body in bodies {
+        for strict in [false, true] {
+            let whole = check_request(op, "application/json", body, strict);
+            let verdict = allmhub_conform::check_request_verdict(op, "application/json", body, strict);
+            assert_eq!(whole.verdict, verdict, "{}", String::from_utf8_lossy(body));
+            assert_eq!(
+                whole.value.is_some(),
+                whole.verdict.errors.is_empty() && body.starts_with(b"{")
+            );
+        }
+    }
+    let whole = check_request(op, "application/json", bodies[1], false);
+    assert_eq!(whole.value.expect("a value")["model"], "m");
+}

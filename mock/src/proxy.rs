@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use allmhub_conform::har::{HarExchange, HarWriter};
-use allmhub_conform::{ExchangeReport, Summary, Verdict, check_request, check_response};
+use allmhub_conform::{ExchangeReport, Summary, Verdict, check_request_verdict, check_response};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
@@ -461,7 +461,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
                 status: 502,
                 ms: elapsed_ms(started),
                 request: match &route {
-                    Some(route) => check_request(route.operation, &request_type, &request_body, shared.strict).verdict,
+                    Some(route) => check_request_verdict(route.operation, &request_type, &request_body, shared.strict),
                     None => Verdict::noted("no operation of the spec"),
                 },
                 response: Verdict::not_validated(reason.clone()),
@@ -668,7 +668,7 @@ async fn validate(shared: Arc<Shared>, exchange: Exchange, mut pieces: mpsc::Unb
                     path: exchange.path.clone(),
                     status: exchange.status,
                     ms,
-                    request: check_request(op, &exchange.request_type, &exchange.request_body, strict).verdict,
+                    request: check_request_verdict(op, &exchange.request_type, &exchange.request_body, strict),
                     response: match &answer {
                         Ok(body) => check_response(op, exchange.status, &exchange.answer_type, body, strict),
                         Err(reason) => Verdict::not_validated(reason.clone()),
