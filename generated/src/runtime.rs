@@ -473,8 +473,9 @@ impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
         };
         // Where inside the variant: decoding its text places the error, and the position names the path
         // (a path-tracking decoder would compile every variant a second time).
+        // From bytes, like every other decode of a whole answer: the decoder compiled for those serves here too.
         let text = value.to_string();
-        let path = match serde_json::from_str::<T>(&text) {
+        let path = match serde_json::from_slice::<T>(text.as_bytes()) {
             Err(error) => crate::json_path::of_error(text.as_bytes(), &error),
             Ok(_) => "$".to_owned(),
         };
