@@ -39,11 +39,7 @@ where
     T: de::Deserialize<'de>,
     D: Deserializer<'de>,
 {
-    T::deserialize(Tracked {
-        inner: deserializer,
-        path: Path::Root,
-        unknown,
-    })
+    T::deserialize(tracked(deserializer, Path::Root, unknown))
 }
 
 /// A deserializer, visitor, seed or enum access of the decoded type, carrying the path and the findings.
@@ -53,10 +49,15 @@ struct Tracked<'p, 's, X> {
     unknown: &'s mut Vec<String>,
 }
 
+/// `inner` at `path`: the layer handed on from one of serde's roles to the next.
+fn tracked<'p, 's, X>(inner: X, path: Path<'p>, unknown: &'s mut Vec<String>) -> Tracked<'p, 's, X> {
+    Tracked { inner, path, unknown }
+}
+
 macro_rules! forward_deserialize {
     ($($method:ident($($arg:ident: $type:ty),*)),* $(,)?) => {$(
         fn $method<V: Visitor<'de>>(self, $($arg: $type,)* visitor: V) -> Result<V::Value, Self::Error> {
-            let visitor = Tracked { inner: visitor, path: self.path, unknown: self.unknown };
+            let visitor = tracked(visitor, self.path, self.unknown);
             self.inner.$method($($arg,)* visitor)
         }
     )*};
@@ -121,20 +122,12 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Tracked<'_, '_, V> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        let deserializer = Tracked {
-            inner: deserializer,
-            path: self.path,
-            unknown: self.unknown,
-        };
+        let deserializer = tracked(deserializer, self.path, self.unknown);
         self.inner.visit_some(deserializer)
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        let deserializer = Tracked {
-            inner: deserializer,
-            path: self.path,
-            unknown: self.unknown,
-        };
+        let deserializer = tracked(deserializer, self.path, self.unknown);
         self.inner.visit_newtype_struct(deserializer)
     }
 
@@ -159,11 +152,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Tracked<'_, '_, V> {
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
-        let data = Tracked {
-            inner: data,
-            path: self.path,
-            unknown: self.unknown,
-        };
+        let data = tracked(data, self.path, self.unknown);
         self.inner.visit_enum(data)
     }
 }
@@ -172,11 +161,7 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Tracked<'_, '_, S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        let deserializer = Tracked {
-            inner: deserializer,
-            path: self.path,
-            unknown: self.unknown,
-        };
+        let deserializer = tracked(deserializer, self.path, self.unknown);
         self.inner.deserialize(deserializer)
     }
 }
@@ -187,14 +172,7 @@ impl<'p, 's, 'de, A: EnumAccess<'de>> EnumAccess<'de> for Tracked<'p, 's, A> {
 
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self::Variant), Self::Error> {
         let (variant, access) = self.inner.variant_seed(seed)?;
-        Ok((
-            variant,
-            Tracked {
-                inner: access,
-                path: self.path,
-                unknown: self.unknown,
-            },
-        ))
+        Ok((variant, tracked(access, self.path, self.unknown)))
     }
 }
 
@@ -206,20 +184,12 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Tracked<'_, '_, A> {
     }
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Self::Error> {
-        let seed = Tracked {
-            inner: seed,
-            path: self.path,
-            unknown: self.unknown,
-        };
+        let seed = tracked(seed, self.path, self.unknown);
         self.inner.newtype_variant_seed(seed)
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Self::Error> {
-        let visitor = Tracked {
-            inner: visitor,
-            path: self.path,
-            unknown: self.unknown,
-        };
+        let visitor = tracked(visitor, self.path, self.unknown);
         self.inner.tuple_variant(len, visitor)
     }
 
@@ -228,11 +198,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Tracked<'_, '_, A> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        let visitor = Tracked {
-            inner: visitor,
-            path: self.path,
-            unknown: self.unknown,
-        };
+        let visitor = tracked(visitor, self.path, self.unknown);
         self.inner.struct_variant(fields, visitor)
     }
 }
@@ -251,15 +217,11 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Elements<'_, '_, A> {
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Self::Error> {
         let index = self.index;
         self.index += 1;
-        let seed = Tracked {
-            inner: seed,
-            path: Path::Element {
-                parent: &self.path,
-                index,
-            },
-            unknown: &mut *self.unknown,
+        let path = Path::Element {
+            parent: &self.path,
+            index,
         };
-        self.inner.next_element_seed(seed)
+        self.inner.next_element_seed(tracked(seed, path, &mut *self.unknown))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -287,15 +249,11 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Members<'_, '_, A> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Self::Error> {
-        let seed = Tracked {
-            inner: seed,
-            path: Path::Member {
-                parent: &self.path,
-                name: &self.name,
-            },
-            unknown: &mut *self.unknown,
+        let path = Path::Member {
+            parent: &self.path,
+            name: &self.name,
         };
-        self.inner.next_value_seed(seed)
+        self.inner.next_value_seed(tracked(seed, path, &mut *self.unknown))
     }
 
     fn size_hint(&self) -> Option<usize> {

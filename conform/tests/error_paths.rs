@@ -4,7 +4,8 @@
 //! place (each value given a wrong type, each member removed), compact and pretty-printed, and checks that
 //! the path read from the position is the one serde_path_to_error tracks.
 
-use allmhub_conform::catalog::{EXAMPLES, Example, Place};
+mod common;
+
 use allmhub_types::json_path;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -133,26 +134,16 @@ fn compare<T: DeserializeOwned>(what: &str, documents: &[Value]) -> usize {
 }
 
 fn json_documents(operation: &str, request: bool) -> Vec<Value> {
-    EXAMPLES
-        .iter()
-        .filter(|example| example.operation == operation && example.media_type == "application/json")
-        .filter(|example| {
-            if request {
-                example.place == Place::Request
-            } else {
-                example.is_success_answer()
-            }
-        })
-        .filter_map(|example| serde_json::from_str(example.body).ok())
+    common::json_bodies(operation, request)
+        .into_iter()
+        .filter_map(|body| serde_json::from_str(body).ok())
         .collect()
 }
 
 fn events(operation: &str) -> Vec<Value> {
-    EXAMPLES
+    common::event_bodies(operation)
         .iter()
-        .filter(|example: &&Example| example.operation == operation && example.is_stream())
-        .flat_map(|example| allmhub_conform::sse::events(example.body.as_bytes()))
-        .filter_map(|event| serde_json::from_str(&event.data).ok())
+        .filter_map(|data| serde_json::from_str(data).ok())
         .collect()
 }
 

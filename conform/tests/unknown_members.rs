@@ -3,7 +3,8 @@
 //! main request, answer and event types and checks that the layer reports exactly what serde_ignored reports
 //! for the same type and bytes.
 
-use allmhub_conform::catalog::{EXAMPLES, Place};
+mod common;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -86,28 +87,14 @@ fn compare<T: DeserializeOwned>(rust_name: &str, documents: Vec<String>) {
 }
 
 fn json_documents(operation: &str, request: bool) -> Vec<String> {
-    EXAMPLES
-        .iter()
-        .filter(|example| example.operation == operation && example.media_type == "application/json")
-        .filter(|example| {
-            if request {
-                example.place == Place::Request
-            } else {
-                example.is_success_answer()
-            }
-        })
-        .map(|example| example.body.to_owned())
+    common::json_bodies(operation, request)
+        .into_iter()
+        .map(str::to_owned)
         .collect()
 }
 
 fn events(operation: &str) -> Vec<String> {
-    EXAMPLES
-        .iter()
-        .filter(|example| example.operation == operation && example.is_stream())
-        .flat_map(|example| allmhub_conform::sse::events(example.body.as_bytes()))
-        .filter(|event| event.data.starts_with('{'))
-        .map(|event| event.data)
-        .collect()
+    common::event_bodies(operation)
 }
 
 macro_rules! same_findings {
