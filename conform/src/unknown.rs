@@ -54,6 +54,25 @@ fn tracked<'p, 's, X>(inner: X, path: Path<'p>, unknown: &'s mut Vec<String>) ->
     Tracked { inner, path, unknown }
 }
 
+/// Calls `$forward!` with every method of serde's `Deserializer` but `deserialize_ignored_any` (and the
+/// `$extra` ones), each with its arguments before the visitor.
+macro_rules! every_deserialize_method {
+    ($forward:ident $(, $extra:ident($($arg:ident: $type:ty),*))*) => {
+        $forward! {
+            deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(), deserialize_i32(),
+            deserialize_i64(), deserialize_i128(), deserialize_u8(), deserialize_u16(), deserialize_u32(),
+            deserialize_u64(), deserialize_u128(), deserialize_f32(), deserialize_f64(), deserialize_char(),
+            deserialize_str(), deserialize_string(), deserialize_bytes(), deserialize_byte_buf(),
+            deserialize_option(), deserialize_unit(), deserialize_unit_struct(name: &'static str),
+            deserialize_newtype_struct(name: &'static str), deserialize_seq(), deserialize_tuple(len: usize),
+            deserialize_tuple_struct(name: &'static str, len: usize), deserialize_map(),
+            deserialize_struct(name: &'static str, fields: &'static [&'static str]),
+            deserialize_enum(name: &'static str, variants: &'static [&'static str]), deserialize_identifier(),
+            $($extra($($arg: $type),*),)*
+        }
+    };
+}
+
 macro_rules! forward_deserialize {
     ($($method:ident($($arg:ident: $type:ty),*)),* $(,)?) => {$(
         fn $method<V: Visitor<'de>>(self, $($arg: $type,)* visitor: V) -> Result<V::Value, Self::Error> {
@@ -66,17 +85,7 @@ macro_rules! forward_deserialize {
 impl<'de, X: Deserializer<'de>> Deserializer<'de> for Tracked<'_, '_, X> {
     type Error = X::Error;
 
-    forward_deserialize! {
-        deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(), deserialize_i32(),
-        deserialize_i64(), deserialize_i128(), deserialize_u8(), deserialize_u16(), deserialize_u32(),
-        deserialize_u64(), deserialize_u128(), deserialize_f32(), deserialize_f64(), deserialize_char(),
-        deserialize_str(), deserialize_string(), deserialize_bytes(), deserialize_byte_buf(),
-        deserialize_option(), deserialize_unit(), deserialize_unit_struct(name: &'static str),
-        deserialize_newtype_struct(name: &'static str), deserialize_seq(), deserialize_tuple(len: usize),
-        deserialize_tuple_struct(name: &'static str, len: usize), deserialize_map(),
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]), deserialize_identifier(),
-    }
+    every_deserialize_method!(forward_deserialize);
 
     /// A value the type skips: an unknown member (or element) at this path.
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
@@ -289,18 +298,7 @@ macro_rules! forward_name {
 impl<'de, X: Deserializer<'de>> Deserializer<'de> for Named<'_, X> {
     type Error = X::Error;
 
-    forward_name! {
-        deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(), deserialize_i32(),
-        deserialize_i64(), deserialize_i128(), deserialize_u8(), deserialize_u16(), deserialize_u32(),
-        deserialize_u64(), deserialize_u128(), deserialize_f32(), deserialize_f64(), deserialize_char(),
-        deserialize_str(), deserialize_string(), deserialize_bytes(), deserialize_byte_buf(),
-        deserialize_option(), deserialize_unit(), deserialize_unit_struct(name: &'static str),
-        deserialize_newtype_struct(name: &'static str), deserialize_seq(), deserialize_tuple(len: usize),
-        deserialize_tuple_struct(name: &'static str, len: usize), deserialize_map(),
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]), deserialize_identifier(),
-        deserialize_ignored_any(),
-    }
+    every_deserialize_method!(forward_name, deserialize_ignored_any());
 
     fn is_human_readable(&self) -> bool {
         self.inner.is_human_readable()
