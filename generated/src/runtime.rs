@@ -455,6 +455,21 @@ impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for StreamedRest<'_, A> {
     }
 }
 
+/// Decodes a variant's payload from the members of an object, as a tag-first object's rest is decoded.
+struct RestVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: serde::de::DeserializeOwned> Visitor<'de> for RestVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the members of a tagged object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map))
+    }
+}
+
 struct BufferedRest<'t, E> {
     object: Map<String, Value>,
     tag_member: &'static str,
@@ -465,24 +480,23 @@ struct BufferedRest<'t, E> {
 impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
     type Error = E;
 
+    /// The members are written back to JSON and decoded from those bytes the way a tag-first object is
+    /// decoded from an answer's bytes, so the variant's decoder compiled for that serves here too (rather than
+    /// a second one reading a `Value`), and a failure's position in the bytes names its path.
     fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, E> {
-        let value = Value::Object(self.object);
-        let plain = match T::deserialize(&value) {
-            Ok(decoded) => return Ok(decoded),
-            Err(error) => error,
-        };
-        // Where inside the variant: decoding its text places the error, and the position names the path
-        // (a path-tracking decoder would compile every variant a second time).
-        // From bytes, like every other decode of a whole answer: the decoder compiled for those serves here too.
-        let text = value.to_string();
-        let path = match serde_json::from_slice::<T>(text.as_bytes()) {
-            Err(error) => crate::json_path::of_error(text.as_bytes(), &error),
-            Ok(_) => "$".to_owned(),
-        };
-        match path.strip_prefix("$.").or_else(|| path.strip_prefix('$')) {
-            Some(inner) if !inner.is_empty() => Err(E::custom(format_args!("{inner}: {plain}"))),
-            _ => Err(E::custom(plain)),
-        }
+        let text = Value::Object(self.object).to_string();
+        let decoded = serde_json::Deserializer::from_slice(text.as_bytes()).deserialize_map(RestVisitor(PhantomData));
+        decoded.map_err(|error| {
+            let path = crate::json_path::of_error(text.as_bytes(), &error);
+            // The position is in the rewritten members, which the reader never saw: only the reason is kept.
+            let full = error.to_string();
+            let suffix = format!(" at line {} column {}", error.line(), error.column());
+            let reason = full.strip_suffix(&suffix).unwrap_or(&full);
+            match path.strip_prefix("$.").or_else(|| path.strip_prefix('$')) {
+                Some(inner) if !inner.is_empty() => E::custom(format_args!("{inner}: {reason}")),
+                _ => E::custom(reason),
+            }
+        })
     }
 
     fn unknown(self) -> Result<Value, E> {
