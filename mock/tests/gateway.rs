@@ -650,6 +650,18 @@ async fn streamed_structured_outputs_and_tool_calls_are_synthesized_events_that_
         city: String,
         days: i64,
     }
+    /// The one call the mock makes of the caller's `plan_trip` tool, with arguments of its schema.
+    fn one_trip_call(calls: &[allmhub::types::ToolCall<'_>]) {
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert_eq!(calls[0].name, "plan_trip");
+        assert_eq!(
+            calls[0].arguments::<Trip>().expect("arguments of the tool's schema"),
+            Trip {
+                city: "city".to_owned(),
+                days: 0
+            }
+        );
+    }
     let mock = MockServer::start().await;
     let client = support::client(mock.url());
     let schema = json!({"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}}, "required": ["city", "days"]});
@@ -685,16 +697,7 @@ async fn streamed_structured_outputs_and_tool_calls_are_synthesized_events_that_
         .await
         .expect("a stream");
     let message = within(10, stream.into_final()).await.expect("the streamed message");
-    let calls = message.tool_calls();
-    assert_eq!(calls.len(), 1, "{message:?}");
-    assert_eq!(calls[0].name, "plan_trip");
-    assert_eq!(
-        calls[0].arguments::<Trip>().expect("arguments of the tool's schema"),
-        Trip {
-            city: "city".to_owned(),
-            days: 0
-        }
-    );
+    one_trip_call(&message.tool_calls());
 
     let responses: allmhub::types::ResponsesRequest = serde_json::from_value(json!({
         "model": "gpt-4o-mini", "input": "Plan a trip",
@@ -705,16 +708,7 @@ async fn streamed_structured_outputs_and_tool_calls_are_synthesized_events_that_
         .await
         .expect("a stream");
     let response = within(10, stream.into_final()).await.expect("the streamed response");
-    let calls = response.tool_calls();
-    assert_eq!(calls.len(), 1, "{response:?}");
-    assert_eq!(calls[0].name, "plan_trip");
-    assert_eq!(
-        calls[0].arguments::<Trip>().expect("arguments of the tool's schema"),
-        Trip {
-            city: "city".to_owned(),
-            days: 0
-        }
-    );
+    one_trip_call(&response.tool_calls());
 
     let gemini: allmhub::types::GeminiGenerateContentRequest = serde_json::from_value(json!({
         "contents": [{"role": "user", "parts": [{"text": "Plan a trip"}]}],
