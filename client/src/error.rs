@@ -618,8 +618,13 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 }
 
 /// Decodes JSON as `T`; a failure says where it went wrong: `Err((json path, reason))`. The path is read from
-/// the error's position, so no second, path-tracking decoder is compiled for every answer type.
+/// the error's position, so no second, path-tracking decoder is compiled for every answer type; the bytes
+/// are read as text (one UTF-8 check for the whole answer), as events and the checkers read them.
 pub(crate) fn decode_json_path<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, (String, String)> {
-    serde_json::from_slice(bytes)
-        .map_err(|error| (allmhub_types::json_path::of_error(bytes, &error), error.to_string()))
+    allmhub_types::json_path::decode(bytes).map_err(|failure| (failure.path, failure.message))
+}
+
+/// [`decode_json_path`] for text already checked as UTF-8 (an event's data).
+pub(crate) fn decode_text_path<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, (String, String)> {
+    allmhub_types::json_path::decode_text(text).map_err(|failure| (failure.path, failure.message))
 }

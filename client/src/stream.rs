@@ -20,7 +20,7 @@ use tracing::Span;
 
 use crate::Error;
 use crate::error::{
-    ApiError, ApiErrorBody, DecodeError, LimitError, LimitKind, StreamError, Timeout, TimeoutKind, decode_json_path,
+    ApiError, ApiErrorBody, DecodeError, LimitError, LimitKind, StreamError, Timeout, TimeoutKind, decode_text_path,
 };
 use crate::telemetry::Seen;
 
@@ -452,7 +452,7 @@ fn error_event(name: Option<&str>, data: &str) -> Option<ApiErrorBody> {
 }
 
 fn decode_event<T: DeserializeOwned>(data: &str, index: usize, status: u16) -> Result<T, Error> {
-    decode_json_path(data.as_bytes()).map_err(|(path, message)| {
+    decode_text_path(data).map_err(|(path, message)| {
         let mut error = DecodeError::new(status, path, message, data.as_bytes());
         error.event = Some(index);
         Error::Decode(Box::new(error))

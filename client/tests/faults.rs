@@ -229,6 +229,34 @@ async fn a_wrongly_typed_member_is_a_decode_error_naming_the_path() {
 }
 
 #[tokio::test]
+async fn invalid_utf8_in_an_answer_is_a_decode_error_naming_its_member() {
+    // A Latin-1 `é` (one byte 0xE9) in the answer text, as a misconfigured upstream may send.
+    let mut body = COMPLETION
+        .replace(r#""model":"#, r#""note":"caf\u00e9","model":"#)
+        .into_bytes();
+    let at = body
+        .windows(6)
+        .position(|window| window == b"\\u00e9")
+        .expect("the escape");
+    body.splice(at..at + 6, [0xE9]);
+    let server = Server::start(vec![Reply::Status {
+        status: 200,
+        headers: vec![("content-type", "application/json".into())],
+        body: body.clone(),
+    }])
+    .await;
+    let error = within(10, client(&server.url).chat().create(&chat_request()))
+        .await
+        .expect_err("fails");
+    let Error::Decode(decode) = &error else {
+        panic!("a decode error, got {error:?}")
+    };
+    assert_eq!(decode.path, "$.note");
+    assert_eq!(decode.message, format!("invalid UTF-8 at byte {at}"));
+    assert_eq!(server.requests().len(), 1, "a body that arrived whole is not retried");
+}
+
+#[tokio::test]
 async fn an_html_502_keeps_the_raw_body_and_is_retried() {
     let html = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
     let server = Server::start(vec![Reply::Status {

@@ -129,14 +129,23 @@ pub(crate) fn check_document(
     input: &[u8],
     keep_value: bool,
 ) -> Result<Conformed, DecodeError> {
+    let text = text(input)?;
     match decoder(schema) {
-        Some(decode) => decode(input, keep_value),
+        Some(decode) => decode(text, keep_value),
         None => unreachable_schema(schema),
     }
 }
 
+/// `input` as text (see [`allmhub_types::json_path::text`]: the decoders read text, as the client's do).
+fn text(input: &[u8]) -> Result<&str, DecodeError> {
+    allmhub_types::json_path::text(input).map_err(|failure| DecodeError {
+        path: failure.path,
+        message: failure.message,
+    })
+}
+
 /// The decoding check of one schema's type: a plain function, one per schema.
-type Decoder = fn(&[u8], bool) -> Result<Conformed, DecodeError>;
+type Decoder = fn(&str, bool) -> Result<Conformed, DecodeError>;
 
 /// The check of `schema`'s type, from a table made once. Each decoder is instantiated once, here (arrays and
 /// forms are checked through it), which keeps the build small; the table spares every payload the registry's
@@ -166,18 +175,18 @@ impl SchemaVisitor for MakeDecoder {
 }
 
 /// Decodes `input` as `T`, noting unknown members; the value is serialized back when `keep_value`.
-fn check_typed<T>(input: &[u8], keep_value: bool) -> Result<Conformed, DecodeError>
+fn check_typed<T>(input: &str, keep_value: bool) -> Result<Conformed, DecodeError>
 where
     T: serde::de::DeserializeOwned + serde::Serialize,
 {
     let mut unknown_members = Vec::new();
-    let mut json = serde_json::Deserializer::from_slice(input);
+    let mut json = serde_json::Deserializer::from_str(input);
     let decoded: Result<T, _> = unknown::deserialize(&mut json, &mut unknown_members);
     // Where a failure is comes from the error's position: no second, path-tracking decoder per schema.
     let value = decoded
         .and_then(|value| json.end().map(|()| value))
         .map_err(|error| DecodeError {
-            path: allmhub_types::json_path::of_error(input, &error),
+            path: allmhub_types::json_path::of_error(input.as_bytes(), &error),
             message: error.to_string(),
         })?;
     if !keep_value {
@@ -203,15 +212,19 @@ pub(crate) fn check_array(
     input: &[u8],
     keep_value: bool,
 ) -> Result<Conformed, DecodeError> {
-    let elements: Vec<&serde_json::value::RawValue> = serde_json::from_slice(input).map_err(|error| DecodeError {
-        path: "$".to_owned(),
-        message: format!("expected an array: {error}"),
-    })?;
+    let elements: Vec<&serde_json::value::RawValue> =
+        serde_json::from_str(text(input)?).map_err(|error| DecodeError {
+            path: "$".to_owned(),
+            message: format!("expected an array: {error}"),
+        })?;
+    let Some(decode) = decoder(schema) else {
+        return unreachable_schema(schema);
+    };
     let mut values = Vec::with_capacity(elements.len());
     let mut unknown_members = Vec::new();
     let within = |index: usize, path: &str| format!("$[{index}]{}", &path[1..]);
     for (index, element) in elements.iter().enumerate() {
-        let conformed = check_document(schema, element.get().as_bytes(), keep_value).map_err(|error| DecodeError {
+        let conformed = decode(element.get(), keep_value).map_err(|error| DecodeError {
             path: within(index, &error.path),
             message: error.message,
         })?;

@@ -202,3 +202,26 @@ fn a_variant_buffered_before_its_tag_names_the_member_inside() {
     let failure = allmhub_conform::check_json(schema, input).expect_err("fails");
     assert_eq!(failure.path, "$.content[0]");
 }
+
+/// Bytes that are not UTF-8 fail the check at the member holding them, alone or inside an array.
+#[test]
+fn invalid_utf8_names_its_member() {
+    let document = b"{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"m\",\
+        \"content\":[{\"type\":\"text\",\"text\":\"caf\xe9\"}],\"stop_reason\":\"end_turn\",\
+        \"usage\":{\"input_tokens\":1,\"output_tokens\":1}}";
+    let schema = allmhub_conform::find_schema("ClaudeMessagesResponse").expect("a schema");
+    let failure = allmhub_conform::check_json(schema, document).expect_err("fails");
+    assert_eq!(failure.path, "$.content[0].text");
+    assert!(
+        failure.message.starts_with("invalid UTF-8 at byte"),
+        "{}",
+        failure.message
+    );
+    let mut array = b"[".to_vec();
+    array.extend_from_slice(&String::from_utf8_lossy(document).into_owned().into_bytes());
+    array.push(b',');
+    array.extend_from_slice(document);
+    array.push(b']');
+    let failure = allmhub_conform::check_json_array(schema, &array).expect_err("fails");
+    assert_eq!(failure.path, "$[1].content[0].text");
+}

@@ -480,12 +480,12 @@ struct BufferedRest<'t, E> {
 impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
     type Error = E;
 
-    /// The members are written back to JSON and decoded from those bytes the way a tag-first object is
-    /// decoded from an answer's bytes, so the variant's decoder compiled for that serves here too (rather than
-    /// a second one reading a `Value`), and a failure's position in the bytes names its path.
+    /// The members are written back to JSON and decoded from that text the way a tag-first object is decoded
+    /// from an answer's text ([`crate::json_path::decode_text`]), so the variant's decoder compiled for that
+    /// serves here too (rather than a second one reading a `Value`), and a failure's position names its path.
     fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, E> {
         let text = Value::Object(self.object).to_string();
-        let decoded = serde_json::Deserializer::from_slice(text.as_bytes()).deserialize_map(RestVisitor(PhantomData));
+        let decoded = serde_json::Deserializer::from_str(&text).deserialize_map(RestVisitor(PhantomData));
         decoded.map_err(|error| {
             let path = crate::json_path::of_error(text.as_bytes(), &error);
             // The position is in the rewritten members, which the reader never saw: only the reason is kept.
