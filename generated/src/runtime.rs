@@ -3,6 +3,7 @@
 //! generated code calls it.
 
 use std::fmt;
+use std::io::Write as _;
 use std::marker::PhantomData;
 
 use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, SeqAccessDeserializer};
@@ -404,28 +405,219 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
                 }
             };
         }
-        let mut object = Map::new();
-        object.insert(first, map.next_value()?);
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value()?;
-            object.insert(key, value);
+        // The tag comes later: the members are written out as JSON text as they are read (no `Value` is
+        // built), without the tag, to be decoded once the tag is known.
+        let mut text = Vec::with_capacity(256);
+        text.push(b'{');
+        write_str(&mut text, &first);
+        text.push(b':');
+        map.next_value_seed(Transcode(&mut text))?;
+        let mut tag = None;
+        while let Some(is_tag) = map.next_key_seed(MemberName {
+            tag: self.tag,
+            text: &mut text,
+            skip: tag.is_some(),
+        })? {
+            if is_tag {
+                match map.next_value::<Value>()? {
+                    Value::String(value) => tag = Some(value),
+                    // Kept in its place: an object without a string tag goes whole to the catch-all.
+                    other => {
+                        text.push(b',');
+                        write_str(&mut text, self.tag);
+                        text.push(b':');
+                        write_value(&mut text, &other);
+                    }
+                }
+            } else {
+                map.next_value_seed(Transcode(&mut text))?;
+            }
         }
-        // Checked before removing, so that an object without a string tag is kept as it came.
-        if !matches!(object.get(self.tag), Some(Value::String(_))) {
-            return Ok(T::unknown(Value::Object(object)));
-        }
-        let Some(Value::String(tag)) = object.remove(self.tag) else {
+        text.push(b'}');
+        // Transcoded text is UTF-8: it was written from `str`s and numbers.
+        let text = String::from_utf8(text).map_err(de::Error::custom)?;
+        let Some(tag) = tag else {
+            let object = serde_json::from_str(&text).map_err(de::Error::custom)?;
             return Ok(T::unknown(Value::Object(object)));
         };
         T::decode_variant(
             &tag,
             BufferedRest {
-                object,
+                text,
                 tag_member: self.tag,
                 tag: &tag,
                 marker: PhantomData,
             },
         )
+    }
+}
+
+/// Writes `value` as a JSON string.
+fn write_str(out: &mut Vec<u8>, value: &str) {
+    // Writing a `str` into a `Vec` does not fail.
+    let _ = serde_json::to_writer(out, value);
+}
+
+/// Writes `value` as JSON.
+fn write_value(out: &mut Vec<u8>, value: &Value) {
+    // Writing a `Value` (whose numbers are finite) into a `Vec` does not fail.
+    let _ = serde_json::to_writer(out, value);
+}
+
+/// Reads a member name of a buffered tagged object: `true` for the (first) tag member; any other name is
+/// written to the text as `,"name":`, ready for its value.
+struct MemberName<'w> {
+    tag: &'static str,
+    text: &'w mut Vec<u8>,
+    /// The tag was already read: a repeated one is an ordinary member.
+    skip: bool,
+}
+
+impl<'de> de::DeserializeSeed<'de> for MemberName<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for MemberName<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<bool, E> {
+        if !self.skip && name == self.tag {
+            return Ok(true);
+        }
+        self.text.push(b',');
+        write_str(self.text, name);
+        self.text.push(b':');
+        Ok(false)
+    }
+}
+
+/// Writes the value a deserializer reads as JSON text, visiting it once, without building a `Value`.
+struct Transcode<'w>(&'w mut Vec<u8>);
+
+impl<'de> de::DeserializeSeed<'de> for Transcode<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Transcode<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<(), E> {
+        self.0.extend_from_slice(if value { b"true" } else { b"false" });
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<(), E> {
+        // Writing into a `Vec` does not fail.
+        let _ = write!(self.0, "{value}");
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<(), E> {
+        let _ = write!(self.0, "{value}");
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<(), E> {
+        // serde_json's own number text; a NaN or infinity (no JSON document holds one) becomes `null`.
+        write_value(self.0, &Value::from(value));
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
+        write_str(self.0, value);
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.0.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.0.push(b'[');
+        let mut first = true;
+        loop {
+            let start = self.0.len();
+            if !first {
+                self.0.push(b',');
+            }
+            if seq.next_element_seed(Transcode(&mut *self.0))?.is_none() {
+                self.0.truncate(start);
+                break;
+            }
+            first = false;
+        }
+        self.0.push(b']');
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.0.push(b'{');
+        let mut first = true;
+        while let Some(()) = map.next_key_seed(Name {
+            text: &mut *self.0,
+            first,
+        })? {
+            map.next_value_seed(Transcode(&mut *self.0))?;
+            first = false;
+        }
+        self.0.push(b'}');
+        Ok(())
+    }
+}
+
+/// Writes a member name (`"name":`, after a `,` unless it is the first) while transcoding an object.
+struct Name<'w> {
+    text: &'w mut Vec<u8>,
+    first: bool,
+}
+
+impl<'de> de::DeserializeSeed<'de> for Name<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for Name<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<(), E> {
+        if !self.first {
+            self.text.push(b',');
+        }
+        write_str(self.text, name);
+        self.text.push(b':');
+        Ok(())
     }
 }
 
@@ -471,7 +663,8 @@ impl<'de, T: serde::de::DeserializeOwned> Visitor<'de> for RestVisitor<T> {
 }
 
 struct BufferedRest<'t, E> {
-    object: Map<String, Value>,
+    /// The object's members other than the tag, as JSON text.
+    text: String,
     tag_member: &'static str,
     tag: &'t str,
     marker: PhantomData<fn() -> E>,
@@ -480,11 +673,12 @@ struct BufferedRest<'t, E> {
 impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
     type Error = E;
 
-    /// The members are written back to JSON and decoded from that text the way a tag-first object is decoded
-    /// from an answer's text ([`crate::json_path::decode_text`]), so the variant's decoder compiled for that
-    /// serves here too (rather than a second one reading a `Value`), and a failure's position names its path.
+    /// The members, written out as JSON text while they were read, are decoded from that text the way a
+    /// tag-first object is decoded from an answer's text ([`crate::json_path::decode_text`]), so the
+    /// variant's decoder compiled for that serves here too (rather than a second one reading a `Value`), and
+    /// a failure's position names its path.
     fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, E> {
-        let text = Value::Object(self.object).to_string();
+        let text = self.text;
         let decoded = serde_json::Deserializer::from_str(&text).deserialize_map(RestVisitor(PhantomData));
         decoded.map_err(|error| {
             let path = crate::json_path::of_error(text.as_bytes(), &error);
@@ -500,6 +694,7 @@ impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
     }
 
     fn unknown(self) -> Result<Value, E> {
-        Ok(with_tag(self.tag_member, self.tag, self.object))
+        let rest: Map<String, Value> = serde_json::from_str(&self.text).map_err(E::custom)?;
+        Ok(with_tag(self.tag_member, self.tag, rest))
     }
 }

@@ -225,6 +225,55 @@ fn every_example_conforms_to_its_schema_before_damage() {
     }
 }
 
+/// `value` as JSON text with every object's members in reverse order: a union's tag, which servers send
+/// first, then comes after the members it selects.
+fn reversed_text(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(members) => {
+            out.push('{');
+            for (index, (name, member)) in members.iter().rev().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(name.clone()).to_string());
+                out.push(':');
+                reversed_text(member, out);
+            }
+            out.push('}');
+        }
+        Value::Array(elements) => {
+            out.push('[');
+            for (index, element) in elements.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                reversed_text(element, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// Tagged unions whose tag comes late are buffered (transcoded to text, then decoded): every example decodes
+/// to the same value, with the same unknown members, whichever order its members come in.
+#[test]
+fn every_example_decodes_alike_with_its_members_reversed() {
+    let mut reordered = 0;
+    for (schema, document) in documents() {
+        let forward = check_json(schema, &serde_json::to_vec(document).expect("JSON"))
+            .unwrap_or_else(|error| panic!("{}: {error}", schema.name));
+        let mut text = String::new();
+        reversed_text(document, &mut text);
+        let backward =
+            check_json(schema, text.as_bytes()).unwrap_or_else(|error| panic!("{}: {error}\n{text}", schema.name));
+        assert_eq!(backward.value, forward.value, "{}: {text}", schema.name);
+        assert_eq!(backward.unknown_members, forward.unknown_members, "{}", schema.name);
+        reordered += usize::from(text.as_bytes() != serde_json::to_vec(document).expect("JSON").as_slice());
+    }
+    assert!(reordered >= 100, "only {reordered} examples had members to reorder");
+}
+
 #[test]
 fn the_path_walker_accepts_paths_into_the_document_only() {
     let document = json!({"choices": [{"delta": {"content": "hi"}}], "usage": null});
