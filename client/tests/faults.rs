@@ -192,6 +192,17 @@ async fn a_reset_mid_stream_ends_the_stream_with_an_error_and_no_retry() {
     );
 }
 
+/// The decode error a chat call gets from `server`'s answer.
+async fn chat_decode_error(server: &Server) -> Box<allmhub::DecodeError> {
+    let error = within(10, client(&server.url).chat().create(&chat_request()))
+        .await
+        .expect_err("fails");
+    match error {
+        Error::Decode(decode) => decode,
+        other => panic!("a decode error, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_truncated_json_body_is_a_decode_error_naming_the_path() {
     let server = Server::start(vec![Reply::json(
@@ -199,12 +210,7 @@ async fn a_truncated_json_body_is_a_decode_error_naming_the_path() {
         r#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"mess"#,
     )])
     .await;
-    let error = within(10, client(&server.url).chat().create(&chat_request()))
-        .await
-        .expect_err("fails");
-    let Error::Decode(decode) = &error else {
-        panic!("a decode error, got {error:?}")
-    };
+    let decode = chat_decode_error(&server).await;
     assert_eq!(decode.status, 200);
     assert!(decode.path.starts_with("$.choices[0]"), "path {}", decode.path);
     assert!(decode.message.contains("EOF"), "{}", decode.message);
@@ -219,12 +225,7 @@ async fn a_wrongly_typed_member_is_a_decode_error_naming_the_path() {
         &COMPLETION.replace(r#""created":1762737988"#, r#""created":"yesterday""#),
     )])
     .await;
-    let error = within(10, client(&server.url).chat().create(&chat_request()))
-        .await
-        .expect_err("fails");
-    let Error::Decode(decode) = &error else {
-        panic!("a decode error, got {error:?}")
-    };
+    let decode = chat_decode_error(&server).await;
     assert_eq!(decode.path, "$.created");
 }
 
@@ -245,12 +246,7 @@ async fn invalid_utf8_in_an_answer_is_a_decode_error_naming_its_member() {
         body: body.clone(),
     }])
     .await;
-    let error = within(10, client(&server.url).chat().create(&chat_request()))
-        .await
-        .expect_err("fails");
-    let Error::Decode(decode) = &error else {
-        panic!("a decode error, got {error:?}")
-    };
+    let decode = chat_decode_error(&server).await;
     assert_eq!(decode.path, "$.note");
     assert_eq!(decode.message, format!("invalid UTF-8 at byte {at}"));
     assert_eq!(server.requests().len(), 1, "a body that arrived whole is not retried");
