@@ -384,27 +384,27 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-        let Some(first) = map.next_key::<String>()? else {
+        // The tag's name and (usually) its value are read without copying them.
+        let Some(first) = map.next_key_seed(FirstName { tag: self.tag })? else {
             return Ok(T::unknown(Value::Object(Map::new())));
         };
-        if first == self.tag {
-            return match map.next_value::<Value>()? {
-                Value::String(tag) => T::decode_variant(
-                    &tag,
-                    StreamedRest {
-                        map,
-                        tag_member: self.tag,
-                        tag: &tag,
-                    },
-                ),
-                other => {
+        let Some(first) = first else {
+            let streamed = |map, tag| StreamedRest {
+                map,
+                tag_member: self.tag,
+                tag,
+            };
+            return match map.next_value_seed(TagValue)? {
+                Tag::Borrowed(tag) => T::decode_variant(tag, streamed(map, tag)),
+                Tag::Owned(tag) => T::decode_variant(&tag, streamed(map, &tag)),
+                Tag::Other(other) => {
                     let mut object = Map::new();
-                    object.insert(first, other);
+                    object.insert(self.tag.to_owned(), other);
                     object.extend(Map::deserialize(MapAccessDeserializer::new(map))?);
                     Ok(T::unknown(Value::Object(object)))
                 }
             };
-        }
+        };
         // The tag comes later: the members are written out as JSON text as they are read (no `Value` is
         // built), without the tag, to be decoded once the tag is known.
         let mut text = Vec::with_capacity(256);
@@ -449,6 +449,104 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
                 marker: PhantomData,
             },
         )
+    }
+}
+
+/// Reads the first member name of a tagged object: `None` for the tag, the name otherwise.
+struct FirstName {
+    tag: &'static str,
+}
+
+impl<'de> de::DeserializeSeed<'de> for FirstName {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<String>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for FirstName {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Option<String>, E> {
+        Ok((name != self.tag).then(|| name.to_owned()))
+    }
+}
+
+/// The value of a tag member: a string, borrowed from the input when it has no escapes, or any other value.
+enum Tag<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+    Other(Value),
+}
+
+struct TagValue;
+
+impl<'de> de::DeserializeSeed<'de> for TagValue {
+    type Value = Tag<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Tag<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TagValue {
+    type Value = Tag<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a tag")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Tag<'de>, E> {
+        Ok(Tag::Borrowed(value))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Tag<'de>, E> {
+        Ok(Tag::Owned(value.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Tag<'de>, E> {
+        Ok(Tag::Owned(value))
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Tag<'de>, E> {
+        Ok(Tag::Other(Value::Bool(value)))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Tag<'de>, E> {
+        Ok(Tag::Other(Value::from(value)))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Tag<'de>, E> {
+        Ok(Tag::Other(Value::from(value)))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Tag<'de>, E> {
+        Ok(Tag::Other(Value::from(value)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Tag<'de>, E> {
+        Ok(Tag::Other(Value::Null))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Tag<'de>, E> {
+        Ok(Tag::Other(Value::Null))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Tag<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Tag<'de>, A::Error> {
+        Ok(Tag::Other(Value::deserialize(SeqAccessDeserializer::new(seq))?))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Tag<'de>, A::Error> {
+        Ok(Tag::Other(Value::deserialize(MapAccessDeserializer::new(map))?))
     }
 }
 

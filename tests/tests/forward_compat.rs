@@ -159,6 +159,16 @@ fn a_missing_or_null_tag_decodes_into_the_catch_all_variant() {
     assert!(matches!(stream[0], ClaudeStreamEvent::Ping(_)));
     assert!(matches!(stream[1], ClaudeStreamEvent::Unknown(_)));
     assert!(matches!(stream[2], ClaudeStreamEvent::MessageStop(_)));
+    // Read from text: a tag written with an escape is the same tag; a tag of another kind keeps the object
+    // whole, in front or behind.
+    let text = r#"[{"type":"pi\u006eg"},{"type":[1],"index":0},{"index":0,"type":{"a":"b"}},{"type":true}]"#;
+    let events: Vec<ClaudeStreamEvent> = serde_json::from_str(text).expect("decodes");
+    assert!(matches!(events[0], ClaudeStreamEvent::Ping(_)), "{:?}", events[0]);
+    let kept = serde_json::to_value(&events[1..]).expect("serializes");
+    assert_eq!(
+        kept,
+        json!([{"type": [1], "index": 0}, {"index": 0, "type": {"a": "b"}}, {"type": true}])
+    );
 }
 
 #[test]
