@@ -24,7 +24,7 @@ use tracing::{Instrument, Span};
 use crate::call::{Call, Response};
 use crate::error::{
     ApiError, ApiErrorBody, DecodeError, LimitError, LimitKind, Timeout, TimeoutKind, UnexpectedAnswer,
-    decode_json_path, snippet,
+    decode_json_path, decode_text_path, snippet,
 };
 use crate::options::RequestOptions;
 use crate::stream::{ByteStream, EventStream, Head, looks_like_json, looks_like_sse};
@@ -1044,20 +1044,23 @@ fn decode_json<T: DeserializeOwned>(answer: &FullAnswer, in_band: &[InBandEnvelo
     let decode_error = |path: String, message: String| {
         Error::Decode(Box::new(DecodeError::new(answer.status, path, message, &answer.body)))
     };
-    if !in_band.is_empty() {
-        // This operation may carry an error envelope with a 2xx status: look before decoding.
-        let value: Value =
-            serde_json::from_slice(&answer.body).map_err(|error| decode_error("$".to_owned(), error.to_string()))?;
-        if let Some(body) = ApiErrorBody::in_band(&value, in_band) {
-            return Err(Error::Api(Box::new(
-                ApiError::new(answer.status, Some(body), None)
-                    .with_request_id(answer.request_id())
-                    .in_band(),
-            )));
-        }
-        // Decoded from the bytes again rather than from the value: every answer type then has one decoder.
+    if in_band.is_empty() {
+        return decode_json_path(&answer.body).map_err(|(path, message)| decode_error(path, message));
     }
-    decode_json_path(&answer.body).map_err(|(path, message)| decode_error(path, message))
+    // This operation may carry an error envelope with a 2xx status: look before decoding, reading the text
+    // (checked as UTF-8 once) twice.
+    let text =
+        allmhub_types::json_path::text(&answer.body).map_err(|failure| decode_error(failure.path, failure.message))?;
+    let value: Value = serde_json::from_str(text).map_err(|error| decode_error("$".to_owned(), error.to_string()))?;
+    if let Some(body) = ApiErrorBody::in_band(&value, in_band) {
+        return Err(Error::Api(Box::new(
+            ApiError::new(answer.status, Some(body), None)
+                .with_request_id(answer.request_id())
+                .in_band(),
+        )));
+    }
+    // Decoded from the text again rather than from the value: every answer type then has one decoder.
+    decode_text_path(text).map_err(|(path, message)| decode_error(path, message))
 }
 
 /// Decodes a whole JSON answer given to a stream request.

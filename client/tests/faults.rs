@@ -243,7 +243,7 @@ async fn invalid_utf8_in_an_answer_is_a_decode_error_naming_its_member() {
     let server = Server::start(vec![Reply::Status {
         status: 200,
         headers: vec![("content-type", "application/json".into())],
-        body: body.clone(),
+        body,
     }])
     .await;
     let decode = chat_decode_error(&server).await;

@@ -409,8 +409,7 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
         // built), without the tag, to be decoded once the tag is known.
         let mut text = Vec::with_capacity(256);
         text.push(b'{');
-        write_str(&mut text, &first);
-        text.push(b':');
+        write_name(&mut text, &first, true);
         map.next_value_seed(Transcode(&mut text))?;
         let mut tag = None;
         while let Some(is_tag) = map.next_key_seed(MemberName {
@@ -419,13 +418,12 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
             skip: tag.is_some(),
         })? {
             if is_tag {
-                match map.next_value::<Value>()? {
-                    Value::String(value) => tag = Some(value),
+                match map.next_value_seed(TagValue)? {
+                    Tag::Borrowed(value) => tag = Some(value.to_owned()),
+                    Tag::Owned(value) => tag = Some(value),
                     // Kept in its place: an object without a string tag goes whole to the catch-all.
-                    other => {
-                        text.push(b',');
-                        write_str(&mut text, self.tag);
-                        text.push(b':');
+                    Tag::Other(other) => {
+                        write_name(&mut text, self.tag, false);
                         write_value(&mut text, &other);
                     }
                 }
@@ -550,6 +548,15 @@ impl<'de> Visitor<'de> for TagValue {
     }
 }
 
+/// Writes a member name as `"name":`, after a `,` unless it is the object's first.
+fn write_name(out: &mut Vec<u8>, name: &str, first: bool) {
+    if !first {
+        out.push(b',');
+    }
+    write_str(out, name);
+    out.push(b':');
+}
+
 /// Writes `value` as a JSON string.
 fn write_str(out: &mut Vec<u8>, value: &str) {
     // Writing a `str` into a `Vec` does not fail.
@@ -590,9 +597,7 @@ impl Visitor<'_> for MemberName<'_> {
         if !self.skip && name == self.tag {
             return Ok(true);
         }
-        self.text.push(b',');
-        write_str(self.text, name);
-        self.text.push(b':');
+        write_name(self.text, name, false);
         Ok(false)
     }
 }
@@ -710,11 +715,7 @@ impl Visitor<'_> for Name<'_> {
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<(), E> {
-        if !self.first {
-            self.text.push(b',');
-        }
-        write_str(self.text, name);
-        self.text.push(b':');
+        write_name(self.text, name, self.first);
         Ok(())
     }
 }
