@@ -27,10 +27,19 @@ const BUDGET: Duration = Duration::from_millis(60);
 
 fn main() {
     println!("allmhub-rs benchmarks: the speed ratio is the baseline's time over allmhub's (higher is better).\n");
+    // `cargo bench --bench throughput -- client` runs the sections whose name contains `client`.
+    let filters: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with("--")).collect();
+    let wanted = |section: &str| filters.is_empty() || filters.iter().any(|filter| section.contains(filter.as_str()));
     let mut met = true;
-    met &= decoding();
-    met &= sse();
-    met &= client_overhead();
+    if wanted("decoding") {
+        met &= decoding();
+    }
+    if wanted("sse") {
+        met &= sse();
+    }
+    if wanted("client") {
+        met &= client_overhead();
+    }
     println!(
         "\n{}",
         if met {

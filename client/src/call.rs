@@ -114,11 +114,36 @@ impl<'a, T: 'a> Call<'a, T> {
 
 impl<'a, T: 'a> IntoFuture for Call<'a, T> {
     type Output = Result<T, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+    type IntoFuture = CallFuture<'a, T>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let receiving = (self.receive)(self.prepared, false);
-        Box::pin(async move { receiving.await.map(Response::into_inner) })
+        CallFuture {
+            receiving: (self.receive)(self.prepared, false),
+        }
+    }
+}
+
+/// An awaited [`Call`]: the answer without its HTTP metadata (see [`Call::with_response`] for those).
+#[must_use = "futures do nothing unless awaited"]
+pub struct CallFuture<'a, T> {
+    // The call's own future, already boxed: this one only drops the metadata, without a second allocation.
+    receiving: Receiving<'a, T>,
+}
+
+impl<T> Future for CallFuture<'_, T> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        self.receiving
+            .as_mut()
+            .poll(cx)
+            .map(|answer| answer.map(Response::into_inner))
+    }
+}
+
+impl<T> std::fmt::Debug for CallFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallFuture").finish_non_exhaustive()
     }
 }
 

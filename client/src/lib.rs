@@ -88,7 +88,7 @@ use allmhub_types::{Method, SecurityScheme};
 // Empty when no API family is enabled.
 #[allow(unused_imports)]
 pub use api::*;
-pub use call::{Call, Response};
+pub use call::{Call, CallFuture, Response};
 pub use config::{
     ACCESS_TOKEN_ENV, API_KEY_ENV, BASE_URL_ENV, ClientBuilder, DEFAULT_ANTHROPIC_VERSION, DEFAULT_BASE_URL,
     DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_BINARY_BYTES, RetryPolicy, USER_ID_ENV,

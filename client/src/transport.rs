@@ -6,6 +6,7 @@
 //! `into_events_or_whole`, …), which gives the public [`Call`].
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -161,7 +162,6 @@ struct Answer {
 struct FullAnswer {
     status: u16,
     headers: HeaderMap,
-    content_type: String,
     body: Bytes,
 }
 
@@ -389,11 +389,7 @@ impl<'a> Prepared<'a> {
             let stream = EventStream::from_sse(bytes, head, idle, max_event, span);
             return Ok(Response::new(stream, status, meta_headers, None));
         }
-        let mut body = BytesMut::new();
-        if let Some(first) = first {
-            body.extend_from_slice(&first);
-        }
-        let body = read_rest(response, body, max_answer, status, config.connect_timeout).await?;
+        let body = read_rest(response, first, max_answer, status, config.connect_timeout).await?;
         if !content_type.contains("json") && !looks_like_json(&body) {
             return Err(Error::Unexpected(Box::new(UnexpectedAnswer {
                 status,
@@ -442,12 +438,10 @@ impl<'a> Prepared<'a> {
     async fn send_read(self, accept: &'static str, limit: usize) -> Result<(FullAnswer, Span), Error> {
         let connect_timeout = self.client.config().connect_timeout;
         self.send(accept, move |answer| async move {
-            let content_type = content_type(&answer.headers);
-            let body = read_rest(answer.response, BytesMut::new(), limit, answer.status, connect_timeout).await?;
+            let body = read_rest(answer.response, None, limit, answer.status, connect_timeout).await?;
             Ok(FullAnswer {
                 status: answer.status,
                 headers: answer.headers,
-                content_type,
                 body,
             })
         })
@@ -491,11 +485,19 @@ impl<'a> Prepared<'a> {
             // Paid creations are repeated only when the first attempt certainly did not reach the gateway.
             let repeat_anything = self.target.idempotent() || self.options.retry_unsafe;
             let attempts = AtomicU32::new(0);
+            // The first attempt takes the headers as built; a retry builds them again (they built before, so
+            // they build alike), which spares every call that is not retried a copy of the map.
+            let first_headers = Mutex::new(Some(headers));
             let this = &self;
-            let (url, headers, body, attempts, finish, span) = (&url, &headers, &body, &attempts, &finish, &span);
+            let (url, first_headers, body, attempts, finish, span) =
+                (&url, &first_headers, &body, &attempts, &finish, &span);
             (move || async move {
                 let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
                 span.record("attempt", attempt);
+                let headers = match first_headers.lock().ok().and_then(|mut headers| headers.take()) {
+                    Some(headers) => headers,
+                    None => this.headers(accept)?,
+                };
                 // Boxed: the attempt's state (reqwest's futures, the body) stays out of the caller's future,
                 // which would otherwise be kilobytes moved around on every poll setup.
                 Box::pin(this.attempt(url, headers, body, finish)).await
@@ -593,7 +595,7 @@ impl<'a> Prepared<'a> {
     }
 
     /// One attempt, within the request timeout (a single timer for the whole attempt).
-    async fn attempt<R, F, Fut>(&self, url: &str, headers: &HeaderMap, body: &Body, finish: &F) -> Result<R, Error>
+    async fn attempt<R, F, Fut>(&self, url: &str, headers: HeaderMap, body: &Body, finish: &F) -> Result<R, Error>
     where
         F: Fn(Answer) -> Fut,
         Fut: Future<Output = Result<R, Error>>,
@@ -610,7 +612,7 @@ impl<'a> Prepared<'a> {
     }
 
     /// Sends the request and checks the status; an error status reads the (bounded) error body.
-    async fn exchange(&self, url: &str, headers: &HeaderMap, body: &Body) -> Result<Answer, Error> {
+    async fn exchange(&self, url: &str, headers: HeaderMap, body: &Body) -> Result<Answer, Error> {
         let config = self.client.config();
         let request = self.client.http().request(to_reqwest_method(self.target.method()), url);
         let request = match body {
@@ -622,12 +624,11 @@ impl<'a> Prepared<'a> {
         let mut request = request
             .build()
             .map_err(|error| Error::Request(format!("cannot build the request: {error}")))?;
-        // The headers were built and checked once per call; each attempt only copies them in (a multipart
-        // body comes with its own content type, which they do not replace).
+        // A multipart body comes with its own content type, which the call's headers do not replace.
         if request.headers().is_empty() {
-            *request.headers_mut() = headers.clone();
+            *request.headers_mut() = headers;
         } else {
-            request.headers_mut().extend(headers.clone());
+            request.headers_mut().extend(headers);
         }
         let mut response = self
             .client
@@ -652,7 +653,10 @@ impl<'a> Prepared<'a> {
     }
 
     fn url(&self) -> Result<String, Error> {
-        let mut path = self.target.path().to_owned();
+        let base = &self.client.config().base_url;
+        let mut url = String::with_capacity(base.len() + self.target.path().len() + 64);
+        url.push_str(base);
+        let mut path = Cow::Borrowed(self.target.path());
         if let Target::Operation(op) = &self.target {
             for param in op.params.iter().filter(|param| param.location == ParamLocation::Path) {
                 let value = self
@@ -664,13 +668,13 @@ impl<'a> Prepared<'a> {
                 if value.is_empty() {
                     return Err(Error::Request(format!("path parameter `{}` is empty", param.name)));
                 }
-                path = path.replace(
+                path = Cow::Owned(path.replace(
                     &format!("{{{}}}", param.name),
                     &utf8_percent_encode(value, SEGMENT).to_string(),
-                );
+                ));
             }
         }
-        let mut url = format!("{}{path}", self.client.config().base_url);
+        url.push_str(&path);
         let fixed = match &self.target {
             Target::Operation(op) => op.params,
             Target::Custom(_) => &[],
@@ -708,9 +712,9 @@ impl<'a> Prepared<'a> {
         for (name, value) in fixed.chain(self.query.iter().cloned()).chain(extra).chain(credentials) {
             url.push(separator);
             separator = '&';
-            url.push_str(&utf8_percent_encode(&name, SEGMENT).to_string());
+            url.extend(utf8_percent_encode(&name, SEGMENT));
             url.push('=');
-            url.push_str(&utf8_percent_encode(&value, SEGMENT).to_string());
+            url.extend(utf8_percent_encode(&value, SEGMENT));
         }
         Ok(url)
     }
@@ -852,11 +856,11 @@ fn splice_member(bytes: &[u8], name: &str, value: &str) -> Option<Bytes> {
     Some(Bytes::from(out))
 }
 
-/// Reads the rest of a body onto `body`, failing as soon as it passes `limit` (or at once, when the declared
-/// length does).
+/// Reads the rest of a body after `first` (a piece already read), failing as soon as it passes `limit` (or at
+/// once, when the declared length does).
 async fn read_rest(
     mut response: reqwest::Response,
-    mut body: BytesMut,
+    first: Option<Bytes>,
     limit: usize,
     status: u16,
     connect_timeout: Duration,
@@ -875,23 +879,73 @@ async fn read_rest(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok())
         .or_else(|| response.content_length());
-    if let Some(declared) = declared {
-        if declared > limit as u64 {
-            return Err(too_large());
-        }
-        body.reserve(declared as usize);
+    if declared.is_some_and(|declared| declared > limit as u64) {
+        return Err(too_large());
     }
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|error| body_error(error, connect_timeout))?
-    {
+    let mut body = Pieces::new(declared.map_or(0, |declared| declared as usize));
+    let mut next = first;
+    loop {
+        let chunk = match next.take() {
+            Some(chunk) => chunk,
+            None => match response
+                .chunk()
+                .await
+                .map_err(|error| body_error(error, connect_timeout))?
+            {
+                Some(chunk) => chunk,
+                None => break,
+            },
+        };
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
-        body.extend_from_slice(&chunk);
+        body.push(chunk);
     }
-    Ok(body.freeze())
+    Ok(body.into_bytes())
+}
+
+/// The pieces of a body, joined. Most answers arrive in one piece, which is kept as it came: no copy.
+struct Pieces {
+    whole: Option<Bytes>,
+    joined: BytesMut,
+    expected: usize,
+}
+
+impl Pieces {
+    /// Room for `expected` bytes (the declared length) is made when a second piece arrives.
+    fn new(expected: usize) -> Pieces {
+        Pieces {
+            whole: None,
+            joined: BytesMut::new(),
+            expected,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.whole.as_ref().map_or(0, Bytes::len) + self.joined.len()
+    }
+
+    fn push(&mut self, piece: Bytes) {
+        if piece.is_empty() {
+            return;
+        }
+        if self.whole.is_none() && self.joined.is_empty() {
+            self.whole = Some(piece);
+            return;
+        }
+        if let Some(first) = self.whole.take() {
+            self.joined.reserve(self.expected.max(first.len() + piece.len()));
+            self.joined.extend_from_slice(&first);
+        }
+        self.joined.extend_from_slice(&piece);
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self.whole {
+            Some(whole) => whole,
+            None => self.joined.freeze(),
+        }
+    }
 }
 
 /// At most `limit` bytes of a body; what breaks off or runs past the limit is dropped.
@@ -905,6 +959,13 @@ async fn read_prefix(mut response: reqwest::Response, limit: usize) -> Bytes {
         }
     }
     body.freeze()
+}
+
+/// Whether `haystack` contains `needle` (lower case), ignoring ASCII case.
+fn contains_ignoring_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle))
 }
 
 fn content_type(headers: &HeaderMap) -> String {
@@ -1030,12 +1091,17 @@ fn api_error(status: u16, request_id: Option<String>, body: &[u8], retry_after: 
 }
 
 fn decode_json<T: DeserializeOwned>(answer: &FullAnswer, in_band: &[InBandEnvelope]) -> Result<T, Error> {
-    let looks_like_json =
-        answer.content_type.is_empty() || answer.content_type.contains("json") || looks_like_json(&answer.body);
-    if !looks_like_json {
+    let declared = answer
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let json =
+        declared.is_empty() || contains_ignoring_case(declared.as_bytes(), b"json") || looks_like_json(&answer.body);
+    if !json {
         return Err(Error::Unexpected(Box::new(UnexpectedAnswer {
             status: answer.status,
-            content_type: answer.content_type.clone(),
+            content_type: content_type(&answer.headers),
             expected: "JSON",
             body: answer.body.clone(),
             request_id: answer.request_id(),

@@ -64,6 +64,43 @@ async fn http_429_with_retry_after_is_retried_after_the_wait() {
 }
 
 #[tokio::test]
+async fn a_retried_call_sends_the_same_request_again() {
+    let server = Server::start(vec![
+        Reply::json(429, r#"{"error":{"message":"busy","type":"new_api_error"}}"#).with_header("retry-after", "0"),
+        Reply::json(200, COMPLETION),
+    ])
+    .await;
+    let answer = within(
+        10,
+        client(&server.url)
+            .chat()
+            .create(&chat_request())
+            .header("x-trace", "t-1")
+            .idempotency_key("call-1"),
+    )
+    .await
+    .expect("success after the retry");
+    assert_eq!(answer.id, "chatcmpl-1");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    let (first, second) = (&requests[0], &requests[1]);
+    assert_eq!(first.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+    assert_eq!(first.header("x-trace"), Some("t-1"));
+    assert_eq!(first.header("idempotency-key"), Some("call-1"));
+    // Every header but the connection's own, in the same order, and the same body.
+    let headers = |request: &support::Received| {
+        request
+            .headers
+            .iter()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(headers(second), headers(first));
+    assert_eq!(second.body, first.body);
+}
+
+#[tokio::test]
 async fn retry_after_as_an_http_date_is_honoured_and_capped() {
     let in_an_hour = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
     let server = Server::start(vec![

@@ -132,3 +132,59 @@ async fn a_stream_request_answered_with_endless_json_is_too_large() {
     assert_too_large(error, LimitKind::Answer);
     assert_stopped_early(&sent);
 }
+
+const COMPLETION: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello — 你好, in many pieces."},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":7,"total_tokens":16}}"#;
+
+/// A chunked JSON answer in pieces of `size` bytes.
+fn json_in_pieces(size: usize) -> Reply {
+    Reply::Pieces {
+        status: 200,
+        content_type: "application/json",
+        pieces: COMPLETION
+            .as_bytes()
+            .chunks(size)
+            .map(|piece| (piece.to_vec(), std::time::Duration::ZERO))
+            .collect(),
+        then: support::Then::End,
+    }
+}
+
+#[tokio::test]
+async fn a_json_answer_in_many_pieces_is_joined_whole() {
+    // Pieces of 1 and 7 bytes split the multi-byte characters too; one piece is the body as it came.
+    for size in [1, 7, COMPLETION.len()] {
+        let server = Server::start(vec![json_in_pieces(size)]).await;
+        let answer = within(30, client(&server.url).chat().create(&request()).with_raw_response())
+            .await
+            .unwrap_or_else(|error| panic!("pieces of {size}: {error}"));
+        assert_eq!(
+            answer.raw_body().map(|raw| &raw[..]),
+            Some(COMPLETION.as_bytes()),
+            "pieces of {size}"
+        );
+        let whole: allmhub::types::ChatCompletionResponse = serde_json::from_str(COMPLETION).expect("decodes");
+        assert_eq!(answer.into_inner(), whole, "pieces of {size}");
+    }
+}
+
+#[tokio::test]
+async fn a_json_answer_in_pieces_past_the_limit_is_too_large() {
+    // The limit is passed by the last piece, and (pieces of the whole body) by the first and only one.
+    for size in [16, COMPLETION.len()] {
+        let server = Server::start(vec![json_in_pieces(size)]).await;
+        let client = builder(&server.url)
+            .max_answer_bytes(COMPLETION.len() - 1)
+            .build()
+            .expect("client");
+        let error = within(30, client.chat().create(&request()))
+            .await
+            .expect_err("too large");
+        match error {
+            Error::TooLarge(limit) => {
+                assert_eq!(limit.kind, LimitKind::Answer);
+                assert_eq!(limit.limit, COMPLETION.len() - 1);
+            }
+            other => panic!("pieces of {size}: expected Error::TooLarge, got {other:?}"),
+        }
+    }
+}
