@@ -2,8 +2,9 @@
 //! the type skips (serde's generated decoders skip an unknown member with `deserialize_ignored_any`).
 //!
 //! serde_ignored does the same job but copies every member name of every object into a new `String` to keep
-//! the path at hand; this layer keeps one reusable name buffer per object and builds a path string only for a
-//! member it reports, which matters on captures of thousands of payloads.
+//! the path at hand; this layer borrows each name from the input (or, for a name with escapes, copies it into
+//! one buffer per object) and builds a path string only for a member it reports, which matters on captures of
+//! thousands of payloads.
 
 use std::fmt::{self, Write as _};
 
@@ -155,7 +156,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Tracked<'_, '_, V> {
             inner: map,
             path: self.path,
             unknown: self.unknown,
-            name: String::new(),
+            name: Name::default(),
         };
         self.inner.visit_map(map)
     }
@@ -238,19 +239,43 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Elements<'_, '_, A> {
     }
 }
 
-/// The members of an object, each under its name (kept in one buffer, reused member after member).
-struct Members<'p, 's, A> {
+/// The name of the member being decoded: borrowed from the input when the reader can lend it (a name without
+/// escapes, read from text: nearly every name), otherwise copied into a buffer reused member after member.
+#[derive(Default)]
+struct Name<'de> {
+    borrowed: Option<&'de str>,
+    copied: String,
+}
+
+impl<'de> Name<'de> {
+    fn get(&self) -> &str {
+        self.borrowed.unwrap_or(&self.copied)
+    }
+
+    fn lend(&mut self, name: &'de str) {
+        self.borrowed = Some(name);
+    }
+
+    /// The buffer to copy a name into, emptied.
+    fn copy(&mut self) -> &mut String {
+        self.borrowed = None;
+        self.copied.clear();
+        &mut self.copied
+    }
+}
+
+/// The members of an object, each under its name.
+struct Members<'p, 's, 'de, A> {
     inner: A,
     path: Path<'p>,
     unknown: &'s mut Vec<String>,
-    name: String,
+    name: Name<'de>,
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Members<'_, '_, A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Members<'_, '_, 'de, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
-        self.name.clear();
         self.inner.next_key_seed(Named {
             inner: seed,
             name: &mut self.name,
@@ -260,7 +285,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Members<'_, '_, A> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Self::Error> {
         let path = Path::Member {
             parent: &self.path,
-            name: &self.name,
+            name: self.name.get(),
         };
         self.inner.next_value_seed(tracked(seed, path, &mut *self.unknown))
     }
@@ -270,13 +295,13 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Members<'_, '_, A> {
     }
 }
 
-/// A member name on its way to the decoder, copied into the object's name buffer as it passes.
-struct Named<'n, X> {
+/// A member name on its way to the decoder, noted in the object's [`Name`] as it passes.
+struct Named<'n, 'de, X> {
     inner: X,
-    name: &'n mut String,
+    name: &'n mut Name<'de>,
 }
 
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Named<'_, S> {
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Named<'_, 'de, S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -295,7 +320,7 @@ macro_rules! forward_name {
     )*};
 }
 
-impl<'de, X: Deserializer<'de>> Deserializer<'de> for Named<'_, X> {
+impl<'de, X: Deserializer<'de>> Deserializer<'de> for Named<'_, 'de, X> {
     type Error = X::Error;
 
     every_deserialize_method!(forward_name, deserialize_ignored_any());
@@ -308,7 +333,7 @@ impl<'de, X: Deserializer<'de>> Deserializer<'de> for Named<'_, X> {
 macro_rules! name_from {
     ($($method:ident($type:ty)),* $(,)?) => {$(
         fn $method<E: de::Error>(self, value: $type) -> Result<Self::Value, E> {
-            let _ = write!(self.name, "{value}");
+            let _ = write!(self.name.copy(), "{value}");
             self.inner.$method(value)
         }
     )*};
@@ -323,7 +348,7 @@ macro_rules! forward_plain {
 }
 
 /// JSON names are strings; the other kinds are here for completeness (numbers keep their text).
-impl<'de, V: Visitor<'de>> Visitor<'de> for Named<'_, V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for Named<'_, 'de, V> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -341,17 +366,17 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Named<'_, V> {
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        self.name.push_str(value);
+        self.name.copy().push_str(value);
         self.inner.visit_str(value)
     }
 
     fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-        self.name.push_str(value);
+        self.name.lend(value);
         self.inner.visit_borrowed_str(value)
     }
 
     fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        self.name.push_str(&value);
+        self.name.copy().push_str(&value);
         self.inner.visit_string(value)
     }
 

@@ -1,4 +1,4 @@
-//! Unknown members are reported by conform's own decoding layer (one name buffer per object, paths built
+//! Unknown members are reported by conform's own decoding layer (names borrowed from the input, paths built
 //! only for what it reports). This test adds unknown members to every object of the spec's examples of the
 //! main request, answer and event types and checks that the layer reports exactly what serde_ignored reports
 //! for the same type and bytes.
