@@ -352,17 +352,25 @@ impl ApiErrorBody {
 
     /// Whether a 2xx JSON body is one of the in-band error envelopes the operation lists.
     pub(crate) fn in_band(value: &Value, envelopes: &[InBandEnvelope]) -> Option<ApiErrorBody> {
-        let object = value.as_object()?;
-        let found = envelopes.iter().any(|envelope| match envelope {
-            InBandEnvelope::ErrorResponse => object.get("error").is_some_and(Value::is_object),
-            InBandEnvelope::NewApiErrorResponse => object.get("success").and_then(Value::as_bool) == Some(false),
-            // Midjourney answers always carry `code`: 1 submitted, 21 waiting for a modal, 22 queued.
-            InBandEnvelope::MjErrorResponse => object
-                .get("code")
-                .and_then(Value::as_i64)
-                .is_some_and(|code| !matches!(code, 1 | 21 | 22)),
-        });
-        if found { Self::from_value(value) } else { None }
+        if looks_in_band(value, envelopes) {
+            Self::from_value(value)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the JSON text `text` has the top-level members of one of `envelopes`: the test
+    /// [`in_band`](Self::in_band) makes of a `Value`, read from the text without building its tree (answers of these operations are
+    /// decoded once more, typed, when they are not an envelope). An error is the text's JSON syntax error.
+    pub(crate) fn may_be_in_band(text: &str, envelopes: &[InBandEnvelope]) -> Result<bool, serde_json::Error> {
+        let signs: EnvelopeSigns = serde_json::from_str(text)?;
+        Ok(envelopes.iter().any(|envelope| match envelope {
+            InBandEnvelope::ErrorResponse => signs.error == Some(Shape::Object),
+            InBandEnvelope::NewApiErrorResponse => signs.success == Some(Shape::Bool(false)),
+            InBandEnvelope::MjErrorResponse => {
+                matches!(signs.code, Some(Shape::Integer(code)) if !matches!(code, 1 | 21 | 22))
+            }
+        }))
     }
 
     /// The error message.
@@ -627,4 +635,259 @@ pub(crate) fn decode_json_path<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> 
 /// [`decode_json_path`] for text already checked as UTF-8 (an event's data).
 pub(crate) fn decode_text_path<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, (String, String)> {
     allmhub_types::json_path::decode_text(text).map_err(|failure| (failure.path, failure.message))
+}
+
+/// Whether `value` has the top-level members of one of `envelopes`.
+fn looks_in_band(value: &Value, envelopes: &[InBandEnvelope]) -> bool {
+    let Some(object) = value.as_object() else {
+        return false;
+    };
+    envelopes.iter().any(|envelope| match envelope {
+        InBandEnvelope::ErrorResponse => object.get("error").is_some_and(Value::is_object),
+        InBandEnvelope::NewApiErrorResponse => object.get("success").and_then(Value::as_bool) == Some(false),
+        // Midjourney answers always carry `code`: 1 submitted, 21 waiting for a modal, 22 queued.
+        InBandEnvelope::MjErrorResponse => object
+            .get("code")
+            .and_then(Value::as_i64)
+            .is_some_and(|code| !matches!(code, 1 | 21 | 22)),
+    })
+}
+
+/// The top-level members that tell an in-band error envelope apart, as [`ApiErrorBody::in_band`] reads them
+/// from a `Value` (the last of repeated members wins, as there).
+#[derive(Default)]
+struct EnvelopeSigns {
+    error: Option<Shape>,
+    success: Option<Shape>,
+    code: Option<Shape>,
+}
+
+/// What a JSON value is, as far as the envelope tests ask: an object, a bool, an integer that fits `i64`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Object,
+    Bool(bool),
+    Integer(i64),
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for EnvelopeSigns {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Signs;
+
+        impl<'de> serde::de::Visitor<'de> for Signs {
+            type Value = EnvelopeSigns;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<EnvelopeSigns, A::Error> {
+                let mut signs = EnvelopeSigns::default();
+                while let Some(name) = map.next_key::<Member>()? {
+                    let slot = match name {
+                        Member::Error => &mut signs.error,
+                        Member::Success => &mut signs.success,
+                        Member::Code => &mut signs.code,
+                        Member::Other => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = Some(map.next_value::<Shape>()?);
+                }
+                Ok(signs)
+            }
+
+            // Any other document is no envelope; its values are read (and checked) all the same.
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<EnvelopeSigns, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(EnvelopeSigns::default())
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<EnvelopeSigns, E> {
+                Ok(EnvelopeSigns::default())
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<EnvelopeSigns, E> {
+                Ok(EnvelopeSigns::default())
+            }
+
+            fn visit_u64<E>(self, _: u64) -> Result<EnvelopeSigns, E> {
+                Ok(EnvelopeSigns::default())
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<EnvelopeSigns, E> {
+                Ok(EnvelopeSigns::default())
+            }
+
+            fn visit_str<E>(self, _: &str) -> Result<EnvelopeSigns, E> {
+                Ok(EnvelopeSigns::default())
+            }
+
+            fn visit_unit<E>(self) -> Result<EnvelopeSigns, E> {
+                Ok(EnvelopeSigns::default())
+            }
+        }
+
+        deserializer.deserialize_any(Signs)
+    }
+}
+
+/// A top-level member name that matters to the envelope tests.
+enum Member {
+    Error,
+    Success,
+    Code,
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Member {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+
+        impl serde::de::Visitor<'_> for Name {
+            type Value = Member;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+
+            fn visit_str<E>(self, name: &str) -> Result<Member, E> {
+                Ok(match name {
+                    "error" => Member::Error,
+                    "success" => Member::Success,
+                    "code" => Member::Code,
+                    _ => Member::Other,
+                })
+            }
+        }
+
+        deserializer.deserialize_identifier(Name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Shape {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Kind;
+
+        impl<'de> serde::de::Visitor<'de> for Kind {
+            type Value = Shape;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Shape::Object)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Shape::Other)
+            }
+
+            fn visit_bool<E>(self, value: bool) -> Result<Shape, E> {
+                Ok(Shape::Bool(value))
+            }
+
+            fn visit_i64<E>(self, value: i64) -> Result<Shape, E> {
+                Ok(Shape::Integer(value))
+            }
+
+            // As `Value::as_i64`: an integer past `i64::MAX` is no `i64`.
+            fn visit_u64<E>(self, value: u64) -> Result<Shape, E> {
+                Ok(i64::try_from(value).map_or(Shape::Other, Shape::Integer))
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+
+            fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+
+            fn visit_unit<E>(self) -> Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+        }
+
+        deserializer.deserialize_any(Kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_envelope_peek_decides_as_the_value_test_does() {
+        let documents = [
+            r#"{"error":{"message":"quota","type":"new_api_error"}}"#,
+            r#"{"id":"x","error":null}"#,
+            r#"{"error":"a string"}"#,
+            r#"{"error":[{}]}"#,
+            r#"{"err\u006fr":{}}"#,
+            r#"{"data":{"error":{}},"success":true}"#,
+            r#"{"success":false,"message":"get user group failed"}"#,
+            r#"{"success":"false"}"#,
+            r#"{"success":false,"success":true}"#,
+            r#"{"code":1,"description":"submitted","result":"1730621718151844"}"#,
+            r#"{"code":21}"#,
+            r#"{"code":22}"#,
+            r#"{"code":24,"description":"banned"}"#,
+            r#"{"code":24.0}"#,
+            r#"{"code":"24","message":"task"}"#,
+            r#"{"code":-5}"#,
+            r#"{"code":9223372036854775808}"#,
+            r#"{"code":1,"code":24}"#,
+            r#"{"code":24,"code":1}"#,
+            r#"{"code":[24],"error":{"a":[1,{"b":null}]},"success":false}"#,
+            r#"[{"error":{}}]"#,
+            "3",
+            r#""error""#,
+            "null",
+            "{}",
+        ];
+        let sets: [&[InBandEnvelope]; 4] = [
+            &[InBandEnvelope::ErrorResponse],
+            &[InBandEnvelope::NewApiErrorResponse],
+            &[InBandEnvelope::MjErrorResponse],
+            &[
+                InBandEnvelope::ErrorResponse,
+                InBandEnvelope::NewApiErrorResponse,
+                InBandEnvelope::MjErrorResponse,
+            ],
+        ];
+        let mut envelopes_seen = 0;
+        for document in documents {
+            let value: Value = serde_json::from_str(document).expect("valid JSON");
+            for envelopes in sets {
+                let expected = looks_in_band(&value, envelopes);
+                envelopes_seen += usize::from(expected);
+                let peeked = ApiErrorBody::may_be_in_band(document, envelopes).expect("valid JSON");
+                assert_eq!(peeked, expected, "{document} as {envelopes:?}");
+            }
+        }
+        assert!(
+            envelopes_seen >= 10,
+            "the documents include envelopes ({envelopes_seen})"
+        );
+    }
+
+    #[test]
+    fn the_envelope_peek_fails_where_the_text_is_not_json() {
+        for text in [r#"{"code":24"#, r#"{"code":24}}"#, "", "{\"a\":}"] {
+            assert!(serde_json::from_str::<Value>(text).is_err(), "{text}");
+            assert!(
+                ApiErrorBody::may_be_in_band(text, &[InBandEnvelope::MjErrorResponse]).is_err(),
+                "{text}"
+            );
+        }
+    }
 }

@@ -1113,19 +1113,25 @@ fn decode_json<T: DeserializeOwned>(answer: &FullAnswer, in_band: &[InBandEnvelo
     if in_band.is_empty() {
         return decode_json_path(&answer.body).map_err(|(path, message)| decode_error(path, message));
     }
-    // This operation may carry an error envelope with a 2xx status: look before decoding, reading the text
-    // (checked as UTF-8 once) twice.
+    // This operation may carry an error envelope with a 2xx status: look at the top-level members before
+    // decoding (the text is checked as UTF-8 once); only an answer that looks like an envelope is read into a
+    // `Value` to be decoded as one.
     let text =
         allmhub_types::json_path::text(&answer.body).map_err(|failure| decode_error(failure.path, failure.message))?;
-    let value: Value = serde_json::from_str(text).map_err(|error| decode_error("$".to_owned(), error.to_string()))?;
-    if let Some(body) = ApiErrorBody::in_band(&value, in_band) {
-        return Err(Error::Api(Box::new(
-            ApiError::new(answer.status, Some(body), None)
-                .with_request_id(answer.request_id())
-                .in_band(),
-        )));
+    let envelope =
+        ApiErrorBody::may_be_in_band(text, in_band).map_err(|error| decode_error("$".to_owned(), error.to_string()))?;
+    if envelope {
+        let value: Value =
+            serde_json::from_str(text).map_err(|error| decode_error("$".to_owned(), error.to_string()))?;
+        if let Some(body) = ApiErrorBody::in_band(&value, in_band) {
+            return Err(Error::Api(Box::new(
+                ApiError::new(answer.status, Some(body), None)
+                    .with_request_id(answer.request_id())
+                    .in_band(),
+            )));
+        }
     }
-    // Decoded from the text again rather than from the value: every answer type then has one decoder.
+    // Decoded from the text rather than from a value: every answer type then has one decoder.
     decode_text_path(text).map_err(|(path, message)| decode_error(path, message))
 }
 
