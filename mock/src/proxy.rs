@@ -20,7 +20,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{oneshot, watch};
 
 /// Answers larger than this are forwarded but not validated (32 MiB).
 pub const DEFAULT_LIMIT: usize = 32 * 1024 * 1024;
@@ -369,18 +369,56 @@ impl Drop for Proxy {
     }
 }
 
-/// What the forwarding path hands the validator.
-enum Piece {
-    Data(Bytes),
-    End,
-    Broken(String),
+/// What the forwarding path hands the validator once the answer is over: its pieces (while within the limit)
+/// and how it ended.
+struct Collected {
+    pieces: Vec<Bytes>,
+    size: usize,
+    ending: Ending,
 }
 
-/// The answer's body on its way to the client, copying each piece for the validator as it passes.
+enum Ending {
+    /// The body ended properly.
+    End,
+    /// Reading it from the upstream failed.
+    Broken(String),
+    /// The body was dropped before its end: the client went away, or hyper stopped at the declared length.
+    Dropped,
+}
+
+/// The answer's body on its way to the client, keeping each piece for the validator as it passes. The pieces
+/// are shared, not copied, and handed over in one message at the end: a message per piece woke the validator
+/// for every read, and on two cores those wake-ups competed with the forwarding itself.
 struct Tee<S> {
     inner: S,
-    copy: mpsc::UnboundedSender<Piece>,
-    done: bool,
+    pieces: Vec<Bytes>,
+    size: usize,
+    limit: usize,
+    collected: Option<oneshot::Sender<Collected>>,
+}
+
+impl<S> Tee<S> {
+    fn new(inner: S, limit: usize) -> (Tee<S>, oneshot::Receiver<Collected>) {
+        let (sender, receiver) = oneshot::channel();
+        let tee = Tee {
+            inner,
+            pieces: Vec::new(),
+            size: 0,
+            limit,
+            collected: Some(sender),
+        };
+        (tee, receiver)
+    }
+
+    fn finish(&mut self, ending: Ending) {
+        if let Some(sender) = self.collected.take() {
+            let _ = sender.send(Collected {
+                pieces: std::mem::take(&mut self.pieces),
+                size: self.size,
+                ending,
+            });
+        }
+    }
 }
 
 impl<S: Stream<Item = Result<Bytes, reqwest::Error>> + Unpin> Stream for Tee<S> {
@@ -390,19 +428,25 @@ impl<S: Stream<Item = Result<Bytes, reqwest::Error>> + Unpin> Stream for Tee<S> 
         let polled = self.inner.poll_next_unpin(cx);
         match &polled {
             Poll::Ready(Some(Ok(bytes))) => {
-                let _ = self.copy.send(Piece::Data(bytes.clone()));
+                self.size += bytes.len();
+                if self.size <= self.limit {
+                    self.pieces.push(bytes.clone());
+                } else if !self.pieces.is_empty() {
+                    // Past the limit the answer is forwarded, not validated: nothing more is kept.
+                    self.pieces = Vec::new();
+                }
             }
-            Poll::Ready(Some(Err(error))) if !self.done => {
-                self.done = true;
-                let _ = self.copy.send(Piece::Broken(error.to_string()));
-            }
-            Poll::Ready(None) if !self.done => {
-                self.done = true;
-                let _ = self.copy.send(Piece::End);
-            }
-            _ => {}
+            Poll::Ready(Some(Err(error))) => self.finish(Ending::Broken(error.to_string())),
+            Poll::Ready(None) => self.finish(Ending::End),
+            Poll::Pending => {}
         }
         polled
+    }
+}
+
+impl<S> Drop for Tee<S> {
+    fn drop(&mut self) {
+        self.finish(Ending::Dropped);
     }
 }
 
@@ -501,12 +545,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     } else {
         (Vec::new(), Vec::new())
     };
-    let (copy, pieces) = mpsc::unbounded_channel();
-    let body = Tee {
-        inner: answer.bytes_stream(),
-        copy,
-        done: false,
-    };
+    let (body, collected) = Tee::new(answer.bytes_stream(), shared.limit);
     tokio::spawn(validate(
         shared.clone(),
         Exchange {
@@ -526,7 +565,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             declared_length,
             encoding,
         },
-        pieces,
+        collected,
     ));
     response.body(Body::from_stream(body)).unwrap_or_else(|_| {
         proxy_error(
@@ -614,26 +653,20 @@ fn decoded(body: Vec<u8>, encoding: Option<&str>, limit: usize) -> Result<Vec<u8
     Ok(out)
 }
 
-/// Collects the copy of the answer (up to the limit) and checks the exchange once the answer ended.
-async fn validate(shared: Arc<Shared>, exchange: Exchange, mut pieces: mpsc::UnboundedReceiver<Piece>) {
-    let mut body: Vec<u8> = Vec::new();
-    let mut size = 0usize;
-    let ending = loop {
-        match pieces.recv().await {
-            Some(Piece::Data(bytes)) => {
-                size += bytes.len();
-                if size <= shared.limit {
-                    body.extend_from_slice(&bytes);
-                } else if !body.is_empty() {
-                    body = Vec::new();
-                }
-            }
-            Some(Piece::End) => break None,
-            Some(Piece::Broken(reason)) => break Some(format!("the answer broke off: {reason}")),
-            // hyper stops reading a body of declared length once it has it all, without asking for its end.
-            None if exchange.declared_length == Some(size as u64) => break None,
-            None => break Some("the client went away before the answer ended".to_owned()),
-        }
+/// Takes the answer's pieces (up to the limit) once the answer ended, and checks the exchange.
+async fn validate(shared: Arc<Shared>, exchange: Exchange, collected: oneshot::Receiver<Collected>) {
+    // The sender goes with the body, which sends before it is dropped; a body never polled sends on drop too.
+    let Collected { pieces, size, ending } = collected.await.unwrap_or(Collected {
+        pieces: Vec::new(),
+        size: 0,
+        ending: Ending::Dropped,
+    });
+    let ending = match ending {
+        Ending::End => None,
+        Ending::Broken(reason) => Some(format!("the answer broke off: {reason}")),
+        // hyper stops reading a body of declared length once it has it all, without asking for its end.
+        Ending::Dropped if exchange.declared_length == Some(size as u64) => None,
+        Ending::Dropped => Some("the client went away before the answer ended".to_owned()),
     };
     let ms = elapsed_ms(exchange.started);
     let limit = shared.limit;
@@ -648,7 +681,7 @@ async fn validate(shared: Arc<Shared>, exchange: Exchange, mut pieces: mpsc::Unb
         } else if let Some(reason) = ending {
             Err(reason)
         } else {
-            decoded(body, exchange.encoding.as_deref(), limit)
+            decoded(pieces.concat(), exchange.encoding.as_deref(), limit)
         };
         let report = match &exchange.route {
             None => ExchangeReport {

@@ -43,6 +43,19 @@ async fn upstream(release: Arc<Notify>) -> String {
                             .body(Body::from(gzip.finish().expect("compressed")))
                             .expect("a response");
                     }
+                    if headers.get("x-test-break").is_some() {
+                        // The first event, then the upstream fails: the chunked body never ends properly. The
+                        // pause leaves the body pending once, so that the head and the first event are sent first.
+                        let first = futures_util::stream::once(async { Ok::<_, std::io::Error>(CHUNK_1) });
+                        let broken = futures_util::stream::once(async {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            Err(std::io::Error::other("upstream died"))
+                        });
+                        return Response::builder()
+                            .header("content-type", "text/event-stream")
+                            .body(Body::from_stream(first.chain(broken)))
+                            .expect("a response");
+                    }
                     if headers.get("x-test-stream").is_some() {
                         let first = futures_util::stream::once(async { Ok::<_, std::io::Error>(CHUNK_1) });
                         let second = futures_util::stream::once(async move {
@@ -406,6 +419,47 @@ async fn answers_over_the_limit_are_forwarded_whole_and_reported_as_not_validate
         response.note.as_deref().is_some_and(|note| note.contains("limit")),
         "{response:?}"
     );
+}
+
+#[tokio::test]
+async fn an_answer_that_breaks_off_is_forwarded_as_far_as_it_came_and_reported_as_not_validated() {
+    let upstream = upstream(Arc::new(Notify::new())).await;
+    let proxy = Proxy::builder(&upstream).start().await.expect("a proxy");
+    let response = within(
+        10,
+        http()
+            .post(format!("{}/v1/chat/completions", proxy.url()))
+            .bearer_auth(KEY)
+            .header("x-test-break", "1")
+            .json(&chat())
+            .send(),
+    )
+    .await
+    .expect("the head of the answer");
+    assert_eq!(response.status(), 200);
+    let mut body = response.bytes_stream();
+    let first = within(10, body.next())
+        .await
+        .expect("a piece")
+        .expect("the first event");
+    assert_eq!(&first[..], CHUNK_1.as_bytes(), "what came is forwarded as it came");
+    // The break reaches the client as a broken body, not as a proper end.
+    let mut ended_properly = true;
+    while let Some(piece) = within(10, body.next()).await {
+        if piece.is_err() {
+            ended_properly = false;
+            break;
+        }
+    }
+    assert!(!ended_properly, "the client sees the answer break off");
+    let reports = proxy.wait_for_reports(1, Duration::from_secs(10)).await;
+    let response = &reports[0].response;
+    assert!(!response.validated, "{response:?}");
+    assert!(
+        response.note.as_deref().is_some_and(|note| note.contains("broke off")),
+        "{response:?}"
+    );
+    assert_eq!(reports[0].operation.as_deref(), Some("create_chat_completion"));
 }
 
 #[tokio::test]
