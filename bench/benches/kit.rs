@@ -187,19 +187,33 @@ fn proxy(servers: &tokio::runtime::Runtime, client: &tokio::runtime::Runtime) ->
     client.block_on(async {
         let (mut checked, mut passed) = (proxy.reports().len(), 0);
         for round in 0..210 {
-            let (time, bytes) = whole(&http, &direct_url).await;
-            let proxied_time = whole(&http, &proxy_url).await.0;
-            checked += 1;
-            proxy.wait_for_reports(checked, settle).await;
-            let forwarded_time = whole(&http, &forwarding_url).await.0;
-            passed += 1;
-            forwarding.wait_for_reports(passed, settle).await;
+            // The three take turns at going first, so that none always follows the same one.
+            let mut times = [Duration::ZERO; 3];
+            for turn in 0..3 {
+                let which = (round + turn) % 3;
+                match which {
+                    0 => {
+                        let (time, bytes) = whole(&http, &direct_url).await;
+                        times[0] = time;
+                        size = bytes;
+                    }
+                    1 => {
+                        times[1] = whole(&http, &proxy_url).await.0;
+                        checked += 1;
+                        proxy.wait_for_reports(checked, settle).await;
+                    }
+                    _ => {
+                        times[2] = whole(&http, &forwarding_url).await.0;
+                        passed += 1;
+                        forwarding.wait_for_reports(passed, settle).await;
+                    }
+                }
+            }
             // The first rounds warm the connections up.
             if round >= 10 {
-                direct.push(time);
-                size = bytes;
-                proxied.push(proxied_time);
-                forwarded.push(forwarded_time);
+                direct.push(times[0]);
+                proxied.push(times[1]);
+                forwarded.push(times[2]);
             }
         }
     });
