@@ -673,64 +673,94 @@ enum Shape {
 
 impl<'de> serde::Deserialize<'de> for EnvelopeSigns {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Signs;
+        // Any document but an object is no envelope; its values are read (and checked) all the same.
+        Ok(match deserializer.deserialize_any(Peek { top: true })? {
+            Peeked::Signs(signs) => signs,
+            Peeked::Shape(_) => EnvelopeSigns::default(),
+        })
+    }
+}
 
-        impl<'de> serde::de::Visitor<'de> for Signs {
-            type Value = EnvelopeSigns;
+impl<'de> serde::Deserialize<'de> for Shape {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match deserializer.deserialize_any(Peek { top: false })? {
+            Peeked::Shape(shape) => shape,
+            Peeked::Signs(_) => Shape::Object,
+        })
+    }
+}
 
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON value")
-            }
+/// What [`Peek`] found: the signs of the document (its top level, when an object), or a value's shape.
+enum Peeked {
+    Signs(EnvelopeSigns),
+    Shape(Shape),
+}
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<EnvelopeSigns, A::Error> {
-                let mut signs = EnvelopeSigns::default();
-                while let Some(name) = map.next_key::<Member>()? {
-                    let slot = match name {
-                        Member::Error => &mut signs.error,
-                        Member::Success => &mut signs.success,
-                        Member::Code => &mut signs.code,
-                        Member::Other => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                            continue;
-                        }
-                    };
-                    *slot = Some(map.next_value::<Shape>()?);
-                }
-                Ok(signs)
-            }
+/// Reads one JSON value: at the top level an object's signs, below it only the shape of each value (the
+/// contents of objects and arrays are skipped).
+struct Peek {
+    top: bool,
+}
 
-            // Any other document is no envelope; its values are read (and checked) all the same.
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<EnvelopeSigns, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(EnvelopeSigns::default())
-            }
+impl<'de> serde::de::Visitor<'de> for Peek {
+    type Value = Peeked;
 
-            fn visit_bool<E>(self, _: bool) -> Result<EnvelopeSigns, E> {
-                Ok(EnvelopeSigns::default())
-            }
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
 
-            fn visit_i64<E>(self, _: i64) -> Result<EnvelopeSigns, E> {
-                Ok(EnvelopeSigns::default())
-            }
-
-            fn visit_u64<E>(self, _: u64) -> Result<EnvelopeSigns, E> {
-                Ok(EnvelopeSigns::default())
-            }
-
-            fn visit_f64<E>(self, _: f64) -> Result<EnvelopeSigns, E> {
-                Ok(EnvelopeSigns::default())
-            }
-
-            fn visit_str<E>(self, _: &str) -> Result<EnvelopeSigns, E> {
-                Ok(EnvelopeSigns::default())
-            }
-
-            fn visit_unit<E>(self) -> Result<EnvelopeSigns, E> {
-                Ok(EnvelopeSigns::default())
-            }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Peeked, A::Error> {
+        if !self.top {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            return Ok(Peeked::Shape(Shape::Object));
         }
+        let mut signs = EnvelopeSigns::default();
+        while let Some(name) = map.next_key::<Member>()? {
+            let slot = match name {
+                Member::Error => &mut signs.error,
+                Member::Success => &mut signs.success,
+                Member::Code => &mut signs.code,
+                Member::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = Some(map.next_value::<Shape>()?);
+        }
+        Ok(Peeked::Signs(signs))
+    }
 
-        deserializer.deserialize_any(Signs)
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Peeked, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Peeked::Shape(Shape::Other))
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Peeked, E> {
+        Ok(Peeked::Shape(Shape::Bool(value)))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Peeked, E> {
+        Ok(Peeked::Shape(Shape::Integer(value)))
+    }
+
+    // As `Value::as_i64`: an integer past `i64::MAX` is no `i64`.
+    fn visit_u64<E>(self, value: u64) -> Result<Peeked, E> {
+        Ok(Peeked::Shape(i64::try_from(value).map_or(Shape::Other, Shape::Integer)))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Peeked, E> {
+        Ok(Peeked::Shape(Shape::Other))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Peeked, E> {
+        Ok(Peeked::Shape(Shape::Other))
+    }
+
+    fn visit_unit<E>(self) -> Result<Peeked, E> {
+        Ok(Peeked::Shape(Shape::Other))
     }
 }
 
@@ -764,60 +794,6 @@ impl<'de> serde::Deserialize<'de> for Member {
         }
 
         deserializer.deserialize_identifier(Name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Shape {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Kind;
-
-        impl<'de> serde::de::Visitor<'de> for Kind {
-            type Value = Shape;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON value")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
-                while map
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(Shape::Object)
-            }
-
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(Shape::Other)
-            }
-
-            fn visit_bool<E>(self, value: bool) -> Result<Shape, E> {
-                Ok(Shape::Bool(value))
-            }
-
-            fn visit_i64<E>(self, value: i64) -> Result<Shape, E> {
-                Ok(Shape::Integer(value))
-            }
-
-            // As `Value::as_i64`: an integer past `i64::MAX` is no `i64`.
-            fn visit_u64<E>(self, value: u64) -> Result<Shape, E> {
-                Ok(i64::try_from(value).map_or(Shape::Other, Shape::Integer))
-            }
-
-            fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
-                Ok(Shape::Other)
-            }
-
-            fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
-                Ok(Shape::Other)
-            }
-
-            fn visit_unit<E>(self) -> Result<Shape, E> {
-                Ok(Shape::Other)
-            }
-        }
-
-        deserializer.deserialize_any(Kind)
     }
 }
 
