@@ -352,25 +352,18 @@ impl ApiErrorBody {
 
     /// Whether a 2xx JSON body is one of the in-band error envelopes the operation lists.
     pub(crate) fn in_band(value: &Value, envelopes: &[InBandEnvelope]) -> Option<ApiErrorBody> {
-        if looks_in_band(value, envelopes) {
+        if EnvelopeSigns::of_value(value).match_any(envelopes) {
             Self::from_value(value)
         } else {
             None
         }
     }
 
-    /// Whether the JSON text `text` has the top-level members of one of `envelopes`: the test
-    /// [`in_band`](Self::in_band) makes of a `Value`, read from the text without building its tree (answers of these operations are
-    /// decoded once more, typed, when they are not an envelope). An error is the text's JSON syntax error.
+    /// Whether the JSON text `text` has the top-level members of one of `envelopes` — the test
+    /// [`in_band`](Self::in_band) makes of a `Value`, on signs read from the text without building its tree.
+    /// An error is the text's JSON syntax error.
     pub(crate) fn may_be_in_band(text: &str, envelopes: &[InBandEnvelope]) -> Result<bool, serde_json::Error> {
-        let signs: EnvelopeSigns = serde_json::from_str(text)?;
-        Ok(envelopes.iter().any(|envelope| match envelope {
-            InBandEnvelope::ErrorResponse => signs.error == Some(Shape::Object),
-            InBandEnvelope::NewApiErrorResponse => signs.success == Some(Shape::Bool(false)),
-            InBandEnvelope::MjErrorResponse => {
-                matches!(signs.code, Some(Shape::Integer(code)) if !matches!(code, 1 | 21 | 22))
-            }
-        }))
+        Ok(serde_json::from_str::<EnvelopeSigns>(text)?.match_any(envelopes))
     }
 
     /// The error message.
@@ -637,29 +630,39 @@ pub(crate) fn decode_text_path<T: serde::de::DeserializeOwned>(text: &str) -> Re
     allmhub_types::json_path::decode_text(text).map_err(|failure| (failure.path, failure.message))
 }
 
-/// Whether `value` has the top-level members of one of `envelopes`.
-fn looks_in_band(value: &Value, envelopes: &[InBandEnvelope]) -> bool {
-    let Some(object) = value.as_object() else {
-        return false;
-    };
-    envelopes.iter().any(|envelope| match envelope {
-        InBandEnvelope::ErrorResponse => object.get("error").is_some_and(Value::is_object),
-        InBandEnvelope::NewApiErrorResponse => object.get("success").and_then(Value::as_bool) == Some(false),
-        // Midjourney answers always carry `code`: 1 submitted, 21 waiting for a modal, 22 queued.
-        InBandEnvelope::MjErrorResponse => object
-            .get("code")
-            .and_then(Value::as_i64)
-            .is_some_and(|code| !matches!(code, 1 | 21 | 22)),
-    })
-}
-
-/// The top-level members that tell an in-band error envelope apart, as [`ApiErrorBody::in_band`] reads them
-/// from a `Value` (the last of repeated members wins, as there).
-#[derive(Default)]
+/// The top-level members that tell an in-band error envelope apart, read from a `Value` or straight from the
+/// text (the last of repeated members wins, as in a `Value`).
+#[derive(Debug, Default, PartialEq, Eq)]
 struct EnvelopeSigns {
     error: Option<Shape>,
     success: Option<Shape>,
     code: Option<Shape>,
+}
+
+impl EnvelopeSigns {
+    fn of_value(value: &Value) -> EnvelopeSigns {
+        let Some(object) = value.as_object() else {
+            return EnvelopeSigns::default();
+        };
+        let shape = |name: &str| object.get(name).map(Shape::of_value);
+        EnvelopeSigns {
+            error: shape("error"),
+            success: shape("success"),
+            code: shape("code"),
+        }
+    }
+
+    /// Whether these are the signs of one of `envelopes`.
+    fn match_any(&self, envelopes: &[InBandEnvelope]) -> bool {
+        envelopes.iter().any(|envelope| match envelope {
+            InBandEnvelope::ErrorResponse => self.error == Some(Shape::Object),
+            InBandEnvelope::NewApiErrorResponse => self.success == Some(Shape::Bool(false)),
+            // Midjourney answers always carry `code`: 1 submitted, 21 waiting for a modal, 22 queued.
+            InBandEnvelope::MjErrorResponse => {
+                matches!(self.code, Some(Shape::Integer(code)) if !matches!(code, 1 | 21 | 22))
+            }
+        })
+    }
 }
 
 /// What a JSON value is, as far as the envelope tests ask: an object, a bool, an integer that fits `i64`.
@@ -669,6 +672,18 @@ enum Shape {
     Bool(bool),
     Integer(i64),
     Other,
+}
+
+impl Shape {
+    fn of_value(value: &Value) -> Shape {
+        match value {
+            Value::Object(_) => Shape::Object,
+            Value::Bool(value) => Shape::Bool(*value),
+            // As the text reader sees it: an integer past `i64::MAX`, or any float, is no `i64`.
+            Value::Number(number) => number.as_i64().map_or(Shape::Other, Shape::Integer),
+            _ => Shape::Other,
+        }
+    }
 }
 
 impl<'de> serde::Deserialize<'de> for EnvelopeSigns {
@@ -843,8 +858,10 @@ mod tests {
         let mut envelopes_seen = 0;
         for document in documents {
             let value: Value = serde_json::from_str(document).expect("valid JSON");
+            let peeked: EnvelopeSigns = serde_json::from_str(document).expect("valid JSON");
+            assert_eq!(peeked, EnvelopeSigns::of_value(&value), "{document}");
             for envelopes in sets {
-                let expected = looks_in_band(&value, envelopes);
+                let expected = EnvelopeSigns::of_value(&value).match_any(envelopes);
                 envelopes_seen += usize::from(expected);
                 let peeked = ApiErrorBody::may_be_in_band(document, envelopes).expect("valid JSON");
                 assert_eq!(peeked, expected, "{document} as {envelopes:?}");
