@@ -55,8 +55,8 @@ fn tracked<'p, 's, X>(inner: X, path: Path<'p>, unknown: &'s mut Vec<String>) ->
     Tracked { inner, path, unknown }
 }
 
-/// Calls `$forward!` with every method of serde's `Deserializer` but `deserialize_ignored_any` (and the
-/// `$extra` ones), each with its arguments before the visitor.
+/// Calls `$forward!` with every method of serde's `Deserializer` but `deserialize_ignored_any` and
+/// `deserialize_struct` (and the `$extra` ones), each with its arguments before the visitor.
 macro_rules! every_deserialize_method {
     ($forward:ident $(, $extra:ident($($arg:ident: $type:ty),*))*) => {
         $forward! {
@@ -67,7 +67,6 @@ macro_rules! every_deserialize_method {
             deserialize_option(), deserialize_unit(), deserialize_unit_struct(name: &'static str),
             deserialize_newtype_struct(name: &'static str), deserialize_seq(), deserialize_tuple(len: usize),
             deserialize_tuple_struct(name: &'static str, len: usize), deserialize_map(),
-            deserialize_struct(name: &'static str, fields: &'static [&'static str]),
             deserialize_enum(name: &'static str, variants: &'static [&'static str]), deserialize_identifier(),
             $($extra($($arg: $type),*),)*
         }
@@ -87,6 +86,18 @@ impl<'de, X: Deserializer<'de>> Deserializer<'de> for Tracked<'_, '_, X> {
     type Error = X::Error;
 
     every_deserialize_method!(forward_deserialize);
+
+    /// An object, and only an object: serde_json also reads a struct from an array of its members in order,
+    /// which no schema allows. Asking for a map also keeps every struct's array decoder out of the build.
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        let visitor = tracked(visitor, self.path, self.unknown);
+        self.inner.deserialize_map(visitor)
+    }
 
     /// A value the type skips: an unknown member (or element) at this path.
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
@@ -323,7 +334,11 @@ macro_rules! forward_name {
 impl<'de, X: Deserializer<'de>> Deserializer<'de> for Named<'_, 'de, X> {
     type Error = X::Error;
 
-    every_deserialize_method!(forward_name, deserialize_ignored_any());
+    every_deserialize_method!(
+        forward_name,
+        deserialize_ignored_any(),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str])
+    );
 
     fn is_human_readable(&self) -> bool {
         self.inner.is_human_readable()
