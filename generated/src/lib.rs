@@ -4,7 +4,8 @@
 //! [`types`]. Decoding is forward compatible: unknown object members are ignored, enums keep values they do
 //! not know (`Unknown(String)`), tagged unions keep objects with unknown or missing tags (`Unknown(Value)`),
 //! optional members may be `null`, and ids that arrive as strings or integers keep every digit
-//! ([`StringOrNumber`]).
+//! ([`StringOrNumber`]). Each value kept in an `Unknown` variant is counted ([`unknown_values`]), which is how
+//! `allmhub-conform` reports where a payload left the spec.
 //!
 //! ```
 //! use allmhub_types::{ChatCompletionChunk, ChatCompletionRequest, ChatMessage, FinishReason};
@@ -68,6 +69,7 @@ mod multipart;
 mod registry;
 #[cfg(feature = "schemars")]
 pub mod structured;
+pub mod unknown_values;
 mod values;
 
 /// Support for the generated code; not part of the public API.

@@ -21,17 +21,23 @@ where
     Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
-/// Decodes an open enum from a string.
+/// An open enum: a value the spec does not list is kept in its `Unknown` variant.
+pub trait OpenEnum {
+    /// The value kept in the catch-all variant, if this is it.
+    fn unknown_value(&self) -> Option<&str>;
+}
+
+/// Decodes an open enum from a string, noting a value the spec does not list (see [`crate::unknown_values`]).
 pub fn deserialize_open_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
-    T: From<String> + for<'a> From<&'a str>,
+    T: From<String> + for<'a> From<&'a str> + OpenEnum,
 {
     struct OpenEnumVisitor<T>(PhantomData<fn() -> T>);
 
     impl<T> Visitor<'_> for OpenEnumVisitor<T>
     where
-        T: From<String> + for<'a> From<&'a str>,
+        T: From<String> + for<'a> From<&'a str> + OpenEnum,
     {
         type Value = T;
 
@@ -40,12 +46,19 @@ where
         }
 
         fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
-            Ok(T::from(value))
+            Ok(noted(T::from(value)))
         }
 
         fn visit_string<E: de::Error>(self, value: String) -> Result<T, E> {
-            Ok(T::from(value))
+            Ok(noted(T::from(value)))
         }
+    }
+
+    fn noted<T: OpenEnum>(decoded: T) -> T {
+        if let Some(value) = decoded.unknown_value() {
+            crate::unknown_values::note(Some(value));
+        }
+        decoded
     }
 
     deserializer.deserialize_str(OpenEnumVisitor(PhantomData))
@@ -386,6 +399,7 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         // The tag's name and (usually) its value are read without copying them.
         let Some(first) = map.next_key_seed(FirstName { tag: self.tag })? else {
+            crate::unknown_values::note(None);
             return Ok(T::unknown(Value::Object(Map::new())));
         };
         let Some(first) = first else {
@@ -401,6 +415,7 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
                     let mut object = Map::new();
                     object.insert(self.tag.to_owned(), other);
                     object.extend(Map::deserialize(MapAccessDeserializer::new(map))?);
+                    crate::unknown_values::note(None);
                     Ok(T::unknown(Value::Object(object)))
                 }
             };
@@ -436,6 +451,7 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
         let text = String::from_utf8(text).map_err(de::Error::custom)?;
         let Some(tag) = tag else {
             let object = serde_json::from_str(&text).map_err(de::Error::custom)?;
+            crate::unknown_values::note(None);
             return Ok(T::unknown(Value::Object(object)));
         };
         T::decode_variant(
@@ -742,6 +758,7 @@ impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for StreamedRest<'_, A> {
 
     fn unknown(self) -> Result<Value, A::Error> {
         let rest = Map::deserialize(MapAccessDeserializer::new(self.map))?;
+        crate::unknown_values::note(Some(self.tag));
         Ok(with_tag(self.tag_member, self.tag, rest))
     }
 }
@@ -794,6 +811,7 @@ impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
 
     fn unknown(self) -> Result<Value, E> {
         let rest: Map<String, Value> = serde_json::from_str(&self.text).map_err(E::custom)?;
+        crate::unknown_values::note(Some(self.tag));
         Ok(with_tag(self.tag_member, self.tag, rest))
     }
 }

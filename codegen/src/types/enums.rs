@@ -113,5 +113,14 @@ pub fn enum_tokens(def: &Def, values: &[EnumValue], open: bool) -> TokenStream {
                 crate::__private::deserialize_open_enum(deserializer)
             }
         }
+
+        impl crate::__private::OpenEnum for #name {
+            fn unknown_value(&self) -> ::std::option::Option<&str> {
+                match self {
+                    Self::Unknown(value) => ::std::option::Option::Some(value),
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
     }
 }

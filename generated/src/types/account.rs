@@ -385,6 +385,14 @@ impl<'de> ::serde::Deserialize<'de> for EndpointType {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for EndpointType {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Answer of `GET /v1beta/models`, shaped like Google's `ListModelsResponse`. Only `name` and `displayName`
 /// are filled by this gateway; everything else is `null`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]

@@ -143,6 +143,14 @@ impl<'de> ::serde::Deserialize<'de> for SpeechResponseFormat {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for SpeechResponseFormat {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Multipart form of `POST /v1/audio/transcriptions`. Array members are sent as repeated form fields named as
 /// the property (`timestamp_granularities[]`, `include[]`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -319,6 +327,14 @@ impl<'de> ::serde::Deserialize<'de> for TimestampGranularity {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for TimestampGranularity {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Multipart form of `POST /v1/audio/translations`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TranslationRequest {
@@ -456,6 +472,14 @@ impl<'de> ::serde::Deserialize<'de> for AudioResponseFormat {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for AudioResponseFormat {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// JSON result of a transcription or translation. `json` gives `text` (plus `usage`, and `logprobs` when

@@ -219,6 +219,14 @@ impl<'de> ::serde::Deserialize<'de> for ClaudeRole {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ClaudeRole {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Turn content: a string (shorthand for one text block) or a list of content blocks.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
@@ -1947,6 +1955,14 @@ impl<'de> ::serde::Deserialize<'de> for ClaudeStopReason {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ClaudeStopReason {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Structured detail of a refusal (stop reason `refusal`) from Anthropic's streaming classifiers.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeRefusalStopDetails {
@@ -2053,6 +2069,14 @@ impl<'de> ::serde::Deserialize<'de> for ClaudeRefusalCategory {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ClaudeRefusalCategory {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// The code-execution container of a request; send its `id` back to reuse it in a later request.
@@ -2777,6 +2801,14 @@ impl<'de> ::serde::Deserialize<'de> for ClaudeWebSearchErrorCode {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ClaudeWebSearchErrorCode {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// The result of a web fetch call (the `web_fetch` server tool).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeWebFetchToolResultBlock {
@@ -3029,6 +3061,14 @@ impl<'de> ::serde::Deserialize<'de> for ClaudeWebFetchErrorCode {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ClaudeWebFetchErrorCode {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// The result of running Python code in the code-execution tool (version `code_execution_20250522`).
@@ -3298,6 +3338,14 @@ impl<'de> ::serde::Deserialize<'de> for ClaudeToolErrorCode {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ClaudeToolErrorCode {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// The result of a shell command run by the code-execution tool (version `code_execution_20250825`).

@@ -159,6 +159,14 @@ impl<'de> ::serde::Deserialize<'de> for GeminiRole {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for GeminiRole {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// One piece of a turn. Normally exactly one data member is set (`text`, `inlineData`, `fileData`,
 /// `functionCall`, `functionResponse`, `executableCode` or `codeExecutionResult`), possibly with the flags
 /// `thought` / `thoughtSignature` and `videoMetadata`. Modelled as a struct of optional members, not a union.
@@ -751,6 +759,14 @@ impl<'de> ::serde::Deserialize<'de> for GeminiModality {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for GeminiModality {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Token resolution at which input images and video frames are sampled.
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -827,6 +843,14 @@ impl<'de> ::serde::Deserialize<'de> for GeminiMediaResolution {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for GeminiMediaResolution {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// The OpenAPI 3.0 subset Gemini uses for `responseSchema` and function `parameters`. `type` is written
@@ -1177,6 +1201,14 @@ impl<'de> ::serde::Deserialize<'de> for GeminiFunctionCallingMode {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for GeminiFunctionCallingMode {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// The blocking threshold for one harm category.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GeminiSafetySetting {
@@ -1285,6 +1317,14 @@ impl<'de> ::serde::Deserialize<'de> for GeminiHarmCategory {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for GeminiHarmCategory {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Block content at or above this probability of harm; `BLOCK_NONE` blocks nothing, `OFF` also turns the filter off.
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -1371,6 +1411,14 @@ impl<'de> ::serde::Deserialize<'de> for GeminiHarmBlockThreshold {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for GeminiHarmBlockThreshold {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// The answer of `generateContent`, and each chunk of `streamGenerateContent`. Native Gemini channels pass
@@ -1742,6 +1790,14 @@ impl<'de> ::serde::Deserialize<'de> for GeminiFinishReason {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for GeminiFinishReason {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// The assessed probability of one harm category.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiSafetyRating {
@@ -1857,6 +1913,14 @@ impl<'de> ::serde::Deserialize<'de> for GeminiHarmProbability {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for GeminiHarmProbability {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Sources the candidate quotes at length. The Gemini API names the list `citationSources`; Vertex AI names it
@@ -2191,5 +2255,13 @@ impl<'de> ::serde::Deserialize<'de> for GeminiBlockReason {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for GeminiBlockReason {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }

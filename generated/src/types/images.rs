@@ -525,6 +525,14 @@ impl<'de> ::serde::Deserialize<'de> for ImageQuality {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ImageQuality {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Return images as URLs (`url`) or base64 (`b64_json`). gpt-image models always return `b64_json`.
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -591,6 +599,14 @@ impl<'de> ::serde::Deserialize<'de> for ImageResponseFormat {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ImageResponseFormat {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Background of gpt-image output; `transparent` needs `png` or `webp`.
@@ -666,6 +682,14 @@ impl<'de> ::serde::Deserialize<'de> for ImageBackground {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ImageBackground {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Content moderation level of gpt-image models.
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -732,6 +756,14 @@ impl<'de> ::serde::Deserialize<'de> for ImageModeration {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ImageModeration {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// File format of gpt-image output.
@@ -807,6 +839,14 @@ impl<'de> ::serde::Deserialize<'de> for ImageOutputFormat {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ImageOutputFormat {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Seedream; `auto` lets the model produce a set of related images, `disabled` (default) produces one.
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -873,6 +913,14 @@ impl<'de> ::serde::Deserialize<'de> for ImageSequentialGeneration {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ImageSequentialGeneration {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Seedream; options of a sequential (group) generation.

@@ -118,6 +118,14 @@ impl<'de> ::serde::Deserialize<'de> for MjChangeAction {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for MjChangeAction {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Body of `POST /mj/submit/action` (midjourney-proxy-plus `SubmitActionDTO`): press one button of a finished
 /// task.
 ///
@@ -313,6 +321,14 @@ impl<'de> ::serde::Deserialize<'de> for MjBlendDimensions {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for MjBlendDimensions {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Which Discord bot runs the job: `MID_JOURNEY` (the default when absent) or `NIJI_JOURNEY`. Proxy-plus only.
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -379,6 +395,14 @@ impl<'de> ::serde::Deserialize<'de> for MjBotType {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for MjBotType {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Body of `POST /mj/submit/describe` (midjourney-proxy `SubmitDescribeDTO`).
@@ -649,6 +673,14 @@ impl<'de> ::serde::Deserialize<'de> for MjVideoMotion {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for MjVideoMotion {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Body of `POST /mj/insight-face/swap` (midjourney-proxy-plus `SwapFaceDTO`).
@@ -1135,6 +1167,14 @@ impl<'de> ::serde::Deserialize<'de> for MjTaskAction {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for MjTaskAction {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Task state: `NOT_START`, `SUBMITTED` (sent to Discord), `MODAL` (waiting for `POST /mj/submit/modal`),
 /// `IN_PROGRESS`, and the final `SUCCESS`, `FAILURE`, `CANCEL`. The gateway reports `""` (empty) for a task it
 /// has stored but not yet heard about from the proxy. Open enum.
@@ -1233,6 +1273,14 @@ impl<'de> ::serde::Deserialize<'de> for MjTaskStatus {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for MjTaskStatus {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// `properties` of a task. Through the gateway only `finalPrompt` and `finalZhPrompt`; a raw proxy adds
@@ -2008,6 +2056,14 @@ impl<'de> ::serde::Deserialize<'de> for MjAccountMode {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for MjAccountMode {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Midjourney subscription plan: `BASIC`, `STANDARD`, `PRO` or `MEGA`.
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -2086,6 +2142,14 @@ impl<'de> ::serde::Deserialize<'de> for MjSubscribePlan {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for MjSubscribePlan {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Billing period of a Midjourney subscription: `YEARLY` or `MONTHLY`.
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -2152,6 +2216,14 @@ impl<'de> ::serde::Deserialize<'de> for MjBilledWay {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for MjBilledWay {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Stylize setting of a Midjourney account: `LOW`, `MED`, `HIGH` or `VERY_HIGH`.
@@ -2232,6 +2304,14 @@ impl<'de> ::serde::Deserialize<'de> for MjStylizeLevel {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for MjStylizeLevel {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Variation strength setting of a Midjourney account: `LOW` or `HIGH`.
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -2298,5 +2378,13 @@ impl<'de> ::serde::Deserialize<'de> for MjVariationLevel {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for MjVariationLevel {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }

@@ -384,6 +384,14 @@ impl<'de> ::serde::Deserialize<'de> for ChatReasoningEffort {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ChatReasoningEffort {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// How long and detailed the answer should be (gpt-5 family).
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -457,6 +465,14 @@ impl<'de> ::serde::Deserialize<'de> for ChatVerbosity {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ChatVerbosity {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// An output modality of the model.
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -523,6 +539,14 @@ impl<'de> ::serde::Deserialize<'de> for ChatModality {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ChatModality {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// OpenAI processing tier. In a request it asks for a tier (`auto` by default); in a response it is the tier
@@ -613,6 +637,14 @@ impl<'de> ::serde::Deserialize<'de> for ChatServiceTier {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ChatServiceTier {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Voice and format of spoken output; required when `modalities` includes `audio`.
@@ -723,6 +755,14 @@ impl<'de> ::serde::Deserialize<'de> for ChatAudioFormat {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ChatAudioFormat {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Predicted Output: text expected to largely reappear in the answer (e.g. a file being edited), which speeds
 /// up generation. `type` is always `content`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -824,6 +864,14 @@ impl<'de> ::serde::Deserialize<'de> for ChatSearchContextSize {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ChatSearchContextSize {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Approximate user location to localize search results. `type` is always `approximate`.
@@ -1027,6 +1075,14 @@ impl<'de> ::serde::Deserialize<'de> for ChatRole {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ChatRole {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Message content, either plain text or a list of typed parts (text, images, audio, files, video).
@@ -1333,6 +1389,14 @@ impl<'de> ::serde::Deserialize<'de> for ChatImageDetail {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ChatImageDetail {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Base64-encoded audio input for audio-capable models.
@@ -1946,6 +2010,14 @@ impl<'de> ::serde::Deserialize<'de> for ChatToolChoiceMode {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ChatToolChoiceMode {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// An object tool choice, tagged by `type`.
@@ -2677,6 +2749,14 @@ impl<'de> ::serde::Deserialize<'de> for FinishReason {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for FinishReason {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Per-token log probabilities of a choice (when `logprobs` was requested).

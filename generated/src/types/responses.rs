@@ -332,6 +332,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesMessageRole {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ResponsesMessageRole {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// The content of an input message or of a tool output: plain text, or a list of content parts.
 #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(untagged)]
@@ -860,6 +868,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesImageDetail {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ResponsesImageDetail {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// A file part (PDF and similar), inline as base64 data, by URL or by uploaded file id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ResponsesInputFile {
@@ -1208,6 +1224,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesSearchContextSize {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ResponsesSearchContextSize {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// The hosted file search tool over OpenAI vector stores.
@@ -1705,6 +1729,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesToolChoiceMode {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ResponsesToolChoiceMode {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Forces a specific tool, or restricts the tools to a subset.
 ///
 /// The union is open: an object with an unknown tag is kept in `Unknown`, and later versions may add
@@ -1985,6 +2017,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesReasoningEffort {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ResponsesReasoningEffort {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Level of detail of the reasoning summary.
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -2056,6 +2096,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesReasoningSummary {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ResponsesReasoningSummary {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Options of the text output (the Responses form of Chat's `response_format`).
@@ -2139,6 +2187,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesVerbosity {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ResponsesVerbosity {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// The output format, plain text (default), a JSON object, or JSON that follows a schema.
@@ -2341,6 +2397,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesIncludable {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ResponsesIncludable {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// Processing tier (requested, or used in the answer).
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -2424,6 +2488,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesServiceTier {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for ResponsesServiceTier {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// `disabled` (default: fail when the input is too long) or `auto` (drop items from the middle).
 ///
 /// The enum is open: a value this version does not know is kept in `Unknown`, and later versions may
@@ -2490,6 +2562,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesTruncation {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ResponsesTruncation {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Reference to a stored prompt template and its variables.
@@ -2844,6 +2924,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesStatus {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ResponsesStatus {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// Instructions as echoed in a response, a text or a list of input items.
@@ -3205,6 +3293,14 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesItemStatus {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for ResponsesItemStatus {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
 /// An assistant message.

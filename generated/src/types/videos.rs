@@ -324,6 +324,14 @@ impl<'de> ::serde::Deserialize<'de> for VideoStatus {
         crate::__private::deserialize_open_enum(deserializer)
     }
 }
+impl crate::__private::OpenEnum for VideoStatus {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
 /// The error of a failed video job. The gateway may set only `message` (its stored failure reason).
 ///
 /// Spec schema `OpenAIVideoError`.
@@ -425,5 +433,13 @@ impl<'de> ::serde::Deserialize<'de> for VideoContentVariant {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::__private::deserialize_open_enum(deserializer)
+    }
+}
+impl crate::__private::OpenEnum for VideoContentVariant {
+    fn unknown_value(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Unknown(value) => ::std::option::Option::Some(value),
+            _ => ::std::option::Option::None,
+        }
     }
 }
