@@ -2,7 +2,7 @@
 //! schema (`conform SCHEMA [FILE]`), or every exchange of a HAR capture (`conform --har FILE`).
 //!
 //! Exit status: 0 when everything conforms, 1 when something does not (or, with `--strict`, when it has
-//! members the spec does not know), 2 for usage errors (unknown schema, unreadable input).
+//! members or values the spec does not know), 2 for usage errors (unknown schema, unreadable input).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -30,8 +30,8 @@ pub struct ConformArgs {
     /// `response`) instead of the table.
     #[arg(long, requires = "har")]
     pub json: bool,
-    /// Members the spec does not know are failures, not warnings (with `--har`, so are requests that match
-    /// no operation).
+    /// Members and values (an open enum's value, a union's tag) the spec does not know are failures, not
+    /// warnings (with `--har`, so are requests that match no operation).
     #[arg(long)]
     pub strict: bool,
 }
@@ -149,7 +149,7 @@ fn run_har(
                 .map(|error| format!("request {error}"))
                 .or_else(|| report.response.first_error().map(|error| format!("answer {error}")))
                 .or_else(|| (!report.response.validated).then(|| report.response.note.clone().unwrap_or_default()))
-                .unwrap_or_else(|| "unknown members (--strict)".to_owned());
+                .unwrap_or_else(|| "unknown members or values (--strict)".to_owned());
             writeln!(
                 stderr,
                 "entry {index}: {} {} ({what}): {reason}",
@@ -167,7 +167,7 @@ fn run_har(
     Ok(if failed { EXIT_FAILURE } else { EXIT_OK })
 }
 
-/// Writes one outcome: the decoded value to `stdout`, unknown members and errors to `stderr`, each line
+/// Writes one outcome: the decoded value to `stdout`, unknown members and values and errors to `stderr`, each line
 /// after `prefix` (which names the event of a stream). Returns the exit status it amounts to.
 fn report(
     outcome: Result<Conformed, DecodeError>,
@@ -182,11 +182,23 @@ fn report(
             for path in &conformed.unknown_members {
                 writeln!(stderr, "{prefix}{path}")?;
             }
-            if strict && !conformed.unknown_members.is_empty() {
+            for value in &conformed.unknown_values {
+                writeln!(stderr, "{prefix}{value} (a value the spec does not list)")?;
+            }
+            if strict && !conformed.is_exact() {
+                let counts = [
+                    (conformed.unknown_members.len(), "member(s)"),
+                    (conformed.unknown_values.len(), "value(s)"),
+                ];
+                let what: Vec<String> = counts
+                    .iter()
+                    .filter(|(count, _)| *count > 0)
+                    .map(|(count, what)| format!("{count} {what}"))
+                    .collect();
                 writeln!(
                     stderr,
-                    "error: {prefix}{} member(s) unknown to schema `{schema}` (--strict)",
-                    conformed.unknown_members.len(),
+                    "error: {prefix}{} unknown to schema `{schema}` (--strict)",
+                    what.join(" and ")
                 )?;
                 return Ok(EXIT_FAILURE);
             }

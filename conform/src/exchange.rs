@@ -9,7 +9,9 @@ use allmhub_types::{Operation, SchemaInfo};
 use serde::{Deserialize, Serialize};
 
 use crate::form::{FormField, parse_multipart};
-use crate::{Conformed, DecodeError, catalog, check_form, check_json_array, check_json_findings, find_schema, sse};
+use crate::{
+    Conformed, DecodeError, UnknownValue, catalog, check_form, check_json_array, check_json_findings, find_schema, sse,
+};
 
 /// One finding: where a payload departs from the spec and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,13 +29,16 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Verdict {
-    /// Nothing is wrong: no errors, and under `--strict` no unknown members either. An answer that was
+    /// Nothing is wrong: no errors, and under `--strict` no unknown members or values either. An answer that was
     /// not validated (see `validated`) is not `ok`.
     pub ok: bool,
     /// Where decoding failed.
     pub errors: Vec<Finding>,
     /// Members the spec does not know, as JSON paths (each once, for streams across all events).
     pub unknown: Vec<String>,
+    /// Values the spec does not list (an open enum's value, a tagged union's tag), each once.
+    #[serde(default)]
+    pub unknown_values: Vec<UnknownValue>,
     /// For an event stream, how many events carried data.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub events: Option<usize>,
@@ -50,12 +55,13 @@ fn yes() -> bool {
 }
 
 impl Verdict {
-    /// A payload found conforming, with what the spec does not know.
-    pub fn conforming(unknown: Vec<String>, strict: bool) -> Verdict {
+    /// A payload found conforming, with what the spec does not know: members and values.
+    pub fn conforming(unknown: Vec<String>, unknown_values: Vec<UnknownValue>, strict: bool) -> Verdict {
         Verdict {
-            ok: !strict || unknown.is_empty(),
+            ok: !strict || (unknown.is_empty() && unknown_values.is_empty()),
             errors: Vec::new(),
             unknown,
+            unknown_values,
             events: None,
             validated: true,
             note: None,
@@ -72,6 +78,7 @@ impl Verdict {
                 message: message.into(),
             }],
             unknown: Vec::new(),
+            unknown_values: Vec::new(),
             events: None,
             validated: true,
             note: None,
@@ -82,7 +89,7 @@ impl Verdict {
     pub fn noted(note: impl Into<String>) -> Verdict {
         Verdict {
             note: Some(note.into()),
-            ..Verdict::conforming(Vec::new(), false)
+            ..Verdict::conforming(Vec::new(), Vec::new(), false)
         }
     }
 
@@ -92,13 +99,17 @@ impl Verdict {
             ok: false,
             validated: false,
             note: Some(reason.into()),
-            ..Verdict::conforming(Vec::new(), false)
+            ..Verdict::conforming(Vec::new(), Vec::new(), false)
         }
+    }
+
+    fn of(conformed: Conformed, strict: bool) -> Verdict {
+        Verdict::conforming(conformed.unknown_members, conformed.unknown_values, strict)
     }
 
     fn from_outcome(outcome: Result<Conformed, DecodeError>, strict: bool) -> Verdict {
         match outcome {
-            Ok(conformed) => Verdict::conforming(conformed.unknown_members, strict),
+            Ok(conformed) => Verdict::of(conformed, strict),
             Err(DecodeError { path, message }) => Verdict::failed(path, message),
         }
     }
@@ -257,7 +268,7 @@ fn check_alternatives(schemas: &[&str], body: &[u8], strict: bool) -> Option<Ver
             continue;
         };
         match check_json_findings(schema, body) {
-            Ok(conformed) => return Some(Verdict::conforming(conformed.unknown_members, strict)),
+            Ok(conformed) => return Some(Verdict::of(conformed, strict)),
             Err(error) => {
                 first.get_or_insert(error);
             }
@@ -303,7 +314,7 @@ pub fn check_response(operation: &Operation, status: u16, content_type: &str, bo
             check_json_findings(answer_schema, body)
         };
         return match outcome {
-            Ok(conformed) => Verdict::conforming(conformed.unknown_members, strict),
+            Ok(conformed) => Verdict::of(conformed, strict),
             Err(error) => check_alternatives(&in_band(operation), body, strict)
                 .filter(|verdict| verdict.errors.is_empty())
                 .unwrap_or_else(|| Verdict::failed(error.path, error.message)),
@@ -337,6 +348,7 @@ fn check_stream(operation: &Operation, event_schema: &'static SchemaInfo, body: 
     let error_envelopes = catalog::error_schemas(operation.id, 500);
     let mut errors = Vec::new();
     let mut unknown: Vec<String> = Vec::new();
+    let mut unknown_values: Vec<UnknownValue> = Vec::new();
     let mut count = 0;
     let events = sse::events(body);
     for (index, event) in events
@@ -347,20 +359,17 @@ fn check_stream(operation: &Operation, event_schema: &'static SchemaInfo, body: 
         count += 1;
         let outcome = check_json_findings(event_schema, event.data.as_bytes());
         let outcome = match outcome {
-            Ok(conformed) => Ok(conformed.unknown_members),
+            Ok(conformed) => Ok((conformed.unknown_members, conformed.unknown_values)),
             // An error event inside a stream: an error envelope of the operation.
             Err(error) => match check_alternatives(error_envelopes, event.data.as_bytes(), false) {
-                Some(verdict) if verdict.errors.is_empty() => Ok(verdict.unknown),
+                Some(verdict) if verdict.errors.is_empty() => Ok((verdict.unknown, verdict.unknown_values)),
                 _ => Err(error),
             },
         };
         match outcome {
-            Ok(members) => {
-                for member in members {
-                    if !unknown.contains(&member) {
-                        unknown.push(member);
-                    }
-                }
+            Ok((members, values)) => {
+                add_new(&mut unknown, members);
+                add_new(&mut unknown_values, values);
             }
             Err(DecodeError { path, message }) => errors.push(Finding {
                 event: Some(index),
@@ -377,12 +386,22 @@ fn check_stream(operation: &Operation, event_schema: &'static SchemaInfo, body: 
         });
     }
     Verdict {
-        ok: errors.is_empty() && (!strict || unknown.is_empty()),
+        ok: errors.is_empty() && (!strict || (unknown.is_empty() && unknown_values.is_empty())),
         errors,
         unknown,
+        unknown_values,
         events: Some(count),
         validated: true,
         note: None,
+    }
+}
+
+/// Appends the items of `found` that `all` does not hold yet.
+fn add_new<T: PartialEq + Clone>(all: &mut Vec<T>, found: impl IntoIterator<Item = T>) {
+    for item in found {
+        if !all.contains(&item) {
+            all.push(item);
+        }
     }
 }
 
@@ -479,6 +498,7 @@ struct Row {
     failures: usize,
     not_validated: usize,
     unknown: Vec<String>,
+    unknown_values: Vec<UnknownValue>,
 }
 
 impl Summary {
@@ -494,11 +514,19 @@ impl Summary {
                 row.not_validated += 1;
             }
         }
-        for member in report.request.unknown.iter().chain(&report.response.unknown) {
-            if !row.unknown.contains(member) {
-                row.unknown.push(member.clone());
-            }
-        }
+        add_new(
+            &mut row.unknown,
+            report.request.unknown.iter().chain(&report.response.unknown).cloned(),
+        );
+        add_new(
+            &mut row.unknown_values,
+            report
+                .request
+                .unknown_values
+                .iter()
+                .chain(&report.response.unknown_values)
+                .cloned(),
+        );
     }
 
     /// Whether no exchange was counted.
@@ -516,19 +544,22 @@ impl Summary {
         self.rows.values().map(|row| row.failures).sum()
     }
 
-    /// A table: one line per operation with its exchanges, failures and unknown members.
+    /// A table: one line per operation with its exchanges, failures, unknown members and unknown values.
     pub fn table(&self) -> String {
         let width = self.rows.keys().map(String::len).max().unwrap_or(9).max(9);
         let mut out = format!(
-            "{:<width$}  exchanges  failures  not validated  unknown members\n",
+            "{:<width$}  exchanges  failures  not validated  unknown members; values\n",
             "operation"
         );
         for (operation, row) in &self.rows {
-            let unknown = if row.unknown.is_empty() {
-                "-".to_owned()
-            } else {
-                row.unknown.join(", ")
-            };
+            let mut unknown = row.unknown.join(", ");
+            if !row.unknown_values.is_empty() {
+                let values: Vec<String> = row.unknown_values.iter().map(ToString::to_string).collect();
+                let _ = write!(unknown, "; {}", values.join(", "));
+            }
+            if unknown.is_empty() {
+                unknown.push('-');
+            }
             let _ = writeln!(
                 out,
                 "{operation:<width$}  {:>9}  {:>8}  {:>13}  {unknown}",

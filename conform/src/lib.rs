@@ -1,8 +1,8 @@
 //! Schema conformance of captured payloads.
 //!
 //! Decodes a JSON body, a form, or every event of a Server-Sent Events stream, with the type generated for a
-//! spec schema, and reports what the spec does not know (unknown members, as JSON paths) and where decoding
-//! fails (JSON path and reason). `cargo xtask conform` and `allmhub conform` are thin wrappers over [`cli`].
+//! spec schema, and reports what the spec does not know (unknown members, as JSON paths; values its enums and
+//! tagged unions do not list, with where they are) and where decoding fails (JSON path and reason). `cargo xtask conform` and `allmhub conform` are thin wrappers over [`cli`].
 //!
 //! On top of single payloads: [`route`] matches a request to its operation, [`exchange`] checks a whole
 //! exchange (request body and answer, by status and content type) into a [`Verdict`] and the one-line
@@ -95,6 +95,34 @@ pub struct Conformed {
     pub value: Value,
     /// Members the schema does not know, as JSON paths (`$.choices[0].delta.foo`).
     pub unknown_members: Vec<String>,
+    /// Values the spec does not list, which the types keep in a catch-all variant (forward compatibility):
+    /// an open enum's value (`$.choices[0].finish_reason`) or a tagged union's tag (`$.content[1]`).
+    pub unknown_values: Vec<UnknownValue>,
+}
+
+impl Conformed {
+    /// Whether the payload holds nothing the spec does not know: no unknown member, no unknown value.
+    pub fn is_exact(&self) -> bool {
+        self.unknown_members.is_empty() && self.unknown_values.is_empty()
+    }
+}
+
+/// A value the spec does not list, where it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnknownValue {
+    /// The JSON path of the enum's value, or of the object whose tag is unknown.
+    pub path: String,
+    /// The value, or the unknown tag; `None` for an object that has no string tag.
+    pub value: Option<String>,
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.value {
+            Some(value) => write!(f, "{} = {value:?}", self.path),
+            None => write!(f, "{} (no tag)", self.path),
+        }
+    }
 }
 
 /// Why a payload does not decode.
@@ -194,14 +222,14 @@ impl SchemaVisitor for MakeDecoder {
     }
 }
 
-/// Decodes `input` as `T`, noting unknown members; the value is serialized back when `keep_value`.
+/// Decodes `input` as `T`, noting unknown members and values; the value is serialized back when `keep_value`.
 fn check_typed<T>(input: &str, keep_value: bool) -> Result<Conformed, DecodeError>
 where
     T: serde::de::DeserializeOwned + serde::Serialize,
 {
-    let mut unknown_members = Vec::new();
+    let mut findings = unknown::Findings::default();
     let mut json = serde_json::Deserializer::from_str(input);
-    let decoded: Result<T, _> = unknown::deserialize(&mut json, &mut unknown_members);
+    let decoded: Result<T, _> = unknown::deserialize(&mut json, &mut findings);
     // Where a failure is comes from the error's position: no second, path-tracking decoder per schema.
     let value = decoded
         .and_then(|value| json.end().map(|()| value))
@@ -212,14 +240,19 @@ where
     if !keep_value {
         return Ok(Conformed {
             value: Value::Null,
-            unknown_members,
+            unknown_members: findings.members,
+            unknown_values: findings.values,
         });
     }
     let value = serde_json::to_value(&value).map_err(|error| DecodeError {
         path: "$".to_owned(),
         message: format!("decoded, but could not serialize back: {error}"),
     })?;
-    Ok(Conformed { value, unknown_members })
+    Ok(Conformed {
+        value,
+        unknown_members: findings.members,
+        unknown_values: findings.values,
+    })
 }
 
 /// Decodes `input` (one JSON document) as an array of `schema`, element by element (paths `$[3].id`).
@@ -241,7 +274,7 @@ pub(crate) fn check_array(
         return unreachable_schema(schema);
     };
     let mut values = Vec::with_capacity(elements.len());
-    let mut unknown_members = Vec::new();
+    let (mut unknown_members, mut unknown_values) = (Vec::new(), Vec::new());
     let within = |index: usize, path: &str| format!("$[{index}]{}", &path[1..]);
     for (index, element) in elements.iter().enumerate() {
         let conformed = decode(element.get(), keep_value).map_err(|error| DecodeError {
@@ -249,11 +282,16 @@ pub(crate) fn check_array(
             message: error.message,
         })?;
         unknown_members.extend(conformed.unknown_members.iter().map(|path| within(index, path)));
+        unknown_values.extend(conformed.unknown_values.into_iter().map(|unknown| UnknownValue {
+            path: within(index, &unknown.path),
+            value: unknown.value,
+        }));
         values.push(conformed.value);
     }
     Ok(Conformed {
         value: Value::Array(values),
         unknown_members,
+        unknown_values,
     })
 }
 

@@ -8,6 +8,8 @@
 
 use std::fmt::{self, Write as _};
 
+use crate::UnknownValue;
+use allmhub_types::unknown_values;
 use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
 
 /// Where the value being decoded sits: a chain through the decoders' stack frames, rendered only on demand.
@@ -34,8 +36,30 @@ impl Path<'_> {
     }
 }
 
-/// Decodes `T` from `deserializer`, pushing the JSON path of each member `T` does not know onto `unknown`.
-pub(crate) fn deserialize<'de, T, D>(deserializer: D, unknown: &mut Vec<String>) -> Result<T, D::Error>
+/// What a payload holds that the spec does not: members, and values kept in a catch-all variant.
+#[derive(Default)]
+pub(crate) struct Findings {
+    /// The JSON path of each member the type does not know.
+    pub(crate) members: Vec<String>,
+    /// Each open enum's value or union's tag the spec does not list, where it is.
+    pub(crate) values: Vec<UnknownValue>,
+}
+
+impl Findings {
+    /// Notes the value last kept in a catch-all variant, at `path`.
+    fn value_at(&mut self, path: &Path<'_>) {
+        let mut at = String::new();
+        path.render(&mut at);
+        self.values.push(UnknownValue {
+            path: at,
+            value: allmhub_types::unknown_values::last(),
+        });
+    }
+}
+
+/// Decodes `T` from `deserializer`, noting each member `T` does not know and each value it keeps in a
+/// catch-all variant in `unknown`.
+pub(crate) fn deserialize<'de, T, D>(deserializer: D, unknown: &mut Findings) -> Result<T, D::Error>
 where
     T: de::Deserialize<'de>,
     D: Deserializer<'de>,
@@ -47,11 +71,11 @@ where
 struct Tracked<'p, 's, X> {
     inner: X,
     path: Path<'p>,
-    unknown: &'s mut Vec<String>,
+    unknown: &'s mut Findings,
 }
 
 /// `inner` at `path`: the layer handed on from one of serde's roles to the next.
-fn tracked<'p, 's, X>(inner: X, path: Path<'p>, unknown: &'s mut Vec<String>) -> Tracked<'p, 's, X> {
+fn tracked<'p, 's, X>(inner: X, path: Path<'p>, unknown: &'s mut Findings) -> Tracked<'p, 's, X> {
     Tracked { inner, path, unknown }
 }
 
@@ -103,7 +127,7 @@ impl<'de, X: Deserializer<'de>> Deserializer<'de> for Tracked<'_, '_, X> {
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         let mut path = String::new();
         self.path.render(&mut path);
-        self.unknown.push(path);
+        self.unknown.members.push(path);
         self.inner.deserialize_ignored_any(visitor)
     }
 
@@ -120,6 +144,20 @@ macro_rules! forward_visit {
     )*};
 }
 
+/// A string may be an open enum's value the spec does not list: it is noted where it is.
+macro_rules! forward_string {
+    ($($method:ident($type:ty)),* $(,)?) => {$(
+        fn $method<E: de::Error>(self, value: $type) -> Result<Self::Value, E> {
+            let before = unknown_values::seen();
+            let decoded = self.inner.$method(value);
+            if unknown_values::seen() != before {
+                self.unknown.value_at(&self.path);
+            }
+            decoded
+        }
+    )*};
+}
+
 impl<'de, V: Visitor<'de>> Visitor<'de> for Tracked<'_, '_, V> {
     type Value = V::Value;
 
@@ -130,8 +168,12 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Tracked<'_, '_, V> {
     forward_visit! {
         visit_bool(bool), visit_i8(i8), visit_i16(i16), visit_i32(i32), visit_i64(i64), visit_i128(i128),
         visit_u8(u8), visit_u16(u16), visit_u32(u32), visit_u64(u64), visit_u128(u128), visit_f32(f32),
-        visit_f64(f64), visit_char(char), visit_str(&str), visit_borrowed_str(&'de str), visit_string(String),
-        visit_bytes(&[u8]), visit_borrowed_bytes(&'de [u8]), visit_byte_buf(Vec<u8>),
+        visit_f64(f64), visit_char(char), visit_bytes(&[u8]), visit_borrowed_bytes(&'de [u8]),
+        visit_byte_buf(Vec<u8>),
+    }
+
+    forward_string! {
+        visit_str(&str), visit_borrowed_str(&'de str), visit_string(String),
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -162,14 +204,22 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Tracked<'_, '_, V> {
         self.inner.visit_seq(seq)
     }
 
+    /// An object may be a union's variant whose tag the spec does not list (or has no tag): noted at the
+    /// object, unless what was noted inside was reported deeper (an enum value in a member).
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let (before, reported) = (unknown_values::seen(), self.unknown.values.len());
         let map = Members {
             inner: map,
             path: self.path,
-            unknown: self.unknown,
+            unknown: &mut *self.unknown,
             name: Name::default(),
         };
-        self.inner.visit_map(map)
+        let decoded = self.inner.visit_map(map);
+        let noted = unknown_values::seen().wrapping_sub(before);
+        if noted > (self.unknown.values.len() - reported) as u64 {
+            self.unknown.value_at(&self.path);
+        }
+        decoded
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
@@ -228,7 +278,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Tracked<'_, '_, A> {
 struct Elements<'p, 's, A> {
     inner: A,
     path: Path<'p>,
-    unknown: &'s mut Vec<String>,
+    unknown: &'s mut Findings,
     index: usize,
 }
 
@@ -279,7 +329,7 @@ impl<'de> Name<'de> {
 struct Members<'p, 's, 'de, A> {
     inner: A,
     path: Path<'p>,
-    unknown: &'s mut Vec<String>,
+    unknown: &'s mut Findings,
     name: Name<'de>,
 }
 

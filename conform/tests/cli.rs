@@ -83,6 +83,29 @@ fn unknown_members_are_reported_as_json_paths_and_fail_with_strict() {
 }
 
 #[test]
+fn values_the_spec_does_not_list_are_reported_and_fail_with_strict() {
+    let chunk = r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"paused"}],"extra":1}"#;
+    let out = conform("ChatCompletionChunk", chunk, false, false);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let reported: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        reported,
+        [
+            "$.extra",
+            "$.choices[0].finish_reason = \"paused\" (a value the spec does not list)"
+        ]
+    );
+
+    let strict = conform("ChatCompletionChunk", chunk, false, true);
+    assert_eq!(strict.code, 1);
+    assert!(
+        strict.stderr.contains("1 member(s) and 1 value(s) unknown to schema"),
+        "{}",
+        strict.stderr
+    );
+}
+
+#[test]
 fn a_decoding_failure_names_the_json_path() {
     let chunk = r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":"zero","delta":{}}]}"#;
     let out = conform("ChatCompletionChunk", chunk, false, false);

@@ -119,6 +119,11 @@ fn a_drifted_capture_exits_1_naming_each_json_path() {
         "unknown members in the table: {}",
         out.stdout
     );
+    assert!(
+        out.stdout.contains(r#"; $.choices[0].finish_reason = "paused""#),
+        "unknown values in the table: {}",
+        out.stdout
+    );
 
     let json = har(data("drifted.har"), false, true);
     assert_eq!(json.code, 1);
@@ -127,8 +132,12 @@ fn a_drifted_capture_exits_1_naming_each_json_path() {
     let stream: Value = serde_json::from_str(json.stdout.lines().nth(1).expect("a line")).expect("JSON");
     assert_eq!(stream["response"]["unknown"][0], "$.brand_new_member");
     assert_eq!(
+        stream["response"]["unknown_values"],
+        serde_json::json!([{"path": "$.choices[0].finish_reason", "value": "paused"}])
+    );
+    assert_eq!(
         stream["response"]["ok"], true,
-        "unknown members are warnings without --strict"
+        "unknown members and values are warnings without --strict"
     );
     assert_eq!(har(data("drifted.har"), true, true).code, 1);
 }

@@ -49,4 +49,5 @@ mod tools;
 pub use faults::{AfterAccept, FAULT_NAMES, Fault, FaultError, Scenario, ScenarioError};
 pub use server::{
     EXAMPLE_HEADER, FAULT_HEADER, MockBuilder, MockServer, REQUEST_ID_HEADER, ReceivedRequest, UNKNOWN_MEMBERS_HEADER,
+    UNKNOWN_VALUES_HEADER,
 };

@@ -38,6 +38,9 @@ pub const FAULT_HEADER: &str = "x-allmhub-mock-fault";
 pub const EXAMPLE_HEADER: &str = "x-allmhub-mock-example";
 /// The answer header that lists the request's members the spec does not know, as JSON paths.
 pub const UNKNOWN_MEMBERS_HEADER: &str = "x-allmhub-mock-unknown-members";
+/// The answer header that lists the request's values the spec does not list (an open enum's value, a
+/// union's tag), each as `path = "value"`.
+pub const UNKNOWN_VALUES_HEADER: &str = "x-allmhub-mock-unknown-values";
 /// The answer header with the request id, as the gateway names it.
 pub const REQUEST_ID_HEADER: &str = "x-oneapi-request-id";
 
@@ -401,7 +404,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 "read_request_body_failed",
                 "the request body is too large or broke off",
             );
-            return error_response(Envelope::OpenAi, &error, &request_id, None);
+            return error_response(Envelope::OpenAi, &error, &request_id, &Unknown::NONE);
         }
     };
     let mut record = ReceivedRequest {
@@ -432,7 +435,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             "",
             format!("Invalid URL ({} {path})", parts.method),
         );
-        return error_response(Envelope::OpenAi, &error, &request_id, None);
+        return error_response(Envelope::OpenAi, &error, &request_id, &Unknown::NONE);
     };
     let op = route.operation;
     record.operation = Some(op.id);
@@ -444,7 +447,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             Denied::WrongKey => "无效的令牌 (the key is not the one the mock was given)".to_owned(),
         };
         let error = MockError::new(401, "new_api_error", "", message);
-        return error_response(dialect::auth_envelope(op), &error, &request_id, None);
+        return error_response(dialect::auth_envelope(op), &error, &request_id, &Unknown::NONE);
     }
 
     let envelope = dialect::envelope(op);
@@ -459,7 +462,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                     "invalid_request",
                     format!("{FAULT_HEADER}: {error}"),
                 );
-                return error_response(envelope, &error, &request_id, None);
+                return error_response(envelope, &error, &request_id, &Unknown::NONE);
             }
         },
         Some(Err(_)) => None,
@@ -475,7 +478,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .unwrap_or_default()
         .to_owned();
     let checked = allmhub_conform::check_request(op, &content_type, &body, false);
-    let unknown = (!checked.verdict.unknown.is_empty()).then(|| checked.verdict.unknown.join(", "));
+    let unknown = Unknown::of(&checked.verdict);
     if let Some(first) = checked.verdict.first_error() {
         let error = MockError::new(
             400,
@@ -483,7 +486,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             "invalid_request",
             format!("the request body does not conform to the spec at {first}"),
         );
-        return error_response(envelope, &error, &request_id, unknown.as_deref());
+        return error_response(envelope, &error, &request_id, &unknown);
     }
 
     let members = if content_type.starts_with("multipart/form-data") {
@@ -525,12 +528,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 retry_after: *retry_after,
                 ..MockError::status(*status)
             };
-            return error_response(envelope, &error, &call.request_id, unknown.as_deref());
+            return error_response(envelope, &error, &call.request_id, &unknown);
         }
         Some(Fault::Quota) => {
-            return error_response(envelope, &MockError::quota(), &call.request_id, unknown.as_deref());
+            return error_response(envelope, &MockError::quota(), &call.request_id, &unknown);
         }
-        Some(Fault::InBand) => return in_band_response(&call, unknown.as_deref()),
+        Some(Fault::InBand) => return in_band_response(&call, &unknown),
         Some(Fault::EndlessEvent) => return endless(&call, true),
         Some(Fault::EndlessJson) => return endless(&call, false),
         _ => {}
@@ -539,35 +542,62 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let stream = wants_stream && fault != Some(Fault::JsonForStream);
     let answer = match answer_for(&call, stream) {
         Ok(answer) => answer,
-        Err(error) => return error_response(envelope, &error, &call.request_id, unknown.as_deref()),
+        Err(error) => return error_response(envelope, &error, &call.request_id, &unknown),
     };
 
     match &fault {
         Some(Fault::AcceptedThen(AfterAccept::BadGateway)) => {
-            return error_response(envelope, &MockError::status(502), &call.request_id, unknown.as_deref());
+            return error_response(envelope, &MockError::status(502), &call.request_id, &unknown);
         }
         Some(Fault::AcceptedThen(AfterAccept::Reset)) => conn.reset().await,
         Some(Fault::StreamError(_)) if !matches!(answer, Answer::Stream { .. }) => {
-            return in_band_response(&call, unknown.as_deref());
+            return in_band_response(&call, &unknown);
         }
         _ => {}
     }
-    deliver(&call, answer, fault.as_ref(), conn, unknown.as_deref())
+    deliver(&call, answer, fault.as_ref(), conn, &unknown)
 }
 
 fn base_headers(
     builder: axum::http::response::Builder,
     request_id: &str,
-    unknown: Option<&str>,
+    unknown: &Unknown,
 ) -> axum::http::response::Builder {
     let mut builder = builder.header(REQUEST_ID_HEADER, request_id);
-    if let Some(unknown) = unknown {
+    for (name, list) in [
+        (UNKNOWN_MEMBERS_HEADER, &unknown.members),
+        (UNKNOWN_VALUES_HEADER, &unknown.values),
+    ] {
         // JSON paths may hold non-ASCII member names; header values may carry them as raw bytes.
-        if let Ok(value) = HeaderValue::from_bytes(unknown.as_bytes()) {
-            builder = builder.header(HeaderName::from_static(UNKNOWN_MEMBERS_HEADER), value);
+        if let Some(value) = list
+            .as_deref()
+            .and_then(|list| HeaderValue::from_bytes(list.as_bytes()).ok())
+        {
+            builder = builder.header(HeaderName::from_static(name), value);
         }
     }
     builder
+}
+
+/// What a request held that the spec does not know, as the answer's headers list it.
+struct Unknown {
+    members: Option<String>,
+    values: Option<String>,
+}
+
+impl Unknown {
+    const NONE: Unknown = Unknown {
+        members: None,
+        values: None,
+    };
+
+    fn of(verdict: &allmhub_conform::exchange::Verdict) -> Unknown {
+        let values: Vec<String> = verdict.unknown_values.iter().map(ToString::to_string).collect();
+        Unknown {
+            members: (!verdict.unknown.is_empty()).then(|| verdict.unknown.join(", ")),
+            values: (!values.is_empty()).then(|| values.join(", ")),
+        }
+    }
 }
 
 fn finish(builder: axum::http::response::Builder, body: Body) -> Response {
@@ -578,7 +608,7 @@ fn finish(builder: axum::http::response::Builder, body: Body) -> Response {
     })
 }
 
-fn error_response(envelope: Envelope, error: &MockError, request_id: &str, unknown: Option<&str>) -> Response {
+fn error_response(envelope: Envelope, error: &MockError, request_id: &str, unknown: &Unknown) -> Response {
     let body = dialect::render(envelope, error, request_id);
     let mut builder = base_headers(Response::builder().status(error.status), request_id, unknown)
         .header(header::CONTENT_TYPE, "application/json");
@@ -589,7 +619,7 @@ fn error_response(envelope: Envelope, error: &MockError, request_id: &str, unkno
 }
 
 /// An error envelope with HTTP 200: the operation's in-band envelope, else its usual one.
-fn in_band_response(call: &Call<'_>, unknown: Option<&str>) -> Response {
+fn in_band_response(call: &Call<'_>, unknown: &Unknown) -> Response {
     let envelope = dialect::in_band_envelope(call.op).unwrap_or_else(|| dialect::envelope(call.op));
     let error = MockError {
         status: 200,
@@ -615,7 +645,7 @@ fn endless(call: &Call<'_>, event: bool) -> Response {
     let filler = Bytes::from(vec![b'x'; 64 * 1024]);
     let body = futures_util::stream::once(async move { Ok::<_, Infallible>(Bytes::from_static(head.as_bytes())) })
         .chain(futures_util::stream::repeat_with(move || Ok(filler.clone())));
-    let builder = base_headers(Response::builder().status(200), &call.request_id, None)
+    let builder = base_headers(Response::builder().status(200), &call.request_id, &Unknown::NONE)
         .header(header::CONTENT_TYPE, content_type);
     finish(builder, Body::from_stream(body))
 }
@@ -859,7 +889,7 @@ fn content_url(call: &Call<'_>, id: &str) -> String {
 
 /// Sends an answer, shaped by the fault: cut short, reset after some events, an error event inside the
 /// stream.
-fn deliver(call: &Call<'_>, answer: Answer, fault: Option<&Fault>, conn: Arc<Conn>, unknown: Option<&str>) -> Response {
+fn deliver(call: &Call<'_>, answer: Answer, fault: Option<&Fault>, conn: Arc<Conn>, unknown: &Unknown) -> Response {
     match answer {
         Answer::Body {
             status,

@@ -5,7 +5,9 @@ mod support;
 
 use std::time::Duration;
 
-use allmhub_mock::{EXAMPLE_HEADER, FAULT_HEADER, MockServer, REQUEST_ID_HEADER, UNKNOWN_MEMBERS_HEADER};
+use allmhub_mock::{
+    EXAMPLE_HEADER, FAULT_HEADER, MockServer, REQUEST_ID_HEADER, UNKNOWN_MEMBERS_HEADER, UNKNOWN_VALUES_HEADER,
+};
 use serde_json::{Value, json};
 use support::{KEY, http, within};
 
@@ -253,6 +255,31 @@ async fn unknown_members_are_allowed_and_listed_in_a_header() {
         unknown.contains("$.my_flag") && unknown.contains("$.metadata_x"),
         "{unknown}"
     );
+    assert!(response.headers().get(UNKNOWN_VALUES_HEADER).is_none());
+}
+
+#[tokio::test]
+async fn values_the_spec_does_not_list_are_allowed_and_listed_in_a_header() {
+    let mock = MockServer::start().await;
+    let request = chat(json!({"reasoning_effort": "maximal", "service_tier": "default"}));
+    let response = within(
+        10,
+        http()
+            .post(format!("{}/v1/chat/completions", mock.url()))
+            .bearer_auth(KEY)
+            .json(&request)
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(response.status(), 200);
+    let values = response
+        .headers()
+        .get(UNKNOWN_VALUES_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .expect("the header");
+    assert_eq!(values, r#"$.reasoning_effort = "maximal""#);
+    assert!(response.headers().get(UNKNOWN_MEMBERS_HEADER).is_none());
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ use tokio::sync::Notify;
 const DRIFTED: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":"yesterday","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#;
 
 const CHUNK_1: &str = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n";
-const CHUNK_2: &str = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}],\"extra_member\":1}\n\ndata: [DONE]\n\n";
+const CHUNK_2: &str = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"paused\"}],\"extra_member\":1}\n\ndata: [DONE]\n\n";
 
 /// An upstream with fixed answers: a drifted completion with odd headers, and a stream whose second part
 /// waits for `release`.
@@ -207,7 +207,12 @@ async fn streams_pass_through_as_they_arrive_and_are_checked_event_by_event() {
     let response = &reports[0].response;
     assert_eq!(response.events, Some(2));
     assert_eq!(response.unknown, ["$.extra_member"]);
-    assert!(!response.ok, "unknown members fail under --strict");
+    assert_eq!(response.unknown_values.len(), 1);
+    assert_eq!(
+        response.unknown_values[0].to_string(),
+        r#"$.choices[0].finish_reason = "paused""#
+    );
+    assert!(!response.ok, "unknown members and values fail under --strict");
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@
 //! own; the snapshot records how the generated code reads it, so a generator change that alters how an
 //! example decodes shows up as a reviewable diff.
 
-use allmhub_conform::{Conformed, check_json, find_schema};
+use allmhub_conform::{Conformed, check_json, check_json_array, find_schema};
 use allmhub_tests::normalize::{alias_table, normalize};
 use allmhub_tests::typed_view::typed_view;
 use allmhub_tests::{Example, examples, sse_data};
@@ -37,27 +37,13 @@ fn candidates(example: &Example) -> Vec<(String, bool)> {
 /// Decodes `value` as the component `name` (or an array of it).
 fn decode(name: &str, array: bool, value: &Value) -> Result<Conformed, String> {
     let schema = find_schema(name).map_err(|error| error.to_string())?;
-    if !array {
-        return check_json(schema, value.to_string().as_bytes()).map_err(|error| error.to_string());
-    }
-    let items = value.as_array().ok_or("expected an array")?;
-    let mut out = Vec::new();
-    let mut unknown = Vec::new();
-    for (index, item) in items.iter().enumerate() {
-        let conformed =
-            check_json(schema, item.to_string().as_bytes()).map_err(|error| format!("[{index}]: {error}"))?;
-        unknown.extend(
-            conformed
-                .unknown_members
-                .iter()
-                .map(|path| format!("[{index}]{}", &path[1..])),
-        );
-        out.push(conformed.value);
-    }
-    Ok(Conformed {
-        value: Value::Array(out),
-        unknown_members: unknown,
-    })
+    let text = value.to_string();
+    let outcome = if array {
+        check_json_array(schema, text.as_bytes())
+    } else {
+        check_json(schema, text.as_bytes())
+    };
+    outcome.map_err(|error| error.to_string())
 }
 
 /// Decodes and checks one JSON value; returns the component it decoded as.
@@ -74,6 +60,15 @@ fn round_trip<'a>(
             Ok(conformed) if !conformed.unknown_members.is_empty() => failures.push(format!(
                 "as `{name}`: members unknown to the spec: {}",
                 conformed.unknown_members.join(", ")
+            )),
+            Ok(conformed) if !conformed.unknown_values.is_empty() => failures.push(format!(
+                "as `{name}`: values the spec does not list: {}",
+                conformed
+                    .unknown_values
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             Ok(conformed) => {
                 if normalize(&conformed.value, &aliases) == normalize(original, &aliases) {
