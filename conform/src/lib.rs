@@ -227,7 +227,7 @@ fn check_typed<T>(input: &str, keep_value: bool) -> Result<Conformed, DecodeErro
 where
     T: serde::de::DeserializeOwned + serde::Serialize,
 {
-    let mut findings = unknown::Findings::default();
+    let mut findings = unknown::Findings::new();
     let mut json = serde_json::Deserializer::from_str(input);
     let decoded: Result<T, _> = unknown::deserialize(&mut json, &mut findings);
     // Where a failure is comes from the error's position: no second, path-tracking decoder per schema.

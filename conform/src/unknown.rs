@@ -37,22 +37,40 @@ impl Path<'_> {
 }
 
 /// What a payload holds that the spec does not: members, and values kept in a catch-all variant.
-#[derive(Default)]
 pub(crate) struct Findings {
     /// The JSON path of each member the type does not know.
     pub(crate) members: Vec<String>,
     /// Each open enum's value or union's tag the spec does not list, where it is.
     pub(crate) values: Vec<UnknownValue>,
+    /// The types' count of catch-all values (see `allmhub_types::unknown_values`) as far as it is
+    /// reported: a string or object after which the count is higher holds a value to report.
+    accounted: u64,
 }
 
 impl Findings {
-    /// Notes the value last kept in a catch-all variant, at `path`.
-    fn value_at(&mut self, path: &Path<'_>) {
+    pub(crate) fn new() -> Findings {
+        Findings {
+            members: Vec::new(),
+            values: Vec::new(),
+            accounted: unknown_values::seen(),
+        }
+    }
+
+    /// Reports the value last kept in a catch-all variant at `path`, if one was kept since the last report:
+    /// called after each string (an enum's value) and each object (a union's tag) is decoded, so a value is
+    /// reported at the innermost place it was seen. Inside an object decoded out of this layer's sight (a
+    /// tagged object whose tag is not first), several such values make one report: the object, with the last.
+    fn note_values_at(&mut self, path: &Path<'_>) {
+        let seen = unknown_values::seen();
+        if seen == self.accounted {
+            return;
+        }
+        self.accounted = seen;
         let mut at = String::new();
         path.render(&mut at);
         self.values.push(UnknownValue {
             path: at,
-            value: allmhub_types::unknown_values::last(),
+            value: unknown_values::last(),
         });
     }
 }
@@ -148,11 +166,8 @@ macro_rules! forward_visit {
 macro_rules! forward_string {
     ($($method:ident($type:ty)),* $(,)?) => {$(
         fn $method<E: de::Error>(self, value: $type) -> Result<Self::Value, E> {
-            let before = unknown_values::seen();
             let decoded = self.inner.$method(value);
-            if unknown_values::seen() != before {
-                self.unknown.value_at(&self.path);
-            }
+            self.unknown.note_values_at(&self.path);
             decoded
         }
     )*};
@@ -207,7 +222,6 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Tracked<'_, '_, V> {
     /// An object may be a union's variant whose tag the spec does not list (or has no tag): noted at the
     /// object, unless what was noted inside was reported deeper (an enum value in a member).
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let (before, reported) = (unknown_values::seen(), self.unknown.values.len());
         let map = Members {
             inner: map,
             path: self.path,
@@ -215,10 +229,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Tracked<'_, '_, V> {
             name: Name::default(),
         };
         let decoded = self.inner.visit_map(map);
-        let noted = unknown_values::seen().wrapping_sub(before);
-        if noted > (self.unknown.values.len() - reported) as u64 {
-            self.unknown.value_at(&self.path);
-        }
+        self.unknown.note_values_at(&self.path);
         decoded
     }
 

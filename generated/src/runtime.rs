@@ -323,9 +323,12 @@ pub fn alternative<T: serde::de::DeserializeOwned>(
     label: &'static str,
     failures: &mut Vec<(&'static str, String)>,
 ) -> Option<T> {
+    let seen = crate::unknown_values::seen();
     match T::deserialize(value) {
         Ok(decoded) => Some(decoded),
         Err(error) => {
+            // What a rejected alternative kept in its catch-alls was never decoded.
+            crate::unknown_values::forget_since(seen);
             failures.push((label, error.to_string()));
             None
         }

@@ -14,6 +14,7 @@ thread_local! {
 }
 
 /// How many values this thread has decoded into a catch-all variant so far.
+#[inline]
 pub fn seen() -> u64 {
     SEEN.with(Cell::get)
 }
@@ -22,6 +23,11 @@ pub fn seen() -> u64 {
 /// for an object that had no string tag (or when there was none yet).
 pub fn last() -> Option<String> {
     LAST.with(|last| last.borrow().clone())
+}
+
+/// Takes back the values counted since the count was `seen`: they belonged to an alternative that failed.
+pub(crate) fn forget_since(seen: u64) {
+    SEEN.with(|count| count.set(seen));
 }
 
 /// Counts one value kept in a catch-all variant.
@@ -37,4 +43,32 @@ pub(crate) fn note(value: Option<&str>) {
             (value, _) => *last = value.map(str::to_owned),
         }
     });
+}
+
+#[cfg(all(test, feature = "openai-chat"))]
+mod tests {
+    use super::{last, seen};
+    use crate::ChatImageUrl;
+    use serde_json::json;
+
+    #[test]
+    fn a_value_kept_in_a_catch_all_is_counted_once_with_its_value() {
+        let before = seen();
+        let url: ChatImageUrl = serde_json::from_value(json!({"url": "u", "detail": "low"})).expect("decodes");
+        assert_eq!(seen(), before, "a listed value is not counted: {url:?}");
+        let url: ChatImageUrl = serde_json::from_value(json!({"url": "u", "detail": "ultra"})).expect("decodes");
+        assert_eq!(seen(), before + 1, "{url:?}");
+        assert_eq!(last().as_deref(), Some("ultra"));
+    }
+
+    #[test]
+    fn what_a_rejected_alternative_counted_is_taken_back() {
+        // `detail` is decoded (and counted) before the missing `url` rejects the object.
+        let before = seen();
+        let mut failures = Vec::new();
+        let rejected = crate::__private::alternative::<ChatImageUrl>(&json!({"detail": "ultra"}), "Url", &mut failures);
+        assert!(rejected.is_none());
+        assert_eq!(failures.len(), 1);
+        assert_eq!(seen(), before);
+    }
 }
