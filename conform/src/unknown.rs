@@ -5,6 +5,11 @@
 //! the path at hand; this layer borrows each name from the input (or, for a name with escapes, copies it into
 //! one buffer per object) and builds a path string only for a member it reports, which matters on captures of
 //! thousands of payloads.
+//!
+//! The same layer reports values the spec does not list: after each string and each object it reads the types'
+//! count of values kept in catch-all variants (`allmhub_types::unknown_values`), and a higher count means an
+//! open enum's value (the string) or a union's tag (the object) to report there. It also asks for an object
+//! where a type asks for a struct, so an array of the members, which serde_json would accept, is an error.
 
 use std::fmt::{self, Write as _};
 
@@ -72,6 +77,19 @@ impl Findings {
             path: at,
             value: unknown_values::last(),
         });
+    }
+}
+
+/// Reports at `path`, when dropped, a value kept in a catch-all variant while it lived: the decoded value is
+/// returned as it comes (a chunk is hundreds of bytes), rather than held while the count is read.
+struct NoteValuesAt<'p, 's> {
+    path: Path<'p>,
+    findings: &'s mut Findings,
+}
+
+impl Drop for NoteValuesAt<'_, '_> {
+    fn drop(&mut self) {
+        self.findings.note_values_at(&self.path);
     }
 }
 
@@ -166,9 +184,11 @@ macro_rules! forward_visit {
 macro_rules! forward_string {
     ($($method:ident($type:ty)),* $(,)?) => {$(
         fn $method<E: de::Error>(self, value: $type) -> Result<Self::Value, E> {
-            let decoded = self.inner.$method(value);
-            self.unknown.note_values_at(&self.path);
-            decoded
+            let _note = NoteValuesAt {
+                path: self.path,
+                findings: self.unknown,
+            };
+            self.inner.$method(value)
         }
     )*};
 }
@@ -222,15 +242,17 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Tracked<'_, '_, V> {
     /// An object may be a union's variant whose tag the spec does not list (or has no tag): noted at the
     /// object, unless what was noted inside was reported deeper (an enum value in a member).
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let note = NoteValuesAt {
+            path: self.path,
+            findings: self.unknown,
+        };
         let map = Members {
             inner: map,
             path: self.path,
-            unknown: &mut *self.unknown,
+            unknown: &mut *note.findings,
             name: Name::default(),
         };
-        let decoded = self.inner.visit_map(map);
-        self.unknown.note_values_at(&self.path);
-        decoded
+        self.inner.visit_map(map)
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
