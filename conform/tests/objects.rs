@@ -1,6 +1,6 @@
 //! An object in the schema is an object on the wire: serde_json would also read a struct from an array of its
 //! members in order (and the client keeps that leniency), but a conformance check must report it, where the
-//! array is, as a JSON Schema validator would.
+//! array is, as a JSON Schema validator would. An array or object that a union does not take is named whole.
 
 use allmhub_conform::{check_json, check_json_findings, find_schema};
 
@@ -44,4 +44,37 @@ fn the_same_members_as_an_object_conform() {
     let conformed = check_json(schema, text.as_bytes()).expect("conforms");
     assert_eq!(conformed.value["metadata"]["user_id"], "u1");
     assert!(conformed.unknown_members.is_empty());
+}
+
+#[test]
+fn an_array_or_object_a_union_does_not_take_is_named_whole() {
+    // `image_url` is a URL string or an object; `content` is text or an array of parts.
+    let cases = [
+        (
+            r#"{"model": "m", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": ["https://example.test/a.png", "auto"]}]}]}"#,
+            "$.messages[0].content[0].image_url",
+        ),
+        (
+            r#"{"model": "m", "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}]}"#,
+            "$.messages[0].content",
+        ),
+        (
+            r#"{"model": "m", "messages": [{"role": "user", "content": []}], "stop": {"a": 1}}"#,
+            "$.stop",
+        ),
+        // An error inside an array the union does take stays where it is.
+        (
+            r#"{"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}"#,
+            "$.messages[0].content[0].text",
+        ),
+    ];
+    let schema = find_schema("ChatCompletionRequest").expect("a schema of the spec");
+    for (text, expected) in cases {
+        let error = check_json(schema, text.as_bytes()).expect_err("does not conform");
+        assert_eq!(error.path, expected, "{}", error.message);
+        // The client's decoding reads the same path.
+        let failure = allmhub_types::json_path::decode::<allmhub_types::ChatCompletionRequest>(text.as_bytes())
+            .expect_err("does not decode");
+        assert_eq!(failure.path, expected, "{}", failure.message);
+    }
 }

@@ -215,12 +215,67 @@ impl<'de, T: KindUnion> Visitor<'de> for KindVisitor<T> {
         T::decode_kind(JsonKind::String, value.into_deserializer())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
-        T::decode_kind(JsonKind::Array, SeqAccessDeserializer::new(seq))
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        let mut read = Touched {
+            inner: &mut seq,
+            touched: false,
+        };
+        let decoded = T::decode_kind(JsonKind::Array, SeqAccessDeserializer::new(&mut read));
+        if decoded.is_err() && !read.touched {
+            // The union takes no array. The reader is just past the `[`, where the error's position would
+            // name the first element; past the whole array, it names the array.
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        }
+        decoded
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::decode_kind(JsonKind::Object, MapAccessDeserializer::new(map))
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut read = Touched {
+            inner: &mut map,
+            touched: false,
+        };
+        let decoded = T::decode_kind(JsonKind::Object, MapAccessDeserializer::new(&mut read));
+        if decoded.is_err() && !read.touched {
+            // As for arrays: an object the union does not take is named whole, not by its first member.
+            while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+        }
+        decoded
+    }
+}
+
+/// An array's or object's reader, noting whether anything was read from it.
+struct Touched<'a, A> {
+    inner: &'a mut A,
+    touched: bool,
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Touched<'_, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<S: de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, A::Error> {
+        self.touched = true;
+        self.inner.next_element_seed(seed)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Touched<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        self.touched = true;
+        self.inner.next_key_seed(seed)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
     }
 }
 
