@@ -47,7 +47,7 @@ pub struct ProxyArgs {
     /// --replay`, check it with `allmhub conform --har`).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
-    /// Members the spec does not know make an exchange fail.
+    /// Members and values the spec does not know (an open enum's value, a union's tag) make an exchange fail.
     #[arg(long)]
     pub strict: bool,
     /// Answers larger than this many MiB are forwarded but not validated.

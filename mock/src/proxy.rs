@@ -81,7 +81,7 @@ impl ProxyBuilder {
         self
     }
 
-    /// Members the spec does not know make an exchange fail.
+    /// Members and values the spec does not know (an open enum's value, a union's tag) make an exchange fail.
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
         self
