@@ -350,18 +350,9 @@ impl ApiErrorBody {
         }))
     }
 
-    /// Whether a 2xx JSON body is one of the in-band error envelopes the operation lists.
-    pub(crate) fn in_band(value: &Value, envelopes: &[InBandEnvelope]) -> Option<ApiErrorBody> {
-        if EnvelopeSigns::of_value(value).match_any(envelopes) {
-            Self::from_value(value)
-        } else {
-            None
-        }
-    }
-
-    /// Whether the JSON text `text` has the top-level members of one of `envelopes` — the test
-    /// [`in_band`](Self::in_band) makes of a `Value`, on signs read from the text without building its tree.
-    /// An error is the text's JSON syntax error.
+    /// Whether the 2xx JSON text `text` has the top-level members of one of the in-band error envelopes
+    /// the operation lists (`envelopes`), read from the text without building its tree. An error is the text's
+    /// JSON syntax error.
     pub(crate) fn may_be_in_band(text: &str, envelopes: &[InBandEnvelope]) -> Result<bool, serde_json::Error> {
         Ok(serde_json::from_str::<EnvelopeSigns>(text)?.match_any(envelopes))
     }
@@ -640,18 +631,6 @@ struct EnvelopeSigns {
 }
 
 impl EnvelopeSigns {
-    fn of_value(value: &Value) -> EnvelopeSigns {
-        let Some(object) = value.as_object() else {
-            return EnvelopeSigns::default();
-        };
-        let shape = |name: &str| object.get(name).map(Shape::of_value);
-        EnvelopeSigns {
-            error: shape("error"),
-            success: shape("success"),
-            code: shape("code"),
-        }
-    }
-
     /// Whether these are the signs of one of `envelopes`.
     fn match_any(&self, envelopes: &[InBandEnvelope]) -> bool {
         envelopes.iter().any(|envelope| match envelope {
@@ -672,18 +651,6 @@ enum Shape {
     Bool(bool),
     Integer(i64),
     Other,
-}
-
-impl Shape {
-    fn of_value(value: &Value) -> Shape {
-        match value {
-            Value::Object(_) => Shape::Object,
-            Value::Bool(value) => Shape::Bool(*value),
-            // As the text reader sees it: an integer past `i64::MAX`, or any float, is no `i64`.
-            Value::Number(number) => number.as_i64().map_or(Shape::Other, Shape::Integer),
-            _ => Shape::Other,
-        }
-    }
 }
 
 impl<'de> serde::Deserialize<'de> for EnvelopeSigns {
@@ -816,6 +783,27 @@ impl<'de> serde::Deserialize<'de> for Member {
 mod tests {
     use super::*;
 
+    /// The signs as a `Value` shows them: what the peek must read from the text.
+    fn signs_of_value(value: &Value) -> EnvelopeSigns {
+        let Some(object) = value.as_object() else {
+            return EnvelopeSigns::default();
+        };
+        let shape = |name: &str| {
+            object.get(name).map(|value| match value {
+                Value::Object(_) => Shape::Object,
+                Value::Bool(value) => Shape::Bool(*value),
+                // An integer past `i64::MAX`, or any float, is no `i64`.
+                Value::Number(number) => number.as_i64().map_or(Shape::Other, Shape::Integer),
+                _ => Shape::Other,
+            })
+        };
+        EnvelopeSigns {
+            error: shape("error"),
+            success: shape("success"),
+            code: shape("code"),
+        }
+    }
+
     #[test]
     fn the_envelope_peek_decides_as_the_value_test_does() {
         let documents = [
@@ -859,9 +847,9 @@ mod tests {
         for document in documents {
             let value: Value = serde_json::from_str(document).expect("valid JSON");
             let peeked: EnvelopeSigns = serde_json::from_str(document).expect("valid JSON");
-            assert_eq!(peeked, EnvelopeSigns::of_value(&value), "{document}");
+            assert_eq!(peeked, signs_of_value(&value), "{document}");
             for envelopes in sets {
-                let expected = EnvelopeSigns::of_value(&value).match_any(envelopes);
+                let expected = signs_of_value(&value).match_any(envelopes);
                 envelopes_seen += usize::from(expected);
                 let peeked = ApiErrorBody::may_be_in_band(document, envelopes).expect("valid JSON");
                 assert_eq!(peeked, expected, "{document} as {envelopes:?}");

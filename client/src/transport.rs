@@ -1123,7 +1123,7 @@ fn decode_json<T: DeserializeOwned>(answer: &FullAnswer, in_band: &[InBandEnvelo
     if envelope {
         let value: Value =
             serde_json::from_str(text).map_err(|error| decode_error("$".to_owned(), error.to_string()))?;
-        if let Some(body) = ApiErrorBody::in_band(&value, in_band) {
+        if let Some(body) = ApiErrorBody::from_value(&value) {
             return Err(Error::Api(Box::new(
                 ApiError::new(answer.status, Some(body), None)
                     .with_request_id(answer.request_id())

@@ -167,8 +167,8 @@ fn run_har(
     Ok(if failed { EXIT_FAILURE } else { EXIT_OK })
 }
 
-/// Writes one outcome: the decoded value to `stdout`, unknown members and values and errors to `stderr`, each line
-/// after `prefix` (which names the event of a stream). Returns the exit status it amounts to.
+/// Writes one outcome: the decoded value to `stdout`; unknown members, unknown values and errors to
+/// `stderr`, each line after `prefix` (which names the event of a stream). Returns the exit status it amounts to.
 fn report(
     outcome: Result<Conformed, DecodeError>,
     prefix: &str,

@@ -2,7 +2,8 @@
 //!
 //! Decodes a JSON body, a form, or every event of a Server-Sent Events stream, with the type generated for a
 //! spec schema, and reports what the spec does not know (unknown members, as JSON paths; values its enums and
-//! tagged unions do not list, with where they are) and where decoding fails (JSON path and reason). `cargo xtask conform` and `allmhub conform` are thin wrappers over [`cli`].
+//! tagged unions do not list, with where they are) and where decoding fails (JSON path and reason).
+//! `cargo xtask conform` and `allmhub conform` are thin wrappers over [`cli`].
 //!
 //! On top of single payloads: [`route`] matches a request to its operation, [`exchange`] checks a whole
 //! exchange (request body and answer, by status and content type) into a [`Verdict`] and the one-line
@@ -237,17 +238,14 @@ where
             path: allmhub_types::json_path::of_error(input.as_bytes(), &error),
             message: error.to_string(),
         })?;
-    if !keep_value {
-        return Ok(Conformed {
-            value: Value::Null,
-            unknown_members: findings.members,
-            unknown_values: findings.values,
-        });
-    }
-    let value = serde_json::to_value(&value).map_err(|error| DecodeError {
-        path: "$".to_owned(),
-        message: format!("decoded, but could not serialize back: {error}"),
-    })?;
+    let value = if keep_value {
+        serde_json::to_value(&value).map_err(|error| DecodeError {
+            path: "$".to_owned(),
+            message: format!("decoded, but could not serialize back: {error}"),
+        })?
+    } else {
+        Value::Null
+    };
     Ok(Conformed {
         value,
         unknown_members: findings.members,

@@ -10,6 +10,7 @@ use allmhub_types::json_path::push_member;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+/// The unknown values conform finds in `document`, written as a `Value` writes it (members sorted by name).
 fn values(schema: &str, document: &Value) -> Vec<UnknownValue> {
     let schema = find_schema(schema).expect("a schema of the spec");
     let text = document.to_string();
@@ -60,19 +61,22 @@ fn an_enum_value_and_a_tag_the_spec_does_not_list_are_reported_where_they_are() 
 
 #[test]
 fn a_value_inside_a_tagged_object_whose_tag_comes_last_is_reported_at_that_object() {
-    // Such objects are decoded from their members written out again (servers send the tag first), so the
-    // finding names the object, with the value.
-    let message = json!({
-        "id": "msg", "type": "message", "role": "assistant", "model": "c",
-        "content": [{"text": "hi", "citations": [], "type": "text"}],
-        "stop_reason": "end_turn", "usage": {"input_tokens": 1, "output_tokens": 1}
-    });
-    assert_eq!(values("ClaudeMessagesResponse", &message), []);
-    let mut text = message.to_string();
-    text = text.replace(r#""type":"text""#, r#""type":"sketch""#);
-    let schema = find_schema("ClaudeMessagesResponse").expect("a schema");
-    let conformed = check_json(schema, text.as_bytes()).expect("decodes");
-    assert_eq!(conformed.unknown_values, [at("$.content[0]", Some("sketch"))]);
+    // An output item's `status` is an open enum. With the tag first the item is decoded in place and the
+    // value is named where it is; with the tag last the item is decoded from its members written out again
+    // (servers send the tag first), and the finding names the item, with the value.
+    // (Text, not `json!`: a `Value` writes its members sorted, which would put `type` last.)
+    let schema = find_schema("ResponsesOutputItem").expect("a schema");
+    let first = r#"{"type": "message", "id": "m", "status": "drifting", "role": "assistant", "content": []}"#;
+    let conformed = check_json(schema, first.as_bytes()).expect("decodes");
+    assert_eq!(conformed.unknown_values, [at("$.status", Some("drifting"))]);
+    let last = r#"{"id": "m", "status": "drifting", "role": "assistant", "content": [], "type": "message"}"#;
+    let conformed = check_json(schema, last.as_bytes()).expect("decodes");
+    assert_eq!(conformed.unknown_values, [at("$", Some("drifting"))]);
+
+    // The tag itself, last, is the object's as usual.
+    let tag = last.replace(r#""type": "message""#, r#""type": "sketch""#);
+    let conformed = check_json(schema, tag.as_bytes()).expect("decodes");
+    assert_eq!(conformed.unknown_values, [at("$", Some("sketch"))]);
 }
 
 #[test]

@@ -33,16 +33,7 @@ pub(crate) fn forget_since(seen: u64) {
 /// Counts one value kept in a catch-all variant.
 pub(crate) fn note(value: Option<&str>) {
     SEEN.with(|seen| seen.set(seen.get().wrapping_add(1)));
-    LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        match (value, last.as_mut()) {
-            (Some(value), Some(kept)) => {
-                kept.clear();
-                kept.push_str(value);
-            }
-            (value, _) => *last = value.map(str::to_owned),
-        }
-    });
+    LAST.with(|last| *last.borrow_mut() = value.map(str::to_owned));
 }
 
 #[cfg(all(test, feature = "openai-chat"))]
