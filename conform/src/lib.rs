@@ -30,6 +30,7 @@ pub use exchange::{
 };
 pub use form::{FormField, FormValue};
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -161,7 +162,7 @@ pub(crate) fn check_document(
 ) -> Result<Conformed, DecodeError> {
     let text = text(input)?;
     match decoder(schema) {
-        Some(decode) => decode(text, keep_value),
+        Some(decode) => decode(text, Keep::value_if(keep_value)),
         None => unreachable_schema(schema),
     }
 }
@@ -175,7 +176,23 @@ fn text(input: &[u8]) -> Result<&str, DecodeError> {
 }
 
 /// The decoding check of one schema's type: a plain function, one per schema.
-type Decoder = fn(&str, bool) -> Result<Conformed, DecodeError>;
+type Decoder = fn(&str, Keep<'_>) -> Result<Conformed, DecodeError>;
+
+/// What a [`Decoder`] keeps of the decoded value besides the findings.
+enum Keep<'a> {
+    /// Nothing (`Conformed::value` is `null`).
+    Findings,
+    /// The value serialized back to JSON, in `Conformed::value`.
+    Json,
+    /// The typed value itself, for [`decode`].
+    Typed(&'a mut Option<Box<dyn Any>>),
+}
+
+impl Keep<'_> {
+    fn value_if(keep_value: bool) -> Self {
+        if keep_value { Keep::Json } else { Keep::Findings }
+    }
+}
 
 /// The check of `schema`'s type, from a table made once. Each decoder is instantiated once, here (arrays and
 /// forms are checked through it), which keeps the build small; the table spares every payload the registry's
@@ -185,10 +202,48 @@ fn decoder(schema: &'static SchemaInfo) -> Option<Decoder> {
     let table = TABLE.get_or_init(|| {
         SCHEMAS
             .iter()
-            .filter_map(|schema| Some((schema.rust_name, visit_schema(schema.rust_name, MakeDecoder)?)))
+            .filter_map(|schema| Some((schema.rust_name, visit_schema(schema.rust_name, MakeDecoder)?.0)))
             .collect()
     });
     table.get(schema.rust_name).copied()
+}
+
+/// Decodes `text` (one JSON document) as `T`, one of the spec's types, with the decoder [`check_json`] uses
+/// (so, as strictly: an array of members is not an object); unknown members and values are allowed.
+///
+/// For crates of the kit that need a typed value: decoding through conform's table instantiates no decoder
+/// in the caller, where `serde_json::from_str::<T>` would compile all of `T`'s again (the mock's answers to
+/// streamed tool calls took 19 s of its release build that way). Fails, at `$`, for a type that is not a
+/// schema's.
+pub fn decode<T: 'static>(text: &str) -> Result<T, DecodeError> {
+    let not_a_schema = || DecodeError {
+        path: "$".to_owned(),
+        message: format!(
+            "`{}` is not the type of a schema of the spec",
+            std::any::type_name::<T>()
+        ),
+    };
+    let decode = decoder_of_type(TypeId::of::<T>()).ok_or_else(not_a_schema)?;
+    let mut typed = None;
+    decode(text, Keep::Typed(&mut typed))?;
+    let typed = typed.ok_or_else(not_a_schema)?;
+    typed.downcast::<T>().map(|value| *value).map_err(|_| not_a_schema())
+}
+
+/// The decoder of the type `type_id`, from a table made once. Not generic, so that the table (and every
+/// decoder in it) is compiled here, not in each crate calling [`decode`].
+fn decoder_of_type(type_id: TypeId) -> Option<Decoder> {
+    static TABLE: OnceLock<HashMap<TypeId, Decoder>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        SCHEMAS
+            .iter()
+            .filter_map(|schema| {
+                let (decoder, type_id) = visit_schema(schema.rust_name, MakeDecoder)?;
+                Some((type_id, decoder))
+            })
+            .collect()
+    });
+    table.get(&type_id).copied()
 }
 
 /// FNV-1a over a schema's Rust name: a short string hashed on every payload checked, where the default
@@ -213,38 +268,41 @@ impl Hasher for NameHasher {
 struct MakeDecoder;
 
 impl SchemaVisitor for MakeDecoder {
-    type Output = Decoder;
+    type Output = (Decoder, TypeId);
 
-    fn visit<T>(self, _schema: &'static SchemaInfo) -> Decoder
+    fn visit<T>(self, _schema: &'static SchemaInfo) -> Self::Output
     where
         T: serde::de::DeserializeOwned + serde::Serialize + 'static,
     {
-        check_typed::<T>
+        (check_typed::<T>, TypeId::of::<T>())
     }
 }
 
-/// Decodes `input` as `T`, noting unknown members and values; the value is serialized back when `keep_value`.
-fn check_typed<T>(input: &str, keep_value: bool) -> Result<Conformed, DecodeError>
+/// Decodes `input` as `T`, noting unknown members and values; keeps the value as `keep` asks.
+fn check_typed<T>(input: &str, keep: Keep<'_>) -> Result<Conformed, DecodeError>
 where
-    T: serde::de::DeserializeOwned + serde::Serialize,
+    T: serde::de::DeserializeOwned + serde::Serialize + 'static,
 {
     let mut findings = unknown::Findings::new();
     let mut json = serde_json::Deserializer::from_str(input);
     let decoded: Result<T, _> = unknown::deserialize(&mut json, &mut findings);
     // Where a failure is comes from the error's position: no second, path-tracking decoder per schema.
-    let value = decoded
+    let decoded = decoded
         .and_then(|value| json.end().map(|()| value))
         .map_err(|error| DecodeError {
             path: allmhub_types::json_path::of_error(input.as_bytes(), &error),
             message: error.to_string(),
         })?;
-    let value = if keep_value {
-        serde_json::to_value(&value).map_err(|error| DecodeError {
+    let value = match keep {
+        Keep::Findings => Value::Null,
+        Keep::Json => serde_json::to_value(&decoded).map_err(|error| DecodeError {
             path: "$".to_owned(),
             message: format!("decoded, but could not serialize back: {error}"),
-        })?
-    } else {
-        Value::Null
+        })?,
+        Keep::Typed(typed) => {
+            *typed = Some(Box::new(decoded));
+            Value::Null
+        }
     };
     Ok(Conformed {
         value,
@@ -275,7 +333,7 @@ pub(crate) fn check_array(
     let (mut unknown_members, mut unknown_values) = (Vec::new(), Vec::new());
     let within = |index: usize, path: &str| format!("$[{index}]{}", &path[1..]);
     for (index, element) in elements.iter().enumerate() {
-        let conformed = decode(element.get(), keep_value).map_err(|error| DecodeError {
+        let conformed = decode(element.get(), Keep::value_if(keep_value)).map_err(|error| DecodeError {
             path: within(index, &error.path),
             message: error.message,
         })?;
