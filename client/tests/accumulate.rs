@@ -452,3 +452,31 @@ fn a_claude_tool_input_that_is_not_json_is_an_error_naming_the_block() {
     assert_eq!(message_after.content.len(), message.content.len());
     assert_eq!(message_after.stop_reason, message.stop_reason);
 }
+
+#[test]
+fn an_error_event_fed_by_hand_is_the_servers_error_with_its_message() {
+    // Claude: the error is the event's `error` object, in Claude's envelope.
+    let event: ClaudeStreamEvent = serde_json::from_str(
+        r#"{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}, "request_id": "req_1"}"#,
+    )
+    .expect("a Claude error event");
+    let error = ClaudeAccumulator::new().push(&event).expect_err("an error event");
+    let api = error.api().expect("the server's error");
+    assert_eq!((api.status, api.in_band), (200, true));
+    let body = api.body.as_ref().expect("the envelope decodes");
+    assert_eq!(body.message(), Some("Overloaded"));
+    assert_eq!(body.error_type(), Some("overloaded_error"));
+    let raw: serde_json::Value = serde_json::from_str(api.raw.as_deref().expect("the event's text")).expect("JSON");
+    assert_eq!(raw["type"], "error", "the event with its tag: {raw}");
+    assert_eq!(raw["request_id"], "req_1");
+
+    // Responses: the event's own members (`code`, `message`) make the error.
+    let event: ResponsesStreamEvent = serde_json::from_str(
+        r#"{"type": "error", "code": "rate_limit_exceeded", "message": "Slow down", "param": null, "sequence_number": 3}"#,
+    )
+    .expect("a Responses error event");
+    let error = ResponsesAccumulator::new().push(&event).expect_err("an error event");
+    let body = error.api().and_then(|api| api.body.as_ref()).expect("the envelope");
+    assert_eq!(body.message(), Some("Slow down"));
+    assert_eq!(body.code().as_deref(), Some("rate_limit_exceeded"));
+}

@@ -146,7 +146,7 @@ impl ClaudeAccumulator {
                     merge_usage(&mut self.message.usage, usage);
                 }
             }
-            ClaudeStreamEvent::Error(_) => return Err(error_event(event)),
+            ClaudeStreamEvent::Error(error) => return Err(error_event(error)),
             ClaudeStreamEvent::MessageStop(_) | ClaudeStreamEvent::Ping(_) | ClaudeStreamEvent::Unknown(_) => {}
             // Events of a later version.
             _ => {}

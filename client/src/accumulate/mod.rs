@@ -159,9 +159,16 @@ fn empty_stream() -> Error {
 }
 
 /// The error for an error event met by an accumulator (the client's streams report these themselves; this
-/// covers events fed by hand).
-fn error_event(event: &impl serde::Serialize) -> Error {
-    let value = serde_json::to_value(event).unwrap_or_default();
+/// covers events fed by hand), from the event's payload: the event is that payload tagged `"type": "error"`.
+/// Serializing only the payload keeps the serializers of the whole event types (every answer they carry)
+/// out of the build.
+fn error_event(payload: &impl serde::Serialize) -> Error {
+    let mut event = serde_json::Map::new();
+    event.insert("type".to_owned(), "error".into());
+    if let Ok(serde_json::Value::Object(members)) = serde_json::to_value(payload) {
+        event.extend(members);
+    }
+    let value = serde_json::Value::Object(event);
     let body = ApiErrorBody::from_stream_event(&value);
     Error::Api(Box::new(ApiError::new(200, body, Some(value.to_string())).in_band()))
 }

@@ -265,7 +265,7 @@ impl ResponsesAccumulator {
             E::ResponseMcpCallFailed(event) | E::ResponseMcpListToolsFailed(event) => {
                 self.set_status(&target(event.output_index, &event.item_id), ResponsesItemStatus::Failed);
             }
-            E::Error(_) => return Err(error_event(event)),
+            E::Error(error) => return Err(error_event(error)),
             // Partial images are previews; the item's `result` comes whole with `output_item.done`.
             E::ResponseImageGenerationCallPartialImage(_) | E::Unknown(_) => {}
             // Events of a later version.
