@@ -41,7 +41,7 @@ pub(crate) fn stream_of(family: Family, answer: &Value) -> Option<(Vec<String>, 
 }
 
 /// `answer` as the family's typed answer, decoded by conform's decoder of that type: a decoder instantiated
-/// here for four large answer types doubled the mock's release build.
+/// here for four large answer types tripled the mock's release build (27.3 s against 9.1 s alone).
 fn decoded<T: 'static>(answer: &Value) -> Option<T> {
     allmhub_conform::decode(&answer.to_string()).ok()
 }
