@@ -194,18 +194,36 @@ impl Keep<'_> {
     }
 }
 
-/// The check of `schema`'s type, from a table made once. Each decoder is instantiated once, here (arrays and
-/// forms are checked through it), which keeps the build small; the table spares every payload the registry's
-/// lookup by name, a chain of hundreds of string comparisons.
+/// Every schema's decoder, by Rust name and by type: made once, on first use.
+struct Decoders {
+    by_name: HashMap<&'static str, Decoder, BuildHasherDefault<NameHasher>>,
+    by_type: HashMap<TypeId, Decoder>,
+}
+
+/// The decoders' table. Each decoder is instantiated once, here (arrays, forms and [`decode`] go through it),
+/// which keeps the build small; the table spares every payload the registry's lookup by name, a chain of
+/// hundreds of string comparisons. Not generic, so that the table is compiled here, not in each crate calling
+/// [`decode`].
+fn decoders() -> &'static Decoders {
+    static TABLE: OnceLock<Decoders> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut decoders = Decoders {
+            by_name: HashMap::default(),
+            by_type: HashMap::new(),
+        };
+        for schema in SCHEMAS {
+            if let Some((decoder, type_id)) = visit_schema(schema.rust_name, MakeDecoder) {
+                decoders.by_name.insert(schema.rust_name, decoder);
+                decoders.by_type.insert(type_id, decoder);
+            }
+        }
+        decoders
+    })
+}
+
+/// The check of `schema`'s type.
 fn decoder(schema: &'static SchemaInfo) -> Option<Decoder> {
-    static TABLE: OnceLock<HashMap<&'static str, Decoder, BuildHasherDefault<NameHasher>>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        SCHEMAS
-            .iter()
-            .filter_map(|schema| Some((schema.rust_name, visit_schema(schema.rust_name, MakeDecoder)?.0)))
-            .collect()
-    });
-    table.get(schema.rust_name).copied()
+    decoders().by_name.get(schema.rust_name).copied()
 }
 
 /// Decodes `text` (one JSON document) as `T`, one of the spec's types, with the decoder [`check_json`] uses
@@ -213,7 +231,7 @@ fn decoder(schema: &'static SchemaInfo) -> Option<Decoder> {
 ///
 /// For crates of the kit that need a typed value: decoding through conform's table instantiates no decoder
 /// in the caller, where `serde_json::from_str::<T>` would compile all of `T`'s again (the mock's answers to
-/// streamed tool calls took 19 s of its release build that way). Fails, at `$`, for a type that is not a
+/// streamed tool calls took 18 s of its release build that way). Fails, at `$`, for a type that is not a
 /// schema's.
 pub fn decode<T: 'static>(text: &str) -> Result<T, DecodeError> {
     let not_a_schema = || DecodeError {
@@ -223,27 +241,14 @@ pub fn decode<T: 'static>(text: &str) -> Result<T, DecodeError> {
             std::any::type_name::<T>()
         ),
     };
-    let decode = decoder_of_type(TypeId::of::<T>()).ok_or_else(not_a_schema)?;
+    let decode = decoders().by_type.get(&TypeId::of::<T>()).ok_or_else(not_a_schema)?;
     let mut typed = None;
     decode(text, Keep::Typed(&mut typed))?;
-    let typed = typed.ok_or_else(not_a_schema)?;
-    typed.downcast::<T>().map(|value| *value).map_err(|_| not_a_schema())
-}
-
-/// The decoder of the type `type_id`, from a table made once. Not generic, so that the table (and every
-/// decoder in it) is compiled here, not in each crate calling [`decode`].
-fn decoder_of_type(type_id: TypeId) -> Option<Decoder> {
-    static TABLE: OnceLock<HashMap<TypeId, Decoder>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        SCHEMAS
-            .iter()
-            .filter_map(|schema| {
-                let (decoder, type_id) = visit_schema(schema.rust_name, MakeDecoder)?;
-                Some((type_id, decoder))
-            })
-            .collect()
-    });
-    table.get(&type_id).copied()
+    // The decoder is `T`'s, so it kept a `T`.
+    typed
+        .and_then(|typed| typed.downcast::<T>().ok())
+        .map(|value| *value)
+        .ok_or_else(not_a_schema)
 }
 
 /// FNV-1a over a schema's Rust name: a short string hashed on every payload checked, where the default
