@@ -2,11 +2,15 @@
 //! the wrong kind, an unknown member, a huge number) and arbitrary JSON sent to arbitrary schemas.
 //!
 //! Whatever comes in, the conformance check answers without panicking; what decodes serializes to a document that
-//! decodes to itself; what does not decode is rejected with a JSON path that exists in the input.
+//! decodes to itself; what does not decode is rejected with a JSON path that exists in the input. Whole exchanges
+//! with damaged requests check alike directly (the validating proxy) and from a written HAR capture.
 
+use allmhub_conform::catalog::{EXAMPLES, Example, Place};
+use allmhub_conform::exchange::{ExchangeReport, check_exchange};
+use allmhub_conform::har::{HarExchange, check_har, read_har, write_har};
 use allmhub_conform::{Conformed, DecodeError, check_json, find_schema};
 use allmhub_tests::examples;
-use allmhub_types::{SCHEMAS, SchemaInfo};
+use allmhub_types::{Operation, SCHEMAS, SchemaInfo, operations};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -352,4 +356,123 @@ fn arbitrary_json_is_decoded_or_rejected_cleanly() {
     });
     // Objects of all-optional members accept any object; most schemas refuse random JSON.
     assert!(decoded > 20 && rejected > 300, "decoded {decoded}, rejected {rejected}");
+}
+
+/// The spec's request examples, each with the operation's path (parameters filled in) and the successful answer
+/// of the same key: whole exchanges as the validating proxy and HAR captures see them.
+fn exchanges() -> &'static [(&'static Operation, String, Value, &'static Example)] {
+    static EXCHANGES: std::sync::OnceLock<Vec<(&'static Operation, String, Value, &'static Example)>> =
+        std::sync::OnceLock::new();
+    EXCHANGES.get_or_init(|| {
+        let exchanges: Vec<_> = EXAMPLES
+            .iter()
+            .filter(|example| example.place == Place::Request && example.media_type == "application/json")
+            .filter_map(|request| {
+                let operation = *operations::ALL.iter().find(|op| op.id == request.operation)?;
+                let answer = EXAMPLES.iter().find(|example| {
+                    example.operation == request.operation && example.key == request.key && example.is_success_answer()
+                })?;
+                let value = serde_json::from_str(request.body).ok()?;
+                // Odd pieces of the path are parameter names.
+                let path = operation
+                    .path
+                    .split(['{', '}'])
+                    .enumerate()
+                    .map(|(index, piece)| if index % 2 == 1 { "m1" } else { piece })
+                    .collect();
+                Some((operation, path, value, answer))
+            })
+            .collect();
+        assert!(
+            exchanges.len() >= 30,
+            "only {} request examples with answers",
+            exchanges.len()
+        );
+        exchanges
+    })
+}
+
+/// An exchange checked directly (as the proxy does) and from a capture written with `write_har` (as
+/// `conform --har` does): both must give the same report, and the capture must hold the same bodies.
+fn check_both_ways(
+    operation: &Operation,
+    path: &str,
+    request: &[u8],
+    status: u16,
+    answer: &Example,
+    strict: bool,
+) -> Result<ExchangeReport, TestCaseError> {
+    let method = operation.method.as_str();
+    let direct = check_exchange(
+        method,
+        path,
+        "application/json",
+        request,
+        status,
+        answer.media_type,
+        answer.body.as_bytes(),
+        2.0,
+        strict,
+    );
+    prop_assert_eq!(
+        direct.operation.as_deref(),
+        Some(operation.id),
+        "{} is not routed to its operation",
+        path
+    );
+    let mut exchange = HarExchange::new(method, format!("http://127.0.0.1:1{path}?key=k"), status);
+    exchange.time_ms = 2.0;
+    exchange.request_type = "application/json".to_owned();
+    exchange.request_body =
+        String::from_utf8(request.to_vec()).map_err(|error| TestCaseError::fail(error.to_string()))?;
+    exchange.response_type = answer.media_type.to_owned();
+    exchange.response_body = Some(answer.body.as_bytes().to_vec());
+    let capture = write_har("robustness", std::slice::from_ref(&exchange));
+    let read = read_har(capture.as_bytes()).map_err(|error| TestCaseError::fail(error.to_string()))?;
+    prop_assert_eq!(&read, &vec![exchange]);
+    let from_capture = check_har(capture.as_bytes(), strict).map_err(|error| TestCaseError::fail(error.to_string()))?;
+    prop_assert_eq!(&from_capture, &vec![direct.clone()]);
+    Ok(direct)
+}
+
+#[test]
+fn damaged_exchanges_check_alike_directly_and_from_a_capture() {
+    let strategy = (
+        any::<usize>(),
+        proptest::collection::vec((any::<usize>(), damage()), 0..3),
+        prop::sample::select(vec![200u16, 201, 400, 429, 500]),
+        any::<bool>(),
+    );
+    let config = ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let counts = std::cell::Cell::new((0, 0));
+    let result = runner.run(&strategy, |(which, damages, status, strict)| {
+        let (operation, path, document, answer) = &exchanges()[which % exchanges().len()];
+        let mut document = document.clone();
+        for (node, damage) in damages {
+            apply(&mut document, node, damage);
+        }
+        let request = serde_json::to_vec(&document).map_err(|error| TestCaseError::fail(error.to_string()))?;
+        let report = check_both_ways(operation, path, &request, status, answer, strict)?;
+        let (ok, not_ok) = counts.get();
+        counts.set(if report.request.ok {
+            (ok + 1, not_ok)
+        } else {
+            (ok, not_ok + 1)
+        });
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+    // Damage is sometimes tolerated and sometimes refused: both paths are exercised.
+    let (ok, not_ok) = counts.get();
+    assert!(
+        ok > 20 && not_ok > 20,
+        "requests conforming {ok}, not conforming {not_ok}"
+    );
 }
