@@ -1,0 +1,209 @@
+//! The mock on hostile requests: every operation of the spec with damaged, truncated, wrongly typed or arbitrary
+//! bodies, odd media types, odd path parameters and junk in the mock's own control headers. Whatever comes in,
+//! the mock answers (it never drops the connection or stops serving), never with a server error, and every
+//! refusal is a JSON error envelope.
+
+mod support;
+
+use allmhub_conform::catalog::{EXAMPLES, Place};
+use allmhub_mock::{EXAMPLE_HEADER, FAULT_HEADER, MockServer};
+use allmhub_types::operations;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::TestRunner;
+use support::{KEY, http, within};
+
+/// What the request body is.
+#[derive(Debug, Clone)]
+enum BodyKind {
+    /// The operation's first request example, whole.
+    Example,
+    /// The example cut short at this fraction of its length (in 1/16ths).
+    Truncated(u8),
+    /// The example with one byte replaced.
+    Flipped(usize, u8),
+    /// JSON of the wrong kind for any request.
+    WrongKind(&'static str),
+    /// Arbitrary bytes.
+    Bytes(Vec<u8>),
+    /// No body.
+    Empty,
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    operation: usize,
+    parameter: &'static str,
+    body: BodyKind,
+    content_type: &'static str,
+    fault: Option<&'static str>,
+    example: Option<&'static str>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let body = prop_oneof![
+        Just(BodyKind::Example),
+        (0u8..16).prop_map(BodyKind::Truncated),
+        (any::<usize>(), any::<u8>()).prop_map(|(at, byte)| BodyKind::Flipped(at, byte)),
+        prop::sample::select(vec![
+            "[]",
+            "\"text\"",
+            "42",
+            "null",
+            "true",
+            "{\"model\":{}}",
+            "{\"\":null}"
+        ])
+        .prop_map(BodyKind::WrongKind),
+        proptest::collection::vec(any::<u8>(), 0..64).prop_map(BodyKind::Bytes),
+        Just(BodyKind::Empty),
+    ];
+    (
+        any::<usize>(),
+        prop::sample::select(vec![
+            "m1",
+            "0",
+            "1234567890123456789",
+            "%00",
+            "%FF%FE",
+            "a%2Fb",
+            "..",
+            "é",
+            "x:y",
+        ]),
+        body,
+        prop::sample::select(vec![
+            "application/json",
+            "application/json; charset=latin1",
+            "multipart/form-data; boundary=b",
+            "multipart/form-data",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+        ]),
+        proptest::option::of(prop::sample::select(vec![
+            "",
+            "nonsense",
+            "status=abc",
+            "stall=-1",
+            "reset-after=x",
+            "😀",
+        ])),
+        proptest::option::weighted(
+            0.1,
+            prop::sample::select(vec!["", "no-such-example", "../etc", "default"]),
+        ),
+    )
+        .prop_map(|(operation, parameter, body, content_type, fault, example)| Case {
+            operation,
+            parameter,
+            body,
+            content_type,
+            fault,
+            example,
+        })
+}
+
+/// The operation's path with every `{parameter}` replaced by `value`.
+fn filled(template: &str, value: &str) -> String {
+    template
+        .split(['{', '}'])
+        .enumerate()
+        .map(|(index, piece)| if index % 2 == 1 { value } else { piece })
+        .collect()
+}
+
+fn body_of(case: &Case, example: &str) -> Vec<u8> {
+    let example = example.as_bytes();
+    match &case.body {
+        BodyKind::Example => example.to_vec(),
+        BodyKind::Truncated(sixteenths) => example[..example.len() * usize::from(*sixteenths) / 16].to_vec(),
+        BodyKind::Flipped(at, byte) => {
+            let mut body = example.to_vec();
+            if !body.is_empty() {
+                let at = at % body.len();
+                body[at] = *byte;
+            }
+            body
+        }
+        BodyKind::WrongKind(text) => text.as_bytes().to_vec(),
+        BodyKind::Bytes(bytes) => bytes.clone(),
+        BodyKind::Empty => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn hostile_requests_get_an_answer_never_a_server_error_and_refusals_are_envelopes() {
+    let mock = MockServer::start().await;
+    let http = http();
+    let mut runner = TestRunner::deterministic();
+    let strategy = case();
+    let (mut accepted, mut refused) = (0, 0);
+    for _ in 0..1000 {
+        let case = strategy.new_tree(&mut runner).expect("a case").current();
+        let operation = operations::ALL[case.operation % operations::ALL.len()];
+        let example = EXAMPLES
+            .iter()
+            .find(|example| example.operation == operation.id && example.place == Place::Request)
+            .map_or("{}", |example| example.body);
+        let url = format!("{}{}", mock.url(), filled(operation.path, case.parameter));
+        let method = reqwest::Method::from_bytes(operation.method.as_str().as_bytes()).expect("a method");
+        let mut request = http
+            .request(method, &url)
+            .bearer_auth(KEY)
+            .header("x-api-key", KEY)
+            .header("x-goog-api-key", KEY)
+            .header("mj-api-secret", KEY)
+            .header("New-Api-User", "42")
+            .header("anthropic-version", "2023-06-01")
+            .body(body_of(&case, example));
+        if !case.content_type.is_empty() {
+            request = request.header("content-type", case.content_type);
+        }
+        if let Some(fault) = case.fault {
+            request = request.header(FAULT_HEADER, fault);
+        }
+        if let Some(name) = case.example {
+            request = request.header(EXAMPLE_HEADER, name);
+        }
+        let response = within(20, request.send())
+            .await
+            .unwrap_or_else(|error| panic!("{case:?} on {url}: no answer: {error}"));
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = within(20, response.bytes())
+            .await
+            .unwrap_or_else(|error| panic!("{case:?} on {url}: the answer broke off: {error}"));
+        assert!(status < 500, "{case:?} on {url}: a server error {status}: {body:?}");
+        if status >= 400 {
+            refused += 1;
+            assert!(
+                content_type.starts_with("application/json"),
+                "{case:?} on {url}: a {status} refusal as {content_type:?}"
+            );
+            let envelope: serde_json::Value = serde_json::from_slice(&body)
+                .unwrap_or_else(|error| panic!("{case:?} on {url}: a {status} refusal that is not JSON: {error}"));
+            assert!(
+                envelope.is_object() && !envelope.as_object().is_some_and(|members| members.is_empty()),
+                "{case:?} on {url}: an empty {status} refusal"
+            );
+        } else {
+            accepted += 1;
+        }
+    }
+    // Hostile input is mostly refused, but the examples and tolerated damage still get answers.
+    assert!(accepted > 30 && refused > 200, "accepted {accepted}, refused {refused}");
+    // And the mock still serves an ordinary request.
+    let models = within(
+        20,
+        http.get(format!("{}/v1/models", mock.url())).bearer_auth(KEY).send(),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(models.status(), 200);
+}
