@@ -36,10 +36,15 @@ struct Log {
 struct Entry {
     #[serde(default, rename = "startedDateTime")]
     started: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_zero")]
     time: f64,
     request: Request,
     response: Response,
+}
+
+/// A number, or `null` (which some writers put where they had no number) as 0.
+fn null_as_zero<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[derive(Deserialize)]
@@ -342,6 +347,8 @@ fn har_entry(exchange: &HarExchange) -> serde_json::Value {
             .collect()
     };
     let (query, http_version) = (query_of(&exchange.url), "HTTP/1.1");
+    // JSON has no NaN or infinity (serde_json would write `null`, which HAR does not allow).
+    let time = if exchange.time_ms.is_finite() { exchange.time_ms } else { 0.0 };
     let mut request = json!({
         "method": exchange.method,
         "url": exchange.url,
@@ -370,7 +377,7 @@ fn har_entry(exchange: &HarExchange) -> serde_json::Value {
     }
     json!({
         "startedDateTime": exchange.started,
-        "time": exchange.time_ms,
+        "time": time,
         "request": request,
         "response": {
             "status": exchange.status,
@@ -384,7 +391,7 @@ fn har_entry(exchange: &HarExchange) -> serde_json::Value {
             "bodySize": exchange.response_body.as_ref().map_or(-1, |body| body.len() as i64),
         },
         "cache": {},
-        "timings": {"send": 0, "wait": exchange.time_ms, "receive": 0},
+        "timings": {"send": 0, "wait": time, "receive": 0},
     })
 }
 
@@ -410,6 +417,23 @@ fn query_of(url: &str) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_that_is_no_number_is_written_as_zero_and_a_null_time_reads_as_zero() {
+        // JSON has no NaN or infinity: written as they are, they became `null`, which did not read back.
+        let mut unknown = HarExchange::new("GET", "https://gateway.example/v1/models", 200);
+        unknown.time_ms = f64::NAN;
+        let mut endless = unknown.clone();
+        endless.time_ms = f64::INFINITY;
+        let written = write_har("test", &[unknown, endless]);
+        let read = read_har(written.as_bytes()).expect("a written capture reads back");
+        assert_eq!(read.iter().map(|exchange| exchange.time_ms).collect::<Vec<_>>(), [0.0, 0.0]);
+
+        let capture = written.replace("\"time\":0.0", "\"time\":null");
+        assert!(capture.contains("\"time\":null"), "{capture}");
+        assert_eq!(read_har(capture.as_bytes()).expect("a null time reads")[0].time_ms, 0.0);
+        assert_eq!(check_har(capture.as_bytes(), false).expect("checks")[0].ms, 0.0);
+    }
 
     #[test]
     fn a_written_capture_reads_back_the_same_and_checks() {
