@@ -348,7 +348,11 @@ fn har_entry(exchange: &HarExchange) -> serde_json::Value {
     };
     let (query, http_version) = (query_of(&exchange.url), "HTTP/1.1");
     // JSON has no NaN or infinity (serde_json would write `null`, which HAR does not allow).
-    let time = if exchange.time_ms.is_finite() { exchange.time_ms } else { 0.0 };
+    let time = if exchange.time_ms.is_finite() {
+        exchange.time_ms
+    } else {
+        0.0
+    };
     let mut request = json!({
         "method": exchange.method,
         "url": exchange.url,
@@ -427,7 +431,10 @@ mod tests {
         endless.time_ms = f64::INFINITY;
         let written = write_har("test", &[unknown, endless]);
         let read = read_har(written.as_bytes()).expect("a written capture reads back");
-        assert_eq!(read.iter().map(|exchange| exchange.time_ms).collect::<Vec<_>>(), [0.0, 0.0]);
+        assert_eq!(
+            read.iter().map(|exchange| exchange.time_ms).collect::<Vec<_>>(),
+            [0.0, 0.0]
+        );
 
         let capture = written.replace("\"time\":0.0", "\"time\":null");
         assert!(capture.contains("\"time\":null"), "{capture}");
