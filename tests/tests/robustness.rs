@@ -476,3 +476,76 @@ fn damaged_exchanges_check_alike_directly_and_from_a_capture() {
         "requests conforming {ok}, not conforming {not_ok}"
     );
 }
+
+fn har_exchange() -> impl Strategy<Value = HarExchange> {
+    let text = || any::<String>();
+    let headers = || proptest::collection::vec((text(), text()), 0..3);
+    (
+        (
+            text(),
+            text(),
+            prop_oneof![proptest::num::f64::ANY, 0.0..1e6f64],
+            headers(),
+            text(),
+            text(),
+        ),
+        (
+            any::<u16>(),
+            headers(),
+            text(),
+            proptest::option::of(proptest::collection::vec(any::<u8>(), 0..64)),
+        ),
+    )
+        .prop_map(
+            |(
+                (method, url, time_ms, request_headers, request_type, request_body),
+                (status, response_headers, response_type, response_body),
+            )| {
+                let mut exchange = HarExchange::new(method, url, status);
+                exchange.started = "2026-11-30T00:00:00.000Z".to_owned();
+                exchange.time_ms = time_ms;
+                exchange.request_headers = request_headers;
+                exchange.request_type = request_type;
+                exchange.request_body = request_body;
+                exchange.response_headers = response_headers;
+                exchange.response_type = response_type;
+                exchange.response_body = response_body;
+                exchange
+            },
+        )
+}
+
+#[test]
+fn any_exchange_written_to_a_capture_reads_back_the_same() {
+    let config = ProptestConfig {
+        cases: 512,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let result = runner.run(&proptest::collection::vec(har_exchange(), 1..4), |exchanges| {
+        let capture = write_har("robustness", &exchanges);
+        let read = read_har(capture.as_bytes()).map_err(|error| TestCaseError::fail(format!("{error}\n{capture}")))?;
+        // HAR requires a number (other tools refuse `null`); a time that is no number is written as 0.
+        let document: Value = serde_json::from_str(&capture).map_err(|error| TestCaseError::fail(error.to_string()))?;
+        let entries = document["log"]["entries"].as_array().map_or(&[][..], Vec::as_slice);
+        prop_assert_eq!(entries.len(), exchanges.len());
+        prop_assert!(entries.iter().all(|entry| entry["time"].is_number()), "{}", capture);
+        let expected: Vec<HarExchange> = exchanges
+            .into_iter()
+            .map(|mut exchange| {
+                if !exchange.time_ms.is_finite() {
+                    exchange.time_ms = 0.0;
+                }
+                exchange
+            })
+            .collect();
+        prop_assert_eq!(read, expected);
+        // Checking never fails on a capture that reads.
+        prop_assert!(check_har(capture.as_bytes(), true).is_ok());
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+}
