@@ -1,11 +1,15 @@
-//! The mock on hostile requests: every operation of the spec with damaged, truncated, wrongly typed or arbitrary
-//! bodies, odd media types, odd path parameters and junk in the mock's own control headers. Whatever comes in,
-//! the mock answers (it never drops the connection or stops serving), never with a server error, and every
-//! refusal is a JSON error envelope.
+//! The mock and the validating proxy on hostile requests: every operation of the spec with damaged, truncated,
+//! wrongly typed or arbitrary bodies, odd media types, odd path parameters and junk in the mock's own control
+//! headers. Whatever comes in, the mock answers (it never drops the connection or stops serving), never with a
+//! server error, and every refusal is a JSON error envelope; the proxy forwards each exchange as the mock
+//! answered it and reports it, with no credential in its report.
 
 mod support;
 
 use allmhub_conform::catalog::{EXAMPLES, Place};
+use std::time::Duration;
+
+use allmhub_mock::proxy::Proxy;
 use allmhub_mock::{EXAMPLE_HEADER, FAULT_HEADER, MockServer};
 use allmhub_types::operations;
 use proptest::prelude::*;
@@ -132,53 +136,84 @@ fn body_of(case: &Case, example: &str) -> Vec<u8> {
     }
 }
 
+/// The cases, the same on every run.
+fn cases(count: usize) -> Vec<Case> {
+    let mut runner = TestRunner::deterministic();
+    let strategy = case();
+    (0..count)
+        .map(|_| strategy.new_tree(&mut runner).expect("a case").current())
+        .collect()
+}
+
+/// What came back for one case.
+struct Answer {
+    url: String,
+    status: u16,
+    content_type: String,
+    body: bytes::Bytes,
+}
+
+/// Sends `case` to `base` with every credential form (and the key in the query too), and reads the whole answer;
+/// no answer, or one that breaks off, fails the test.
+async fn send(http: &reqwest::Client, base: &str, case: &Case) -> Answer {
+    let operation = operations::ALL[case.operation % operations::ALL.len()];
+    let example = EXAMPLES
+        .iter()
+        .find(|example| example.operation == operation.id && example.place == Place::Request)
+        .map_or("{}", |example| example.body);
+    let url = format!("{base}{}?key={KEY}", filled(operation.path, case.parameter));
+    let method = reqwest::Method::from_bytes(operation.method.as_str().as_bytes()).expect("a method");
+    let mut request = http
+        .request(method, &url)
+        .bearer_auth(KEY)
+        .header("x-api-key", KEY)
+        .header("x-goog-api-key", KEY)
+        .header("mj-api-secret", KEY)
+        .header("New-Api-User", "42")
+        .header("anthropic-version", "2023-06-01")
+        .body(body_of(case, example));
+    if !case.content_type.is_empty() {
+        request = request.header("content-type", case.content_type);
+    }
+    if let Some(fault) = case.fault {
+        request = request.header(FAULT_HEADER, fault);
+    }
+    if let Some(name) = case.example {
+        request = request.header(EXAMPLE_HEADER, name);
+    }
+    let response = within(20, request.send())
+        .await
+        .unwrap_or_else(|error| panic!("{case:?} on {url}: no answer: {error}"));
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = within(20, response.bytes())
+        .await
+        .unwrap_or_else(|error| panic!("{case:?} on {url}: the answer broke off: {error}"));
+    Answer {
+        url,
+        status,
+        content_type,
+        body,
+    }
+}
+
 #[tokio::test]
 async fn hostile_requests_get_an_answer_never_a_server_error_and_refusals_are_envelopes() {
     let mock = MockServer::start().await;
     let http = http();
-    let mut runner = TestRunner::deterministic();
-    let strategy = case();
     let (mut accepted, mut refused) = (0, 0);
-    for _ in 0..1000 {
-        let case = strategy.new_tree(&mut runner).expect("a case").current();
-        let operation = operations::ALL[case.operation % operations::ALL.len()];
-        let example = EXAMPLES
-            .iter()
-            .find(|example| example.operation == operation.id && example.place == Place::Request)
-            .map_or("{}", |example| example.body);
-        let url = format!("{}{}", mock.url(), filled(operation.path, case.parameter));
-        let method = reqwest::Method::from_bytes(operation.method.as_str().as_bytes()).expect("a method");
-        let mut request = http
-            .request(method, &url)
-            .bearer_auth(KEY)
-            .header("x-api-key", KEY)
-            .header("x-goog-api-key", KEY)
-            .header("mj-api-secret", KEY)
-            .header("New-Api-User", "42")
-            .header("anthropic-version", "2023-06-01")
-            .body(body_of(&case, example));
-        if !case.content_type.is_empty() {
-            request = request.header("content-type", case.content_type);
-        }
-        if let Some(fault) = case.fault {
-            request = request.header(FAULT_HEADER, fault);
-        }
-        if let Some(name) = case.example {
-            request = request.header(EXAMPLE_HEADER, name);
-        }
-        let response = within(20, request.send())
-            .await
-            .unwrap_or_else(|error| panic!("{case:?} on {url}: no answer: {error}"));
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let body = within(20, response.bytes())
-            .await
-            .unwrap_or_else(|error| panic!("{case:?} on {url}: the answer broke off: {error}"));
+    for case in cases(1000) {
+        let Answer {
+            url,
+            status,
+            content_type,
+            body,
+        } = send(&http, mock.url(), &case).await;
         assert!(status < 500, "{case:?} on {url}: a server error {status}: {body:?}");
         if status >= 400 {
             refused += 1;
@@ -206,4 +241,70 @@ async fn hostile_requests_get_an_answer_never_a_server_error_and_refusals_are_en
     .await
     .expect("an answer");
     assert_eq!(models.status(), 200);
+}
+
+#[tokio::test]
+async fn the_proxy_forwards_and_reports_hostile_exchanges_as_the_mock_answers_them() {
+    // Two mocks fed the same requests in the same order answer alike (up to fresh ids and times): one
+    // directly, one behind the proxy.
+    let direct = MockServer::start().await;
+    let behind = MockServer::start().await;
+    let proxy = Proxy::builder(behind.url())
+        .strict(true)
+        .start()
+        .await
+        .expect("a proxy");
+    let http = http();
+    let cases = cases(300);
+    let mut statuses = Vec::new();
+    for case in &cases {
+        let expected = send(&http, direct.url(), case).await;
+        let proxied = send(&http, proxy.url(), case).await;
+        assert_eq!(
+            (proxied.status, &proxied.content_type),
+            (expected.status, &expected.content_type),
+            "{case:?} on {}",
+            proxied.url
+        );
+        statuses.push(proxied.status);
+    }
+    let reports = proxy.wait_for_reports(cases.len(), Duration::from_secs(60)).await;
+    assert_eq!(reports.len(), cases.len(), "one report per exchange");
+    // Each exchange is checked off the forwarding path, so reports may come in another order.
+    let mut reported: Vec<(String, u16)> = reports
+        .iter()
+        .map(|report| (report.operation.clone().unwrap_or_default(), report.status))
+        .collect();
+    let mut sent: Vec<(String, u16)> = cases
+        .iter()
+        .zip(&statuses)
+        .map(|(case, status)| {
+            let operation = operations::ALL[case.operation % operations::ALL.len()];
+            // The path as sent: the URL parser resolves `..` and escapes what must be escaped.
+            let url = format!("http://127.0.0.1{}", filled(operation.path, case.parameter));
+            let path = reqwest::Url::parse(&url).expect("a URL").path().to_owned();
+            // A parameter like `..` or `a%2Fb` takes the path off every operation: the mock answers 404, and the
+            // proxy reports an exchange on no operation.
+            match allmhub_conform::route::find(operation.method.as_str(), &path) {
+                Some(route) => (route.operation.id.to_owned(), *status),
+                None => {
+                    assert_eq!(*status, 404, "{case:?}: {path} is no operation's, yet answered");
+                    (String::new(), *status)
+                }
+            }
+        })
+        .collect();
+    reported.sort();
+    sent.sort();
+    assert_eq!(reported, sent, "the reports' operations and statuses");
+    for report in &reports {
+        let line = report.to_json_line();
+        assert!(!line.contains(KEY), "a credential in the report: {line}");
+    }
+    let failing = reports.iter().filter(|report| !report.ok()).count();
+    assert!(
+        failing > 100 && failing < reports.len(),
+        "{failing} of {} exchanges not conforming",
+        reports.len()
+    );
 }
