@@ -1,13 +1,15 @@
 //! Writes the seed corpora of the fuzz targets from the spec's examples: `decode` gets every JSON example body
-//! prefixed with its schema's index in `SCHEMAS` (two bytes, little-endian), `sse` every streamed answer,
-//! `progress` the text those answers stream.
+//! prefixed with its schema's index in `SCHEMAS` (two bytes, little-endian), `exchange` every request example
+//! with the successful answer of the same key, `sse` every streamed answer, `progress` the text those answers
+//! stream.
 //!
 //! `cargo run --manifest-path fuzz/Cargo.toml --example seed_corpus`
 
 use std::path::Path;
 
+use allmhub_conform::catalog::{EXAMPLES, Place};
 use allmhub_tests::{examples, workspace_root};
-use allmhub_types::{ChatCompletionChunk, SCHEMAS};
+use allmhub_types::{ChatCompletionChunk, SCHEMAS, operations};
 use serde_json::Value;
 
 fn write(dir: &Path, label: &str, bytes: &[u8]) -> std::io::Result<()> {
@@ -25,9 +27,49 @@ fn streamed_text(sse: &str) -> String {
         .collect()
 }
 
+/// The index of a media type in the `exchange` target's list (JSON where it has no other).
+fn media_type_index(media_type: &str) -> u8 {
+    match media_type {
+        "text/event-stream" => 2,
+        "multipart/form-data" => 3,
+        "audio/mpeg" => 4,
+        "text/plain" => 5,
+        _ => 0,
+    }
+}
+
+/// The `exchange` target's input: each request example with the successful answer of the same key.
+fn exchanges(corpus: &Path) -> std::io::Result<usize> {
+    let mut written = 0;
+    for request in EXAMPLES.iter().filter(|example| example.place == Place::Request) {
+        let Some(pick) = operations::ALL.iter().position(|op| op.id == request.operation) else {
+            continue;
+        };
+        let Some(answer) = EXAMPLES.iter().find(|example| {
+            example.operation == request.operation && example.key == request.key && example.is_success_answer()
+        }) else {
+            continue;
+        };
+        let (Ok(pick), Ok(split)) = (u8::try_from(pick), u16::try_from(request.body.len())) else {
+            continue;
+        };
+        let types = media_type_index(request.media_type) | media_type_index(answer.media_type) << 3;
+        let header = [[pick, 0, types].as_slice(), &split.to_le_bytes()].concat();
+        let input = [header.as_slice(), request.body.as_bytes(), answer.body.as_bytes()].concat();
+        write(
+            &corpus.join("exchange"),
+            &format!("{}-{}", request.operation, request.key),
+            &input,
+        )?;
+        written += 1;
+    }
+    Ok(written)
+}
+
 fn main() -> std::io::Result<()> {
     let corpus = workspace_root().join("fuzz/corpus");
     let (mut decode, mut sse, mut progress) = (0, 0, 0);
+    let exchange = exchanges(&corpus)?;
     for example in examples() {
         let label = example.label();
         if let Value::String(text) = &example.value
@@ -65,7 +107,7 @@ fn main() -> std::io::Result<()> {
         decode += 1;
     }
     println!(
-        "seed corpus in {}: decode {decode}, sse {sse}, progress {progress}",
+        "seed corpus in {}: decode {decode}, exchange {exchange}, sse {sse}, progress {progress}",
         corpus.display()
     );
     Ok(())
