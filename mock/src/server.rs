@@ -600,10 +600,21 @@ impl Unknown {
     }
 }
 
+/// The response `builder` describes, or, when it cannot be built (a replayed capture with a status or a media
+/// type HTTP does not allow), a 500 that says why.
 fn finish(builder: axum::http::response::Builder, body: Body) -> Response {
-    builder.body(body).unwrap_or_else(|_| {
-        let mut response = Response::new(Body::empty());
+    builder.body(body).unwrap_or_else(|error| {
+        let error = MockError::new(
+            500,
+            "mock_error",
+            "unsendable_answer",
+            format!("the mock cannot send this answer: {error}"),
+        );
+        let mut response = Response::new(Body::from(dialect::render(Envelope::OpenAi, &error, "")));
         *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         response
     })
 }

@@ -2,11 +2,13 @@
 //! wrongly typed or arbitrary bodies, odd media types, odd path parameters and junk in the mock's own control
 //! headers. Whatever comes in, the mock answers (it never drops the connection or stops serving), never with a
 //! server error, and every refusal is a JSON error envelope; the proxy forwards each exchange as the mock
-//! answered it and reports it, with no credential in its report.
+//! answered it and reports it, with no credential in its report. A replayed capture is served as recorded,
+//! byte for byte, and what HTTP cannot carry is a 500 that says why.
 
 mod support;
 
 use allmhub_conform::catalog::{EXAMPLES, Place};
+use allmhub_conform::har::HarExchange;
 use std::time::Duration;
 
 use allmhub_mock::proxy::Proxy;
@@ -306,5 +308,118 @@ async fn the_proxy_forwards_and_reports_hostile_exchanges_as_the_mock_answers_th
         failing > 100 && failing < reports.len(),
         "{failing} of {} exchanges not conforming",
         reports.len()
+    );
+}
+
+/// An operation with a request the mock accepts: its first JSON request example (or none, for `GET`), and its
+/// path with the parameters filled in.
+fn replayable() -> Vec<(&'static allmhub_types::Operation, String, &'static str)> {
+    operations::ALL
+        .iter()
+        .copied()
+        .filter_map(|operation| {
+            let path = filled(operation.path, "m1");
+            if operation.request.is_empty() {
+                return Some((operation, path, ""));
+            }
+            let example = EXAMPLES.iter().find(|example| {
+                example.operation == operation.id
+                    && example.place == Place::Request
+                    && example.media_type == "application/json"
+            })?;
+            Some((operation, path, example.body))
+        })
+        .collect()
+}
+
+/// One recorded exchange: which operation, its status and media type (some that HTTP does not allow), its bytes.
+fn recorded() -> impl Strategy<Value = (usize, u16, &'static str, Vec<u8>)> {
+    (
+        any::<usize>(),
+        prop::sample::select(vec![200u16, 201, 202, 400, 401, 404, 429, 500, 503, 42, 1000]),
+        prop::sample::select(vec![
+            "application/json",
+            "audio/mpeg",
+            "text/plain; charset=utf-8",
+            "",
+            "bad\ntype",
+        ]),
+        proptest::collection::vec(any::<u8>(), 0..200),
+    )
+}
+
+#[tokio::test]
+async fn a_replayed_capture_is_served_as_recorded_and_what_http_cannot_carry_is_a_500_that_says_why() {
+    let replayable = replayable();
+    assert!(replayable.len() > 20, "only {} operations to replay", replayable.len());
+    let http = http();
+    let mut runner = TestRunner::deterministic();
+    let strategy = proptest::collection::vec(recorded(), 1..6);
+    let (mut faithful, mut unsendable) = (0, 0);
+    for _ in 0..40 {
+        let records = strategy.new_tree(&mut runner).expect("a capture").current();
+        let exchanges: Vec<HarExchange> = records
+            .iter()
+            .map(|(which, status, media_type, body)| {
+                let (operation, path, request) = &replayable[which % replayable.len()];
+                let mut exchange = HarExchange::new(
+                    operation.method.as_str(),
+                    format!("https://gateway.example{path}"),
+                    *status,
+                );
+                exchange.request_type = if request.is_empty() { "" } else { "application/json" }.to_owned();
+                exchange.request_body = (*request).to_owned();
+                exchange.response_type = (*media_type).to_owned();
+                exchange.response_body = Some(body.clone());
+                exchange
+            })
+            .collect();
+        let mock = MockServer::builder()
+            .replay(exchanges.clone())
+            .start()
+            .await
+            .expect("a mock");
+        for exchange in &exchanges {
+            let path = allmhub_conform::exchange::path_only(&exchange.url);
+            let method = reqwest::Method::from_bytes(exchange.method.as_bytes()).expect("a method");
+            let mut request = http
+                .request(method, format!("{}{path}", mock.url()))
+                .bearer_auth(KEY)
+                .header("x-api-key", KEY)
+                .header("x-goog-api-key", KEY)
+                .header("mj-api-secret", KEY)
+                .header("New-Api-User", "42")
+                .header("anthropic-version", "2023-06-01");
+            if !exchange.request_body.is_empty() {
+                request = request
+                    .header("content-type", "application/json")
+                    .body(exchange.request_body.clone());
+            }
+            let response = within(20, request.send()).await.expect("an answer");
+            let status = response.status().as_u16();
+            let media_type = response
+                .headers()
+                .get("content-type")
+                .map(|value| value.as_bytes().to_vec())
+                .unwrap_or_default();
+            let body = within(20, response.bytes()).await.expect("the whole answer");
+            let sendable = (100..=999).contains(&exchange.status) && !exchange.response_type.contains('\n');
+            if sendable {
+                faithful += 1;
+                assert_eq!(status, exchange.status, "{exchange:?}");
+                assert_eq!(media_type, exchange.response_type.as_bytes(), "{exchange:?}");
+                assert_eq!(Some(body.to_vec()), exchange.response_body, "{exchange:?}");
+            } else {
+                unsendable += 1;
+                assert_eq!(status, 500, "{exchange:?}");
+                let envelope: serde_json::Value = serde_json::from_slice(&body).expect("a JSON envelope");
+                let message = envelope["error"]["message"].as_str().unwrap_or_default();
+                assert!(message.contains("cannot send this answer"), "{envelope}");
+            }
+        }
+    }
+    assert!(
+        faithful > 50 && unsendable > 10,
+        "served as recorded {faithful}, unsendable {unsendable}"
     );
 }
