@@ -35,7 +35,7 @@ enum Command {
         #[arg(long, default_value = "openai-chat")]
         family: String,
     },
-    /// Cold release build time of the `allmhub` CLI (what `cargo install --path cli` compiles) against
+    /// Cold release build time of the `allmhub` CLI (what `cargo install --locked --path cli` compiles) against
     /// async-openai's full API, each in a fresh target directory, in the same run; prints the ratio.
     BenchRelease,
     /// Check that the workspace's `rust-version` holds for the published crates: no dependency needs a newer
@@ -327,7 +327,7 @@ fn bench_release() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // What `cargo install --path cli` compiles: the CLI's release build with the lockfile's versions.
+    // What `cargo install --locked --path cli` compiles: the CLI's release build with the lockfile's versions.
     eprintln!("building the allmhub CLI, release …");
     let ours = match cold_build(
         &root,
@@ -343,8 +343,8 @@ fn bench_release() -> ExitCode {
     let _ = std::fs::remove_dir_all(&base);
     let ratio = ours / theirs;
     println!("cold release builds (dependencies included, one at a time, same machine and run):");
-    println!("  allmhub CLI (cargo install --path cli)  {ours:>6.1} s");
-    println!("  async-openai, full API                  {theirs:>6.1} s");
+    println!("  allmhub CLI (cargo install --locked)  {ours:>6.1} s");
+    println!("  async-openai, full API                {theirs:>6.1} s");
     println!(
         "  CLI / async-openai full: {ratio:.2}× (target ≤ 1.5×: {})",
         verdict(ratio <= 1.5)
