@@ -52,6 +52,19 @@ pub fn find(method: &str, path: &str) -> Option<Route> {
     best.map(|(_, route)| route)
 }
 
+/// `operation`'s path with every parameter set to `value`, as given (escape it first where it must be):
+/// a path [`find`] routes back to `operation` for a value without `/`, `?` or `#`. For tests and tools that
+/// call each operation, as the mock's and the fuzz targets' do.
+pub fn path_of(operation: &Operation, value: &str) -> String {
+    operation
+        .path
+        .split(['{', '}'])
+        .enumerate()
+        // The odd pieces are the parameters' names.
+        .map(|(index, piece)| if index % 2 == 1 { value } else { piece })
+        .collect()
+}
+
 /// The parameters of `path` under `template`, or `None` when it does not match. A template segment is a
 /// literal or `prefix{name}suffix`; the parameter takes at least one character.
 fn match_template(template: &'static str, path: &str) -> Option<Vec<(&'static str, String)>> {
@@ -74,4 +87,26 @@ fn match_template(template: &'static str, path: &str) -> Option<Vec<(&'static st
         }
     }
     segments.next().is_none().then_some(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_found_again_at_its_own_path_whatever_the_parameter() {
+        for operation in operations::ALL {
+            for value in ["m1", "1234567890123456789", "gemini-2.5-flash", "a b", "é"] {
+                let path = path_of(operation, value);
+                assert!(!path.contains(['{', '}']), "{path}: a parameter left");
+                let route = find(operation.method.as_str(), &path).unwrap_or_else(|| panic!("{path}: no route"));
+                assert_eq!(route.operation.id, operation.id, "{path}");
+                assert!(
+                    route.params.iter().all(|(_, found)| found == value),
+                    "{path}: {:?}",
+                    route.params
+                );
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod support;
 
 use allmhub_conform::catalog::{EXAMPLES, Place};
 use allmhub_conform::har::HarExchange;
+use allmhub_conform::route::path_of;
 use std::time::Duration;
 
 use allmhub_mock::proxy::Proxy;
@@ -110,15 +111,6 @@ fn case() -> impl Strategy<Value = Case> {
         })
 }
 
-/// The operation's path with every `{parameter}` replaced by `value`.
-fn filled(template: &str, value: &str) -> String {
-    template
-        .split(['{', '}'])
-        .enumerate()
-        .map(|(index, piece)| if index % 2 == 1 { value } else { piece })
-        .collect()
-}
-
 fn body_of(case: &Case, example: &str) -> Vec<u8> {
     let example = example.as_bytes();
     match &case.body {
@@ -163,7 +155,7 @@ async fn send(http: &reqwest::Client, base: &str, case: &Case) -> Answer {
         .iter()
         .find(|example| example.operation == operation.id && example.place == Place::Request)
         .map_or("{}", |example| example.body);
-    let url = format!("{base}{}?key={KEY}", filled(operation.path, case.parameter));
+    let url = format!("{base}{}?key={KEY}", path_of(operation, case.parameter));
     let method = reqwest::Method::from_bytes(operation.method.as_str().as_bytes()).expect("a method");
     let mut request = http
         .request(method, &url)
@@ -283,7 +275,7 @@ async fn the_proxy_forwards_and_reports_hostile_exchanges_as_the_mock_answers_th
         .map(|(case, status)| {
             let operation = operations::ALL[case.operation % operations::ALL.len()];
             // The path as sent: the URL parser resolves `..` and escapes what must be escaped.
-            let url = format!("http://127.0.0.1{}", filled(operation.path, case.parameter));
+            let url = format!("http://127.0.0.1{}", path_of(operation, case.parameter));
             let path = reqwest::Url::parse(&url).expect("a URL").path().to_owned();
             // A parameter like `..` or `a%2Fb` takes the path off every operation: the mock answers 404, and the
             // proxy reports an exchange on no operation.
@@ -318,7 +310,7 @@ fn replayable() -> Vec<(&'static allmhub_types::Operation, String, &'static str)
         .iter()
         .copied()
         .filter_map(|operation| {
-            let path = filled(operation.path, "m1");
+            let path = path_of(operation, "m1");
             if operation.request.is_empty() {
                 return Some((operation, path, ""));
             }

@@ -8,6 +8,7 @@
 use allmhub_conform::catalog::{EXAMPLES, Example, Place};
 use allmhub_conform::exchange::{ExchangeReport, check_exchange};
 use allmhub_conform::har::{HarExchange, check_har, read_har, write_har};
+use allmhub_conform::route::path_of;
 use allmhub_conform::{Conformed, DecodeError, check_json, find_schema};
 use allmhub_tests::examples;
 use allmhub_types::{Operation, SCHEMAS, SchemaInfo, operations};
@@ -373,13 +374,7 @@ fn exchanges() -> &'static [(&'static Operation, String, Value, &'static Example
                     example.operation == request.operation && example.key == request.key && example.is_success_answer()
                 })?;
                 let value = serde_json::from_str(request.body).ok()?;
-                // Odd pieces of the path are parameter names.
-                let path = operation
-                    .path
-                    .split(['{', '}'])
-                    .enumerate()
-                    .map(|(index, piece)| if index % 2 == 1 { "m1" } else { piece })
-                    .collect();
+                let path = path_of(operation, "m1");
                 Some((operation, path, value, answer))
             })
             .collect();
