@@ -54,7 +54,7 @@ pub fn find(method: &str, path: &str) -> Option<Route> {
 
 /// `operation`'s path with every parameter set to `value`, as given (escape it first where it must be):
 /// a path [`find`] routes back to `operation` for a value without `/`, `?` or `#`. For tests and tools that
-/// call each operation, as the mock's and the fuzz targets' do.
+/// call every operation (the mock's tests, the fuzz targets).
 pub fn path_of(operation: &Operation, value: &str) -> String {
     operation
         .path
