@@ -359,10 +359,10 @@ fn arbitrary_json_is_decoded_or_rejected_cleanly() {
     assert!(decoded > 20 && rejected > 300, "decoded {decoded}, rejected {rejected}");
 }
 
-/// The spec's request examples, each with the operation's path (parameters filled in) and the successful answer
-/// of the same key: whole exchanges as the validating proxy and HAR captures see them.
-fn exchanges() -> &'static [(&'static Operation, String, Value, &'static Example)] {
-    static EXCHANGES: std::sync::OnceLock<Vec<(&'static Operation, String, Value, &'static Example)>> =
+/// The spec's request examples, each with its operation and the successful answer of the same key: whole
+/// exchanges as the validating proxy and HAR captures see them.
+fn exchanges() -> &'static [(&'static Operation, Value, &'static Example)] {
+    static EXCHANGES: std::sync::OnceLock<Vec<(&'static Operation, Value, &'static Example)>> =
         std::sync::OnceLock::new();
     EXCHANGES.get_or_init(|| {
         let exchanges: Vec<_> = EXAMPLES
@@ -374,8 +374,7 @@ fn exchanges() -> &'static [(&'static Operation, String, Value, &'static Example
                     example.operation == request.operation && example.key == request.key && example.is_success_answer()
                 })?;
                 let value = serde_json::from_str(request.body).ok()?;
-                let path = path_of(operation, "m1");
-                Some((operation, path, value, answer))
+                Some((operation, value, answer))
             })
             .collect();
         assert!(
@@ -387,20 +386,21 @@ fn exchanges() -> &'static [(&'static Operation, String, Value, &'static Example
     })
 }
 
-/// An exchange checked directly (as the proxy does) and from a capture written with `write_har` (as
-/// `conform --har` does): both must give the same report, and the capture must hold the same bodies.
+/// An exchange on `operation`'s path checked directly (as the proxy does) and from a capture written with
+/// `write_har` (as `conform --har` does): both must give the same report, and the capture must hold the same
+/// bodies.
 fn check_both_ways(
     operation: &Operation,
-    path: &str,
     request: &[u8],
     status: u16,
     answer: &Example,
     strict: bool,
 ) -> Result<ExchangeReport, TestCaseError> {
     let method = operation.method.as_str();
+    let path = path_of(operation, "m1");
     let direct = check_exchange(
         method,
-        path,
+        &path,
         "application/json",
         request,
         status,
@@ -446,13 +446,13 @@ fn damaged_exchanges_check_alike_directly_and_from_a_capture() {
     let mut runner = proptest::test_runner::TestRunner::new(config);
     let counts = std::cell::Cell::new((0, 0));
     let result = runner.run(&strategy, |(which, damages, status, strict)| {
-        let (operation, path, document, answer) = &exchanges()[which % exchanges().len()];
+        let (operation, document, answer) = &exchanges()[which % exchanges().len()];
         let mut document = document.clone();
         for (node, damage) in damages {
             apply(&mut document, node, damage);
         }
         let request = serde_json::to_vec(&document).map_err(|error| TestCaseError::fail(error.to_string()))?;
-        let report = check_both_ways(operation, path, &request, status, answer, strict)?;
+        let report = check_both_ways(operation, &request, status, answer, strict)?;
         let (ok, not_ok) = counts.get();
         counts.set(if report.request.ok {
             (ok + 1, not_ok)
