@@ -36,6 +36,7 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
+use allmhub_types::buffered::Found;
 use allmhub_types::{SCHEMAS, SchemaInfo, SchemaVisitor, visit_schema};
 use serde_json::Value;
 
@@ -162,9 +163,35 @@ pub(crate) fn check_document(
 ) -> Result<Conformed, DecodeError> {
     let text = text(input)?;
     match decoder(schema) {
-        Some(decode) => decode(text, Keep::value_if(keep_value)),
+        Some(decode) => run(decode, text, Keep::value_if(keep_value)),
         None => unreachable_schema(schema),
     }
+}
+
+/// Runs a decoder watching inside the objects unions read whole before decoding them (see
+/// [`allmhub_types::buffered`]): their members and values are reported like any others.
+fn run(decode: Decoder, text: &str, keep: Keep<'_>) -> Result<Conformed, DecodeError> {
+    let watching = allmhub_types::buffered::watch(redecode);
+    let checked = decode(text, keep);
+    drop(watching);
+    // Notes of a decoding that failed before its layer placed them belong to no report.
+    drop(allmhub_types::buffered::take_found());
+    checked
+}
+
+/// A buffered object decoded as the type `type_id`, with its findings noted for the layer around it, which
+/// places them under the object's path; `None` for a type with no decoder here or text that does not decode
+/// (the union then decodes it as usual, for its result or error).
+fn redecode(type_id: TypeId, text: &str, found: &mut Vec<Found>) -> Option<Box<dyn Any>> {
+    let decode = decoders().by_type.get(&type_id)?;
+    let mut typed = None;
+    let conformed = decode(text, Keep::Typed(&mut typed)).ok()?;
+    found.extend(conformed.unknown_members.into_iter().map(Found::Member));
+    found.extend(conformed.unknown_values.into_iter().map(|value| Found::Value {
+        path: value.path,
+        value: value.value,
+    }));
+    typed
 }
 
 /// `input` as text (see [`allmhub_types::json_path::text`]: the decoders read text, as the client's do).
@@ -243,7 +270,7 @@ pub fn decode<T: 'static>(text: &str) -> Result<T, DecodeError> {
     };
     let decode = decoders().by_type.get(&TypeId::of::<T>()).ok_or_else(not_a_schema)?;
     let mut typed = None;
-    decode(text, Keep::Typed(&mut typed))?;
+    run(*decode, text, Keep::Typed(&mut typed))?;
     // The decoder is `T`'s, so it kept a `T`.
     typed
         .and_then(|typed| typed.downcast::<T>().ok())
@@ -338,7 +365,7 @@ pub(crate) fn check_array(
     let (mut unknown_members, mut unknown_values) = (Vec::new(), Vec::new());
     let within = |index: usize, path: &str| format!("$[{index}]{}", &path[1..]);
     for (index, element) in elements.iter().enumerate() {
-        let conformed = decode(element.get(), Keep::value_if(keep_value)).map_err(|error| DecodeError {
+        let conformed = run(decode, element.get(), Keep::value_if(keep_value)).map_err(|error| DecodeError {
             path: within(index, &error.path),
             message: error.message,
         })?;

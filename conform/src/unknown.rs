@@ -14,6 +14,7 @@
 use std::fmt::{self, Write as _};
 
 use crate::UnknownValue;
+use allmhub_types::buffered::{self, Found};
 use allmhub_types::unknown_values;
 use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
 
@@ -63,9 +64,13 @@ impl Findings {
 
     /// Reports the value last kept in a catch-all variant at `path`, if one was kept since the last report:
     /// called after each string (an enum's value) and each object (a union's tag) is decoded, so a value is
-    /// reported at the innermost place it was seen. Inside an object decoded out of this layer's sight (a
-    /// tagged object whose tag is not first), several such values make one report: the object, with the last.
+    /// reported at the innermost place it was seen. What was noted inside an object a union read whole
+    /// (decoded out of this layer's sight, by `crate::redecode`) is placed under that object's path first.
     fn note_values_at(&mut self, path: &Path<'_>) {
+        let found = buffered::take_found();
+        if !found.is_empty() {
+            self.place(found, path);
+        }
         let seen = unknown_values::seen();
         if seen == self.accounted {
             return;
@@ -77,6 +82,27 @@ impl Findings {
             path: at,
             value: unknown_values::last(),
         });
+    }
+}
+
+impl Findings {
+    /// Reports what was noted inside an object a union read whole (see `allmhub_types::buffered`), under
+    /// the object's path. Values counted in there are reported where they are, so the count is caught up.
+    fn place(&mut self, found: Vec<Found>, path: &Path<'_>) {
+        let mut at = String::new();
+        path.render(&mut at);
+        // A noted path is relative to the object: `$` is the object itself.
+        let under = |inner: &str| format!("{at}{}", inner.strip_prefix('$').unwrap_or(inner));
+        for found in found {
+            match found {
+                Found::Member(inner) => self.members.push(under(&inner)),
+                Found::Value { path, value } => self.values.push(UnknownValue {
+                    path: under(&path),
+                    value,
+                }),
+            }
+        }
+        self.accounted = unknown_values::seen();
     }
 }
 

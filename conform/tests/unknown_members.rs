@@ -1,9 +1,14 @@
 //! Unknown members are reported by conform's own decoding layer (names borrowed from the input, paths built
 //! only for what it reports). This test adds unknown members to every object of the spec's examples of the
-//! main request, answer and event types and checks that the layer reports exactly what serde_ignored reports
-//! for the same type and bytes.
+//! main request, answer and event types and checks the layer against serde_ignored on the same type and
+//! bytes: everything serde_ignored reports is reported at the same path, and the rest is what serde_ignored
+//! cannot see — inside objects a union reads whole before decoding them (a tool call, whose `type` is not
+//! its first member; a Responses input item) — and must be one of the added members, where it is said to be.
 
 mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -68,11 +73,41 @@ fn compare<T: DeserializeOwned>(rust_name: &str, documents: Vec<String>) {
         let ours = allmhub_conform::check_json_findings(schema, &bytes);
         match (decoded, ours) {
             (Ok(_), Ok(conformed)) => {
-                let (mut ours, mut expected) = (conformed.unknown_members, expected);
                 assert!(!expected.is_empty(), "{rust_name} document {number}: nothing reported");
-                ours.sort();
-                expected.sort();
-                assert_eq!(ours, expected, "{rust_name} document {number}");
+                let ours: BTreeSet<String> = conformed.unknown_members.iter().cloned().collect();
+                assert_eq!(
+                    ours.len(),
+                    conformed.unknown_members.len(),
+                    "{rust_name} document {number}: reported twice"
+                );
+                let expected: BTreeSet<String> = expected.into_iter().collect();
+                let lost: Vec<&String> = expected.difference(&ours).collect();
+                assert!(lost.is_empty(), "{rust_name} document {number}: not reported {lost:?}");
+                let value: Value = serde_json::from_slice(&bytes).expect("JSON");
+                for path in ours.difference(&expected) {
+                    let (object, name) = parent_and_name(path)
+                        .unwrap_or_else(|| panic!("{rust_name} document {number}: `{path}` is no member"));
+                    assert!(
+                        name == "zz_unknown" || name == "x-odd \"name\"",
+                        "{rust_name} document {number}: `{path}` was not added"
+                    );
+                    let object = find(&value, &object)
+                        .and_then(Value::as_object)
+                        .unwrap_or_else(|| panic!("{rust_name} document {number}: no object at `{path}`"));
+                    assert!(object.contains_key("zz_unknown") && object.contains_key("x-odd \"name\""));
+                    let partner = if name == "zz_unknown" {
+                        "x-odd \"name\""
+                    } else {
+                        "zz_unknown"
+                    };
+                    let mut partner_path = render(&object_path(path));
+                    allmhub_types::json_path::push_member(&mut partner_path, partner);
+                    assert!(
+                        ours.contains(&partner_path),
+                        "{rust_name} document {number}: `{path}` alone"
+                    );
+                    *SEEN_INSIDE.lock().expect("not poisoned") += 1;
+                }
                 compared += 1;
             }
             (Err(_), Err(_)) => {}
@@ -84,6 +119,99 @@ fn compare<T: DeserializeOwned>(rust_name: &str, documents: Vec<String>) {
         }
     }
     assert!(compared > 0, "no {rust_name} document compared");
+}
+
+/// Reports serde_ignored cannot see (inside objects read whole), over every test of this file.
+static SEEN_INSIDE: Mutex<usize> = Mutex::new(0);
+
+/// One step of a JSON path.
+#[derive(Clone, Debug)]
+enum Step {
+    Member(String),
+    Element(usize),
+}
+
+/// `$.a[2]["b c"]` as its steps; `None` for a path this file's paths never are.
+fn steps(path: &str) -> Option<Vec<Step>> {
+    let mut rest = path.strip_prefix('$')?;
+    let mut steps = Vec::new();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            steps.push(Step::Member(after[..end].to_owned()));
+            rest = &after[end..];
+        } else if rest.starts_with("[\"") {
+            // A quoted name: a JSON string, read with serde_json up to its closing quote.
+            let quoted = &rest[1..];
+            let mut reader = serde_json::Deserializer::from_str(quoted).into_iter::<String>();
+            let name = reader.next()?.ok()?;
+            let used = reader.byte_offset();
+            steps.push(Step::Member(name));
+            rest = quoted.get(used..)?.strip_prefix(']')?;
+        } else {
+            let after = rest.strip_prefix('[')?;
+            let end = after.find(']')?;
+            steps.push(Step::Element(after[..end].parse().ok()?));
+            rest = &after[end + 1..];
+        }
+    }
+    Some(steps)
+}
+
+fn render(steps: &[Step]) -> String {
+    let mut out = "$".to_owned();
+    for step in steps {
+        match step {
+            Step::Member(name) => allmhub_types::json_path::push_member(&mut out, name),
+            Step::Element(index) => out.push_str(&format!("[{index}]")),
+        }
+    }
+    out
+}
+
+/// The steps to the object holding the member `path` names.
+fn object_path(path: &str) -> Vec<Step> {
+    let mut steps = steps(path).unwrap_or_default();
+    steps.pop();
+    steps
+}
+
+fn parent_and_name(path: &str) -> Option<(Vec<Step>, String)> {
+    let mut steps = steps(path)?;
+    match steps.pop()? {
+        Step::Member(name) => Some((steps, name)),
+        Step::Element(_) => None,
+    }
+}
+
+fn find<'v>(value: &'v Value, steps: &[Step]) -> Option<&'v Value> {
+    steps.iter().try_fold(value, |value, step| match step {
+        Step::Member(name) => value.get(name),
+        Step::Element(index) => value.get(index),
+    })
+}
+
+#[test]
+fn paths_read_back() {
+    let path = r#"$.a[2]["x-odd \"name\""].b"#;
+    assert_eq!(render(&steps(path).expect("a path")), path);
+    let value = serde_json::json!({"a": [0, 1, {"x-odd \"name\"": {"b": 5}}]});
+    assert_eq!(find(&value, &steps(path).expect("a path")), Some(&serde_json::json!(5)));
+}
+
+/// Tool calls (whose `type` comes after `id`) and Responses input items are read whole: what serde_ignored
+/// cannot see there is reported.
+#[test]
+fn inside_objects_read_whole() {
+    compare::<allmhub_types::ChatCompletionResponse>(
+        "ChatCompletionResponse",
+        json_documents("create_chat_completion", false),
+    );
+    compare::<allmhub_types::ResponsesRequest>("ResponsesRequest", json_documents("create_response", true));
+    assert!(
+        *SEEN_INSIDE.lock().expect("not poisoned") > 0,
+        "nothing reported inside objects read whole"
+    );
 }
 
 fn json_documents(operation: &str, request: bool) -> Vec<String> {

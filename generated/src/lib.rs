@@ -61,6 +61,7 @@ pub mod types;
 
 // Hand-written helpers for reading answers (text, tool calls, structured output).
 mod answers;
+pub mod buffered;
 mod descriptors;
 mod ext;
 pub mod json_path;

@@ -287,10 +287,33 @@ pub trait FirstMatch: Sized {
 
     /// The first alternative that decodes `value`; otherwise `None`, with each alternative's reason in
     /// `failures`.
-    fn first_match(value: &Value, failures: &mut Vec<(&'static str, String)>) -> Option<Self>;
+    fn first_match(value: &Candidate, failures: &mut Vec<(&'static str, String)>) -> Option<Self>;
 }
 
-/// Decodes a [`FirstMatch`] union. Like serde's untagged decoding it reads the value whole first. The choice
+/// A value a [`FirstMatch`] union read whole: the `Value` its alternatives are chosen by and, when a layer
+/// watches the decoding ([`crate::buffered`]), the value's text with its members in their order, which that
+/// layer decodes (so a tagged alternative whose tag came first still finds it first).
+pub struct Candidate {
+    value: Value,
+    text: Option<String>,
+}
+
+impl std::ops::Deref for Candidate {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        &self.value
+    }
+}
+
+impl From<Value> for Candidate {
+    fn from(value: Value) -> Candidate {
+        Candidate { value, text: None }
+    }
+}
+
+/// Decodes a [`FirstMatch`] union. Like serde's untagged decoding it reads the value whole first (a layer
+/// watching the decoding sees into the chosen alternative through [`crate::buffered`]). The choice
 /// is made inside the visitor, so the decoder places a failure right after the union's value (not after the
 /// container around it), and the error's position names the union's path.
 pub fn deserialize_first_match<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -304,7 +327,8 @@ where
 struct FirstMatchVisitor<T>(PhantomData<fn() -> T>);
 
 impl<T: FirstMatch> FirstMatchVisitor<T> {
-    fn choose<E: de::Error>(value: Value) -> Result<T, E> {
+    fn choose<E: de::Error>(value: impl Into<Candidate>) -> Result<T, E> {
+        let value = value.into();
         let mut failures = Vec::new();
         T::first_match(&value, &mut failures).ok_or_else(|| {
             let reasons: Vec<String> = failures
@@ -368,18 +392,46 @@ impl<'de, T: FirstMatch> Visitor<'de> for FirstMatchVisitor<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        if crate::buffered::watched() {
+            // Written out as text as it is read (no `Value` built from the watched reader), for the watcher.
+            let mut text = Vec::with_capacity(256);
+            Transcode(&mut text).visit_map(map)?;
+            // Transcoded text is UTF-8 JSON: it was written from `str`s and numbers.
+            let text = String::from_utf8(text).map_err(de::Error::custom)?;
+            let value = serde_json::from_str(&text).map_err(de::Error::custom)?;
+            return Self::choose(Candidate {
+                value,
+                text: Some(text),
+            });
+        }
         Self::choose(Value::deserialize(MapAccessDeserializer::new(map))?)
     }
 }
 
 /// One alternative of a [`FirstMatch`] union.
-pub fn alternative<T: serde::de::DeserializeOwned>(
-    value: &Value,
+pub fn alternative<T: serde::de::DeserializeOwned + 'static>(
+    value: &Candidate,
     label: &'static str,
     failures: &mut Vec<(&'static str, String)>,
 ) -> Option<T> {
+    // A watching layer decodes the object as text, noting what is inside (see `crate::buffered`).
+    if crate::buffered::watched() {
+        let decoded = match &value.text {
+            Some(text) => crate::buffered::redecode(text),
+            None => serde_json::to_string(&value.value)
+                .ok()
+                .and_then(|text| crate::buffered::redecode(&text)),
+        };
+        if decoded.is_some() {
+            return decoded;
+        }
+    }
     let seen = crate::unknown_values::seen();
-    match T::deserialize(value) {
+    let mark = crate::buffered::found_mark();
+    let decoded = T::deserialize(&value.value);
+    // Notes made out of the watcher's sight have no place it can name.
+    crate::buffered::forget_found_since(mark);
+    match decoded {
         Ok(decoded) => Some(decoded),
         Err(error) => {
             // What a rejected alternative kept in its catch-alls was never decoded.
@@ -392,8 +444,8 @@ pub fn alternative<T: serde::de::DeserializeOwned>(
 
 /// A tagged-union alternative of a [`FirstMatch`] union: only an object with a string `tag` member is one (a
 /// tagged union alone keeps tagless objects in its catch-all variant, which would take every object here).
-pub fn tagged_alternative<T: serde::de::DeserializeOwned>(
-    value: &Value,
+pub fn tagged_alternative<T: serde::de::DeserializeOwned + 'static>(
+    value: &Candidate,
     tag: &'static str,
     label: &'static str,
     failures: &mut Vec<(&'static str, String)>,
@@ -421,7 +473,7 @@ pub trait VariantDecoder<'de> {
     type Error: de::Error;
 
     /// Decodes the members as a known variant's payload (generated types own their data).
-    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, Self::Error>;
+    fn decode<T: serde::de::DeserializeOwned + 'static>(self) -> Result<T, Self::Error>;
 
     /// Keeps the whole object (tag included) for a tag this version does not know.
     fn unknown(self) -> Result<Value, Self::Error>;
@@ -429,7 +481,8 @@ pub trait VariantDecoder<'de> {
 
 /// Decodes a tagged union. When the tag is the object's first member (as every server here sends it)
 /// the payload is decoded straight from the input, so error paths and unknown-member reports reach into
-/// it; otherwise the object is buffered first. An object without a string tag (missing, `null`, another
+/// it; otherwise the object is buffered first (a layer watching the decoding still sees into it, through
+/// [`crate::buffered`]). An object without a string tag (missing, `null`, another
 /// kind) is kept whole in the catch-all variant, like an unknown tag, rather than failing the answer.
 pub fn deserialize_tagged<'de, D, T>(deserializer: D, tag: &'static str) -> Result<T, D::Error>
 where
@@ -810,7 +863,7 @@ struct StreamedRest<'t, A> {
 impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for StreamedRest<'_, A> {
     type Error = A::Error;
 
-    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, A::Error> {
+    fn decode<T: serde::de::DeserializeOwned + 'static>(self) -> Result<T, A::Error> {
         T::deserialize(MapAccessDeserializer::new(self.map))
     }
 
@@ -851,9 +904,15 @@ impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
     /// tag-first object is decoded from an answer's text ([`crate::json_path::decode_text`]), so the
     /// variant's decoder compiled for that serves here too (rather than a second one reading a `Value`), and
     /// a failure's position names its path.
-    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, E> {
+    fn decode<T: serde::de::DeserializeOwned + 'static>(self) -> Result<T, E> {
         let text = self.text;
+        // A watching layer decodes the members itself, noting what is inside (see `crate::buffered`).
+        if let Some(decoded) = crate::buffered::redecode(&text) {
+            return Ok(decoded);
+        }
+        let mark = crate::buffered::found_mark();
         let decoded = serde_json::Deserializer::from_str(&text).deserialize_map(RestVisitor(PhantomData));
+        crate::buffered::forget_found_since(mark);
         decoded.map_err(|error| {
             let path = crate::json_path::of_error(text.as_bytes(), &error);
             // The position is in the rewritten members, which the reader never saw: only the reason is kept.

@@ -57,7 +57,8 @@ mod tests {
         // `detail` is decoded (and counted) before the missing `url` rejects the object.
         let before = seen();
         let mut failures = Vec::new();
-        let rejected = crate::__private::alternative::<ChatImageUrl>(&json!({"detail": "ultra"}), "Url", &mut failures);
+        let rejected =
+            crate::__private::alternative::<ChatImageUrl>(&json!({"detail": "ultra"}).into(), "Url", &mut failures);
         assert!(rejected.is_none());
         assert_eq!(failures.len(), 1);
         assert_eq!(seen(), before);

@@ -337,7 +337,7 @@ pub fn first_match(item: &mut syn::ItemEnum, tags: &BTreeMap<String, String>) ->
             const NAME: &'static str = #label;
 
             fn first_match(
-                value: &::serde_json::Value,
+                value: &crate::__private::Candidate,
                 failures: &mut ::std::vec::Vec<(&'static str, ::std::string::String)>,
             ) -> ::std::option::Option<Self> {
                 #(#attempts)*

@@ -1271,7 +1271,7 @@ impl<'de> ::serde::Deserialize<'de> for ClaudeTool {
 impl crate::__private::FirstMatch for ClaudeTool {
     const NAME: &'static str = "ClaudeTool";
     fn first_match(
-        value: &::serde_json::Value,
+        value: &crate::__private::Candidate,
         failures: &mut ::std::vec::Vec<(&'static str, ::std::string::String)>,
     ) -> ::std::option::Option<Self> {
         if let Some(value) = crate::__private::alternative(value, "Custom", failures) {

@@ -216,7 +216,7 @@ impl<'de> ::serde::Deserialize<'de> for ResponsesInputItem {
 impl crate::__private::FirstMatch for ResponsesInputItem {
     const NAME: &'static str = "ResponsesInputItem";
     fn first_match(
-        value: &::serde_json::Value,
+        value: &crate::__private::Candidate,
         failures: &mut ::std::vec::Vec<(&'static str, ::std::string::String)>,
     ) -> ::std::option::Option<Self> {
         if let Some(value) = crate::__private::tagged_alternative(
