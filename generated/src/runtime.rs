@@ -290,25 +290,140 @@ pub trait FirstMatch: Sized {
     fn first_match(value: &Candidate, failures: &mut Vec<(&'static str, String)>) -> Option<Self>;
 }
 
-/// A value a [`FirstMatch`] union read whole: the `Value` its alternatives are chosen by and, when a layer
+/// A value a [`FirstMatch`] union read whole: the `Value` its alternatives are decoded from and, when a layer
 /// watches the decoding ([`crate::buffered`]), the value's text with its members in their order, which that
-/// layer decodes (so a tagged alternative whose tag came first still finds it first).
+/// layer decodes (so a tagged alternative whose tag came first still finds it first). With the text, the
+/// `Value` is only built if an alternative is decoded unwatched.
 pub struct Candidate {
-    value: Value,
+    value: std::cell::OnceCell<Value>,
     text: Option<String>,
 }
 
-impl std::ops::Deref for Candidate {
-    type Target = Value;
+impl Candidate {
+    fn value(&self) -> &Value {
+        self.value.get_or_init(|| {
+            // The text was written by `Transcode`, as JSON.
+            self.text
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok())
+                .unwrap_or(Value::Null)
+        })
+    }
 
-    fn deref(&self) -> &Value {
-        &self.value
+    /// Whether the value is an object whose member `name` is a string (the last one, as a `Value` keeps it).
+    fn has_string_member(&self, name: &str) -> bool {
+        match (self.value.get(), &self.text) {
+            (None, Some(text)) => serde_json::Deserializer::from_str(text)
+                .deserialize_map(StringMember(name))
+                .unwrap_or(false),
+            _ => matches!(self.value().get(name), Some(Value::String(_))),
+        }
     }
 }
 
 impl From<Value> for Candidate {
     fn from(value: Value) -> Candidate {
-        Candidate { value, text: None }
+        Candidate {
+            value: std::cell::OnceCell::from(value),
+            text: None,
+        }
+    }
+}
+
+/// Reads an object's members without keeping them, to tell whether the member it names is a string.
+struct StringMember<'n>(&'n str);
+
+impl<'de> Visitor<'de> for StringMember<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut found = false;
+        while let Some(named) = map.next_key_seed(NameIs(self.0))? {
+            if named {
+                found = map.next_value::<IsString>()?.0;
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Whether a member name is the one wanted, compared where it is read.
+struct NameIs<'n>(&'n str);
+
+impl<'de> de::DeserializeSeed<'de> for NameIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for NameIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<bool, E> {
+        Ok(name == self.0)
+    }
+}
+
+/// Whether a value is a string, read without keeping it.
+struct IsString(bool);
+
+impl<'de> Deserialize<'de> for IsString {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<IsString, D::Error> {
+        struct Kind;
+        impl<'de> Visitor<'de> for Kind {
+            type Value = IsString;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a value")
+            }
+
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<IsString, E> {
+                Ok(IsString(true))
+            }
+
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<IsString, E> {
+                Ok(IsString(false))
+            }
+
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<IsString, E> {
+                Ok(IsString(false))
+            }
+
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<IsString, E> {
+                Ok(IsString(false))
+            }
+
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<IsString, E> {
+                Ok(IsString(false))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<IsString, E> {
+                Ok(IsString(false))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IsString, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(IsString(false))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IsString, A::Error> {
+                while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                Ok(IsString(false))
+            }
+        }
+        deserializer.deserialize_any(Kind)
     }
 }
 
@@ -398,9 +513,8 @@ impl<'de, T: FirstMatch> Visitor<'de> for FirstMatchVisitor<T> {
             Transcode(&mut text).visit_map(map)?;
             // Transcoded text is UTF-8 JSON: it was written from `str`s and numbers.
             let text = String::from_utf8(text).map_err(de::Error::custom)?;
-            let value = serde_json::from_str(&text).map_err(de::Error::custom)?;
             return Self::choose(Candidate {
-                value,
+                value: std::cell::OnceCell::new(),
                 text: Some(text),
             });
         }
@@ -418,7 +532,7 @@ pub fn alternative<T: serde::de::DeserializeOwned + 'static>(
     if crate::buffered::watched() {
         let decoded = match &value.text {
             Some(text) => crate::buffered::redecode(text),
-            None => serde_json::to_string(&value.value)
+            None => serde_json::to_string(value.value())
                 .ok()
                 .and_then(|text| crate::buffered::redecode(&text)),
         };
@@ -428,7 +542,7 @@ pub fn alternative<T: serde::de::DeserializeOwned + 'static>(
     }
     let seen = crate::unknown_values::seen();
     let mark = crate::buffered::found_mark();
-    let decoded = T::deserialize(&value.value);
+    let decoded = T::deserialize(value.value());
     // Notes made out of the watcher's sight have no place it can name.
     crate::buffered::forget_found_since(mark);
     match decoded {
@@ -450,7 +564,7 @@ pub fn tagged_alternative<T: serde::de::DeserializeOwned + 'static>(
     label: &'static str,
     failures: &mut Vec<(&'static str, String)>,
 ) -> Option<T> {
-    if matches!(value.get(tag), Some(Value::String(_))) {
+    if value.has_string_member(tag) {
         alternative(value, label, failures)
     } else {
         failures.push((label, format!("no string `{tag}` member")));
@@ -930,5 +1044,48 @@ impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
         let rest: Map<String, Value> = serde_json::from_str(&self.text).map_err(E::custom)?;
         crate::unknown_values::note(Some(self.tag));
         Ok(with_tag(self.tag_member, self.tag, rest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_whole(text: &str) -> Candidate {
+        Candidate {
+            value: std::cell::OnceCell::new(),
+            text: Some(text.to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_tag_is_found_in_the_text_as_a_value_would_find_it() {
+        let cases = [
+            (r#"{"id": "c", "type": "function"}"#, true),
+            (r#"{"ty\u0070e": "function"}"#, true),
+            (r#"{"type": 3}"#, false),
+            (r#"{"type": null}"#, false),
+            (r#"{"type": {"type": "x"}}"#, false),
+            (r#"{"inner": {"type": "x"}, "list": ["type"]}"#, false),
+            (r#"{"type": "x", "type": 5}"#, false),
+            (r#"{"type": 5, "type": "x"}"#, true),
+            (r#"{}"#, false),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(read_whole(text).has_string_member("type"), expected, "{text}");
+            let value: Value = serde_json::from_str(text).expect("JSON");
+            assert_eq!(
+                Candidate::from(value).has_string_member("type"),
+                expected,
+                "{text} as a Value"
+            );
+        }
+    }
+
+    #[test]
+    fn the_value_of_a_text_is_built_when_asked_for() {
+        let candidate = read_whole(r#"{"b": 1, "a": [true]}"#);
+        assert!(candidate.value.get().is_none());
+        assert_eq!(candidate.value(), &serde_json::json!({"b": 1, "a": [true]}));
     }
 }
