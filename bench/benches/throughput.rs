@@ -88,6 +88,32 @@ fn decoding() -> bool {
     );
     met &= report(&title, &results, &[Some(1.25), Some(2.0), None]);
 
+    // Tool calls: a tagged union whose tag (`type`) follows the call's `id`.
+    let calls = answer_examples("create_chat_completion", "application/json")
+        .into_iter()
+        .map(String::into_bytes)
+        .filter(|bytes| bytes.windows(14).any(|window| window == b"\"tool_calls\":["))
+        .filter(|bytes| serde_json::from_slice::<CreateChatCompletionResponse>(bytes).is_ok())
+        .max_by_key(Vec::len)
+        .expect("a completion with tool calls both libraries decode");
+    let title = format!("chat completion, tool calls ({} B)", calls.len());
+    let results = compare(
+        &mut [
+            Candidate::new("allmhub", || {
+                keep(decode::<ChatCompletionResponse>(&calls).expect("decodes"))
+            }),
+            Candidate::new("async-openai", || {
+                keep(serde_json::from_slice::<CreateChatCompletionResponse>(&calls).expect("decodes"))
+            }),
+            Candidate::new("Value", || {
+                keep(serde_json::from_slice::<Value>(&calls).expect("decodes"))
+            }),
+        ],
+        ROUNDS,
+        BUDGET,
+    );
+    met &= report(&title, &results, &[Some(1.25), Some(2.0)]);
+
     let seed = seed_stream();
     let chunk = seed
         .lines()

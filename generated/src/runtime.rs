@@ -595,8 +595,10 @@ pub trait VariantDecoder<'de> {
 
 /// Decodes a tagged union. When the tag is the object's first member (as every server here sends it)
 /// the payload is decoded straight from the input, so error paths and unknown-member reports reach into
-/// it; otherwise the object is buffered first (a layer watching the decoding still sees into it, through
-/// [`crate::buffered`]). An object without a string tag (missing, `null`, another
+/// it. When it comes later (an OpenAI tool call's `type` follows its `id`), the members before it are kept
+/// and the rest is decoded straight from the input; under a layer watching the decoding
+/// ([`crate::buffered`]) the whole object is read first and handed to that layer, so that it sees every
+/// member. An object without a string tag (missing, `null`, another
 /// kind) is kept whole in the catch-all variant, like an unknown tag, rather than failing the answer.
 pub fn deserialize_tagged<'de, D, T>(deserializer: D, tag: &'static str) -> Result<T, D::Error>
 where
@@ -645,8 +647,12 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
                 }
             };
         };
-        // The tag comes later: the members are written out as JSON text as they are read (no `Value` is
-        // built), without the tag, to be decoded once the tag is known.
+        if !crate::buffered::watched() {
+            return tag_later(self.tag, first, map);
+        }
+        // The tag comes later, and a layer watches the decoding: the members are written out as JSON text as
+        // they are read (no `Value` is built), without the tag, for the watcher to decode once the tag is
+        // known, so that it sees every member.
         let mut text = Vec::with_capacity(256);
         text.push(b'{');
         write_name(&mut text, &first, true);
@@ -688,6 +694,118 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
                 marker: PhantomData,
             },
         )
+    }
+}
+
+/// A tagged object whose tag is not its first member (an OpenAI tool call: `id`, then `type`), decoded
+/// unwatched: the members before the tag are kept, and once the tag is read the variant decodes them, then
+/// the rest of the object straight from the input.
+fn tag_later<'de, T: TaggedUnion, A: MapAccess<'de>>(
+    tag_member: &'static str,
+    first: String,
+    mut map: A,
+) -> Result<T, A::Error> {
+    let mut before = vec![(first, map.next_value::<Value>()?)];
+    while let Some(name) = map.next_key_seed(FirstName { tag: tag_member })? {
+        match name {
+            Some(name) => {
+                let value = map.next_value::<Value>()?;
+                before.push((name, value));
+            }
+            None => {
+                let prefixed = |before, map, tag| PrefixedRest {
+                    before,
+                    map,
+                    tag_member,
+                    tag,
+                };
+                return match map.next_value_seed(TagValue)? {
+                    Tag::Borrowed(tag) => T::decode_variant(tag, prefixed(before, map, tag)),
+                    Tag::Owned(tag) => T::decode_variant(&tag, prefixed(before, map, &tag)),
+                    Tag::Other(other) => {
+                        let mut object: Map<String, Value> = before.into_iter().collect();
+                        object.insert(tag_member.to_owned(), other);
+                        object.extend(Map::deserialize(MapAccessDeserializer::new(map))?);
+                        crate::unknown_values::note(None);
+                        Ok(T::unknown(Value::Object(object)))
+                    }
+                };
+            }
+        }
+    }
+    crate::unknown_values::note(None);
+    Ok(T::unknown(Value::Object(before.into_iter().collect())))
+}
+
+/// The members of a tagged object other than its tag, when the tag came after some: those, kept as they
+/// were read, then the rest of the object from the input.
+struct PrefixedRest<'t, A> {
+    before: Vec<(String, Value)>,
+    map: A,
+    tag_member: &'static str,
+    tag: &'t str,
+}
+
+impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for PrefixedRest<'_, A> {
+    type Error = A::Error;
+
+    fn decode<T: serde::de::DeserializeOwned + 'static>(mut self) -> Result<T, A::Error> {
+        let mut failed_before = false;
+        let decoded = T::deserialize(MapAccessDeserializer::new(Prefixed {
+            before: self.before.into_iter(),
+            value: None,
+            map: &mut self.map,
+            failed_before: &mut failed_before,
+        }));
+        if decoded.is_err() && failed_before {
+            // The reader stands past the tag: read to the object's end, so that the failure is placed at the
+            // object (as when the whole object was read first), its reason naming the member.
+            while self.map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+        }
+        decoded
+    }
+
+    fn unknown(self) -> Result<Value, A::Error> {
+        let mut rest: Map<String, Value> = self.before.into_iter().collect();
+        rest.extend(Map::deserialize(MapAccessDeserializer::new(self.map))?);
+        crate::unknown_values::note(Some(self.tag));
+        Ok(with_tag(self.tag_member, self.tag, rest))
+    }
+}
+
+/// Kept members, then the live ones, as one object.
+struct Prefixed<'m, A> {
+    before: std::vec::IntoIter<(String, Value)>,
+    /// The kept member whose name was handed out last, with its value.
+    value: Option<(String, Value)>,
+    map: &'m mut A,
+    /// Set when a kept member's value fails to decode.
+    failed_before: &'m mut bool,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Prefixed<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        match self.before.next() {
+            Some((name, value)) => {
+                let key = seed.deserialize(IntoDeserializer::<A::Error>::into_deserializer(name.as_str()));
+                self.value = Some((name, value));
+                key.map(Some)
+            }
+            None => self.map.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.value.take() {
+            // The reader is past the tag by now: the reason names the member.
+            Some((name, value)) => seed.deserialize(value).map_err(|error| {
+                *self.failed_before = true;
+                de::Error::custom(format_args!("{name}: {error}"))
+            }),
+            None => self.map.next_value_seed(seed),
+        }
     }
 }
 

@@ -279,6 +279,66 @@ fn every_example_decodes_alike_with_its_members_reversed() {
     assert!(reordered >= 100, "only {reordered} examples had members to reorder");
 }
 
+/// Plain decoding (the client's, which no layer watches) of a tagged object whose tag is not its first member
+/// keeps the members before the tag and reads the rest from the input; conform's watched decoding reads the
+/// whole object first. Both must give the same value, in the examples' order (an OpenAI tool call has its
+/// `type` second) and with every object's members reversed (tags last).
+#[test]
+fn plain_and_watched_decoding_agree_whatever_the_member_order() {
+    fn agree<T>(document: &Value) -> bool
+    where
+        T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + 'static,
+    {
+        let forward = document.to_string();
+        let mut backward = String::new();
+        reversed_text(document, &mut backward);
+        let watched: T = allmhub_conform::decode(&forward).unwrap_or_else(|error| panic!("{error}: {forward}"));
+        for text in [&forward, &backward] {
+            let plain: T =
+                allmhub_types::json_path::decode_text(text).unwrap_or_else(|error| panic!("{error}: {text}"));
+            assert_eq!(plain, watched, "{text}");
+        }
+        forward != backward
+    }
+    use allmhub_types::{
+        ChatCompletionRequest, ChatCompletionResponse, ClaudeMessagesRequest, ClaudeMessagesResponse,
+        GeminiGenerateContentRequest, GeminiGenerateContentResponse, ResponsesRequest, ResponsesResponse,
+    };
+    let mut reordered = 0;
+    for (schema, document) in documents() {
+        let differs = match schema.rust_name {
+            "ChatCompletionRequest" => agree::<ChatCompletionRequest>(document),
+            "ChatCompletionResponse" => agree::<ChatCompletionResponse>(document),
+            "ClaudeMessagesRequest" => agree::<ClaudeMessagesRequest>(document),
+            "ClaudeMessagesResponse" => agree::<ClaudeMessagesResponse>(document),
+            "ResponsesRequest" => agree::<ResponsesRequest>(document),
+            "ResponsesResponse" => agree::<ResponsesResponse>(document),
+            "GeminiGenerateContentRequest" => agree::<GeminiGenerateContentRequest>(document),
+            "GeminiGenerateContentResponse" => agree::<GeminiGenerateContentResponse>(document),
+            _ => continue,
+        };
+        reordered += usize::from(differs);
+    }
+    assert!(
+        reordered >= 40,
+        "only {reordered} examples of the main types had members to reorder"
+    );
+}
+
+/// A failure inside a member read before the tag is placed at the object, its reason naming the member.
+#[test]
+fn a_bad_member_before_the_tag_names_itself() {
+    let text = r#"{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant","tool_calls":[{"id":7,"type":"function","function":{"name":"f","arguments":"{}"}}]}}]}"#;
+    let failure = allmhub_types::json_path::decode_text::<allmhub_types::ChatCompletionResponse>(text)
+        .expect_err("an id must be a string");
+    assert_eq!(failure.path, "$.choices[0].message.tool_calls[0]");
+    assert!(
+        failure.message.starts_with("id: invalid type: integer `7`"),
+        "{}",
+        failure.message
+    );
+}
+
 #[test]
 fn the_path_walker_accepts_paths_into_the_document_only() {
     let document = json!({"choices": [{"delta": {"content": "hi"}}], "usage": null});
