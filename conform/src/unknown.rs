@@ -10,6 +10,9 @@
 //! count of values kept in catch-all variants (`allmhub_types::unknown_values`), and a higher count means an
 //! open enum's value (the string) or a union's tag (the object) to report there. It also asks for an object
 //! where a type asks for a struct, so an array of the members, which serde_json would accept, is an error.
+//!
+//! Objects a union reads whole before decoding them (`allmhub_types::buffered`) are decoded with this layer
+//! too, by `crate::redecode`; what that notes is placed under the object's path when the object ends.
 
 use std::fmt::{self, Write as _};
 
@@ -83,9 +86,7 @@ impl Findings {
             value: unknown_values::last(),
         });
     }
-}
 
-impl Findings {
     /// Reports what was noted inside an object a union read whole (see `allmhub_types::buffered`), under
     /// the object's path. Values counted in there are reported where they are, so the count is caught up.
     fn place(&mut self, found: Vec<Found>, path: &Path<'_>) {
