@@ -271,6 +271,24 @@ async fn unknown_members_and_values_are_allowed_and_listed_in_headers() {
 }
 
 #[tokio::test]
+async fn unknown_members_inside_a_tool_call_are_listed_too() {
+    // A tool call's `type` follows its `id`, so the call is read whole before it is decoded; what it holds
+    // that the spec does not know is listed all the same.
+    let mock = MockServer::start().await;
+    let messages = json!({"messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": null, "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}, "shard": 1}
+        ]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "sunny"}
+    ]});
+    let (status, members, values) = unknown_headers(&mock, messages).await;
+    assert_eq!(status, 200);
+    assert_eq!(members.as_deref(), Some("$.messages[1].tool_calls[0].shard"));
+    assert_eq!(values, None);
+}
+
+#[tokio::test]
 async fn answers_echo_the_model_and_a_header_picks_a_named_example() {
     let mock = MockServer::start().await;
     let request = chat(json!({"model": "my-own-model"}));
