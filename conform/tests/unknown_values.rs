@@ -102,17 +102,19 @@ fn values_and_members_inside_objects_read_whole_are_reported_where_they_are() {
         ["$.input[0].mood", "$.input[1].content[0].extra"]
     );
 
-    // A tool call's `type` follows its `id`: the call is read whole, and its members are still checked.
+    // A tool call's `type` follows its `id`: the call is read whole, and its members are still checked,
+    // before the tag as after it.
     let schema = find_schema("ChatCompletionResponse").expect("a schema");
     let completion = r#"{"id": "c", "object": "chat.completion", "created": 1, "model": "m", "choices": [
         {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": null, "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}", "strict": true}, "shard": 0}
+            {"lane": 2, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}", "strict": true}, "shard": 0}
         ]}}
     ]}"#;
     let conformed = check_json_findings(schema, completion.as_bytes()).expect("decodes");
     assert_eq!(
         conformed.unknown_members,
         [
+            "$.choices[0].message.tool_calls[0].lane",
             "$.choices[0].message.tool_calls[0].function.strict",
             "$.choices[0].message.tool_calls[0].shard"
         ]

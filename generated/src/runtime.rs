@@ -302,7 +302,7 @@ pub struct Candidate {
 impl Candidate {
     fn value(&self) -> &Value {
         self.value.get_or_init(|| {
-            // The text was written by `Transcode`, as JSON.
+            // The text was written by `Transcode` from what serde_json read: it parses (`Null` is unreachable).
             self.text
                 .as_deref()
                 .and_then(|text| serde_json::from_str(text).ok())
@@ -344,7 +344,8 @@ impl<'de> Visitor<'de> for StringMember<'_> {
         let mut found = false;
         while let Some(named) = map.next_key_seed(NameIs(self.0))? {
             if named {
-                found = map.next_value::<IsString>()?.0;
+                // As a tagged object's tag is read: a string is borrowed when it can be, not kept.
+                found = !matches!(map.next_value_seed(TagValue)?, Tag::Other(_));
             } else {
                 map.next_value::<de::IgnoredAny>()?;
             }
@@ -373,57 +374,6 @@ impl Visitor<'_> for NameIs<'_> {
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<bool, E> {
         Ok(name == self.0)
-    }
-}
-
-/// Whether a value is a string, read without keeping it.
-struct IsString(bool);
-
-impl<'de> Deserialize<'de> for IsString {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<IsString, D::Error> {
-        struct Kind;
-        impl<'de> Visitor<'de> for Kind {
-            type Value = IsString;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a value")
-            }
-
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<IsString, E> {
-                Ok(IsString(true))
-            }
-
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<IsString, E> {
-                Ok(IsString(false))
-            }
-
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<IsString, E> {
-                Ok(IsString(false))
-            }
-
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<IsString, E> {
-                Ok(IsString(false))
-            }
-
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<IsString, E> {
-                Ok(IsString(false))
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<IsString, E> {
-                Ok(IsString(false))
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IsString, A::Error> {
-                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-                Ok(IsString(false))
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IsString, A::Error> {
-                while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
-                Ok(IsString(false))
-            }
-        }
-        deserializer.deserialize_any(Kind)
     }
 }
 
@@ -529,7 +479,8 @@ pub fn alternative<T: serde::de::DeserializeOwned + 'static>(
     failures: &mut Vec<(&'static str, String)>,
 ) -> Option<T> {
     // A watching layer decodes the object as text, noting what is inside (see `crate::buffered`).
-    if crate::buffered::watched() {
+    let watched = crate::buffered::watched();
+    if watched {
         let decoded = match &value.text {
             Some(text) => crate::buffered::redecode(text),
             None => serde_json::to_string(value.value())
@@ -541,10 +492,12 @@ pub fn alternative<T: serde::de::DeserializeOwned + 'static>(
         }
     }
     let seen = crate::unknown_values::seen();
-    let mark = crate::buffered::found_mark();
+    let mark = watched.then(crate::buffered::found_mark);
     let decoded = T::deserialize(value.value());
-    // Notes made out of the watcher's sight have no place it can name.
-    crate::buffered::forget_found_since(mark);
+    if let Some(mark) = mark {
+        // Notes made out of the watcher's sight have no place it can name.
+        crate::buffered::forget_found_since(mark);
+    }
     match decoded {
         Ok(decoded) => Some(decoded),
         Err(error) => {
