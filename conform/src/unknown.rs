@@ -69,8 +69,18 @@ impl Findings {
     /// called after each string (an enum's value) and each object (a union's tag) is decoded, so a value is
     /// reported at the innermost place it was seen. What was noted inside an object a union read whole
     /// (decoded out of this layer's sight, by `crate::redecode`) is placed under that object's path first.
+    #[inline]
     fn note_values_at(&mut self, path: &Path<'_>) {
         let found = buffered::take_found();
+        // The common case, nothing to note, stays inline: this runs after every string and object.
+        if found.is_empty() && unknown_values::seen() == self.accounted {
+            return;
+        }
+        self.note(found, path);
+    }
+
+    #[inline(never)]
+    fn note(&mut self, found: Vec<Found>, path: &Path<'_>) {
         if !found.is_empty() {
             self.place(found, path);
         }
@@ -115,6 +125,7 @@ struct NoteValuesAt<'p, 's> {
 }
 
 impl Drop for NoteValuesAt<'_, '_> {
+    #[inline]
     fn drop(&mut self) {
         self.findings.note_values_at(&self.path);
     }

@@ -39,6 +39,9 @@ pub type Redecode = fn(type_id: TypeId, text: &str, found: &mut Vec<Found>) -> O
 thread_local! {
     static WATCHER: Cell<Option<Redecode>> = const { Cell::new(None) };
     static FOUND: RefCell<Vec<Found>> = const { RefCell::new(Vec::new()) };
+    // Whether `FOUND` holds anything: a layer asks after every string and object it decodes, and a plain
+    // `Cell` (no destructor to register, no borrow flag) answers that in a couple of instructions.
+    static PENDING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Installs `redecode` for this thread until the guard is dropped (the previous watcher, if any, comes back
@@ -63,14 +66,19 @@ impl Drop for Watching {
 
 /// What was noted inside buffered objects since the last call, in the order it was noted; empty when
 /// nothing was (the common case, and cheap).
+#[inline]
 pub fn take_found() -> Vec<Found> {
-    FOUND.with(|found| {
-        if found.borrow().is_empty() {
-            Vec::new()
-        } else {
-            std::mem::take(&mut *found.borrow_mut())
-        }
-    })
+    if PENDING.with(Cell::get) {
+        take_pending()
+    } else {
+        Vec::new()
+    }
+}
+
+#[cold]
+fn take_pending() -> Vec<Found> {
+    PENDING.with(|pending| pending.set(false));
+    FOUND.with(|found| std::mem::take(&mut *found.borrow_mut()))
 }
 
 /// How many notes wait: a mark to go back to with [`forget_found_since`].
@@ -80,7 +88,11 @@ pub(crate) fn found_mark() -> usize {
 
 /// Drops the notes made since `mark`: an alternative that was rejected after all was never decoded.
 pub(crate) fn forget_found_since(mark: usize) {
-    FOUND.with(|found| found.borrow_mut().truncate(mark));
+    FOUND.with(|found| {
+        let mut found = found.borrow_mut();
+        found.truncate(mark);
+        PENDING.with(|pending| pending.set(!found.is_empty()));
+    });
 }
 
 /// Whether a watcher is installed on this thread.
@@ -95,7 +107,10 @@ pub(crate) fn redecode<T: 'static>(text: &str) -> Option<T> {
     let mut found = Vec::new();
     match redecode(TypeId::of::<T>(), text, &mut found).and_then(|value| value.downcast::<T>().ok()) {
         Some(value) => {
-            FOUND.with(|pending| pending.borrow_mut().append(&mut found));
+            if !found.is_empty() {
+                FOUND.with(|pending| pending.borrow_mut().append(&mut found));
+                PENDING.with(|pending| pending.set(true));
+            }
             Some(*value)
         }
         None => {
@@ -138,5 +153,16 @@ mod tests {
         assert_eq!(redecode::<u8>("[]"), Some(7));
         forget_found_since(mark);
         assert!(take_found().is_empty());
+    }
+
+    #[test]
+    fn notes_before_a_mark_outlive_forgetting_what_followed_it() {
+        let _watching = watch(answer);
+        assert_eq!(redecode::<u8>("{}"), Some(7));
+        let mark = found_mark();
+        assert_eq!(redecode::<u8>("[1]"), Some(7));
+        forget_found_since(mark);
+        assert_eq!(take_found(), vec![Found::Member("$.2".to_owned())]);
+        assert!(take_found().is_empty(), "taken once");
     }
 }
