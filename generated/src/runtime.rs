@@ -871,8 +871,30 @@ fn write_name(out: &mut Vec<u8>, name: &str, first: bool) {
 
 /// Writes `value` as a JSON string.
 fn write_str(out: &mut Vec<u8>, value: &str) {
-    // Writing a `str` into a `Vec` does not fail.
-    let _ = serde_json::to_writer(out, value);
+    // Most strings need no escape (JSON escapes `"`, `\\` and control characters only): copied as they are,
+    // they cost a scan rather than serde_json's byte-by-byte writer.
+    if !needs_escape(value.as_bytes()) {
+        out.reserve(value.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a `str` into a `Vec` does not fail.
+        let _ = serde_json::to_writer(out, value);
+    }
+}
+
+/// Whether `bytes` hold a byte JSON escapes in a string. Sixteen bytes at a time, without an early exit
+/// inside a block, so that the compiler checks each block with vector instructions.
+fn needs_escape(bytes: &[u8]) -> bool {
+    let escaped = |byte: u8| byte < 0x20 || byte == b'"' || byte == b'\\';
+    let mut blocks = bytes.chunks_exact(16);
+    for block in &mut blocks {
+        if block.iter().fold(false, |hit, &byte| hit | escaped(byte)) {
+            return true;
+        }
+    }
+    blocks.remainder().iter().any(|&byte| escaped(byte))
 }
 
 /// Writes `value` as JSON.
@@ -1126,6 +1148,22 @@ mod tests {
         Candidate {
             value: std::cell::OnceCell::new(),
             text: Some(text.to_owned()),
+        }
+    }
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        let cases = [
+            "", "plain", "quote \" inside", "back\\slash", "new\nline", "tab\t", "\u{1}", "\u{1f}", " ",
+            "\u{7f}", "é and 漢字", "\u{2028}", "emoji 🦀", "end\\",
+            "a string of more than sixteen bytes, none escaped",
+            "sixteen bytes 16\"then more than another sixteen",
+            "more than sixteen bytes, then a control character\u{7}",
+        ];
+        for case in cases {
+            let mut ours = b"[".to_vec();
+            write_str(&mut ours, case);
+            assert_eq!(&ours[1..], serde_json::to_string(case).expect("a string").as_bytes(), "{case:?}");
         }
     }
 
