@@ -102,16 +102,25 @@ pub(crate) fn watched() -> bool {
 
 /// `text` decoded as `T` by the watcher, if one is installed and can; what it noted waits for the layer.
 pub(crate) fn redecode<T: 'static>(text: &str) -> Option<T> {
+    // Only the downcast depends on `T`: this is compiled once per variant type, the rest once.
+    redecode_any(TypeId::of::<T>(), text)?
+        .downcast::<T>()
+        .ok()
+        .map(|value| *value)
+}
+
+fn redecode_any(type_id: TypeId, text: &str) -> Option<Box<dyn Any>> {
     let redecode = WATCHER.with(Cell::get)?;
     let seen = crate::unknown_values::seen();
     let mut found = Vec::new();
-    match redecode(TypeId::of::<T>(), text, &mut found).and_then(|value| value.downcast::<T>().ok()) {
+    // A value of another type is no decoding (and its notes are not kept).
+    match redecode(type_id, text, &mut found).filter(|value| (**value).type_id() == type_id) {
         Some(value) => {
             if !found.is_empty() {
                 FOUND.with(|pending| pending.borrow_mut().append(&mut found));
                 PENDING.with(|pending| pending.set(true));
             }
-            Some(*value)
+            Some(value)
         }
         None => {
             // The union decodes the object again; what the failed attempt counted was never kept.
@@ -153,6 +162,18 @@ mod tests {
         assert_eq!(redecode::<u8>("[]"), Some(7));
         forget_found_since(mark);
         assert!(take_found().is_empty());
+    }
+
+    #[test]
+    fn a_value_of_another_type_is_no_decoding() {
+        fn always_u8(_: TypeId, text: &str, found: &mut Vec<Found>) -> Option<Box<dyn Any>> {
+            found.push(Found::Member(format!("$.{}", text.len())));
+            Some(Box::new(7u8))
+        }
+        let _watching = watch(always_u8);
+        assert_eq!(redecode::<u16>("{}"), None);
+        assert!(take_found().is_empty(), "its notes are not kept");
+        assert_eq!(redecode::<u8>("{}"), Some(7));
     }
 
     #[test]
