@@ -1154,8 +1154,20 @@ mod tests {
     #[test]
     fn strings_are_written_as_serde_json_writes_them() {
         let cases = [
-            "", "plain", "quote \" inside", "back\\slash", "new\nline", "tab\t", "\u{1}", "\u{1f}", " ",
-            "\u{7f}", "é and 漢字", "\u{2028}", "emoji 🦀", "end\\",
+            "",
+            "plain",
+            "quote \" inside",
+            "back\\slash",
+            "new\nline",
+            "tab\t",
+            "\u{1}",
+            "\u{1f}",
+            " ",
+            "\u{7f}",
+            "é and 漢字",
+            "\u{2028}",
+            "emoji 🦀",
+            "end\\",
             "a string of more than sixteen bytes, none escaped",
             "sixteen bytes 16\"then more than another sixteen",
             "more than sixteen bytes, then a control character\u{7}",
@@ -1163,7 +1175,11 @@ mod tests {
         for case in cases {
             let mut ours = b"[".to_vec();
             write_str(&mut ours, case);
-            assert_eq!(&ours[1..], serde_json::to_string(case).expect("a string").as_bytes(), "{case:?}");
+            assert_eq!(
+                &ours[1..],
+                serde_json::to_string(case).expect("a string").as_bytes(),
+                "{case:?}"
+            );
         }
     }
 
