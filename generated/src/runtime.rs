@@ -703,13 +703,7 @@ impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for PrefixedRest<'_, A> {
     type Error = A::Error;
 
     fn decode<T: serde::de::DeserializeOwned + 'static>(mut self) -> Result<T, A::Error> {
-        let mut failed_before = false;
-        let decoded = T::deserialize(MapAccessDeserializer::new(Prefixed {
-            before: self.before.into_iter(),
-            value: None,
-            map: &mut self.map,
-            failed_before: &mut failed_before,
-        }));
+        let (decoded, failed_before) = decode_members(self.before, &mut self.map);
         if decoded.is_err() && failed_before {
             // The reader stands past the tag: read to the object's end, so that the failure is placed at the
             // object (as when the whole object was read first), its reason naming the member.
@@ -724,6 +718,23 @@ impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for PrefixedRest<'_, A> {
         crate::unknown_values::note(Some(self.tag));
         Ok(with_tag(self.tag_member, self.tag, rest))
     }
+}
+
+/// Decodes a variant's payload from the kept members `before` (often none), then the live ones of `map`;
+/// `true` with a failure in a kept member. Every variant is decoded through here — tag first or later, from
+/// the input or from buffered text — so each variant's decoder is compiled once per reader, not once per path.
+fn decode_members<'de, T: serde::de::DeserializeOwned, A: MapAccess<'de>>(
+    before: Vec<(String, Value)>,
+    map: &mut A,
+) -> (Result<T, A::Error>, bool) {
+    let mut failed_before = false;
+    let decoded = T::deserialize(MapAccessDeserializer::new(Prefixed {
+        before: before.into_iter(),
+        value: None,
+        map,
+        failed_before: &mut failed_before,
+    }));
+    (decoded, failed_before)
 }
 
 /// Kept members, then the live ones, as one object.
@@ -1070,8 +1081,8 @@ struct StreamedRest<'t, A> {
 impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for StreamedRest<'_, A> {
     type Error = A::Error;
 
-    fn decode<T: serde::de::DeserializeOwned + 'static>(self) -> Result<T, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(self.map))
+    fn decode<T: serde::de::DeserializeOwned + 'static>(mut self) -> Result<T, A::Error> {
+        decode_members(Vec::new(), &mut self.map).0
     }
 
     fn unknown(self) -> Result<Value, A::Error> {
@@ -1091,8 +1102,8 @@ impl<'de, T: serde::de::DeserializeOwned> Visitor<'de> for RestVisitor<T> {
         f.write_str("the members of a tagged object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(map))
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        decode_members(Vec::new(), &mut map).0
     }
 }
 
