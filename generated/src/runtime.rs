@@ -610,90 +610,115 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
         text.push(b'{');
         write_name(&mut text, &first, true);
         map.next_value_seed(Transcode(&mut text))?;
-        let mut tag = None;
-        while let Some(is_tag) = map.next_key_seed(MemberName {
-            tag: self.tag,
-            text: &mut text,
-            skip: tag.is_some(),
-        })? {
-            if is_tag {
-                match map.next_value_seed(TagValue)? {
-                    Tag::Borrowed(value) => tag = Some(value.to_owned()),
-                    Tag::Owned(value) => tag = Some(value),
-                    // Kept in its place: an object without a string tag goes whole to the catch-all.
-                    Tag::Other(other) => {
-                        write_name(&mut text, self.tag, false);
-                        write_value(&mut text, &other);
-                    }
-                }
-            } else {
-                map.next_value_seed(Transcode(&mut text))?;
-            }
-        }
-        text.push(b'}');
-        // Transcoded text is UTF-8: it was written from `str`s and numbers.
-        let text = String::from_utf8(text).map_err(de::Error::custom)?;
-        let Some(tag) = tag else {
-            let object = serde_json::from_str(&text).map_err(de::Error::custom)?;
-            crate::unknown_values::note(None);
-            return Ok(T::unknown(Value::Object(object)));
-        };
-        T::decode_variant(
-            &tag,
-            BufferedRest {
-                text,
-                tag_member: self.tag,
-                tag: &tag,
-                marker: PhantomData,
-            },
-        )
+        as_text(self.tag, text, map)
     }
 }
 
+/// Reads the rest of a tagged object whose tag has not come yet as JSON text (`text` holds `{` and the
+/// members before, at least one), then decodes it as the tag says. The tag is left out of the text.
+fn as_text<'de, T: TaggedUnion, A: MapAccess<'de>>(
+    tag_member: &'static str,
+    mut text: Vec<u8>,
+    mut map: A,
+) -> Result<T, A::Error> {
+    let mut tag = None;
+    while let Some(is_tag) = map.next_key_seed(MemberName {
+        tag: tag_member,
+        text: &mut text,
+        skip: tag.is_some(),
+    })? {
+        if is_tag {
+            match map.next_value_seed(TagValue)? {
+                Tag::Borrowed(value) => tag = Some(value.to_owned()),
+                Tag::Owned(value) => tag = Some(value),
+                // Kept in its place: an object without a string tag goes whole to the catch-all.
+                Tag::Other(other) => {
+                    write_name(&mut text, tag_member, false);
+                    write_value(&mut text, &other);
+                }
+            }
+        } else {
+            map.next_value_seed(Transcode(&mut text))?;
+        }
+    }
+    text.push(b'}');
+    // Transcoded text is UTF-8: it was written from `str`s and numbers.
+    let text = String::from_utf8(text).map_err(de::Error::custom)?;
+    let Some(tag) = tag else {
+        let object = serde_json::from_str(&text).map_err(de::Error::custom)?;
+        crate::unknown_values::note(None);
+        return Ok(T::unknown(Value::Object(object)));
+    };
+    T::decode_variant(
+        &tag,
+        BufferedRest {
+            text,
+            tag_member,
+            tag: &tag,
+            marker: PhantomData,
+        },
+    )
+}
+
 /// A tagged object whose tag is not its first member (an OpenAI tool call: `id`, then `type`), decoded
-/// unwatched: the members before the tag are kept, and once the tag is read the variant decodes them, then
-/// the rest of the object straight from the input.
+/// unwatched: the members before the tag are kept — scalars, as an `id` or an `index` is — and once the tag is
+/// read the variant decodes them, then the rest of the object straight from the input. An object or array
+/// before the tag sends the object the text way ([`as_text`]): scalars are replayed through a deserializer
+/// that never asks for a map, so no member type gets a second decoder of nested objects for it.
 fn tag_later<'de, T: TaggedUnion, A: MapAccess<'de>>(
     tag_member: &'static str,
     first: String,
     mut map: A,
 ) -> Result<T, A::Error> {
-    let mut before = vec![(first, map.next_value::<Value>()?)];
-    while let Some(name) = map.next_key_seed(FirstName { tag: tag_member })? {
-        match name {
-            Some(name) => {
-                let value = map.next_value::<Value>()?;
-                before.push((name, value));
+    let mut before = Vec::new();
+    let mut name = first;
+    loop {
+        match map.next_value_seed(KeptSeed)? {
+            Kept::Scalar(value) => before.push((name, value)),
+            Kept::Text(value) => {
+                let mut text = Vec::with_capacity(256);
+                text.push(b'{');
+                for (index, (name, kept)) in before.iter().enumerate() {
+                    write_name(&mut text, name, index == 0);
+                    kept.write(&mut text);
+                }
+                write_name(&mut text, &name, before.is_empty());
+                text.extend_from_slice(&value);
+                return as_text(tag_member, text, map);
             }
+        }
+        match map.next_key_seed(FirstName { tag: tag_member })? {
+            Some(Some(next)) => name = next,
+            Some(None) => break,
             None => {
-                let prefixed = |before, map, tag| PrefixedRest {
-                    before,
-                    map,
-                    tag_member,
-                    tag,
-                };
-                return match map.next_value_seed(TagValue)? {
-                    Tag::Borrowed(tag) => T::decode_variant(tag, prefixed(before, map, tag)),
-                    Tag::Owned(tag) => T::decode_variant(&tag, prefixed(before, map, &tag)),
-                    Tag::Other(other) => {
-                        let mut object: Map<String, Value> = before.into_iter().collect();
-                        object.insert(tag_member.to_owned(), other);
-                        object.extend(Map::deserialize(MapAccessDeserializer::new(map))?);
-                        crate::unknown_values::note(None);
-                        Ok(T::unknown(Value::Object(object)))
-                    }
-                };
+                crate::unknown_values::note(None);
+                return Ok(T::unknown(Value::Object(Scalar::object(before))));
             }
         }
     }
-    crate::unknown_values::note(None);
-    Ok(T::unknown(Value::Object(before.into_iter().collect())))
+    let prefixed = |before, map, tag| PrefixedRest {
+        before,
+        map,
+        tag_member,
+        tag,
+    };
+    match map.next_value_seed(TagValue)? {
+        Tag::Borrowed(tag) => T::decode_variant(tag, prefixed(before, map, tag)),
+        Tag::Owned(tag) => T::decode_variant(&tag, prefixed(before, map, &tag)),
+        Tag::Other(other) => {
+            let mut object = Scalar::object(before);
+            object.insert(tag_member.to_owned(), other);
+            object.extend(Map::deserialize(MapAccessDeserializer::new(map))?);
+            crate::unknown_values::note(None);
+            Ok(T::unknown(Value::Object(object)))
+        }
+    }
 }
 
 /// The members of a tagged object other than its tag, when the tag came after some: those, kept as they
 /// were read, then the rest of the object from the input.
 struct PrefixedRest<'t, A> {
-    before: Vec<(String, Value)>,
+    before: Vec<(String, Scalar)>,
     map: A,
     tag_member: &'static str,
     tag: &'t str,
@@ -713,7 +738,7 @@ impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for PrefixedRest<'_, A> {
     }
 
     fn unknown(self) -> Result<Value, A::Error> {
-        let mut rest: Map<String, Value> = self.before.into_iter().collect();
+        let mut rest = Scalar::object(self.before);
         rest.extend(Map::deserialize(MapAccessDeserializer::new(self.map))?);
         crate::unknown_values::note(Some(self.tag));
         Ok(with_tag(self.tag_member, self.tag, rest))
@@ -724,7 +749,7 @@ impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for PrefixedRest<'_, A> {
 /// `true` with a failure in a kept member. Every variant is decoded through here — tag first or later, from
 /// the input or from buffered text — so each variant's decoder is compiled once per reader, not once per path.
 fn decode_members<'de, T: serde::de::DeserializeOwned, A: MapAccess<'de>>(
-    before: Vec<(String, Value)>,
+    before: Vec<(String, Scalar)>,
     map: &mut A,
 ) -> (Result<T, A::Error>, bool) {
     let mut failed_before = false;
@@ -739,9 +764,9 @@ fn decode_members<'de, T: serde::de::DeserializeOwned, A: MapAccess<'de>>(
 
 /// Kept members, then the live ones, as one object.
 struct Prefixed<'m, A> {
-    before: std::vec::IntoIter<(String, Value)>,
+    before: std::vec::IntoIter<(String, Scalar)>,
     /// The kept member whose name was handed out last, with its value.
-    value: Option<(String, Value)>,
+    value: Option<(String, Scalar)>,
     map: &'m mut A,
     /// Set when a kept member's value fails to decode.
     failed_before: &'m mut bool,
@@ -770,6 +795,178 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Prefixed<'_, A> {
             }),
             None => self.map.next_value_seed(seed),
         }
+    }
+}
+
+/// A member read before its object's tag: a scalar, kept, or any other value, written out as JSON text.
+enum Kept {
+    Scalar(Scalar),
+    Text(Vec<u8>),
+}
+
+/// A JSON scalar kept for replay. As a deserializer it never hands out a map or a sequence, so a member type
+/// decoded from it compiles no nested decoder for it.
+enum Scalar {
+    Null,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    String(String),
+}
+
+impl Scalar {
+    fn into_value(self) -> Value {
+        match self {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(value) => Value::Bool(value),
+            Scalar::I64(value) => Value::from(value),
+            Scalar::U64(value) => Value::from(value),
+            Scalar::F64(value) => Value::from(value),
+            Scalar::String(value) => Value::String(value),
+        }
+    }
+
+    /// Kept members as an object (for the catch-all variant).
+    fn object(members: Vec<(String, Scalar)>) -> Map<String, Value> {
+        members
+            .into_iter()
+            .map(|(name, value)| (name, value.into_value()))
+            .collect()
+    }
+
+    /// Writes the scalar as JSON.
+    fn write(&self, out: &mut Vec<u8>) {
+        // Writing into a `Vec` does not fail.
+        match self {
+            Scalar::Null => out.extend_from_slice(b"null"),
+            Scalar::Bool(value) => out.extend_from_slice(if *value { b"true" } else { b"false" }),
+            Scalar::I64(value) => {
+                let _ = write!(out, "{value}");
+            }
+            Scalar::U64(value) => {
+                let _ = write!(out, "{value}");
+            }
+            Scalar::F64(value) => write_value(out, &Value::from(*value)),
+            Scalar::String(value) => write_str(out, value),
+        }
+    }
+}
+
+impl<'de> Deserializer<'de> for Scalar {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            Scalar::Null => visitor.visit_unit(),
+            Scalar::Bool(value) => visitor.visit_bool(value),
+            Scalar::I64(value) => visitor.visit_i64(value),
+            Scalar::U64(value) => visitor.visit_u64(value),
+            Scalar::F64(value) => visitor.visit_f64(value),
+            Scalar::String(value) => visitor.visit_string(value),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            Scalar::Null => visitor.visit_none(),
+            other => visitor.visit_some(other),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self {
+            // A unit variant, by name (as serde_json reads one from a string).
+            Scalar::String(value) => {
+                IntoDeserializer::<Self::Error>::into_deserializer(value).deserialize_enum(name, variants, visitor)
+            }
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct seq
+        tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+/// Reads a member before the tag: a scalar, or any other value as JSON text.
+struct KeptSeed;
+
+impl<'de> de::DeserializeSeed<'de> for KeptSeed {
+    type Value = Kept;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kept, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeptSeed {
+    type Value = Kept;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Kept, E> {
+        Ok(Kept::Scalar(Scalar::Bool(value)))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Kept, E> {
+        Ok(Kept::Scalar(Scalar::I64(value)))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Kept, E> {
+        Ok(Kept::Scalar(Scalar::U64(value)))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Kept, E> {
+        Ok(Kept::Scalar(Scalar::F64(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Kept, E> {
+        Ok(Kept::Scalar(Scalar::String(value.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Kept, E> {
+        Ok(Kept::Scalar(Scalar::String(value)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Kept, E> {
+        Ok(Kept::Scalar(Scalar::Null))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Kept, E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kept, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Kept, A::Error> {
+        let mut text = Vec::new();
+        Transcode(&mut text).visit_seq(seq)?;
+        Ok(Kept::Text(text))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Kept, A::Error> {
+        let mut text = Vec::new();
+        Transcode(&mut text).visit_map(map)?;
+        Ok(Kept::Text(text))
     }
 }
 
@@ -1159,6 +1356,35 @@ mod tests {
         Candidate {
             value: std::cell::OnceCell::new(),
             text: Some(text.to_owned()),
+        }
+    }
+
+    #[test]
+    fn kept_scalars_decode_as_serde_json_reads_them() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        enum Role {
+            #[serde(rename = "user")]
+            User,
+        }
+        assert_eq!(Role::deserialize(Scalar::String("user".into())).ok(), Some(Role::User));
+        assert!(Role::deserialize(Scalar::String("robot".into())).is_err());
+        assert_eq!(Option::<i64>::deserialize(Scalar::Null).ok(), Some(None));
+        assert_eq!(Option::<i64>::deserialize(Scalar::I64(-3)).ok(), Some(Some(-3)));
+        assert_eq!(u8::deserialize(Scalar::U64(7)).ok(), Some(7));
+        assert!(u8::deserialize(Scalar::U64(300)).is_err());
+        assert!(String::deserialize(Scalar::Bool(true)).is_err());
+        assert_eq!(f64::deserialize(Scalar::F64(0.5)).ok(), Some(0.5));
+        for (scalar, text) in [
+            (Scalar::Null, "null"),
+            (Scalar::Bool(false), "false"),
+            (Scalar::I64(-1), "-1"),
+            (Scalar::U64(18_446_744_073_709_551_615), "18446744073709551615"),
+            (Scalar::F64(1.5), "1.5"),
+            (Scalar::String("a\"b".into()), r#""a\"b""#),
+        ] {
+            let mut out = Vec::new();
+            scalar.write(&mut out);
+            assert_eq!(String::from_utf8(out).expect("UTF-8"), text);
         }
     }
 
