@@ -102,7 +102,7 @@ pub(crate) fn watched() -> bool {
 
 /// `text` decoded as `T` by the watcher, if one is installed and can; what it noted waits for the layer.
 pub(crate) fn redecode<T: 'static>(text: &str) -> Option<T> {
-    // Only the downcast depends on `T`: this is compiled once per variant type, the rest once.
+    // Only the downcast is compiled per variant type; the rest, once.
     redecode_any(TypeId::of::<T>(), text)?
         .downcast::<T>()
         .ok()
