@@ -311,36 +311,55 @@ impl SchemaVisitor for MakeDecoder {
 }
 
 /// Decodes `input` as `T`, noting unknown members and values; keeps the value as `keep` asks.
+///
+/// One copy of this is compiled per schema, so only the decoding and the keeping are generic; the rest is
+/// in [`conformed`] and [`failed`], compiled once (inlined here, it was a twelfth of this crate's code).
 fn check_typed<T>(input: &str, keep: Keep<'_>) -> Result<Conformed, DecodeError>
 where
     T: serde::de::DeserializeOwned + serde::Serialize + 'static,
 {
     let mut findings = unknown::Findings::new();
     let mut json = serde_json::Deserializer::from_str(input);
-    let decoded: Result<T, _> = unknown::deserialize(&mut json, &mut findings);
-    // Where a failure is comes from the error's position: no second, path-tracking decoder per schema.
-    let decoded = decoded
-        .and_then(|value| json.end().map(|()| value))
-        .map_err(|error| DecodeError {
-            path: allmhub_types::json_path::of_error(input.as_bytes(), &error),
-            message: error.to_string(),
-        })?;
-    let value = match keep {
-        Keep::Findings => Value::Null,
-        Keep::Json => serde_json::to_value(&decoded).map_err(|error| DecodeError {
-            path: "$".to_owned(),
-            message: format!("decoded, but could not serialize back: {error}"),
-        })?,
-        Keep::Typed(typed) => {
-            *typed = Some(Box::new(decoded));
-            Value::Null
-        }
+    let kept = match unknown::deserialize::<T, _>(&mut json, &mut findings) {
+        Ok(decoded) => match keep {
+            Keep::Findings => Ok(Value::Null),
+            Keep::Json => serde_json::to_value(&decoded),
+            Keep::Typed(typed) => {
+                *typed = Some(Box::new(decoded));
+                Ok(Value::Null)
+            }
+        },
+        Err(error) => return Err(failed(input, &error)),
     };
+    conformed(input, &mut json, kept, findings)
+}
+
+/// The findings of a decoding that succeeded, once the input is known to hold nothing after the document.
+fn conformed(
+    input: &str,
+    json: &mut serde_json::Deserializer<serde_json::de::StrRead<'_>>,
+    kept: serde_json::Result<Value>,
+    findings: unknown::Findings,
+) -> Result<Conformed, DecodeError> {
+    json.end().map_err(|error| failed(input, &error))?;
+    let value = kept.map_err(|error| DecodeError {
+        path: "$".to_owned(),
+        message: format!("decoded, but could not serialize back: {error}"),
+    })?;
     Ok(Conformed {
         value,
         unknown_members: findings.members,
         unknown_values: findings.values,
     })
+}
+
+/// Why `input` does not decode: where a failure is comes from the error's position, so no second,
+/// path-tracking decoder is compiled per schema.
+fn failed(input: &str, error: &serde_json::Error) -> DecodeError {
+    DecodeError {
+        path: allmhub_types::json_path::of_error(input.as_bytes(), error),
+        message: error.to_string(),
+    }
 }
 
 /// Decodes `input` (one JSON document) as an array of `schema`, element by element (paths `$[3].id`).
