@@ -588,17 +588,17 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
                 tag_member: self.tag,
                 tag,
             };
-            return match map.next_value_seed(TagValue)? {
-                Tag::Borrowed(tag) => T::decode_variant(tag, streamed(map, tag)),
-                Tag::Owned(tag) => T::decode_variant(&tag, streamed(map, &tag)),
-                Tag::Other(other) => {
-                    let mut object = Map::new();
-                    object.insert(self.tag.to_owned(), other);
-                    object.extend(Map::deserialize(MapAccessDeserializer::new(map))?);
-                    crate::unknown_values::note(None);
-                    Ok(T::unknown(Value::Object(object)))
+            // One call of the variants' decoders for both kinds of string, which it inlines.
+            let owned;
+            let tag = match map.next_value_seed(TagValue)? {
+                Tag::Borrowed(tag) => tag,
+                Tag::Owned(tag) => {
+                    owned = tag;
+                    owned.as_str()
                 }
+                Tag::Other(other) => return Ok(T::unknown(untagged(Map::new(), self.tag, other, map)?)),
             };
+            return T::decode_variant(tag, streamed(map, tag));
         };
         if !crate::buffered::watched() {
             return tag_later(self.tag, first, map);
@@ -606,21 +606,47 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
         // The tag comes later, and a layer watches the decoding: the members are written out as JSON text as
         // they are read (no `Value` is built), without the tag, for the watcher to decode once the tag is
         // known, so that it sees every member.
-        let mut text = Vec::with_capacity(256);
-        text.push(b'{');
-        write_name(&mut text, &first, true);
-        map.next_value_seed(Transcode(&mut text))?;
-        as_text(self.tag, text, map)
+        let (text, tag) = rest_as_text(self.tag, &first, &mut map)?;
+        from_text(self.tag, text, tag)
     }
 }
 
+/// The catch-all's object for a tag that is not a string: the members `before` it, the tag, then the rest.
+/// Generic over the reader only (it was compiled per union too, inside the union's decoder).
+fn untagged<'de, A: MapAccess<'de>>(
+    mut object: Map<String, Value>,
+    tag_member: &'static str,
+    tag: Value,
+    map: A,
+) -> Result<Value, A::Error> {
+    object.insert(tag_member.to_owned(), tag);
+    object.extend(Map::deserialize(MapAccessDeserializer::new(map))?);
+    crate::unknown_values::note(None);
+    Ok(Value::Object(object))
+}
+
+/// Reads a tagged object whose tag has not come yet as JSON text, from its first member (named `first`,
+/// whose value comes next) on, leaving the tag out; and the tag's string value when it has one.
+fn rest_as_text<'de, A: MapAccess<'de>>(
+    tag_member: &'static str,
+    first: &str,
+    map: &mut A,
+) -> Result<(String, Option<String>), A::Error> {
+    let mut text = Vec::with_capacity(256);
+    text.push(b'{');
+    write_name(&mut text, first, true);
+    map.next_value_seed(Transcode(&mut text))?;
+    text_after(tag_member, text, map)
+}
+
 /// Reads the rest of a tagged object whose tag has not come yet as JSON text (`text` holds `{` and the
-/// members before, at least one), then decodes it as the tag says. The tag is left out of the text.
-fn as_text<'de, T: TaggedUnion, A: MapAccess<'de>>(
+/// members before, at least one), leaving the tag out, and the tag's string value when it has one. Generic over
+/// the reader only; [`from_text`] decodes the result as the union.
+fn text_after<'de, A: MapAccess<'de>>(
     tag_member: &'static str,
     mut text: Vec<u8>,
-    mut map: A,
-) -> Result<T, A::Error> {
+    map: &mut A,
+) -> Result<(String, Option<String>), A::Error> {
     let mut tag = None;
     while let Some(is_tag) = map.next_key_seed(MemberName {
         tag: tag_member,
@@ -644,8 +670,17 @@ fn as_text<'de, T: TaggedUnion, A: MapAccess<'de>>(
     text.push(b'}');
     // Transcoded text is UTF-8: it was written from `str`s and numbers.
     let text = String::from_utf8(text).map_err(de::Error::custom)?;
+    Ok((text, tag))
+}
+
+/// Decodes a tagged object read as text (without its tag) as the tag says: the catch-all when it has none.
+fn from_text<T: TaggedUnion, E: de::Error>(
+    tag_member: &'static str,
+    text: String,
+    tag: Option<String>,
+) -> Result<T, E> {
     let Some(tag) = tag else {
-        let object = serde_json::from_str(&text).map_err(de::Error::custom)?;
+        let object = serde_json::from_str(&text).map_err(E::custom)?;
         crate::unknown_values::note(None);
         return Ok(T::unknown(Value::Object(object)));
     };
@@ -663,13 +698,55 @@ fn as_text<'de, T: TaggedUnion, A: MapAccess<'de>>(
 /// A tagged object whose tag is not its first member (an OpenAI tool call: `id`, then `type`), decoded
 /// unwatched: the members before the tag are kept — scalars, as an `id` or an `index` is — and once the tag is
 /// read the variant decodes them, then the rest of the object straight from the input. An object or array
-/// before the tag sends the object the text way ([`as_text`]): scalars are replayed through a deserializer
+/// before the tag sends the object the text way ([`text_after`]): scalars are replayed through a deserializer
 /// that never asks for a map, so no member type gets a second decoder of nested objects for it.
 fn tag_later<'de, T: TaggedUnion, A: MapAccess<'de>>(
     tag_member: &'static str,
     first: String,
     mut map: A,
 ) -> Result<T, A::Error> {
+    let owned;
+    let (before, tag) = match until_tag(tag_member, first, &mut map)? {
+        UntilTag::Tag(before, Tag::Borrowed(tag)) => (before, tag),
+        UntilTag::Tag(before, Tag::Owned(tag)) => {
+            owned = tag;
+            (before, owned.as_str())
+        }
+        UntilTag::Tag(before, Tag::Other(other)) => {
+            return Ok(T::unknown(untagged(Scalar::object(before), tag_member, other, map)?));
+        }
+        UntilTag::Untagged(before) => {
+            crate::unknown_values::note(None);
+            return Ok(T::unknown(Value::Object(Scalar::object(before))));
+        }
+        UntilTag::Text(text, tag) => return from_text(tag_member, text, tag),
+    };
+    let rest = PrefixedRest {
+        before,
+        map,
+        tag_member,
+        tag,
+    };
+    T::decode_variant(tag, rest)
+}
+
+/// What [`until_tag`] found.
+enum UntilTag<'de> {
+    /// The tag, and the scalar members before it.
+    Tag(Vec<(String, Scalar)>, Tag<'de>),
+    /// The object ended without a tag: its members, all scalars.
+    Untagged(Vec<(String, Scalar)>),
+    /// An object or array came before the tag: the whole object as text (without the tag) and the tag.
+    Text(String, Option<String>),
+}
+
+/// Reads the members of a tagged object before its tag (the first one's name is `first`), and the tag's value.
+/// Generic over the reader only, so that it is compiled once per reader rather than once per union.
+fn until_tag<'de, A: MapAccess<'de>>(
+    tag_member: &'static str,
+    first: String,
+    map: &mut A,
+) -> Result<UntilTag<'de>, A::Error> {
     let mut before = Vec::new();
     let mut name = first;
     loop {
@@ -684,35 +761,17 @@ fn tag_later<'de, T: TaggedUnion, A: MapAccess<'de>>(
                 }
                 write_name(&mut text, &name, before.is_empty());
                 text.extend_from_slice(&value);
-                return as_text(tag_member, text, map);
+                let (text, tag) = text_after(tag_member, text, map)?;
+                return Ok(UntilTag::Text(text, tag));
             }
         }
         match map.next_key_seed(FirstName { tag: tag_member })? {
             Some(Some(next)) => name = next,
             Some(None) => break,
-            None => {
-                crate::unknown_values::note(None);
-                return Ok(T::unknown(Value::Object(Scalar::object(before))));
-            }
+            None => return Ok(UntilTag::Untagged(before)),
         }
     }
-    let prefixed = |before, map, tag| PrefixedRest {
-        before,
-        map,
-        tag_member,
-        tag,
-    };
-    match map.next_value_seed(TagValue)? {
-        Tag::Borrowed(tag) => T::decode_variant(tag, prefixed(before, map, tag)),
-        Tag::Owned(tag) => T::decode_variant(&tag, prefixed(before, map, &tag)),
-        Tag::Other(other) => {
-            let mut object = Scalar::object(before);
-            object.insert(tag_member.to_owned(), other);
-            object.extend(Map::deserialize(MapAccessDeserializer::new(map))?);
-            crate::unknown_values::note(None);
-            Ok(T::unknown(Value::Object(object)))
-        }
-    }
+    Ok(UntilTag::Tag(before, map.next_value_seed(TagValue)?))
 }
 
 /// The members of a tagged object other than its tag, when the tag came after some: those, kept as they
@@ -1319,23 +1378,27 @@ impl<'de, E: de::Error> VariantDecoder<'de> for BufferedRest<'_, E> {
         let mark = crate::buffered::found_mark();
         let decoded = serde_json::Deserializer::from_str(&text).deserialize_map(RestVisitor(PhantomData));
         crate::buffered::forget_found_since(mark);
-        decoded.map_err(|error| {
-            let path = crate::json_path::of_error(text.as_bytes(), &error);
-            // The position is in the rewritten members, which the reader never saw: only the reason is kept.
-            let full = error.to_string();
-            let suffix = format!(" at line {} column {}", error.line(), error.column());
-            let reason = full.strip_suffix(&suffix).unwrap_or(&full);
-            match path.strip_prefix("$.").or_else(|| path.strip_prefix('$')) {
-                Some(inner) if !inner.is_empty() => E::custom(format_args!("{inner}: {reason}")),
-                _ => E::custom(reason),
-            }
-        })
+        decoded.map_err(|error| rest_failure(&text, &error))
     }
 
     fn unknown(self) -> Result<Value, E> {
         let rest: Map<String, Value> = serde_json::from_str(&self.text).map_err(E::custom)?;
         crate::unknown_values::note(Some(self.tag));
         Ok(with_tag(self.tag_member, self.tag, rest))
+    }
+}
+
+/// A failure to decode a variant from its members written out as text, as the reader's error: generic over that
+/// error only, not compiled per variant. The position is in the rewritten members, which the reader never saw:
+/// only the path inside them and the reason are kept.
+fn rest_failure<E: de::Error>(text: &str, error: &serde_json::Error) -> E {
+    let path = crate::json_path::of_error(text.as_bytes(), error);
+    let full = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    let reason = full.strip_suffix(&suffix).unwrap_or(&full);
+    match path.strip_prefix("$.").or_else(|| path.strip_prefix('$')) {
+        Some(inner) if !inner.is_empty() => E::custom(format_args!("{inner}: {reason}")),
+        _ => E::custom(reason),
     }
 }
 
