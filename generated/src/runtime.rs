@@ -789,15 +789,15 @@ impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for PrefixedRest<'_, A> {
     fn decode<T: serde::de::DeserializeOwned + 'static>(mut self) -> Result<T, A::Error> {
         let mut failed_before = false;
         let decoded = T::deserialize(MapAccessDeserializer::new(Prefixed {
-            before: self.before.into_iter(),
-            value: None,
+            kept: KeptMembers {
+                before: self.before.into_iter(),
+                value: None,
+            },
             map: &mut self.map,
             failed_before: &mut failed_before,
         }));
         if decoded.is_err() && failed_before {
-            // The reader stands past the tag: read to the object's end, so that the failure is placed at the
-            // object (as when the whole object was read first), its reason naming the member.
-            while self.map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+            skip_rest(&mut self.map)?;
         }
         decoded
     }
@@ -810,36 +810,64 @@ impl<'de, A: MapAccess<'de>> VariantDecoder<'de> for PrefixedRest<'_, A> {
     }
 }
 
+/// After a kept member failed to decode, the reader stands past the tag: it reads to the object's end, so that
+/// the failure is placed at the object (as when the whole object was read first), its reason naming the member.
+fn skip_rest<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
 /// Kept members, then the live ones, as one object.
 struct Prefixed<'m, A> {
-    before: std::vec::IntoIter<(String, Scalar)>,
-    /// The kept member whose name was handed out last, with its value.
-    value: Option<(String, Scalar)>,
+    kept: KeptMembers,
     map: &'m mut A,
     /// Set when a kept member's value fails to decode.
     failed_before: &'m mut bool,
+}
+
+/// The members kept before a tag, handed out name, then value. Not generic: its bookkeeping is compiled once,
+/// not once per variant's member decoder.
+struct KeptMembers {
+    before: std::vec::IntoIter<(String, Scalar)>,
+    /// The kept member whose name was handed out last, with its value.
+    value: Option<(String, Scalar)>,
+}
+
+impl KeptMembers {
+    /// The next kept member's name; its value waits for [`KeptMembers::take_value`].
+    fn next_name(&mut self) -> Option<&str> {
+        self.value = self.before.next();
+        self.value.as_ref().map(|(name, _)| name.as_str())
+    }
+
+    fn take_value(&mut self) -> Option<(String, Scalar)> {
+        self.value.take()
+    }
+}
+
+/// A kept member's value that failed to decode, as the reader's error. The reader is past the tag by now: the
+/// reason names the member.
+fn kept_failure<E: de::Error>(name: &str, error: &serde_json::Error) -> E {
+    E::custom(format_args!("{name}: {error}"))
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Prefixed<'_, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
-        match self.before.next() {
-            Some((name, value)) => {
-                let key = seed.deserialize(IntoDeserializer::<A::Error>::into_deserializer(name.as_str()));
-                self.value = Some((name, value));
-                key.map(Some)
-            }
+        match self.kept.next_name() {
+            Some(name) => seed
+                .deserialize(IntoDeserializer::<A::Error>::into_deserializer(name))
+                .map(Some),
             None => self.map.next_key_seed(seed),
         }
     }
 
     fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
-        match self.value.take() {
-            // The reader is past the tag by now: the reason names the member.
+        match self.kept.take_value() {
             Some((name, value)) => seed.deserialize(value).map_err(|error| {
                 *self.failed_before = true;
-                de::Error::custom(format_args!("{name}: {error}"))
+                kept_failure(&name, &error)
             }),
             None => self.map.next_value_seed(seed),
         }
