@@ -588,7 +588,7 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
                 tag_member: self.tag,
                 tag,
             };
-            // One call of the variants' decoders for both kinds of string, which it inlines.
+            // One call of the union's variant decoders for both kinds of string: each call compiles them all.
             let owned;
             let tag = match map.next_value_seed(TagValue)? {
                 Tag::Borrowed(tag) => tag,
