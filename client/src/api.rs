@@ -977,6 +977,64 @@ impl<'a> Account<'a> {
     pub fn user_self(&self) -> Call<'a, allmhub_types::UserSelfResponse> {
         Prepared::new(self.client, &operations::GET_USER_SELF).into_json()
     }
+    /// Quota, usage and model limits of the API key, in quota units
+    ///
+    /// Reports the calling key's own quota in raw quota units (500 000 per US dollar unless the operator changed
+    /// the rate), whatever currency the site displays: what it was granted, what it used, what is left, whether
+    /// it is unlimited, which models it may call and when it expires. Unlike `GET /api/user/self` it takes the
+    /// `sk-` API key itself, so it is the way to show a key's balance (a status line, a budget check) without the
+    /// user's access token. Not a page of the ALLMHUB doc: new-api's `controller/token.go` (`GetTokenUsage`),
+    /// routed in `router/api-router.go` under `/api/usage/token/` (with the trailing slash) since 2025.
+    ///
+    /// The success envelope is `{code: true, message: "ok", data}` (`code` is a boolean, and there is no
+    /// `success`). Failures use the `{success: false, message}` envelope: HTTP 401 for a missing or unknown key,
+    /// 403 when the key's user is banned, 500 when the gateway's database fails, and HTTP 200 when the key's
+    /// details cannot be read. A key that expired or used up its quota is still answered. Rate limiting answers
+    /// HTTP 429 with an empty body.
+    ///
+    /// `GET /api/usage/token/` (`get_token_usage`)
+    pub fn token_usage(&self) -> Call<'a, allmhub_types::TokenUsageResponse> {
+        Prepared::new(self.client, &operations::GET_TOKEN_USAGE).into_json()
+    }
+    /// The latest request logs of the API key (what each call cost)
+    ///
+    /// Lists the calling key's most recent log entries, newest first: one per billed request (type 2) and per
+    /// failed request (type 5), with the model, the token counts, the quota charged and the pricing details.
+    /// The gateway reads no parameters (no paging, no filter) and returns at most its `MaxRecentItems` entries
+    /// (1000 by default). It renumbers `id` from 1 in each answer and blanks `channel_name`, so neither
+    /// identifies an entry across calls; `created_at` and `request_id` do. Not a page of the ALLMHUB doc:
+    /// new-api's `controller/log.go` (`GetLogByKey`) and `model/log.go`. Gateways before mid-2025 took the key
+    /// as a `key` query parameter instead of `Authorization`.
+    ///
+    /// The answer uses the `{success, message, data}` envelope. Failures: HTTP 401 for a missing or unknown key,
+    /// 403 when the key's user is banned, 500 on a database failure, and HTTP 200 with `success: false` when the
+    /// logs cannot be read. Rate limiting answers HTTP 429 with an empty body.
+    ///
+    /// `GET /api/log/token` (`get_token_logs`)
+    pub fn token_logs(&self) -> Call<'a, allmhub_types::TokenLogsResponse> {
+        Prepared::new(self.client, &operations::GET_TOKEN_LOGS).into_json()
+    }
+    /// Prices of every model, the groups' price ratios and the API formats each model takes
+    ///
+    /// The site's price list, as its pricing page shows it, without authentication: every model some usable
+    /// group can call, with how it is billed (per token through ratios, or a fixed price per call), the groups
+    /// that may call it and the API formats it accepts; the price ratio of each group; the vendors; and the
+    /// endpoint of each API format. The gateway does not take `sk-` API keys here (it would answer as to an
+    /// anonymous visitor anyway), so none is sent. Not a page of the ALLMHUB doc: new-api's
+    /// `controller/pricing.go` (`GetPricing`) and `model/pricing.go`.
+    ///
+    /// Prices, per token: a model ratio of 1 is 0.002 US dollars per 1 000 input tokens (2 dollars per million);
+    /// output tokens cost `completion_ratio` times the input price, cached input `cache_ratio` times. A per-call
+    /// model (`quota_type` 1) costs `model_price` dollars per request. Either is then multiplied by the ratio of
+    /// the group the key uses (`group_ratio`).
+    ///
+    /// Operators can turn the pricing page off or make it require a login; the gateway then answers HTTP 403 or
+    /// 401 with `{success: false, message}`.
+    ///
+    /// `GET /api/pricing` (`get_pricing`)
+    pub fn pricing(&self) -> Call<'a, allmhub_types::PricingResponse> {
+        Prepared::new(self.client, &operations::GET_PRICING).into_json()
+    }
     /// Models the API key may use (OpenAI format)
     ///
     /// Lists the models available to the calling key: the key's model whitelist when it has one, otherwise every

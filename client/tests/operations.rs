@@ -173,7 +173,8 @@ fn check_auth(op: &allmhub::types::Operation, received: &Received) -> Vec<String
     let mut expected: Vec<(String, String)> = Vec::new();
     let mut problems = Vec::new();
     let mut key_sent = false;
-    for scheme in op.security[0] {
+    // An operation without security (the public price list) gets no credential at all.
+    for scheme in op.security.first().copied().unwrap_or_default() {
         // Which credential each scheme carries; where it goes comes from the descriptor.
         let credential = match scheme {
             SecurityScheme::BearerAuth
@@ -219,6 +220,12 @@ fn check_auth(op: &allmhub::types::Operation, received: &Received) -> Vec<String
     let key_headers = received.headers.iter().filter(|(_, value)| value.contains(KEY)).count();
     if key_sent && key_headers != 1 {
         problems.push(format!("the key is in {key_headers} headers"));
+    }
+    if !key_sent && (key_headers != 0 || received.target.contains(KEY)) {
+        problems.push(format!(
+            "the key was sent to {} though the operation takes none",
+            received.target
+        ));
     }
     problems
 }

@@ -1519,6 +1519,96 @@ pub const GET_USER_SELF: crate::Operation = crate::Operation {
     #[cfg(feature = "registry")]
     doc_pages: &["系统管理API/用户余额查询"],
 };
+/// `GET /api/usage/token/`: Quota, usage and model limits of the API key, in quota units
+#[cfg(feature = "account")]
+pub const GET_TOKEN_USAGE: crate::Operation = crate::Operation {
+    id: "get_token_usage",
+    #[cfg(feature = "registry")]
+    family: Family::Account,
+    method: crate::Method::Get,
+    path: "/api/usage/token/",
+    #[cfg(feature = "registry")]
+    summary: "Quota, usage and model limits of the API key, in quota units",
+    params: &[],
+    #[cfg(feature = "registry")]
+    request: &[],
+    #[cfg(feature = "registry")]
+    response: crate::ResponseInfo {
+        status: 200u16,
+        json: ::core::option::Option::Some("TokenUsageResponse"),
+        json_array: false,
+        stream_event: ::core::option::Option::None,
+        binary: &[],
+        text: false,
+    },
+    stream_flag: ::core::option::Option::None,
+    security: &[&[SecurityScheme::BearerAuth]],
+    in_band_errors: &[InBandEnvelope::NewApiErrorResponse],
+    idempotent: true,
+    gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
+    doc_pages: &[],
+};
+/// `GET /api/log/token`: The latest request logs of the API key (what each call cost)
+#[cfg(feature = "account")]
+pub const GET_TOKEN_LOGS: crate::Operation = crate::Operation {
+    id: "get_token_logs",
+    #[cfg(feature = "registry")]
+    family: Family::Account,
+    method: crate::Method::Get,
+    path: "/api/log/token",
+    #[cfg(feature = "registry")]
+    summary: "The latest request logs of the API key (what each call cost)",
+    params: &[],
+    #[cfg(feature = "registry")]
+    request: &[],
+    #[cfg(feature = "registry")]
+    response: crate::ResponseInfo {
+        status: 200u16,
+        json: ::core::option::Option::Some("TokenLogsResponse"),
+        json_array: false,
+        stream_event: ::core::option::Option::None,
+        binary: &[],
+        text: false,
+    },
+    stream_flag: ::core::option::Option::None,
+    security: &[&[SecurityScheme::BearerAuth]],
+    in_band_errors: &[InBandEnvelope::NewApiErrorResponse],
+    idempotent: true,
+    gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
+    doc_pages: &[],
+};
+/// `GET /api/pricing`: Prices of every model, the groups' price ratios and the API formats each model takes
+#[cfg(feature = "account")]
+pub const GET_PRICING: crate::Operation = crate::Operation {
+    id: "get_pricing",
+    #[cfg(feature = "registry")]
+    family: Family::Account,
+    method: crate::Method::Get,
+    path: "/api/pricing",
+    #[cfg(feature = "registry")]
+    summary: "Prices of every model, the groups' price ratios and the API formats each model takes",
+    params: &[],
+    #[cfg(feature = "registry")]
+    request: &[],
+    #[cfg(feature = "registry")]
+    response: crate::ResponseInfo {
+        status: 200u16,
+        json: ::core::option::Option::Some("PricingResponse"),
+        json_array: false,
+        stream_event: ::core::option::Option::None,
+        binary: &[],
+        text: false,
+    },
+    stream_flag: ::core::option::Option::None,
+    security: &[],
+    in_band_errors: &[],
+    idempotent: true,
+    gen_ai: ::core::option::Option::None,
+    #[cfg(feature = "registry")]
+    doc_pages: &[],
+};
 /// `GET /v1/models`: Models the API key may use (OpenAI format)
 #[cfg(feature = "account")]
 pub const LIST_MODELS: crate::Operation = crate::Operation {
@@ -1650,6 +1740,12 @@ pub const ALL: &[&crate::Operation] = &[
     &GET_BILLING_USAGE,
     #[cfg(feature = "account")]
     &GET_USER_SELF,
+    #[cfg(feature = "account")]
+    &GET_TOKEN_USAGE,
+    #[cfg(feature = "account")]
+    &GET_TOKEN_LOGS,
+    #[cfg(feature = "account")]
+    &GET_PRICING,
     #[cfg(feature = "account")]
     &LIST_MODELS,
     #[cfg(feature = "account")]

@@ -3906,6 +3906,70 @@ const USER_SELF: crate::SchemaInfo = crate::SchemaInfo {
     family: "account",
     summary: "The caller's account as `GET /api/user/self` reports it.",
 };
+/// `TokenUsageResponse`.
+#[cfg(feature = "account")]
+const TOKEN_USAGE_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "TokenUsageResponse",
+    rust_name: "TokenUsageResponse",
+    family: "account",
+    summary: "Answer of `GET /api/usage/token/`: `{code: true, message: \"ok\", data}`.",
+};
+/// `TokenUsage`.
+#[cfg(feature = "account")]
+const TOKEN_USAGE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "TokenUsage",
+    rust_name: "TokenUsage",
+    family: "account",
+    summary: "The calling key's quota, in quota units (500 000 per US dollar by default), its model whitelist and its expiry.",
+};
+/// `TokenLogsResponse`.
+#[cfg(feature = "account")]
+const TOKEN_LOGS_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "TokenLogsResponse",
+    rust_name: "TokenLogsResponse",
+    family: "account",
+    summary: "Answer of `GET /api/log/token` in the gateway's `{success, message, data}` envelope.",
+};
+/// `TokenLog`.
+#[cfg(feature = "account")]
+const TOKEN_LOG: crate::SchemaInfo = crate::SchemaInfo {
+    name: "TokenLog",
+    rust_name: "TokenLog",
+    family: "account",
+    summary: "One log entry of a key (new-api's `model.Log`): a billed request, a failed one, or another event of the key.",
+};
+/// `PricingResponse`.
+#[cfg(feature = "account")]
+const PRICING_RESPONSE: crate::SchemaInfo = crate::SchemaInfo {
+    name: "PricingResponse",
+    rust_name: "PricingResponse",
+    family: "account",
+    summary: "Answer of `GET /api/pricing`: the models with their prices, and the tables that complete them (group ratios, vendors, endpoints).",
+};
+/// `ModelPricing`.
+#[cfg(feature = "account")]
+const MODEL_PRICING: crate::SchemaInfo = crate::SchemaInfo {
+    name: "ModelPricing",
+    rust_name: "ModelPricing",
+    family: "account",
+    summary: "The price of one model (new-api's `model.Pricing`).",
+};
+/// `PricingVendor`.
+#[cfg(feature = "account")]
+const PRICING_VENDOR: crate::SchemaInfo = crate::SchemaInfo {
+    name: "PricingVendor",
+    rust_name: "PricingVendor",
+    family: "account",
+    summary: "A model vendor of the price list.",
+};
+/// `PricingEndpoint`.
+#[cfg(feature = "account")]
+const PRICING_ENDPOINT: crate::SchemaInfo = crate::SchemaInfo {
+    name: "PricingEndpoint",
+    rust_name: "PricingEndpoint",
+    family: "account",
+    summary: "The route of an API format in the price list.",
+};
 /// `ModelList`.
 #[cfg(feature = "account")]
 const MODEL_LIST: crate::SchemaInfo = crate::SchemaInfo {
@@ -5023,6 +5087,22 @@ pub const SCHEMAS: &[crate::SchemaInfo] = &[
     USER_SELF_RESPONSE,
     #[cfg(feature = "account")]
     USER_SELF,
+    #[cfg(feature = "account")]
+    TOKEN_USAGE_RESPONSE,
+    #[cfg(feature = "account")]
+    TOKEN_USAGE,
+    #[cfg(feature = "account")]
+    TOKEN_LOGS_RESPONSE,
+    #[cfg(feature = "account")]
+    TOKEN_LOG,
+    #[cfg(feature = "account")]
+    PRICING_RESPONSE,
+    #[cfg(feature = "account")]
+    MODEL_PRICING,
+    #[cfg(feature = "account")]
+    PRICING_VENDOR,
+    #[cfg(feature = "account")]
+    PRICING_ENDPOINT,
     #[cfg(feature = "account")]
     MODEL_LIST,
     #[cfg(feature = "account")]
@@ -7358,6 +7438,30 @@ pub fn visit_schema<V: crate::SchemaVisitor>(
             }
             #[cfg(feature = "account")]
             "UserSelf" => visitor.visit::<crate::UserSelf>(&USER_SELF),
+            #[cfg(feature = "account")]
+            "TokenUsageResponse" => {
+                visitor.visit::<crate::TokenUsageResponse>(&TOKEN_USAGE_RESPONSE)
+            }
+            #[cfg(feature = "account")]
+            "TokenUsage" => visitor.visit::<crate::TokenUsage>(&TOKEN_USAGE),
+            #[cfg(feature = "account")]
+            "TokenLogsResponse" => {
+                visitor.visit::<crate::TokenLogsResponse>(&TOKEN_LOGS_RESPONSE)
+            }
+            #[cfg(feature = "account")]
+            "TokenLog" => visitor.visit::<crate::TokenLog>(&TOKEN_LOG),
+            #[cfg(feature = "account")]
+            "PricingResponse" => {
+                visitor.visit::<crate::PricingResponse>(&PRICING_RESPONSE)
+            }
+            #[cfg(feature = "account")]
+            "ModelPricing" => visitor.visit::<crate::ModelPricing>(&MODEL_PRICING),
+            #[cfg(feature = "account")]
+            "PricingVendor" => visitor.visit::<crate::PricingVendor>(&PRICING_VENDOR),
+            #[cfg(feature = "account")]
+            "PricingEndpoint" => {
+                visitor.visit::<crate::PricingEndpoint>(&PRICING_ENDPOINT)
+            }
             #[cfg(feature = "account")]
             "ModelList" => visitor.visit::<crate::ModelList>(&MODEL_LIST),
             #[cfg(feature = "account")]

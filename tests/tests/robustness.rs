@@ -150,7 +150,24 @@ fn path_exists(document: &Value, path: &str) -> bool {
     };
     let mut node = document;
     while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('[') {
+        if let Some(quoted) = rest.strip_prefix("[\"") {
+            // A member name that is not a plain identifier: `["x-request-id"]`, a JSON string in brackets.
+            let mut stream = serde_json::Deserializer::from_str(&rest[1..]).into_iter::<String>();
+            let Some(Ok(key)) = stream.next() else {
+                return false;
+            };
+            let Some(after) = quoted
+                .get(stream.byte_offset() - 1..)
+                .and_then(|after| after.strip_prefix(']'))
+            else {
+                return false;
+            };
+            let Some(child) = node.get(key.as_str()) else {
+                return false;
+            };
+            node = child;
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix('[') {
             let Some((index, after)) = after.split_once(']') else {
                 return false;
             };
@@ -349,6 +366,11 @@ fn the_path_walker_accepts_paths_into_the_document_only() {
     assert!(!path_exists(&document, "$.choices[1]"));
     assert!(!path_exists(&document, "$.choice"));
     assert!(!path_exists(&document, "choices"));
+    let limits = json!({"model_limits": {"gpt-4o-mini": true, "a\"]b": false}});
+    assert!(path_exists(&limits, r#"$.model_limits["gpt-4o-mini"]"#));
+    assert!(path_exists(&limits, r#"$.model_limits["a\"]b"]"#));
+    assert!(!path_exists(&limits, r#"$.model_limits["gpt-4o"]"#));
+    assert!(!path_exists(&limits, r#"$.model_limits["gpt-4o-mini"#));
 }
 
 #[test]

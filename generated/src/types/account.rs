@@ -171,6 +171,415 @@ pub struct UserSelf {
     )]
     pub permissions: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+/// Answer of `GET /api/usage/token/`: `{code: true, message: "ok", data}`. A failure comes in the
+/// [`NewApiErrorResponse`] envelope instead (`success: false`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct TokenUsageResponse {
+    /// `true` on success (a boolean, not a number).
+    pub code: bool,
+    /// `ok` on success.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub message: ::std::option::Option<::std::string::String>,
+    /// The key's quota and limits.
+    pub data: TokenUsage,
+}
+impl TokenUsageResponse {
+    /// Builds a `TokenUsageResponse` from its required members; the optional ones start empty.
+    pub fn new(
+        code: impl ::std::convert::Into<bool>,
+        data: impl ::std::convert::Into<TokenUsage>,
+    ) -> Self {
+        Self {
+            code: code.into(),
+            message: ::std::default::Default::default(),
+            data: data.into(),
+        }
+    }
+}
+/// The calling key's quota, in quota units (500 000 per US dollar by default), its model whitelist and its
+/// expiry. `total_granted` = `total_used` + `total_available`. For an unlimited key only `total_used` means
+/// anything.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct TokenUsage {
+    /// Always `token_usage`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub object: ::std::option::Option<::std::string::String>,
+    /// The key's name, as its owner set it in the dashboard.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Quota the key has had in all, used plus remaining, in quota units.
+    pub total_granted: i64,
+    /// Quota the key has used so far, in quota units.
+    pub total_used: i64,
+    /// Quota the key has left, in quota units; not a limit when `unlimited_quota` is `true` (then usually
+    /// 0). Keys whose quota ran out are still answered, with 0 or less here.
+    pub total_available: i64,
+    /// Whether the key has no quota of its own (it draws on its user's balance without a cap).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub unlimited_quota: ::std::option::Option<bool>,
+    /// The models the key may call, each mapped to `true`; `{}` when the key has no whitelist. Only enforced
+    /// when `model_limits_enabled` is `true`.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
+    pub model_limits: ::std::collections::BTreeMap<::std::string::String, bool>,
+    /// Whether `model_limits` restricts the key.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub model_limits_enabled: ::std::option::Option<bool>,
+    /// When the key expires, as Unix seconds; 0 when it never expires.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub expires_at: ::std::option::Option<i64>,
+}
+impl TokenUsage {
+    /// Builds a `TokenUsage` from its required members; the optional ones start empty.
+    pub fn new(
+        total_granted: impl ::std::convert::Into<i64>,
+        total_used: impl ::std::convert::Into<i64>,
+        total_available: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self {
+            object: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            total_granted: total_granted.into(),
+            total_used: total_used.into(),
+            total_available: total_available.into(),
+            unlimited_quota: ::std::default::Default::default(),
+            model_limits: ::std::default::Default::default(),
+            model_limits_enabled: ::std::default::Default::default(),
+            expires_at: ::std::default::Default::default(),
+        }
+    }
+}
+/// Answer of `GET /api/log/token` in the gateway's `{success, message, data}` envelope.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct TokenLogsResponse {
+    /// `true` on success; a failure has `false` and no `data` (see [`NewApiErrorResponse`]).
+    pub success: bool,
+    /// Empty on success.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub message: ::std::option::Option<::std::string::String>,
+    /// The key's latest log entries, newest first; empty (or `null`) for a key not used yet.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<::std::vec::Vec<TokenLog>>,
+}
+impl TokenLogsResponse {
+    /// Builds a `TokenLogsResponse` from its required members; the optional ones start empty.
+    pub fn new(success: impl ::std::convert::Into<bool>) -> Self {
+        Self {
+            success: success.into(),
+            message: ::std::default::Default::default(),
+            data: ::std::default::Default::default(),
+        }
+    }
+}
+/// One log entry of a key (new-api's `model.Log`): a billed request, a failed one, or another event of the
+/// key. Quota amounts are quota units (500 000 per US dollar by default).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct TokenLog {
+    /// Position in this answer (1 is the newest), not a stable id.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<i64>,
+    /// Id of the key's user.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub user_id: ::std::option::Option<i64>,
+    /// When the request was logged, as Unix seconds.
+    pub created_at: i64,
+    /// What the entry records: 1 top-up, 2 a billed request (consume), 3 a management action, 4 a system
+    /// event, 5 a failed request, 6 a refund, 0 unknown. A key's entries are almost always 2 and 5.
+    #[serde(rename = "type")]
+    pub type_: i64,
+    /// Human-readable text (the pricing summary, or the failure); often empty for a billed request.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub content: ::std::option::Option<::std::string::String>,
+    /// Login name of the key's user.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub username: ::std::option::Option<::std::string::String>,
+    /// Name of the key.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub token_name: ::std::option::Option<::std::string::String>,
+    /// The model the request asked for.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub model_name: ::std::option::Option<::std::string::String>,
+    /// Quota charged for the request, in quota units (0 for a failure).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub quota: ::std::option::Option<i64>,
+    /// Input tokens billed.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub prompt_tokens: ::std::option::Option<i64>,
+    /// Output tokens billed.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub completion_tokens: ::std::option::Option<i64>,
+    /// How long the request took, in whole seconds.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub use_time: ::std::option::Option<i64>,
+    /// Whether the answer was streamed.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_stream: ::std::option::Option<bool>,
+    /// Id of the upstream channel that served the request.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub channel: ::std::option::Option<i64>,
+    /// Always empty in a key's logs (the gateway hides channel names from keys).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub channel_name: ::std::option::Option<::std::string::String>,
+    /// Id of the key.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub token_id: ::std::option::Option<i64>,
+    /// The group the request was billed in (its price ratio applies).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub group: ::std::option::Option<::std::string::String>,
+    /// The caller's IP address; empty unless the user turned IP logging on.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub ip: ::std::option::Option<::std::string::String>,
+    /// The gateway's request id (the `X-Oneapi-Request-Id` answer header); absent on older gateways.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub request_id: ::std::option::Option<::std::string::String>,
+    /// The request id the upstream provider gave; sent by recent gateways when known.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub upstream_request_id: ::std::option::Option<::std::string::String>,
+    /// Pricing details as JSON text, not an object (`model_ratio`, `group_ratio`, `completion_ratio`,
+    /// `cache_tokens`, `cache_ratio`, `model_price`, `frt` — milliseconds to the first token —,
+    /// `request_path`, …), or the text `null` when there are none.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub other: ::std::option::Option<::std::string::String>,
+}
+impl TokenLog {
+    /// Builds a `TokenLog` from its required members; the optional ones start empty.
+    pub fn new(
+        created_at: impl ::std::convert::Into<i64>,
+        type_: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        Self {
+            id: ::std::default::Default::default(),
+            user_id: ::std::default::Default::default(),
+            created_at: created_at.into(),
+            type_: type_.into(),
+            content: ::std::default::Default::default(),
+            username: ::std::default::Default::default(),
+            token_name: ::std::default::Default::default(),
+            model_name: ::std::default::Default::default(),
+            quota: ::std::default::Default::default(),
+            prompt_tokens: ::std::default::Default::default(),
+            completion_tokens: ::std::default::Default::default(),
+            use_time: ::std::default::Default::default(),
+            is_stream: ::std::default::Default::default(),
+            channel: ::std::default::Default::default(),
+            channel_name: ::std::default::Default::default(),
+            token_id: ::std::default::Default::default(),
+            group: ::std::default::Default::default(),
+            ip: ::std::default::Default::default(),
+            request_id: ::std::default::Default::default(),
+            upstream_request_id: ::std::default::Default::default(),
+            other: ::std::default::Default::default(),
+        }
+    }
+}
+/// Answer of `GET /api/pricing`: the models with their prices, and the tables that complete them (group
+/// ratios, vendors, endpoints). Members other than `success` and `data` depend on the gateway's version.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct PricingResponse {
+    /// Always `true` (this route has no failure answer of its own).
+    pub success: bool,
+    /// Every model some usable group can call, with its price.
+    #[serde(default)]
+    pub data: ::std::option::Option<::std::vec::Vec<ModelPricing>>,
+    /// The vendors `ModelPricing.vendor_id` refers to; sent since the gateway's model metadata (2025).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub vendors: ::std::option::Option<::std::vec::Vec<PricingVendor>>,
+    /// The price multiplier of each usable group, by group name (`{"default": 1, "vip": 0.8}`).
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
+    pub group_ratio: ::std::collections::BTreeMap<::std::string::String, f64>,
+    /// The groups a key can be put in, by name, with their descriptions.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::collections::BTreeMap::is_empty",
+        deserialize_with = "crate::__private::null_as_default"
+    )]
+    pub usable_group: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::string::String,
+    >,
+    /// The route of each API format (`openai` → `POST /v1/chat/completions`), by [`EndpointType`] name.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub supported_endpoint: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, PricingEndpoint>,
+    >,
+    /// The groups the `auto` group tries, in order; empty when automatic group selection is off.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub auto_groups: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// An opaque version of the pricing format, sent by recent gateways.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub pricing_version: ::std::option::Option<::std::string::String>,
+}
+impl PricingResponse {
+    /// Builds a `PricingResponse` from its required members; the optional ones start empty.
+    pub fn new(success: impl ::std::convert::Into<bool>) -> Self {
+        Self {
+            success: success.into(),
+            data: ::std::default::Default::default(),
+            vendors: ::std::default::Default::default(),
+            group_ratio: ::std::default::Default::default(),
+            usable_group: ::std::default::Default::default(),
+            supported_endpoint: ::std::default::Default::default(),
+            auto_groups: ::std::default::Default::default(),
+            pricing_version: ::std::default::Default::default(),
+        }
+    }
+}
+/// The price of one model (new-api's `model.Pricing`). Per-token models (`quota_type` 0): input costs
+/// `model_ratio` × 0.002 US dollars per 1 000 tokens, output `completion_ratio` times that, cached input
+/// `cache_ratio` times it. Per-call models (`quota_type` 1): `model_price` dollars per request. Both are then
+/// multiplied by the group's ratio (`PricingResponse.group_ratio`).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ModelPricing {
+    /// The model name to send in requests.
+    pub model_name: ::std::string::String,
+    /// The operator's description of the model; absent when none.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Name of the model's icon in the dashboard's icon set; absent when none.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub icon: ::std::option::Option<::std::string::String>,
+    /// Comma-separated tags (`reasoning,tools`); absent when none.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub tags: ::std::option::Option<::std::string::String>,
+    /// The model's vendor, an `id` of `PricingResponse.vendors`; absent when unknown.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub vendor_id: ::std::option::Option<i64>,
+    /// How the model is billed; 0 per token (through the ratios), 1 a fixed price per call.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub quota_type: ::std::option::Option<i64>,
+    /// Input price as a ratio; 1 is 0.002 US dollars per 1 000 tokens. 0 for per-call models.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub model_ratio: ::std::option::Option<f64>,
+    /// Price of one call in US dollars, for per-call models; 0 for per-token models.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub model_price: ::std::option::Option<f64>,
+    /// The model's owner as the operator set it; usually empty.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub owner_by: ::std::option::Option<::std::string::String>,
+    /// Output price as a multiple of the input price.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub completion_ratio: ::std::option::Option<f64>,
+    /// Price of cached input tokens as a multiple of the input price; absent when not set.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cache_ratio: ::std::option::Option<f64>,
+    /// Price of writing input to the cache as a multiple of the input price; absent when not set.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub create_cache_ratio: ::std::option::Option<f64>,
+    /// Price of image input tokens as a multiple of the input price; absent when not set.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub image_ratio: ::std::option::Option<f64>,
+    /// Price of audio input tokens as a multiple of the input price; absent when not set.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub audio_ratio: ::std::option::Option<f64>,
+    /// Price of audio output tokens as a multiple of the audio input price; absent when not set.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub audio_completion_ratio: ::std::option::Option<f64>,
+    /// The usable groups that may call the model.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub enable_groups: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// The API formats the model can be called with.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub supported_endpoint_types: ::std::option::Option<::std::vec::Vec<EndpointType>>,
+    /// `tiered_expr` when the price is a formula (`billing_expr`) rather than ratios; absent otherwise.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub billing_mode: ::std::option::Option<::std::string::String>,
+    /// The price formula of a `tiered_expr` model, in the gateway's expression language.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub billing_expr: ::std::option::Option<::std::string::String>,
+    /// Sent on the first model only by some gateway versions; see `PricingResponse.pricing_version`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub pricing_version: ::std::option::Option<::std::string::String>,
+    /// Whether the model can be paid from the wallet balance (gateways with subscriptions).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub wallet_available: ::std::option::Option<bool>,
+    /// Whether the model can be paid from a subscription plan (gateways with subscriptions).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub subscription_available: ::std::option::Option<bool>,
+}
+impl ModelPricing {
+    /// Builds a `ModelPricing` from its required members; the optional ones start empty.
+    pub fn new(model_name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            model_name: model_name.into(),
+            description: ::std::default::Default::default(),
+            icon: ::std::default::Default::default(),
+            tags: ::std::default::Default::default(),
+            vendor_id: ::std::default::Default::default(),
+            quota_type: ::std::default::Default::default(),
+            model_ratio: ::std::default::Default::default(),
+            model_price: ::std::default::Default::default(),
+            owner_by: ::std::default::Default::default(),
+            completion_ratio: ::std::default::Default::default(),
+            cache_ratio: ::std::default::Default::default(),
+            create_cache_ratio: ::std::default::Default::default(),
+            image_ratio: ::std::default::Default::default(),
+            audio_ratio: ::std::default::Default::default(),
+            audio_completion_ratio: ::std::default::Default::default(),
+            enable_groups: ::std::default::Default::default(),
+            supported_endpoint_types: ::std::default::Default::default(),
+            billing_mode: ::std::default::Default::default(),
+            billing_expr: ::std::default::Default::default(),
+            pricing_version: ::std::default::Default::default(),
+            wallet_available: ::std::default::Default::default(),
+            subscription_available: ::std::default::Default::default(),
+        }
+    }
+}
+/// A model vendor of the price list.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct PricingVendor {
+    /// The id `ModelPricing.vendor_id` refers to.
+    pub id: i64,
+    /// The vendor's name (`OpenAI`, `Anthropic`).
+    pub name: ::std::string::String,
+    /// The operator's description of the vendor; absent when none.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Name of the vendor's icon in the dashboard's icon set; absent when none.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub icon: ::std::option::Option<::std::string::String>,
+}
+impl PricingVendor {
+    /// Builds a `PricingVendor` from its required members; the optional ones start empty.
+    pub fn new(
+        id: impl ::std::convert::Into<i64>,
+        name: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            description: ::std::default::Default::default(),
+            icon: ::std::default::Default::default(),
+        }
+    }
+}
+/// The route of an API format in the price list.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct PricingEndpoint {
+    /// The route, with `{model}` where the model name goes (`/v1beta/models/{model}:generateContent`).
+    pub path: ::std::string::String,
+    /// The HTTP method, `POST` for every format the gateway knows.
+    pub method: ::std::string::String,
+}
+impl PricingEndpoint {
+    /// Builds a `PricingEndpoint` from its required members; the optional ones start empty.
+    pub fn new(
+        path: impl ::std::convert::Into<::std::string::String>,
+        method: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            method: method.into(),
+        }
+    }
+}
 /// Answer of `GET /v1/models`: OpenAI's model list plus the gateway member `success` and per-model
 /// `supported_endpoint_types`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
