@@ -59,13 +59,15 @@ mod schemas;
 #[allow(clippy::large_enum_variant)]
 pub mod types;
 
-// Hand-written helpers for reading answers (text, tool calls, structured output).
+// Hand-written helpers for reading answers (text, tool calls, structured output, account amounts).
 mod answers;
 pub mod buffered;
 mod descriptors;
 mod ext;
 pub mod json_path;
 mod multipart;
+#[cfg(feature = "account")]
+mod quota;
 #[cfg(feature = "registry")]
 mod registry;
 #[cfg(feature = "schemars")]
@@ -83,6 +85,8 @@ pub use bytes::Bytes;
 pub use descriptors::*;
 pub use multipart::{FormError, FormPart, MultipartForm};
 pub use operations::{Family, InBandEnvelope, SecurityScheme};
+#[cfg(feature = "account")]
+pub use quota::{DEFAULT_QUOTA_PER_USD, LogKind, ModelPrice};
 #[cfg(feature = "registry")]
 pub use registry::{SchemaInfo, SchemaVisitor};
 #[cfg(feature = "registry")]
