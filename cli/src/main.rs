@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use allmhub::jobs::{JobUpdate, WaitOptions};
 use allmhub::progress::{ProgressEvent, progress_events};
-use allmhub::types::{ChatCompletionRequest, ChatMessage, MjImagineRequest, VideoRequest};
+use allmhub::types::{
+    ChatCompletionRequest, ChatMessage, DEFAULT_QUOTA_PER_USD, LogKind, MjImagineRequest, ModelPrice, VideoRequest,
+};
 use allmhub::{Client, Error};
 use clap::{Parser, Subcommand};
 use futures_util::{Stream, StreamExt};
@@ -120,6 +122,32 @@ enum Command {
     },
     /// The key's balance: total limit, used, remaining.
     Balance {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The key's own quota (in quota units, and in dollars at the default rate), model whitelist and expiry.
+    Usage {
+        /// Print JSON (the gateway's answer).
+        #[arg(long)]
+        json: bool,
+    },
+    /// The key's latest requests, newest first: when, which model, tokens, and what each cost.
+    Logs {
+        /// Show at most this many entries.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        limit: usize,
+        /// Print JSON (the entries as the gateway sent them).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Model prices in US dollars, per million tokens or per call, as a key of one group pays them.
+    Prices {
+        /// Only these models (all when none is given).
+        models: Vec<String>,
+        /// The group whose price ratio applies.
+        #[arg(long, default_value = "default")]
+        group: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -308,6 +336,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Task { id, json } => task(&client, &id, json).await,
         Command::Balance { json } => balance(&client, json).await,
+        Command::Usage { json } => usage(&client, json).await,
+        Command::Logs { limit, json } => logs(&client, limit, json).await,
+        Command::Prices { models, group, json } => prices(&client, &models, &group, json).await,
         Command::Models { json } => models(&client, json).await,
         Command::Conform(_) | Command::Mock(_) | Command::Proxy(_) => {
             unreachable!("handled before the client is built")
@@ -643,6 +674,142 @@ async fn balance(client: &Client, json: bool) -> Result<(), Failure> {
     println!("used       {used:.4}");
     println!("remaining  {remaining:.4}");
     Ok(())
+}
+
+async fn usage(client: &Client, json: bool) -> Result<(), Failure> {
+    let answer = client.account().token_usage().await?;
+    if json {
+        return print_json(&answer);
+    }
+    let usage = &answer.data;
+    let amount = |quota: i64| {
+        format!(
+            "{quota} ({:.4} USD at the default rate)",
+            quota as f64 / DEFAULT_QUOTA_PER_USD
+        )
+    };
+    println!("name       {}", usage.name.as_deref().unwrap_or("-"));
+    println!("used       {}", amount(usage.total_used));
+    match usage.remaining() {
+        Some(left) => println!("remaining  {}", amount(left)),
+        None => println!("remaining  unlimited"),
+    }
+    let whitelist: Vec<&str> = usage.model_limits.keys().map(String::as_str).collect();
+    if usage.model_limits_enabled == Some(true) {
+        println!("models     {}", whitelist.join(", "));
+    } else {
+        println!("models     any");
+    }
+    println!("expires    {}", when(usage.expires_at.filter(|at| *at > 0), "never"));
+    Ok(())
+}
+
+async fn logs(client: &Client, limit: usize, json: bool) -> Result<(), Failure> {
+    let answer = client.account().token_logs().await?;
+    let entries: Vec<_> = answer.data.unwrap_or_default().into_iter().take(limit).collect();
+    if json {
+        return print_json(&entries);
+    }
+    let mut stdout = std::io::stdout().lock();
+    for entry in &entries {
+        let kind = match entry.kind() {
+            LogKind::Consume => "request".to_owned(),
+            LogKind::Error => "failed".to_owned(),
+            LogKind::TopUp => "top-up".to_owned(),
+            LogKind::Refund => "refund".to_owned(),
+            LogKind::Manage => "manage".to_owned(),
+            LogKind::System => "system".to_owned(),
+            other => format!("type {}", i64::from(other)),
+        };
+        writeln!(
+            stdout,
+            "{}  {kind:<7}  {}  in {} out {}  quota {}",
+            when(Some(entry.created_at), "-"),
+            entry
+                .model_name
+                .as_deref()
+                .filter(|name| !name.is_empty())
+                .unwrap_or("-"),
+            entry.prompt_tokens.unwrap_or(0),
+            entry.completion_tokens.unwrap_or(0),
+            entry.quota.unwrap_or(0),
+        )?;
+    }
+    Ok(())
+}
+
+async fn prices(client: &Client, wanted: &[String], group: &str, json: bool) -> Result<(), Failure> {
+    let list = client.account().pricing().await?;
+    let Some(&ratio) = list.group_ratio.get(group) else {
+        let known: Vec<&str> = list.group_ratio.keys().map(String::as_str).collect();
+        return Err(Failure {
+            code: 1,
+            message: format!("the price list has no group {group:?} (it has: {})", known.join(", ")),
+        });
+    };
+    let mut rows = Vec::new();
+    for model in list.data.unwrap_or_default() {
+        if !wanted.is_empty() && !wanted.contains(&model.model_name) {
+            continue;
+        }
+        let price = model.price().map(|price| price.times(ratio));
+        rows.push((model.model_name, price));
+    }
+    if let Some(missing) = wanted.iter().find(|name| !rows.iter().any(|(model, _)| model == *name)) {
+        return Err(Failure {
+            code: 1,
+            message: format!("the price list has no model {missing:?}"),
+        });
+    }
+    if json {
+        let out: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(model, price)| match price {
+                Some(ModelPrice::PerToken {
+                    input_per_million,
+                    output_per_million,
+                    cached_input_per_million,
+                }) => serde_json::json!({
+                    "model": model, "group": group, "input_per_million": input_per_million,
+                    "output_per_million": output_per_million, "cached_input_per_million": cached_input_per_million,
+                }),
+                Some(ModelPrice::PerCall(per_call)) => {
+                    serde_json::json!({"model": model, "group": group, "per_call": per_call})
+                }
+                // A price formula or a billing mode this version does not know.
+                _ => serde_json::json!({"model": model, "group": group}),
+            })
+            .collect();
+        return print_json(&out);
+    }
+    let mut stdout = std::io::stdout().lock();
+    for (model, price) in &rows {
+        let text = match price {
+            Some(ModelPrice::PerToken {
+                input_per_million,
+                output_per_million,
+                cached_input_per_million,
+            }) => {
+                let cached = cached_input_per_million
+                    .map(|price| format!(", cached input {price:.4}"))
+                    .unwrap_or_default();
+                format!("input {input_per_million:.4}, output {output_per_million:.4}{cached} USD per million tokens")
+            }
+            Some(ModelPrice::PerCall(per_call)) => format!("{per_call:.4} USD per call"),
+            _ => "priced by a formula (see --json or the site's pricing page)".to_owned(),
+        };
+        writeln!(stdout, "{model}  {text}")?;
+    }
+    Ok(())
+}
+
+/// Unix seconds as an HTTP date (`Thu, 31 Dec 2026 23:59:59 GMT`), or `none` when absent or out of range.
+fn when(seconds: Option<i64>, none: &str) -> String {
+    seconds
+        .and_then(|seconds| u64::try_from(seconds).ok())
+        .and_then(|seconds| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(seconds)))
+        .filter(|time| *time < std::time::UNIX_EPOCH + std::time::Duration::from_secs(253_402_300_799))
+        .map_or_else(|| none.to_owned(), httpdate::fmt_http_date)
 }
 
 async fn models(client: &Client, json: bool) -> Result<(), Failure> {

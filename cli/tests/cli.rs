@@ -316,6 +316,75 @@ async fn task_balance_and_models() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_logs_and_prices_of_the_key() {
+    let server = Server::start(vec![Reply::json(
+        200,
+        r#"{"code":true,"message":"ok","data":{"object":"token_usage","name":"cli","total_granted":2500000,"total_used":1000000,"total_available":1500000,"unlimited_quota":false,"model_limits":{"gpt-4o-mini":true},"model_limits_enabled":true,"expires_at":1798761599}}"#,
+    )])
+    .await;
+    let out = allmhub(&server.url, &["usage"], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(server.requests()[0].target, "/api/usage/token/");
+    assert_eq!(
+        text(&out.stdout),
+        "name       cli\n\
+         used       1000000 (2.0000 USD at the default rate)\n\
+         remaining  1500000 (3.0000 USD at the default rate)\n\
+         models     gpt-4o-mini\n\
+         expires    Thu, 31 Dec 2026 23:59:59 GMT\n"
+    );
+
+    let server = Server::start(vec![Reply::json(
+        200,
+        r#"{"success":true,"message":"","data":[{"id":1,"created_at":1764485203,"type":2,"model_name":"gpt-4o-mini","quota":1530,"prompt_tokens":812,"completion_tokens":240,"other":"null"},{"id":2,"created_at":1764485011,"type":5,"model_name":"gpt-4o","quota":0},{"id":3,"created_at":1764484000,"type":2,"model_name":"o3","quota":9}]}"#,
+    )])
+    .await;
+    let out = allmhub(&server.url, &["logs", "-n", "2"], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(server.requests()[0].target, "/api/log/token");
+    assert_eq!(
+        text(&out.stdout),
+        "Sun, 30 Nov 2025 06:46:43 GMT  request  gpt-4o-mini  in 812 out 240  quota 1530\n\
+         Sun, 30 Nov 2025 06:43:31 GMT  failed   gpt-4o  in 0 out 0  quota 0\n"
+    );
+
+    let price_list = r#"{"success":true,"data":[{"model_name":"gpt-4o-mini","quota_type":0,"model_ratio":0.075,"completion_ratio":4,"cache_ratio":0.5},{"model_name":"dall-e-3","quota_type":1,"model_price":0.04}],"group_ratio":{"default":1,"vip":0.5}}"#;
+    let server = Server::start(vec![
+        Reply::json(200, price_list),
+        Reply::json(200, price_list),
+        Reply::json(200, price_list),
+    ])
+    .await;
+    let out = allmhub(&server.url, &["prices"], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "gpt-4o-mini  input 0.1500, output 0.6000, cached input 0.0750 USD per million tokens\n\
+         dall-e-3  0.0400 USD per call\n"
+    );
+    let request = &server.requests()[0];
+    assert_eq!(request.target, "/api/pricing");
+    assert_eq!(
+        request.header("authorization"),
+        None,
+        "the public price list gets no key"
+    );
+    let out = allmhub(&server.url, &["prices", "dall-e-3", "--group", "vip", "--json"], "").await;
+    let prices: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        prices,
+        serde_json::json!([{"model": "dall-e-3", "group": "vip", "per_call": 0.02}])
+    );
+    let out = allmhub(&server.url, &["prices", "--group", "svip"], "").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(r#"no group "svip" (it has: default, vip)"#),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conform_has_the_same_contract_as_the_xtask() {
     let out = allmhub(
         "http://127.0.0.1:9",
