@@ -186,6 +186,37 @@ async fn a_key_given_to_the_mock_is_the_only_one_accepted() {
 }
 
 #[tokio::test]
+async fn the_public_price_list_needs_no_key_where_the_keys_own_usage_does() {
+    let mock = MockServer::builder().key("sk-right").start().await.expect("a mock");
+    let (status, _, body) = json_of(
+        within(10, http().get(format!("{}/api/pricing", mock.url())).send())
+            .await
+            .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"].is_array(), "{body}");
+    let (status, _, body) = json_of(
+        within(10, http().get(format!("{}/api/usage/token/", mock.url())).send())
+            .await
+            .expect("an answer"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(body["success"], false, "the dashboard's envelope: {body}");
+    let usage = within(
+        10,
+        http()
+            .get(format!("{}/api/usage/token/", mock.url()))
+            .bearer_auth("sk-right")
+            .send(),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(usage.status(), 200);
+}
+
+#[tokio::test]
 async fn a_body_that_does_not_conform_gets_400_naming_its_json_path() {
     let mock = MockServer::start().await;
     let bad = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "temperature": "hot"});
