@@ -740,12 +740,17 @@ async fn logs(client: &Client, limit: usize, json: bool) -> Result<(), Failure> 
 
 async fn prices(client: &Client, wanted: &[String], group: &str, json: bool) -> Result<(), Failure> {
     let list = client.account().pricing().await?;
-    let Some(&ratio) = list.group_ratio.get(group) else {
-        let known: Vec<&str> = list.group_ratio.keys().map(String::as_str).collect();
-        return Err(Failure {
-            code: 1,
-            message: format!("the price list has no group {group:?} (it has: {})", known.join(", ")),
-        });
+    // A list without group ratios (some resellers leave them out) prices every group at 1.
+    let ratio = match list.group_ratio.get(group) {
+        Some(&ratio) => ratio,
+        None if list.group_ratio.is_empty() => 1.0,
+        None => {
+            let known: Vec<&str> = list.group_ratio.keys().map(String::as_str).collect();
+            return Err(Failure {
+                code: 1,
+                message: format!("the price list has no group {group:?} (it has: {})", known.join(", ")),
+            });
+        }
     };
     let mut rows = Vec::new();
     for model in list.data.unwrap_or_default() {

@@ -382,6 +382,19 @@ async fn usage_logs_and_prices_of_the_key() {
         "{}",
         text(&out.stderr)
     );
+
+    let server = Server::start(vec![Reply::json(
+        200,
+        r#"{"success":true,"data":[{"model_name":"dall-e-3","quota_type":1,"model_price":0.04}]}"#,
+    )])
+    .await;
+    let out = allmhub(&server.url, &["prices", "--group", "vip"], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "dall-e-3  0.0400 USD per call\n",
+        "no group ratios: every group at 1"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
