@@ -12,7 +12,8 @@ use std::time::Duration;
 use allmhub::jobs::{JobUpdate, WaitOptions};
 use allmhub::progress::{ProgressEvent, progress_events};
 use allmhub::types::{
-    ChatCompletionRequest, ChatMessage, DEFAULT_QUOTA_PER_USD, LogKind, MjImagineRequest, ModelPrice, VideoRequest,
+    ChatCompletionRequest, ChatMessage, DEFAULT_QUOTA_PER_USD, LogKind, MjImagineRequest, ModelPrice, ModelPricing,
+    VideoRequest,
 };
 use allmhub::{Client, Error};
 use clap::{Parser, Subcommand};
@@ -694,8 +695,8 @@ async fn usage(client: &Client, json: bool) -> Result<(), Failure> {
         Some(left) => println!("remaining  {}", amount(left)),
         None => println!("remaining  unlimited"),
     }
-    let whitelist: Vec<&str> = usage.model_limits.keys().map(String::as_str).collect();
     if usage.model_limits_enabled == Some(true) {
+        let whitelist: Vec<&str> = usage.model_limits.keys().map(String::as_str).collect();
         println!("models     {}", whitelist.join(", "));
     } else {
         println!("models     any");
@@ -758,9 +759,12 @@ async fn prices(client: &Client, wanted: &[String], group: &str, json: bool) -> 
             continue;
         }
         let price = model.price().map(|price| price.times(ratio));
-        rows.push((model.model_name, price));
+        rows.push((model, price));
     }
-    if let Some(missing) = wanted.iter().find(|name| !rows.iter().any(|(model, _)| model == *name)) {
+    if let Some(missing) = wanted
+        .iter()
+        .find(|name| !rows.iter().any(|(model, _)| &model.model_name == *name))
+    {
         return Err(Failure {
             code: 1,
             message: format!("the price list has no model {missing:?}"),
@@ -769,21 +773,30 @@ async fn prices(client: &Client, wanted: &[String], group: &str, json: bool) -> 
     if json {
         let out: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(model, price)| match price {
-                Some(ModelPrice::PerToken {
-                    input_per_million,
-                    output_per_million,
-                    cached_input_per_million,
-                }) => serde_json::json!({
-                    "model": model, "group": group, "input_per_million": input_per_million,
-                    "output_per_million": output_per_million, "cached_input_per_million": cached_input_per_million,
-                }),
-                Some(ModelPrice::PerCall(per_call)) => {
-                    serde_json::json!({"model": model, "group": group, "per_call": per_call})
-                }
-                // A price formula or a billing mode this version does not know.
-                _ => serde_json::json!({"model": model, "group": group}),
-            })
+            .map(
+                |(
+                    ModelPricing {
+                        model_name: model,
+                        billing_expr,
+                        ..
+                    },
+                    price,
+                )| match price {
+                    Some(ModelPrice::PerToken {
+                        input_per_million,
+                        output_per_million,
+                        cached_input_per_million,
+                    }) => serde_json::json!({
+                        "model": model, "group": group, "input_per_million": input_per_million,
+                        "output_per_million": output_per_million, "cached_input_per_million": cached_input_per_million,
+                    }),
+                    Some(ModelPrice::PerCall(per_call)) => {
+                        serde_json::json!({"model": model, "group": group, "per_call": per_call})
+                    }
+                    // A price formula (given as the gateway sent it) or a billing mode this version does not know.
+                    _ => serde_json::json!({"model": model, "group": group, "billing_expr": billing_expr}),
+                },
+            )
             .collect();
         return print_json(&out);
     }
@@ -803,18 +816,22 @@ async fn prices(client: &Client, wanted: &[String], group: &str, json: bool) -> 
             Some(ModelPrice::PerCall(per_call)) => format!("{per_call:.4} USD per call"),
             _ => "priced by a formula (see --json or the site's pricing page)".to_owned(),
         };
-        writeln!(stdout, "{model}  {text}")?;
+        writeln!(stdout, "{}  {text}", model.model_name)?;
     }
     Ok(())
 }
 
 /// Unix seconds as an HTTP date (`Thu, 31 Dec 2026 23:59:59 GMT`), or `none` when absent or out of range.
 fn when(seconds: Option<i64>, none: &str) -> String {
+    // 9999-12-31T23:59:59Z: the last instant an HTTP date can name (httpdate panics after it).
+    const LAST: u64 = 253_402_300_799;
     seconds
         .and_then(|seconds| u64::try_from(seconds).ok())
-        .and_then(|seconds| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(seconds)))
-        .filter(|time| *time < std::time::UNIX_EPOCH + std::time::Duration::from_secs(253_402_300_799))
-        .map_or_else(|| none.to_owned(), httpdate::fmt_http_date)
+        .filter(|seconds| *seconds <= LAST)
+        .map_or_else(
+            || none.to_owned(),
+            |seconds| httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(seconds)),
+        )
 }
 
 async fn models(client: &Client, json: bool) -> Result<(), Failure> {

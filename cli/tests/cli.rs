@@ -348,8 +348,9 @@ async fn usage_logs_and_prices_of_the_key() {
          Sun, 30 Nov 2025 06:43:31 GMT  failed   gpt-4o  in 0 out 0  quota 0\n"
     );
 
-    let price_list = r#"{"success":true,"data":[{"model_name":"gpt-4o-mini","quota_type":0,"model_ratio":0.075,"completion_ratio":4,"cache_ratio":0.5},{"model_name":"dall-e-3","quota_type":1,"model_price":0.04}],"group_ratio":{"default":1,"vip":0.5}}"#;
+    let price_list = r#"{"success":true,"data":[{"model_name":"gpt-4o-mini","quota_type":0,"model_ratio":0.075,"completion_ratio":4,"cache_ratio":0.5},{"model_name":"dall-e-3","quota_type":1,"model_price":0.04},{"model_name":"gpt-image-2","quota_type":0,"billing_mode":"tiered_expr","billing_expr":"tier(\"standard\", p * 5 + c * 30)"}],"group_ratio":{"default":1,"vip":0.5}}"#;
     let server = Server::start(vec![
+        Reply::json(200, price_list),
         Reply::json(200, price_list),
         Reply::json(200, price_list),
         Reply::json(200, price_list),
@@ -360,7 +361,8 @@ async fn usage_logs_and_prices_of_the_key() {
     assert_eq!(
         text(&out.stdout),
         "gpt-4o-mini  input 0.1500, output 0.6000, cached input 0.0750 USD per million tokens\n\
-         dall-e-3  0.0400 USD per call\n"
+         dall-e-3  0.0400 USD per call\n\
+         gpt-image-2  priced by a formula (see --json or the site's pricing page)\n"
     );
     let request = &server.requests()[0];
     assert_eq!(request.target, "/api/pricing");
@@ -374,6 +376,13 @@ async fn usage_logs_and_prices_of_the_key() {
     assert_eq!(
         prices,
         serde_json::json!([{"model": "dall-e-3", "group": "vip", "per_call": 0.02}])
+    );
+    let out = allmhub(&server.url, &["prices", "gpt-image-2", "--json"], "").await;
+    let prices: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        prices,
+        serde_json::json!([{"model": "gpt-image-2", "group": "default", "billing_expr": "tier(\"standard\", p * 5 + c * 30)"}]),
+        "the formula, as the gateway sent it"
     );
     let out = allmhub(&server.url, &["prices", "--group", "svip"], "").await;
     assert_eq!(out.status.code(), Some(1));
