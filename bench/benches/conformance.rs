@@ -121,7 +121,29 @@ fn rewrite_refs(value: &mut Value) {
 struct Payload {
     schema: &'static SchemaInfo,
     validator: usize,
+    /// Decodes the payload into its generated type and nothing more: the floor below any check built on the
+    /// types' serde decoders.
+    decode: fn(&[u8]) -> bool,
     bytes: Vec<u8>,
+}
+
+/// Finds the plain typed decoder of a schema.
+struct PlainDecoder;
+
+impl allmhub_types::SchemaVisitor for PlainDecoder {
+    type Output = fn(&[u8]) -> bool;
+
+    fn visit<T>(self, _: &'static SchemaInfo) -> Self::Output
+    where
+        T: serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug + 'static,
+    {
+        |bytes| {
+            let decoded = allmhub_types::json_path::decode::<T>(bytes);
+            let ok = decoded.is_ok();
+            keep(decoded);
+            ok
+        }
+    }
 }
 
 /// Payloads with the validators they need (one per schema, shared).
@@ -146,9 +168,12 @@ impl Workload {
             let value: Value = serde_json::from_slice(&bytes).expect("JSON");
             let theirs = validators[validator].is_valid(&value);
             if ours && theirs {
+                let decode = allmhub_types::visit_schema(schema.name, PlainDecoder).expect("a generated type");
+                assert!(decode(&bytes), "{name}: the type decodes what check_json accepts");
                 payloads.push(Payload {
                     schema,
                     validator,
+                    decode,
                     bytes,
                 });
             } else {
@@ -186,6 +211,11 @@ impl Workload {
                         keep(check_json_findings(payload.schema, &payload.bytes).expect("conforms"));
                     }
                 }),
+                Candidate::new("typed decoding alone", || {
+                    for payload in &self.payloads {
+                        keep((payload.decode)(&payload.bytes));
+                    }
+                }),
             ],
             rounds,
             budget,
@@ -196,6 +226,13 @@ impl Workload {
             "  findings only (proxy, HAR answers)",
             &[results[2], results[1]],
             &[Some(TARGET)],
+        );
+        // The floor: decoding into the types with nothing reported. No check that reports through the types'
+        // serde decoders can be faster than this.
+        report(
+            "  floor: typed decoding alone (nothing reported)",
+            &[results[3], results[1]],
+            &[None],
         );
         println!(
             "  throughput: check_json {:.1} MB/s, check_json_findings {:.1} MB/s, jsonschema {:.1} MB/s ({} per pass)",

@@ -13,7 +13,8 @@ use allmhub::types::{
     GeminiGenerateContentResponse,
 };
 use allmhub_bench::{
-    Candidate, answer_examples, compare, json_answer, keep, keep_alive_server, largest_json_answer, report, seed_stream,
+    Candidate, answer_examples, compare, floor, json_answer, keep, keep_alive_server, largest_json_answer, report,
+    seed_stream,
 };
 use allmhub_types::json_path::{decode, decode_text};
 use async_openai::types::chat::{CreateChatCompletionResponse, CreateChatCompletionStreamResponse};
@@ -82,11 +83,15 @@ fn decoding() -> bool {
                 keep(serde_json::from_slice::<Value>(&chat).expect("decodes"))
             }),
             Candidate::new("Value (text)", || keep(decode::<Value>(&chat).expect("decodes"))),
+            Candidate::new("floor", || {
+                keep(decode::<floor::Completion>(&chat).expect("decodes"))
+            }),
         ],
         ROUNDS,
         BUDGET,
     );
-    met &= report(&title, &results, &[Some(1.25), Some(2.0), None]);
+    met &= report(&title, &results, &[Some(1.25), Some(2.0), None, None]);
+    floor_line(&results);
 
     // Tool calls: a tagged union whose tag (`type`) follows the call's `id`.
     let calls = answer_examples("create_chat_completion", "application/json")
@@ -108,11 +113,15 @@ fn decoding() -> bool {
             Candidate::new("Value", || {
                 keep(serde_json::from_slice::<Value>(&calls).expect("decodes"))
             }),
+            Candidate::new("floor", || {
+                keep(decode::<floor::Completion>(&calls).expect("decodes"))
+            }),
         ],
         ROUNDS,
         BUDGET,
     );
-    met &= report(&title, &results, &[Some(1.25), Some(2.0)]);
+    met &= report(&title, &results, &[Some(1.25), Some(2.0), None]);
+    floor_line(&results);
 
     let seed = seed_stream();
     let chunk = seed
@@ -130,12 +139,15 @@ fn decoding() -> bool {
                 keep(serde_json::from_str::<CreateChatCompletionStreamResponse>(chunk).expect("decodes"))
             }),
             Candidate::new("Value", || keep(serde_json::from_str::<Value>(chunk).expect("decodes"))),
+            Candidate::new("floor", || {
+                keep(serde_json::from_str::<floor::Chunk>(chunk).expect("decodes"))
+            }),
         ],
         ROUNDS,
         BUDGET,
     );
-    met &= report(&title, &results, &[Some(1.25), Some(1.5)]);
-
+    met &= report(&title, &results, &[Some(1.25), Some(1.5), None]);
+    floor_line(&results);
     // async-openai has no Claude or Gemini types: Value is the reference.
     let claude = largest_json_answer("create_claude_message");
     for (title, bytes) in [
@@ -178,6 +190,25 @@ fn decoding() -> bool {
     );
     met &= report(&title, &results, &[Some(1.5), None]);
     met
+}
+
+/// The floor's ratios against the same baselines (the most any serde-derived type could reach here), from a
+/// comparison with candidates named `floor`, `async-openai` and `Value`.
+fn floor_line(results: &[(&'static str, Duration)]) {
+    let time = |name: &str| {
+        results
+            .iter()
+            .find(|(candidate, _)| *candidate == name)
+            .map(|(_, time)| time.as_secs_f64())
+    };
+    if let (Some(floor), Some(openai), Some(value)) = (time("floor"), time("async-openai"), time("Value")) {
+        println!(
+            "{:<44} floor, the payload's own members only: {:.2}× async-openai, {:.2}× Value",
+            "",
+            openai / floor,
+            value / floor
+        );
+    }
 }
 
 /// A long chat stream: `events` chunks of growing text, then `[DONE]`.

@@ -253,3 +253,168 @@ pub fn json_answer(body: &[u8]) -> Vec<u8> {
     answer.extend_from_slice(body);
     answer
 }
+
+/// The floor of typed decoding with serde derive and serde_json: types that hold exactly the members of the
+/// payloads the decoding benchmark measures (the seed's largest chat chunk, the largest chat completion both
+/// libraries decode, the largest with tool calls) and nothing else, with owned text as any answer type must
+/// have, and no union told apart. No type can decode those payloads with less work while keeping their data,
+/// so their ratios against async-openai and `Value` bound what any serde-derived type can reach.
+pub mod floor {
+    use std::collections::BTreeMap;
+
+    use serde::Deserialize;
+
+    /// The chunk, only as far as the seed's largest one goes.
+    #[derive(Deserialize)]
+    pub struct Chunk {
+        pub id: String,
+        pub object: String,
+        pub created: i64,
+        pub model: String,
+        pub system_fingerprint: Option<String>,
+        pub choices: Vec<Choice>,
+        pub usage: Option<Usage>,
+    }
+
+    /// One choice of the chunk.
+    #[derive(Deserialize)]
+    pub struct Choice {
+        pub delta: Delta,
+        pub logprobs: Option<()>,
+        pub finish_reason: Option<String>,
+        pub index: i64,
+    }
+
+    /// The choice's increment (empty in the last chunk).
+    #[derive(Deserialize)]
+    pub struct Delta {
+        pub role: Option<String>,
+        pub content: Option<String>,
+    }
+
+    /// A chat completion, as far as the two measured ones go.
+    #[derive(Deserialize)]
+    pub struct Completion {
+        pub id: String,
+        pub object: String,
+        pub created: i64,
+        pub model: String,
+        pub choices: Vec<CompletionChoice>,
+        pub usage: Option<Usage>,
+        pub metadata: Option<BTreeMap<String, String>>,
+        pub service_tier: Option<String>,
+        pub moderation: Option<Moderation>,
+    }
+
+    /// One choice of a completion.
+    #[derive(Deserialize)]
+    pub struct CompletionChoice {
+        pub index: i64,
+        pub message: Message,
+        pub logprobs: Option<()>,
+        pub finish_reason: Option<String>,
+    }
+
+    /// The answer's message.
+    #[derive(Deserialize)]
+    pub struct Message {
+        pub role: String,
+        pub content: Option<String>,
+        pub reasoning_content: Option<String>,
+        pub refusal: Option<String>,
+        pub annotations: Option<Vec<Annotation>>,
+        pub tool_calls: Option<Vec<ToolCall>>,
+    }
+
+    /// A web search citation.
+    #[derive(Deserialize)]
+    pub struct Annotation {
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub url_citation: Citation,
+    }
+
+    /// Where a citation points.
+    #[derive(Deserialize)]
+    pub struct Citation {
+        pub start_index: i64,
+        pub end_index: i64,
+        pub title: String,
+        pub url: String,
+    }
+
+    /// A tool call, its `type` read as text.
+    #[derive(Deserialize)]
+    pub struct ToolCall {
+        pub id: String,
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub function: Function,
+    }
+
+    /// The called function.
+    #[derive(Deserialize)]
+    pub struct Function {
+        pub name: String,
+        pub arguments: String,
+    }
+
+    /// The gateway's moderation of the input and the output.
+    #[derive(Deserialize)]
+    pub struct Moderation {
+        pub input: ModerationPart,
+        pub output: ModerationPart,
+    }
+
+    /// One side's moderation: results, or an error.
+    #[derive(Deserialize)]
+    pub struct ModerationPart {
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub model: Option<String>,
+        pub results: Option<Vec<ModerationResult>>,
+        pub code: Option<String>,
+        pub message: Option<String>,
+    }
+
+    /// One moderation result.
+    #[derive(Deserialize)]
+    pub struct ModerationResult {
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub model: String,
+        pub flagged: bool,
+        pub categories: BTreeMap<String, bool>,
+        pub category_scores: BTreeMap<String, f64>,
+        pub category_applied_input_types: BTreeMap<String, Vec<String>>,
+    }
+
+    /// The gateway's usage, only the members the three payloads carry.
+    #[derive(Deserialize)]
+    pub struct Usage {
+        pub prompt_tokens: i64,
+        pub completion_tokens: i64,
+        pub total_tokens: i64,
+        pub prompt_tokens_details: Option<Details>,
+        pub completion_tokens_details: Option<Details>,
+        pub input_tokens: Option<i64>,
+        pub output_tokens: Option<i64>,
+        pub input_tokens_details: Option<Details>,
+        pub usage_semantic: Option<String>,
+        pub usage_source: Option<String>,
+        pub claude_cache_creation_5_m_tokens: Option<i64>,
+        pub claude_cache_creation_1_h_tokens: Option<i64>,
+    }
+
+    /// Token counts by kind, the members of every details object there.
+    #[derive(Deserialize)]
+    pub struct Details {
+        pub cached_tokens: Option<i64>,
+        pub text_tokens: Option<i64>,
+        pub audio_tokens: Option<i64>,
+        pub image_tokens: Option<i64>,
+        pub reasoning_tokens: Option<i64>,
+        pub accepted_prediction_tokens: Option<i64>,
+        pub rejected_prediction_tokens: Option<i64>,
+    }
+}

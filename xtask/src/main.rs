@@ -28,8 +28,9 @@ enum Command {
     /// `--release` for the figure that counts: `cargo run --release -p xtask -- bench-generate`.
     BenchGenerate,
     /// Cold debug build times of `allmhub` and `allmhub-types` (all families, one family) against async-openai
-    /// (full, chat only) and the HTTP stack alone (reqwest, rustls, tokio: the floor under either client), each
-    /// in a fresh target directory, measured in the same run; prints the ratios.
+    /// (full, chat only), the HTTP stack alone (reqwest, rustls, tokio: the floor under either client) and the
+    /// HTTP stack with serde derive and serde_json (the floor under any client of serde-derived types), each in
+    /// a fresh target directory, measured in the same run; prints the ratios.
     BenchCompile {
         /// The family built alone.
         #[arg(long, default_value = "openai-chat")]
@@ -268,6 +269,17 @@ fn bench_compile(family: &str) -> ExitCode {
                          tokio = { version = \"1.47\", features = [\"time\", \"fs\", \"io-util\"] }"
                 .to_owned(),
         },
+        // The floor under any client the design allows (serde-derived types, serde_json, reqwest on tokio):
+        // the HTTP stack with serde's derive and serde_json, before a single type or call of ours.
+        Probe {
+            name: "HTTP stack + serde derive",
+            dependency: "reqwest = { version = \"0.13.5\", default-features = false, features = [\"stream\", \"rustls-no-provider\"] }\n\
+                         rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }\n\
+                         tokio = { version = \"1.47\", features = [\"time\", \"fs\", \"io-util\"] }\n\
+                         serde = { version = \"1.0.228\", features = [\"derive\"] }\n\
+                         serde_json = \"1.0.150\""
+                .to_owned(),
+        },
     ];
     let base = root.join("target/bench-compile");
     let mut seconds = Vec::new();
@@ -291,15 +303,15 @@ fn bench_compile(family: &str) -> ExitCode {
     for (probe, time) in probes.iter().zip(&seconds) {
         println!("  {:<28} {time:>6.1} s", probe.name);
     }
-    let [client_all, client_one, types_all, types_one, full, chat, stack] = seconds[..] else {
+    let [client_all, client_one, types_all, types_one, full, chat, stack, floor] = seconds[..] else {
         unreachable!("one time per probe");
     };
     let line = |what: &str, ratio: f64, target: Option<f64>| match target {
         Some(target) => println!(
-            "  {what:<40} {ratio:.2}× (target ≤ {target}×: {})",
+            "  {what:<46} {ratio:.2}× (target ≤ {target}×: {})",
             verdict(ratio <= target)
         ),
-        None => println!("  {what:<40} {ratio:.2}×"),
+        None => println!("  {what:<46} {ratio:.2}×"),
     };
     line("client, one family / async-openai chat:", client_one / chat, Some(0.5));
     line("types, all families / async-openai full:", types_all / full, Some(0.5));
@@ -308,6 +320,7 @@ fn bench_compile(family: &str) -> ExitCode {
     line("client, one family / async-openai full:", client_one / full, None);
     line("HTTP stack alone / async-openai chat:", stack / chat, None);
     line("client, one family / HTTP stack alone:", client_one / stack, None);
+    line("HTTP stack + serde derive / async-openai chat:", floor / chat, None);
     ExitCode::SUCCESS
 }
 
