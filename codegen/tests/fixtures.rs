@@ -130,6 +130,21 @@ fn tolerance() {
 }
 
 #[test]
+fn stream_event() {
+    let code = generated_types("stream_event");
+    // Only the event's own arrays are sized for one element: the required one stays strict about `null`,
+    // the optional one reads `null` as empty; arrays of requests and of the event's members stay plain.
+    assert_eq!(code.matches("crate::__private::vec_usually_one").count(), 1, "{code}");
+    assert_eq!(
+        code.matches("crate::__private::null_or_vec_usually_one").count(),
+        1,
+        "{code}"
+    );
+    assert_eq!(code.matches("crate::__private::null_as_default").count(), 1, "{code}");
+    insta::assert_snapshot!(code);
+}
+
+#[test]
 fn fixed_value() {
     let code = generated_types("fixed_value");
     assert!(

@@ -21,6 +21,64 @@ where
     Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
+/// Decodes an array that usually holds one element, such as a stream chunk's `choices`, into a `Vec` sized
+/// by what arrives: serde's own `Vec` reserves four places at the first element, and for a large element
+/// that block costs more to allocate than the single element costs to decode, once per chunk.
+pub fn vec_usually_one<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    deserializer.deserialize_seq(UsuallyOneVisitor(PhantomData))
+}
+
+/// [`vec_usually_one`] for an optional array, where `null` reads as empty (see [`null_as_default`]).
+pub fn null_or_vec_usually_one<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    deserializer.deserialize_option(UsuallyOneVisitor(PhantomData))
+}
+
+struct UsuallyOneVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for UsuallyOneVisitor<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("an array")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        // A length the format knows (not JSON's) is trusted only as far as serde itself would.
+        let known = seq
+            .size_hint()
+            .map(|hint| hint.min(4096 / std::mem::size_of::<T>().max(1)));
+        let Some(first) = seq.next_element()? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(known.unwrap_or(1).max(1));
+        out.push(first);
+        while let Some(next) = seq.next_element()? {
+            out.push(next);
+        }
+        Ok(out)
+    }
+}
+
 /// An open enum: a value the spec does not list is kept in its `Unknown` variant.
 pub trait OpenEnum {
     /// The value kept in the catch-all variant, if this is it.
@@ -1433,6 +1491,50 @@ fn rest_failure<E: de::Error>(text: &str, error: &serde_json::Error) -> E {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Chunk {
+        #[serde(deserialize_with = "vec_usually_one")]
+        choices: Vec<Vec<u8>>,
+        #[serde(default, deserialize_with = "null_or_vec_usually_one")]
+        notes: Vec<String>,
+    }
+
+    fn chunk(choices: usize, notes: &str) -> String {
+        let one = serde_json::to_string(&vec![7u8; 300]).expect("an array");
+        let choices = vec![one; choices].join(",");
+        format!(r#"{{"choices": [{choices}]{notes}}}"#)
+    }
+
+    #[test]
+    fn an_array_usually_of_one_is_sized_for_what_arrives() {
+        let one: Chunk = serde_json::from_str(&chunk(1, "")).expect("one choice");
+        assert_eq!((one.choices.len(), one.choices.capacity()), (1, 1));
+        assert!(one.choices[0].iter().all(|&byte| byte == 7));
+        let none: Chunk = serde_json::from_str(&chunk(0, "")).expect("no choice");
+        assert_eq!((none.choices.len(), none.choices.capacity()), (0, 0));
+        let three: Chunk = serde_json::from_str(&chunk(3, r#", "notes": ["a", "b"]"#)).expect("three choices");
+        assert_eq!(
+            (three.choices.len(), three.notes),
+            (3, vec!["a".to_owned(), "b".to_owned()])
+        );
+        // A format that knows the length (here a `Value`) gets it reserved at once.
+        let value: Value = serde_json::from_str(&chunk(3, "")).expect("a value");
+        let three = Chunk::deserialize(value).expect("three choices from a value");
+        assert_eq!((three.choices.len(), three.choices.capacity()), (3, 3));
+    }
+
+    #[test]
+    fn an_array_usually_of_one_is_null_only_where_optional() {
+        let absent: Chunk = serde_json::from_str(&chunk(1, r#", "notes": null"#)).expect("null notes");
+        assert!(absent.notes.is_empty());
+        let error = serde_json::from_str::<Chunk>(r#"{"choices": null}"#).expect_err("null choices");
+        assert!(error.to_string().contains("expected an array"), "{error}");
+        let error = serde_json::from_str::<Chunk>(&chunk(1, r#", "notes": [1]"#)).expect_err("a number note");
+        assert!(error.to_string().contains("expected a string"), "{error}");
+        let error = serde_json::from_str::<Chunk>(r#"{"choices": {}}"#).expect_err("an object");
+        assert!(error.to_string().contains("expected an array"), "{error}");
+    }
 
     fn read_whole(text: &str) -> Candidate {
         Candidate {

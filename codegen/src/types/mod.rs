@@ -45,8 +45,8 @@ pub struct TypeModules {
 }
 
 /// Emits the types of every definition; `multipart` names the Rust types sent as `multipart/form-data`,
-/// which also get a `MultipartForm` impl.
-pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError> {
+/// which also get a `MultipartForm` impl, and `stream_events` the Rust types of stream events.
+pub fn emit(defs: &[Def], multipart: &[String], stream_events: &[String]) -> Result<TypeModules, GenError> {
     let mut typified = driver::run(defs)?;
     let kinds = unions::KindTable::new(defs);
     let file_types = impls::file_types(defs);
@@ -86,7 +86,8 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                             let fields = typified.structs.get(&def.rust_name).ok_or_else(|| {
                                 GenError::Generator(format!("typify has no property list of `{}`", def.rust_name))
                             })?;
-                            patch::shape_struct(item, fields, property_order, aliases)?;
+                            let stream_event = stream_events.contains(&def.rust_name);
+                            patch::shape_struct(item, fields, property_order, aliases, stream_event)?;
                             if let Some(tokens) = impls::constructor(item, fields, fixed_values)? {
                                 extra.extend(parse_items(tokens)?);
                             }

@@ -206,12 +206,13 @@ pub fn remove_derive(attrs: &mut [Attribute], derive: &str) -> Result<(), GenErr
 }
 
 /// Fields in the spec's order, serde aliases, required-nullable members that may be absent, optional arrays
-/// and objects that may be `null`.
+/// and objects that may be `null`; the arrays of a stream event (`stream_event`) sized for one element.
 pub fn shape_struct(
     item: &mut syn::ItemStruct,
     info: &StructFields,
     order: &[String],
     aliases: &BTreeMap<String, Vec<String>>,
+    stream_event: bool,
 ) -> Result<(), GenError> {
     let Fields::Named(fields) = &mut item.fields else {
         return Ok(());
@@ -242,6 +243,15 @@ pub fn shape_struct(
             // An optional array or object is `Vec`/map with `default`, and serde refuses `null` for it;
             // servers send `null` for "absent", so it decodes as empty (and is omitted when written back).
             serde.deserialize_with = Some(parse_quote!(crate::__private::null_as_default));
+        }
+        if stream_event && shape == FieldShape::Vec {
+            // A stream sends many small events, each decoded on its own, whose arrays hold one element
+            // (one choice, one candidate); serde's `Vec` would reserve four large elements every time.
+            serde.deserialize_with = Some(if required {
+                parse_quote!(crate::__private::vec_usually_one)
+            } else {
+                parse_quote!(crate::__private::null_or_vec_usually_one)
+            });
         }
         if shape == FieldShape::BoxedOption {
             // A recursive optional member comes as `Box<Option<T>>`, serialized as `null` when absent; make

@@ -1434,7 +1434,7 @@ pub struct GeminiGenerateContentResponse {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_usually_one"
     )]
     pub candidates: ::std::vec::Vec<GeminiCandidate>,
     /// The safety verdict on the prompt; says why when the prompt was blocked.

@@ -2844,6 +2844,7 @@ pub struct ChatCompletionChunk {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub system_fingerprint: ::std::option::Option<::std::string::String>,
     /// Usually one element; empty on a usage-only chunk.
+    #[serde(deserialize_with = "crate::__private::vec_usually_one")]
     pub choices: ::std::vec::Vec<ChatCompletionChunkChoice>,
     /// Token usage of the whole request; `null` until the last chunk, or a usage-only chunk at the end.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
