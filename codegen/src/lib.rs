@@ -103,13 +103,7 @@ pub fn generate_from_model(model: &model::Model) -> Result<Vec<GeneratedFile>, G
             model::BodyType::ArrayOf(_) => None,
         })
         .collect();
-    let stream_events: Vec<String> = model
-        .operations
-        .iter()
-        .filter_map(|op| op.response.stream_event.as_deref())
-        .filter_map(|name| model.schema(name).map(|schema| schema.rust_name.clone()))
-        .collect();
-    let modules = types::emit(&defs, &multipart, &stream_events)?;
+    let modules = types::emit(&defs, &multipart)?;
     let mut files = Vec::new();
 
     // Families in spec order, then `common` and any family without operations.

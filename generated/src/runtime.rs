@@ -21,29 +21,64 @@ where
     Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
-/// Decodes an array that usually holds one element, such as a stream chunk's `choices`, into a `Vec` sized
-/// by what arrives: serde's own `Vec` reserves four places at the first element, and for a large element
-/// that block costs more to allocate than the single element costs to decode, once per chunk.
-pub fn vec_usually_one<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+/// Decodes an array of one of the spec's objects. serde's `Vec` reserves four places at the first element; four
+/// of this API's larger objects (a choice, a candidate, a message: hundreds of bytes each) pass 1 KiB, where
+/// glibc's `malloc` takes its slow path, for arrays that mostly hold one element, once per answer or chunk.
+/// Such elements start with one place and grow as more arrive; smaller ones grow as serde's would.
+pub fn vec_of_objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    deserializer.deserialize_seq(UsuallyOneVisitor(PhantomData))
+    deserializer.deserialize_seq(ObjectsVisitor(PhantomData))
 }
 
-/// [`vec_usually_one`] for an optional array, where `null` reads as empty (see [`null_as_default`]).
-pub fn null_or_vec_usually_one<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+/// [`vec_of_objects`] for an optional array, where `null` reads as empty (see [`null_as_default`]).
+pub fn null_or_vec_of_objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    deserializer.deserialize_option(UsuallyOneVisitor(PhantomData))
+    deserializer.deserialize_option(ObjectsVisitor(PhantomData))
 }
 
-struct UsuallyOneVisitor<T>(PhantomData<fn() -> T>);
+/// [`vec_of_objects`] for an array kept as `Option`, where `null` reads as `None`.
+pub fn option_vec_of_objects<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct OptionVisitor<T>(PhantomData<fn() -> T>);
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for UsuallyOneVisitor<T> {
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionVisitor<T> {
+        type Value = Option<Vec<T>>;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+            formatter.write_str("an array or null")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+            vec_of_objects(deserializer).map(Some)
+        }
+    }
+
+    deserializer.deserialize_option(OptionVisitor(PhantomData))
+}
+
+/// Elements at least this large start an array with one place (four of them would pass 1 KiB).
+const LARGE_ELEMENT: usize = 256;
+
+struct ObjectsVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectsVisitor<T> {
     type Value = Vec<T>;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
@@ -63,14 +98,17 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for UsuallyOneVisitor<T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-        // A length the format knows (not JSON's) is trusted only as far as serde itself would.
-        let known = seq
-            .size_hint()
-            .map(|hint| hint.min(4096 / std::mem::size_of::<T>().max(1)));
         let Some(first) = seq.next_element()? else {
             return Ok(Vec::new());
         };
-        let mut out = Vec::with_capacity(known.unwrap_or(1).max(1));
+        let size = std::mem::size_of::<T>().max(1);
+        // A length the format knows (JSON's is never known) is trusted only up to a few KiB, as serde's is.
+        let capacity = match seq.size_hint() {
+            Some(rest) => rest.saturating_add(1).min((4096 / size).max(1)),
+            None if size >= LARGE_ELEMENT => 1,
+            None => 4,
+        };
+        let mut out = Vec::with_capacity(capacity);
         out.push(first);
         while let Some(next) = seq.next_element()? {
             out.push(next);
@@ -1492,32 +1530,39 @@ fn rest_failure<E: de::Error>(text: &str, error: &serde_json::Error) -> E {
 mod tests {
     use super::*;
 
+    /// 256 bytes: a large element, like a choice.
+    type Large = [u64; 32];
+
     #[derive(Debug, serde::Deserialize)]
     struct Chunk {
-        #[serde(deserialize_with = "vec_usually_one")]
-        choices: Vec<Vec<u8>>,
-        #[serde(default, deserialize_with = "null_or_vec_usually_one")]
+        #[serde(deserialize_with = "vec_of_objects")]
+        choices: Vec<Large>,
+        #[serde(default, deserialize_with = "null_or_vec_of_objects")]
         notes: Vec<String>,
+        #[serde(default, deserialize_with = "option_vec_of_objects")]
+        calls: Option<Vec<Large>>,
     }
 
-    fn chunk(choices: usize, notes: &str) -> String {
-        let one = serde_json::to_string(&vec![7u8; 300]).expect("an array");
+    fn chunk(choices: usize, rest: &str) -> String {
+        let one = serde_json::to_string(&[7u64; 32]).expect("an array");
         let choices = vec![one; choices].join(",");
-        format!(r#"{{"choices": [{choices}]{notes}}}"#)
+        format!(r#"{{"choices": [{choices}]{rest}}}"#)
     }
 
     #[test]
-    fn an_array_usually_of_one_is_sized_for_what_arrives() {
+    fn an_array_of_large_objects_is_sized_for_what_arrives() {
         let one: Chunk = serde_json::from_str(&chunk(1, "")).expect("one choice");
         assert_eq!((one.choices.len(), one.choices.capacity()), (1, 1));
-        assert!(one.choices[0].iter().all(|&byte| byte == 7));
+        assert_eq!(one.choices[0], [7; 32]);
         let none: Chunk = serde_json::from_str(&chunk(0, "")).expect("no choice");
         assert_eq!((none.choices.len(), none.choices.capacity()), (0, 0));
         let three: Chunk = serde_json::from_str(&chunk(3, r#", "notes": ["a", "b"]"#)).expect("three choices");
         assert_eq!(
-            (three.choices.len(), three.notes),
-            (3, vec!["a".to_owned(), "b".to_owned()])
+            (three.choices.len(), three.notes.as_slice()),
+            (3, ["a".to_owned(), "b".to_owned()].as_slice())
         );
+        // Small elements grow as serde's own `Vec` would.
+        assert_eq!(three.notes.capacity(), 4);
         // A format that knows the length (here a `Value`) gets it reserved at once.
         let value: Value = serde_json::from_str(&chunk(3, "")).expect("a value");
         let three = Chunk::deserialize(value).expect("three choices from a value");
@@ -1525,9 +1570,15 @@ mod tests {
     }
 
     #[test]
-    fn an_array_usually_of_one_is_null_only_where_optional() {
-        let absent: Chunk = serde_json::from_str(&chunk(1, r#", "notes": null"#)).expect("null notes");
-        assert!(absent.notes.is_empty());
+    fn an_array_of_objects_is_null_only_where_the_spec_allows_it() {
+        let absent: Chunk = serde_json::from_str(&chunk(1, r#", "notes": null, "calls": null"#)).expect("nulls");
+        assert!(absent.notes.is_empty() && absent.calls.is_none());
+        let missing: Chunk = serde_json::from_str(&chunk(1, "")).expect("no calls");
+        assert!(missing.calls.is_none());
+        let empty: Chunk = serde_json::from_str(&chunk(1, r#", "calls": []"#)).expect("no calls");
+        assert_eq!(empty.calls, Some(Vec::new()));
+        let error = serde_json::from_str::<Chunk>(&chunk(1, r#", "calls": {}"#)).expect_err("an object of calls");
+        assert!(error.to_string().contains("expected an array"), "{error}");
         let error = serde_json::from_str::<Chunk>(r#"{"choices": null}"#).expect_err("null choices");
         assert!(error.to_string().contains("expected an array"), "{error}");
         let error = serde_json::from_str::<Chunk>(&chunk(1, r#", "notes": [1]"#)).expect_err("a number note");

@@ -9,7 +9,7 @@ mod impls;
 mod patch;
 mod unions;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -45,8 +45,8 @@ pub struct TypeModules {
 }
 
 /// Emits the types of every definition; `multipart` names the Rust types sent as `multipart/form-data`,
-/// which also get a `MultipartForm` impl, and `stream_events` the Rust types of stream events.
-pub fn emit(defs: &[Def], multipart: &[String], stream_events: &[String]) -> Result<TypeModules, GenError> {
+/// which also get a `MultipartForm` impl.
+pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError> {
     let mut typified = driver::run(defs)?;
     let kinds = unions::KindTable::new(defs);
     let file_types = impls::file_types(defs);
@@ -60,6 +60,12 @@ pub fn emit(defs: &[Def], multipart: &[String], stream_events: &[String]) -> Res
     let summaries: BTreeMap<&str, String> = defs
         .iter()
         .map(|def| (def.rust_name.as_str(), crate::lower::summary(&def.description)))
+        .collect();
+    // Every type but the string enums: arrays of these get the runtime's sizing for large elements.
+    let objects: BTreeSet<String> = defs
+        .iter()
+        .filter(|def| !matches!(def.kind, DefKind::Enum { .. }))
+        .map(|def| def.rust_name.clone())
         .collect();
     let mut modules: BTreeMap<String, Vec<Item>> = BTreeMap::new();
     for def in defs {
@@ -86,8 +92,7 @@ pub fn emit(defs: &[Def], multipart: &[String], stream_events: &[String]) -> Res
                             let fields = typified.structs.get(&def.rust_name).ok_or_else(|| {
                                 GenError::Generator(format!("typify has no property list of `{}`", def.rust_name))
                             })?;
-                            let stream_event = stream_events.contains(&def.rust_name);
-                            patch::shape_struct(item, fields, property_order, aliases, stream_event)?;
+                            patch::shape_struct(item, fields, property_order, aliases, &objects)?;
                             if let Some(tokens) = impls::constructor(item, fields, fixed_values)? {
                                 extra.extend(parse_items(tokens)?);
                             }

@@ -2,7 +2,7 @@
 //! their parsed options and typify's typed view of each property, aliases, docs on every item, union
 //! variants named after the spec's titles.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use quote::format_ident;
 use syn::punctuated::Punctuated;
@@ -162,6 +162,17 @@ fn generic_argument(ty: &syn::Type, name: &str) -> Option<syn::Type> {
     }
 }
 
+/// Whether `ty` names one of `objects` directly, as typify refers to the types it generates (`ChatChoice`).
+fn is_object(ty: &syn::Type, objects: &BTreeSet<String>) -> bool {
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    path.qself.is_none()
+        && path.path.leading_colon.is_none()
+        && path.path.segments.len() == 1
+        && direct_type(ty).is_some_and(|name| objects.contains(&name))
+}
+
 /// The name of a type written as a plain path without generic arguments (`ChatImageUrl`, not `Vec<…>`).
 pub fn direct_type(ty: &syn::Type) -> Option<String> {
     let syn::Type::Path(path) = ty else {
@@ -206,13 +217,14 @@ pub fn remove_derive(attrs: &mut [Attribute], derive: &str) -> Result<(), GenErr
 }
 
 /// Fields in the spec's order, serde aliases, required-nullable members that may be absent, optional arrays
-/// and objects that may be `null`; the arrays of a stream event (`stream_event`) sized for one element.
+/// and objects that may be `null`, and arrays of `objects` (the spec's object and union types, by Rust name)
+/// decoded by the runtime's sizing.
 pub fn shape_struct(
     item: &mut syn::ItemStruct,
     info: &StructFields,
     order: &[String],
     aliases: &BTreeMap<String, Vec<String>>,
-    stream_event: bool,
+    objects: &BTreeSet<String>,
 ) -> Result<(), GenError> {
     let Fields::Named(fields) = &mut item.fields else {
         return Ok(());
@@ -244,14 +256,21 @@ pub fn shape_struct(
             // servers send `null` for "absent", so it decodes as empty (and is omitted when written back).
             serde.deserialize_with = Some(parse_quote!(crate::__private::null_as_default));
         }
-        if stream_event && shape == FieldShape::Vec {
-            // A stream sends many small events, each decoded on its own, whose arrays hold one element
-            // (one choice, one candidate); serde's `Vec` would reserve four large elements every time.
+        // serde's `Vec` reserves four places at the first element; the runtime starts large objects (a choice,
+        // a candidate) with one, since such arrays mostly hold one and four of them cost `malloc` its slow path.
+        let of_objects = |ty: &syn::Type| generic_argument(ty, "Vec").is_some_and(|item| is_object(&item, objects));
+        if shape == FieldShape::Vec && of_objects(&field.ty) {
             serde.deserialize_with = Some(if required {
-                parse_quote!(crate::__private::vec_usually_one)
+                parse_quote!(crate::__private::vec_of_objects)
             } else {
-                parse_quote!(crate::__private::null_or_vec_usually_one)
+                parse_quote!(crate::__private::null_or_vec_of_objects)
             });
+        }
+        if shape == FieldShape::Option && generic_argument(&field.ty, "Option").is_some_and(|inner| of_objects(&inner))
+        {
+            // With `deserialize_with`, serde no longer reads a missing `Option` as `None` by itself.
+            serde.deserialize_with = Some(parse_quote!(crate::__private::option_vec_of_objects));
+            serde.default = true;
         }
         if shape == FieldShape::BoxedOption {
             // A recursive optional member comes as `Box<Option<T>>`, serialized as `null` when absent; make

@@ -261,7 +261,11 @@ pub struct TokenLogsResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
     /// The key's latest log entries, newest first; empty (or `null`) for a key not used yet.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub data: ::std::option::Option<::std::vec::Vec<TokenLog>>,
 }
 impl TokenLogsResponse {
@@ -382,10 +386,14 @@ pub struct PricingResponse {
     /// Always `true` (this route has no failure answer of its own).
     pub success: bool,
     /// Every model some usable group can call, with its price.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::__private::option_vec_of_objects")]
     pub data: ::std::option::Option<::std::vec::Vec<ModelPricing>>,
     /// The vendors `ModelPricing.vendor_id` refers to; sent since the gateway's model metadata (2025).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub vendors: ::std::option::Option<::std::vec::Vec<PricingVendor>>,
     /// The price multiplier of each usable group, by group name (`{"default": 1, "vip": 0.8}`).
     #[serde(
@@ -591,6 +599,7 @@ pub struct ModelList {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub object: ::std::option::Option<::std::string::String>,
     /// The models.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub data: ::std::vec::Vec<ListedModel>,
 }
 impl ModelList {
@@ -625,7 +634,11 @@ pub struct ListedModel {
     pub modalities: ::std::option::Option<::std::string::String>,
     /// Legacy OpenAI permission list, sent by gateways until July 2025 (one fixed entry for every model);
     /// current versions omit it.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub permission: ::std::option::Option<::std::vec::Vec<ListedModelPermission>>,
     /// Legacy OpenAI member, the model's own id; sent by gateways until July 2025.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -807,6 +820,7 @@ impl crate::__private::OpenEnum for EndpointType {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GeminiModelList {
     /// Every model the key may use, of every vendor, in the Gemini model shape.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub models: ::std::vec::Vec<GeminiModelInfo>,
     /// Always `null` (no paging).
     #[serde(

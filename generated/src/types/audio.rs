@@ -502,21 +502,21 @@ pub struct AudioTranscriptionResponse {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub segments: ::std::vec::Vec<AudioTranscriptionSegment>,
     /// Timed words, when `timestamp_granularities[]` asked for them (`verbose_json`).
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub words: ::std::vec::Vec<AudioTranscriptionWord>,
     /// Token log probabilities (`include[]=logprobs`).
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub logprobs: ::std::vec::Vec<AudioTranscriptionLogprob>,
     /// What the request is billed for, tokens or seconds of audio, by model.

@@ -18,6 +18,7 @@ pub struct ClaudeMessagesRequest {
     /// Upper bound of generated tokens (thinking included). Must exceed `thinking.budget_tokens`.
     pub max_tokens: i64,
     /// The conversation, alternating `user` and `assistant` turns, oldest first.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub messages: ::std::vec::Vec<ClaudeMessage>,
     /// The system prompt, as a string or as text blocks with cache breakpoints.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -48,7 +49,7 @@ pub struct ClaudeMessagesRequest {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub tools: ::std::vec::Vec<ClaudeTool>,
     /// Whether and which tool the model must use (`auto` by default when tools are given).
@@ -336,7 +337,11 @@ pub struct ClaudeSystemTextBlock {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
     /// Citations of an earlier answer's text, sent back with it.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub citations: ::std::option::Option<::std::vec::Vec<ClaudeTextCitation>>,
 }
 impl ClaudeSystemTextBlock {
@@ -507,7 +512,11 @@ pub struct ClaudeTextBlockParam {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub cache_control: ::std::option::Option<ClaudeCacheControl>,
     /// Citations of an earlier answer's text block, sent back as received.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub citations: ::std::option::Option<::std::vec::Vec<ClaudeTextCitation>>,
 }
 impl ClaudeTextBlockParam {
@@ -853,6 +862,7 @@ pub struct ClaudeSearchResultBlockParam {
     /// The title of the result; citations repeat it.
     pub title: ::std::string::String,
     /// The result's text, as text blocks (the citable units).
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub content: ::std::vec::Vec<ClaudeSystemTextBlock>,
     /// Whether the model may cite the result.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1149,6 +1159,7 @@ pub struct ClaudeToolResultSearchResultBlock {
     /// The title of the result; citations repeat it.
     pub title: ::std::string::String,
     /// The result's text, as text blocks (the citable units).
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub content: ::std::vec::Vec<ClaudeSystemTextBlock>,
     /// Whether the model may cite the result.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1814,7 +1825,7 @@ pub struct ClaudeMessagesResponse {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub content: ::std::vec::Vec<ClaudeContentBlock>,
     /// Why generation stopped; `null` in `message_start` (the final value comes with `message_delta`).
@@ -2088,7 +2099,11 @@ pub struct ClaudeContainer {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub expires_at: ::std::option::Option<::std::string::String>,
     /// The skills loaded in the container, when the request asked for any.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub skills: ::std::option::Option<::std::vec::Vec<ClaudeContainerSkill>>,
 }
 impl ClaudeContainer {
@@ -2426,7 +2441,11 @@ pub struct ClaudeTextBlock {
     /// The text (empty in `content_block_start`; it arrives in `text_delta` increments).
     pub text: ::std::string::String,
     /// The sources supporting this text, when the model cited any.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub citations: ::std::option::Option<::std::vec::Vec<ClaudeTextCitation>>,
 }
 impl ClaudeTextBlock {
@@ -3168,7 +3187,7 @@ pub struct ClaudeCodeExecutionResult {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub content: ::std::vec::Vec<ClaudeCodeExecutionOutput>,
 }
@@ -3200,7 +3219,7 @@ pub struct ClaudeEncryptedCodeExecutionResult {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub content: ::std::vec::Vec<ClaudeCodeExecutionOutput>,
 }
@@ -3442,7 +3461,7 @@ pub struct ClaudeBashCodeExecutionResult {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub content: ::std::vec::Vec<ClaudeCodeExecutionOutput>,
 }
@@ -3744,6 +3763,7 @@ impl crate::__private::TaggedUnion for ClaudeToolSearchToolResultContent {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ClaudeToolSearchResult {
     /// The matching tools, best first.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub tool_references: ::std::vec::Vec<ClaudeToolReference>,
 }
 impl ClaudeToolSearchResult {

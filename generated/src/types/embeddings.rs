@@ -171,6 +171,7 @@ pub struct EmbeddingResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub object: ::std::option::Option<::std::string::String>,
     /// One embedding per input, in input order.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub data: ::std::vec::Vec<EmbeddingData>,
     /// The model that produced the vectors.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -270,6 +271,7 @@ pub struct RerankRequest {
     /// The search query.
     pub query: ::std::string::String,
     /// Candidate documents, plain strings or objects (e.g. `{"text": …}`) as the channel accepts.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub documents: ::std::vec::Vec<RerankDocument>,
     /// Return only the n most relevant documents (default all).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -357,6 +359,7 @@ impl crate::__private::KindUnion for RerankDocument {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RerankResponse {
     /// The scored documents, most relevant first (at most `top_n`).
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub results: ::std::vec::Vec<RerankResult>,
     /// Token usage, in the gateway's usage shape (the gateway estimates it for some channels).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -13,6 +13,7 @@ use crate::*;
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GeminiGenerateContentRequest {
     /// The conversation so far (one entry for a single-turn request), alternating `user` and `model`.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub contents: ::std::vec::Vec<GeminiContent>,
     /// System instructions; only text parts, `role` is ignored.
     #[serde(
@@ -33,7 +34,7 @@ pub struct GeminiGenerateContentRequest {
         rename = "safetySettings",
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     #[serde(alias = "safety_settings")]
     pub safety_settings: ::std::vec::Vec<GeminiSafetySetting>,
@@ -41,7 +42,7 @@ pub struct GeminiGenerateContentRequest {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub tools: ::std::vec::Vec<GeminiTool>,
     /// Options shared by the tools, such as the function-calling mode.
@@ -87,7 +88,7 @@ pub struct GeminiContent {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub parts: ::std::vec::Vec<GeminiPart>,
 }
@@ -911,7 +912,7 @@ pub struct GeminiSchema {
         rename = "anyOf",
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub any_of: ::std::vec::Vec<GeminiSchema>,
     /// Least number of elements of an `ARRAY` (protobuf int64, may be a string).
@@ -969,7 +970,7 @@ pub struct GeminiTool {
         rename = "functionDeclarations",
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     #[serde(alias = "function_declarations")]
     pub function_declarations: ::std::vec::Vec<GeminiFunctionDeclaration>,
@@ -1434,7 +1435,7 @@ pub struct GeminiGenerateContentResponse {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_or_vec_usually_one"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub candidates: ::std::vec::Vec<GeminiCandidate>,
     /// The safety verdict on the prompt; says why when the prompt was blocked.
@@ -1517,7 +1518,9 @@ pub struct GeminiCandidate {
     /// Ratings of the candidate per harm category; empty in translated answers.
     #[serde(
         rename = "safetyRatings",
-        skip_serializing_if = "::std::option::Option::is_none"
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
     )]
     pub safety_ratings: ::std::option::Option<::std::vec::Vec<GeminiSafetyRating>>,
     /// Sources the candidate quotes at length, when it recites any.
@@ -1570,7 +1573,9 @@ pub struct GeminiUrlContextMetadata {
     /// One entry per URL the tool tried.
     #[serde(
         rename = "urlMetadata",
-        skip_serializing_if = "::std::option::Option::is_none"
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
     )]
     pub url_metadata: ::std::option::Option<::std::vec::Vec<GeminiUrlMetadata>>,
 }
@@ -1597,7 +1602,9 @@ pub struct GeminiLogprobsResult {
     /// The chosen token at each step.
     #[serde(
         rename = "chosenCandidates",
-        skip_serializing_if = "::std::option::Option::is_none"
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
     )]
     pub chosen_candidates: ::std::option::Option<
         ::std::vec::Vec<GeminiLogprobsCandidate>,
@@ -1605,7 +1612,9 @@ pub struct GeminiLogprobsResult {
     /// The most likely tokens at each step (as many as `logprobs` asked for).
     #[serde(
         rename = "topCandidates",
-        skip_serializing_if = "::std::option::Option::is_none"
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
     )]
     pub top_candidates: ::std::option::Option<
         ::std::vec::Vec<GeminiLogprobsTopCandidates>,
@@ -1621,7 +1630,11 @@ pub struct GeminiLogprobsResult {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GeminiLogprobsTopCandidates {
     /// The alternative tokens.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub candidates: ::std::option::Option<::std::vec::Vec<GeminiLogprobsCandidate>>,
 }
 /// A token and its log probability.
@@ -1932,14 +1945,14 @@ pub struct GeminiCitationMetadata {
         rename = "citationSources",
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub citation_sources: ::std::vec::Vec<GeminiCitationSource>,
     /// The quoted sources (Vertex AI spelling).
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub citations: ::std::vec::Vec<GeminiCitationSource>,
 }
@@ -2098,7 +2111,9 @@ pub struct GeminiUsageMetadata {
     /// Prompt tokens per modality; `null` in translated answers.
     #[serde(
         rename = "promptTokensDetails",
-        skip_serializing_if = "::std::option::Option::is_none"
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
     )]
     pub prompt_tokens_details: ::std::option::Option<
         ::std::vec::Vec<GeminiModalityTokenCount>,
@@ -2106,7 +2121,9 @@ pub struct GeminiUsageMetadata {
     /// Candidate tokens per modality; `null` in translated answers.
     #[serde(
         rename = "candidatesTokensDetails",
-        skip_serializing_if = "::std::option::Option::is_none"
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
     )]
     pub candidates_tokens_details: ::std::option::Option<
         ::std::vec::Vec<GeminiModalityTokenCount>,
@@ -2114,7 +2131,9 @@ pub struct GeminiUsageMetadata {
     /// Cached prompt tokens per modality.
     #[serde(
         rename = "cacheTokensDetails",
-        skip_serializing_if = "::std::option::Option::is_none"
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
     )]
     pub cache_tokens_details: ::std::option::Option<
         ::std::vec::Vec<GeminiModalityTokenCount>,
@@ -2122,7 +2141,9 @@ pub struct GeminiUsageMetadata {
     /// Tool-use prompt tokens per modality; `null` in translated answers.
     #[serde(
         rename = "toolUsePromptTokensDetails",
-        skip_serializing_if = "::std::option::Option::is_none"
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
     )]
     pub tool_use_prompt_tokens_details: ::std::option::Option<
         ::std::vec::Vec<GeminiModalityTokenCount>,
@@ -2159,7 +2180,9 @@ pub struct GeminiPromptFeedback {
     /// Ratings of the prompt per harm category.
     #[serde(
         rename = "safetyRatings",
-        skip_serializing_if = "::std::option::Option::is_none"
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
     )]
     pub safety_ratings: ::std::option::Option<::std::vec::Vec<GeminiSafetyRating>>,
     /// Vertex AI channels only.

@@ -284,7 +284,7 @@ pub struct ImageEditJsonRequest {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub images: ::std::vec::Vec<ImageFileReference>,
     /// OpenAI JSON form; the mask whose transparent areas mark where to edit.
@@ -947,7 +947,11 @@ pub struct ImageResponse {
     pub created: i64,
     /// The images, in order. The gateway's own answers send `null` when a channel returned no image (the Go
     /// slice stays nil, as in the Ali, Jimeng and MiniMax adaptors); OpenAI may omit it.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub data: ::std::option::Option<::std::vec::Vec<ImageData>>,
     /// Token or image usage (gpt-image and Seedream shapes).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -962,7 +962,9 @@ pub struct MjTask {
     /// The videos of a video task (usually four); `null` for image tasks.
     #[serde(
         rename = "videoUrls",
-        skip_serializing_if = "::std::option::Option::is_none"
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
     )]
     pub video_urls: ::std::option::Option<::std::vec::Vec<MjVideoUrl>>,
     /// The task's state; `""` right after submission through the gateway.
@@ -978,7 +980,11 @@ pub struct MjTask {
     )]
     pub fail_reason: ::std::option::Option<::std::string::String>,
     /// Actions available on the finished task, for `POST /mj/submit/action`. `null` or empty until finished.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub buttons: ::std::option::Option<::std::vec::Vec<MjButton>>,
     /// Gateway field; the vary-region mask when one was sent.
     #[serde(
@@ -1346,7 +1352,11 @@ pub struct MjSelector {
     #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<i32>,
     /// The menu entries.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub options: ::std::option::Option<::std::vec::Vec<MjSelectorOption>>,
 }
 /// One entry of a select menu (`MessageSelector.Option`). Admin data; not relayed by the ALLMHUB gateway.
@@ -1480,7 +1490,7 @@ pub struct MjTaskPage {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub content: ::std::vec::Vec<MjTask>,
     /// The paging request this page answers.
@@ -1533,7 +1543,7 @@ pub struct MjObjectPage {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub content: ::std::vec::Vec<JsonObject>,
     /// The paging request this page answers.
@@ -1968,7 +1978,11 @@ pub struct MjDiscordAccount {
     )]
     pub renew_date: ::std::option::Option<crate::StringOrNumber>,
     /// Settings buttons of the Midjourney bot.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub buttons: ::std::option::Option<::std::vec::Vec<MjButton>>,
     /// Version select menu of the Midjourney bot.
     #[serde(
@@ -1979,7 +1993,9 @@ pub struct MjDiscordAccount {
     /// Settings buttons of the niji bot.
     #[serde(
         rename = "nijiButtons",
-        skip_serializing_if = "::std::option::Option::is_none"
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
     )]
     pub niji_buttons: ::std::option::Option<::std::vec::Vec<MjButton>>,
 }

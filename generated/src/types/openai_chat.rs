@@ -16,6 +16,7 @@ pub struct ChatCompletionRequest {
     /// `doubao-seedream-4-0-250828`, `sora_video2`, `veo3.1`.
     pub model: ::std::string::String,
     /// The conversation so far, oldest first. At least one message.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub messages: ::std::vec::Vec<ChatMessage>,
     /// Stream the answer as Server-Sent Events of [`ChatCompletionChunk`]. Default `false`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -87,7 +88,7 @@ pub struct ChatCompletionRequest {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub tools: ::std::vec::Vec<ChatTool>,
     /// Whether and which tool the model must call; `auto` when tools are given, `none` otherwise.
@@ -100,7 +101,7 @@ pub struct ChatCompletionRequest {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub functions: ::std::vec::Vec<ChatFunctionDefinition>,
     /// Deprecated predecessor of `tool_choice`, for `functions`.
@@ -938,7 +939,11 @@ pub struct ChatMessage {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// Tool calls made by the assistant.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub tool_calls: ::std::option::Option<::std::vec::Vec<ChatToolCall>>,
     /// For `role: tool`, the id of the tool call this message answers.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -956,7 +961,7 @@ pub struct ChatMessage {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub annotations: ::std::vec::Vec<ChatAnnotation>,
     /// Spoken output of an audio-output model (answers); the `id` of an earlier one (history).
@@ -2446,6 +2451,7 @@ pub struct ChatCompletionResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub system_fingerprint: ::std::option::Option<::std::string::String>,
     /// The generated answers, one per requested `n`; gateway-built answers have one.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub choices: ::std::vec::Vec<ChatCompletionChoice>,
     /// Token usage, in the gateway's superset form; gateway-built answers estimate it when the upstream sent
     /// none.
@@ -2568,6 +2574,7 @@ pub struct ChatModerationResults {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub model: ::std::option::Option<::std::string::String>,
     /// One result per moderated piece of content.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub results: ::std::vec::Vec<ChatModerationResult>,
 }
 impl ChatModerationResults {
@@ -2763,10 +2770,18 @@ impl crate::__private::OpenEnum for FinishReason {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ChatLogprobs {
     /// Log probabilities of the content tokens.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub content: ::std::option::Option<::std::vec::Vec<ChatTokenLogprob>>,
     /// Log probabilities of the refusal tokens.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub refusal: ::std::option::Option<::std::vec::Vec<ChatTokenLogprob>>,
 }
 /// One output token with its log probability and the most likely alternatives.
@@ -2783,7 +2798,7 @@ pub struct ChatTokenLogprob {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub top_logprobs: ::std::vec::Vec<ChatTopLogprob>,
 }
@@ -2844,7 +2859,7 @@ pub struct ChatCompletionChunk {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub system_fingerprint: ::std::option::Option<::std::string::String>,
     /// Usually one element; empty on a usage-only chunk.
-    #[serde(deserialize_with = "crate::__private::vec_usually_one")]
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub choices: ::std::vec::Vec<ChatCompletionChunkChoice>,
     /// Token usage of the whole request; `null` until the last chunk, or a usage-only chunk at the end.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2929,7 +2944,11 @@ pub struct ChatCompletionDelta {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub refusal: ::std::option::Option<::std::string::String>,
     /// Fragments of tool calls, matched by their `index`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub tool_calls: ::std::option::Option<::std::vec::Vec<ChatToolCallChunk>>,
     /// A fragment of the deprecated single function call.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2938,7 +2957,7 @@ pub struct ChatCompletionDelta {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub annotations: ::std::vec::Vec<ChatAnnotation>,
     /// A fragment of spoken output (audio-output models).

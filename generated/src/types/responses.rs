@@ -45,7 +45,7 @@ pub struct ResponsesRequest {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub tools: ::std::vec::Vec<ResponsesTool>,
     /// Whether and which tool the model must use (`auto` by default).
@@ -571,12 +571,13 @@ pub struct ResponsesInputReasoning {
     /// The reasoning item id (`rs_…`).
     pub id: ::std::string::String,
     /// The reasoning summary parts, as received.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub summary: ::std::vec::Vec<ResponsesSummaryText>,
     /// Raw reasoning text parts, as received.
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub content: ::std::vec::Vec<ResponsesReasoningText>,
     /// The opaque encrypted reasoning, as received.
@@ -901,7 +902,7 @@ pub struct ResponsesInputOutputText {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub annotations: ::std::vec::Vec<ResponsesAnnotation>,
 }
@@ -2707,6 +2708,7 @@ pub struct ResponsesResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub model: ::std::option::Option<::std::string::String>,
     /// The output items in order (empty in `response.created` snapshots).
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub output: ::std::vec::Vec<ResponsesOutputItem>,
     /// Concatenated output text (SDK convenience; usually absent from the wire).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2751,7 +2753,11 @@ pub struct ResponsesResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tool_choice: ::std::option::Option<ResponsesToolChoice>,
     /// The tools that were available.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub tools: ::std::option::Option<::std::vec::Vec<ResponsesTool>>,
     /// The number of most likely alternatives returned per token.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3316,6 +3322,7 @@ pub struct ResponsesOutputMessage {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<ResponsesItemStatus>,
     /// The message's parts, text with citations or a refusal.
+    #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub content: ::std::vec::Vec<ResponsesOutputContent>,
     /// Which kind of answer the message is, on models that mark it: `commentary` (a progress note between tool
     /// calls) or `final_answer`.
@@ -3344,10 +3351,18 @@ pub struct ResponsesReasoningItem {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     /// Reasoning summary parts, when `reasoning.summary` asked for them; empty otherwise.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub summary: ::std::option::Option<::std::vec::Vec<ResponsesSummaryText>>,
     /// Raw reasoning text parts, from models that return it (and from chat channels the gateway converts).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub content: ::std::option::Option<::std::vec::Vec<ResponsesReasoningText>>,
     /// The reasoning, encrypted; with `include` `reasoning.encrypted_content`, to send back when not storing.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3439,7 +3454,7 @@ pub struct ResponsesWebSearchAction {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub sources: ::std::vec::Vec<ResponsesWebSearchSource>,
 }
@@ -3470,7 +3485,11 @@ pub struct ResponsesFileSearchCall {
     )]
     pub queries: ::std::vec::Vec<::std::string::String>,
     /// Matches (with `include: [file_search_call.results]`).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub results: ::std::option::Option<::std::vec::Vec<ResponsesFileSearchResult>>,
 }
 /// One file search match.
@@ -3584,7 +3603,7 @@ pub struct ResponsesMcpListTools {
     #[serde(
         default,
         skip_serializing_if = "::std::vec::Vec::is_empty",
-        deserialize_with = "crate::__private::null_as_default"
+        deserialize_with = "crate::__private::null_or_vec_of_objects"
     )]
     pub tools: ::std::vec::Vec<ResponsesMcpToolInfo>,
     /// Why listing failed, when it did.
@@ -3760,7 +3779,11 @@ pub struct ResponsesOutputText {
     /// The generated text of this part.
     pub text: ::std::string::String,
     /// Citations in the text (`[]` when none).
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "crate::__private::option_vec_of_objects"
+    )]
     pub annotations: ::std::option::Option<::std::vec::Vec<ResponsesAnnotation>>,
     /// Token log probabilities (with `include: [message.output_text.logprobs]`); JSON values.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
