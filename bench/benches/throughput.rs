@@ -83,9 +83,7 @@ fn decoding() -> bool {
                 keep(serde_json::from_slice::<Value>(&chat).expect("decodes"))
             }),
             Candidate::new("Value (text)", || keep(decode::<Value>(&chat).expect("decodes"))),
-            Candidate::new("floor", || {
-                keep(decode::<floor::Completion>(&chat).expect("decodes"))
-            }),
+            Candidate::new("floor", || keep(decode::<floor::Completion>(&chat).expect("decodes"))),
         ],
         ROUNDS,
         BUDGET,
@@ -113,9 +111,7 @@ fn decoding() -> bool {
             Candidate::new("Value", || {
                 keep(serde_json::from_slice::<Value>(&calls).expect("decodes"))
             }),
-            Candidate::new("floor", || {
-                keep(decode::<floor::Completion>(&calls).expect("decodes"))
-            }),
+            Candidate::new("floor", || keep(decode::<floor::Completion>(&calls).expect("decodes"))),
         ],
         ROUNDS,
         BUDGET,
