@@ -1,6 +1,6 @@
 //! The runtime of the generated code (`allmhub_types::__private`): open enums, unions told apart by JSON kind
-//! or by a tag, members that may be `null`, and the parts of multipart forms. Not part of the public API: only
-//! generated code calls it.
+//! or by a tag, members that may be `null`, arrays of large objects, and the parts of multipart forms. Not part
+//! of the public API: only generated code calls it.
 
 use std::fmt;
 use std::io::Write as _;
@@ -102,7 +102,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectsVisitor<T> {
             return Ok(Vec::new());
         };
         let size = std::mem::size_of::<T>().max(1);
-        // A length the format knows (JSON's is never known) is trusted only up to a few KiB, as serde's is.
+        // A length the format knows (JSON's is never known) reserves at most 4 KiB: a wrong one costs little.
         let capacity = match seq.size_hint() {
             Some(rest) => rest.saturating_add(1).min((4096 / size).max(1)),
             None if size >= LARGE_ELEMENT => 1,
