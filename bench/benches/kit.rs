@@ -300,7 +300,7 @@ fn proxy(servers: &tokio::runtime::Runtime, client: &tokio::runtime::Runtime) ->
     client.block_on(async {
         let (mut checked, mut passed) = (proxy.reports().len(), 0);
         for round in 0..210 {
-            // The three take turns at going first, so that none always follows the same one.
+            // The five take turns at going first, so that none always follows the same one.
             let mut times = [Duration::ZERO; 5];
             for turn in 0..5 {
                 let which = (round + turn) % 5;

@@ -144,6 +144,7 @@ fn decoding() -> bool {
     );
     met &= report(&title, &results, &[Some(1.25), Some(1.5), None]);
     floor_line(&results);
+
     // async-openai has no Claude or Gemini types: Value is the reference.
     let claude = largest_json_answer("create_claude_message");
     for (title, bytes) in [

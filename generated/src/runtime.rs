@@ -73,7 +73,7 @@ where
     deserializer.deserialize_option(OptionVisitor(PhantomData))
 }
 
-/// Elements at least this large start an array with one place (four of them would pass 1 KiB).
+/// Elements at least this large start an array with one place (four of them reach 1 KiB).
 const LARGE_ELEMENT: usize = 256;
 
 struct ObjectsVisitor<T>(PhantomData<fn() -> T>);
