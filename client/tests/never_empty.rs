@@ -80,7 +80,7 @@ async fn chat_answered_whole_streams_the_answers_chunks() {
                 "{key}: tool calls"
             );
         }
-        let usage = chunks.iter().find_map(|chunk| chunk.usage.clone());
+        let usage = chunks.iter().find_map(|chunk| chunk.usage.as_deref().cloned());
         assert_eq!(usage, answer.usage, "{key}: usage rides along");
     }
 }

@@ -59,7 +59,7 @@ fn chat_chunks_are_wire_valid_and_carry_the_text() {
             };
             assert_eq!(text, expected, "{label} {split:?}");
             assert_eq!(
-                chunks.last().and_then(|chunk| chunk.usage.clone()),
+                chunks.last().and_then(|chunk| chunk.usage.as_deref().cloned()),
                 answer.usage,
                 "{label}"
             );

@@ -52,6 +52,9 @@ pub enum DefKind {
         variant_docs: BTreeMap<String, String>,
         /// Members whose value is fixed (`x-fixed-value`): property → the value `new()` fills in.
         fixed_values: BTreeMap<String, String>,
+        /// Optional object members kept behind a `Box` (`x-rust-box`): large and seldom sent, so that every
+        /// value of the type does not carry their size inline.
+        boxed: BTreeSet<String>,
     },
     /// A string enum; open enums keep unknown values.
     Enum {
@@ -298,6 +301,34 @@ fn fixed_value(property: &Value, at: &At<'_>) -> Result<Option<String>, SpecErro
     Ok(Some(value.to_owned()))
 }
 
+/// Whether a property is marked `x-rust-box: true`: an optional member holding one of the spec's objects, large
+/// and seldom sent (a chunk's `usage`), kept behind a `Box`. Whether the member qualifies is checked on the
+/// generated field, where its Rust type is known.
+fn boxed_member(schema: &Value, name: &str, property: &Value, at: &At<'_>) -> Result<bool, SpecError> {
+    let at = at.child("x-rust-box");
+    match property.get("x-rust-box") {
+        None | Some(Value::Bool(false)) => return Ok(false),
+        Some(Value::Bool(true)) => {}
+        Some(_) => return Err(at.error("`x-rust-box` must be `true` or `false`")),
+    }
+    if strings(schema.get("required")).iter().any(|required| required == name) {
+        return Err(at.error("`x-rust-box` belongs on an optional member; a required one is always there"));
+    }
+    let alternatives = property.get("oneOf").and_then(Value::as_array);
+    let reference = property.get("$ref").is_some()
+        || alternatives.is_some_and(|alternatives| {
+            alternatives.len() == 2
+                && alternatives.iter().any(|alternative| alternative.get("$ref").is_some())
+                && alternatives.iter().any(|alternative| types_of(alternative) == ["null"])
+        });
+    if !reference {
+        return Err(at.error(
+            "`x-rust-box` belongs on a member holding one component, `$ref: …` or `oneOf: [{$ref: …}, {type: 'null'}]`",
+        ));
+    }
+    Ok(true)
+}
+
 /// Abbreviations a sentence does not end at.
 const ABBREVIATIONS: &[&str] = &["e.g.", "i.e.", "vs.", "cf.", "approx.", "incl.", "resp.", "ca."];
 
@@ -445,6 +476,7 @@ impl<'a> Lowering<'a> {
         let mut variant_titles: BTreeMap<String, String> = BTreeMap::new();
         let mut variant_docs: BTreeMap<String, String> = BTreeMap::new();
         let mut fixed_values: BTreeMap<String, String> = BTreeMap::new();
+        let mut boxed: BTreeSet<String> = BTreeSet::new();
         let stripped_tag = self.tags_to_strip.get(rust_name).cloned();
         let mut lowered = Map::new();
         for (key, value) in schema.as_object().into_iter().flatten() {
@@ -463,6 +495,9 @@ impl<'a> Lowering<'a> {
                         }
                         if let Some(value) = fixed_value(property, &prop_at)? {
                             fixed_values.insert(name.clone(), value);
+                        }
+                        if boxed_member(schema, name, property, &prop_at)? {
+                            boxed.insert(name.clone());
                         }
                         property_order.push(name.clone());
                         let hint = format!("{rust_name}{}", variant_name(name));
@@ -541,6 +576,7 @@ impl<'a> Lowering<'a> {
             variant_titles,
             variant_docs,
             fixed_values,
+            boxed,
         };
         Ok(())
     }

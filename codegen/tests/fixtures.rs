@@ -175,6 +175,104 @@ fn fixed_value_on_a_non_string_member_is_refused() {
 }
 
 #[test]
+fn boxed_member() {
+    let code = generated_types("boxed_member");
+    for field in ["tally", "review"] {
+        assert!(
+            code.contains(&format!(
+                "pub {field}: ::std::option::Option<::std::boxed::Box<TalkTally>>,"
+            )),
+            "`x-rust-box` puts `{field}` behind a `Box`: {code}"
+        );
+    }
+    assert!(
+        code.contains("pub summary: ::std::option::Option<TalkTally>,"),
+        "an unmarked member stays inline: {code}"
+    );
+    assert_eq!(code.matches("/// Boxed (the spec's `x-rust-box`)").count(), 2, "{code}");
+    insta::assert_snapshot!(code);
+}
+
+/// Generates from a one-family spec whose `demo.yaml` is `demo`, written to a directory of its own.
+fn generate_demo(case: &str, demo: &str) -> Result<Vec<allmhub_codegen::GeneratedFile>, allmhub_codegen::GenError> {
+    let dir = std::env::temp_dir().join(format!("allmhub-codegen-{}-{case}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let root = format!(
+        "openapi: 3.1.0\ninfo: {{title: {case} fixture, version: '1'}}\ntags:\n  - name: demo\n    \
+         description: Fixture family.\n    x-rust-resource: demo\npaths: {{}}\ncomponents:\n  schemas:\n    \
+         Root:\n      $ref: 'demo.yaml#/components/schemas/Root'\n"
+    );
+    std::fs::write(dir.join("openapi.yaml"), root).expect("writes");
+    std::fs::write(dir.join("demo.yaml"), demo).expect("writes");
+    let generated = allmhub_codegen::generate(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    generated
+}
+
+#[test]
+fn boxed_member_must_be_an_optional_object() {
+    let spec = |required: &str, member: &str| {
+        format!(
+            "components:\n  schemas:\n    Root:\n      x-rust-name: Root\n      description: The document itself.\n      \
+             type: object\n      required: [{required}]\n      properties:\n        id:\n          \
+             description: Which root this is.\n          type: string\n        extra:\n          description: Something seldom sent.\n\
+             {member}    Mood:\n      x-rust-name: Mood\n      description: How a root feels.\n      type: string\n      \
+             enum: [calm, lively]\n    Tally:\n      x-rust-name: Tally\n      description: What was counted.\n      \
+             type: object\n      properties:\n        words:\n          description: How many words were said.\n          \
+             type: integer\n"
+        )
+    };
+    let refused = |case: &str, required: &str, member: &str| {
+        generate_demo(case, &spec(required, member))
+            .expect_err("a misplaced x-rust-box is refused")
+            .to_string()
+    };
+    let at = "spec: demo.yaml#/components/schemas/Root/properties/extra/x-rust-box: ";
+    assert_eq!(
+        refused(
+            "required",
+            "extra",
+            "          x-rust-box: true\n          $ref: '#/components/schemas/Tally'\n"
+        ),
+        format!("{at}`x-rust-box` belongs on an optional member; a required one is always there")
+    );
+    assert_eq!(
+        refused("string", "id", "          x-rust-box: true\n          type: string\n"),
+        format!(
+            "{at}`x-rust-box` belongs on a member holding one component, `$ref: …` or \
+             `oneOf: [{{$ref: …}}, {{type: 'null'}}]`"
+        )
+    );
+    assert_eq!(
+        refused(
+            "not_bool",
+            "id",
+            "          x-rust-box: yes please\n          $ref: '#/components/schemas/Tally'\n"
+        ),
+        format!("{at}`x-rust-box` must be `true` or `false`")
+    );
+    assert_eq!(
+        refused(
+            "enum",
+            "id",
+            "          x-rust-box: true\n          $ref: '#/components/schemas/Mood'\n"
+        ),
+        "generator: `x-rust-box` on `Root.extra`: only an optional member holding one of the spec's objects is boxed"
+    );
+    let fine = spec(
+        "id",
+        "          x-rust-box: true\n          $ref: '#/components/schemas/Tally'\n",
+    );
+    let files = generate_demo("fine", &fine).expect("an optional object member may be boxed");
+    assert!(
+        files.iter().any(|file| file
+            .contents
+            .contains("pub extra: ::std::option::Option<::std::boxed::Box<Tally>>")),
+        "the scratch spec itself generates"
+    );
+}
+
+#[test]
 fn method_names_follow_content_types_not_spec_order() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/content_types");
     let files = allmhub_codegen::generate(&dir).unwrap_or_else(|error| panic!("content_types: {error}"));

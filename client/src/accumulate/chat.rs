@@ -59,8 +59,13 @@ impl ChatAccumulator {
         self.events += 1;
         set_some(&mut self.answer.system_fingerprint, &chunk.system_fingerprint);
         set_some(&mut self.answer.service_tier, &chunk.service_tier);
-        set_some(&mut self.answer.usage, &chunk.usage);
-        set_some(&mut self.answer.moderation, &chunk.moderation);
+        // A chunk holds these two boxed (few chunks carry them); the answer holds them inline.
+        if let Some(usage) = chunk.usage.as_deref() {
+            self.answer.usage = Some(usage.clone());
+        }
+        if let Some(moderation) = chunk.moderation.as_deref() {
+            self.answer.moderation = Some(moderation.clone());
+        }
         for (position, choice) in chunk.choices.iter().enumerate() {
             self.push_choice(choice.index.unwrap_or(position as i64), choice);
         }

@@ -52,8 +52,8 @@ pub fn chat_chunks(answer: &ChatCompletionResponse, split: &Split) -> Vec<ChatCo
     }
     if answer.usage.is_some() || answer.moderation.is_some() || chunks.is_empty() {
         chunks.push(ChatCompletionChunk {
-            usage: answer.usage.clone(),
-            moderation: answer.moderation.clone(),
+            usage: answer.usage.clone().map(Box::new),
+            moderation: answer.moderation.clone().map(Box::new),
             ..chunk(Vec::new())
         });
     }

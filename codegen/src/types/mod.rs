@@ -76,6 +76,7 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                 variant_titles,
                 variant_docs,
                 fixed_values,
+                boxed,
                 ..
             } => {
                 let mut items = typified
@@ -92,7 +93,7 @@ pub fn emit(defs: &[Def], multipart: &[String]) -> Result<TypeModules, GenError>
                             let fields = typified.structs.get(&def.rust_name).ok_or_else(|| {
                                 GenError::Generator(format!("typify has no property list of `{}`", def.rust_name))
                             })?;
-                            patch::shape_struct(item, fields, property_order, aliases, &objects)?;
+                            patch::shape_struct(item, fields, property_order, aliases, boxed, &objects)?;
                             if let Some(tokens) = impls::constructor(item, fields, fixed_values)? {
                                 extra.extend(parse_items(tokens)?);
                             }
@@ -285,6 +286,7 @@ mod tests {
             variant_titles: BTreeMap::new(),
             variant_docs: BTreeMap::new(),
             fixed_values: BTreeMap::new(),
+            boxed: BTreeSet::new(),
         }
     }
 

@@ -217,13 +217,14 @@ pub fn remove_derive(attrs: &mut [Attribute], derive: &str) -> Result<(), GenErr
 }
 
 /// Fields in the spec's order, serde aliases, required-nullable members that may be absent, optional arrays
-/// and objects that may be `null`, and arrays of `objects` (the spec's object and union types, by Rust name)
-/// decoded by the runtime's sizing.
+/// and objects that may be `null`, arrays of `objects` (the spec's object and union types, by Rust name)
+/// decoded by the runtime's sizing, and the `boxed` members (`x-rust-box`, by wire name) behind a `Box`.
 pub fn shape_struct(
     item: &mut syn::ItemStruct,
     info: &StructFields,
     order: &[String],
     aliases: &BTreeMap<String, Vec<String>>,
+    boxed: &BTreeSet<String>,
     objects: &BTreeSet<String>,
 ) -> Result<(), GenError> {
     let Fields::Named(fields) = &mut item.fields else {
@@ -271,6 +272,22 @@ pub fn shape_struct(
             // With `deserialize_with`, serde no longer reads a missing `Option` as `None` by itself.
             serde.deserialize_with = Some(parse_quote!(crate::__private::option_vec_of_objects));
             serde.default = true;
+        }
+        if boxed.contains(wire.as_str()) {
+            // A large member that few values carry (a chunk's `usage`, on the last chunk only): behind a `Box`,
+            // every other value of the type is smaller to build and move.
+            let inner = generic_argument(&field.ty, "Option")
+                .filter(|inner| shape == FieldShape::Option && is_object(inner, objects))
+                .ok_or_else(|| {
+                    GenError::Generator(format!(
+                        "`x-rust-box` on `{}.{wire}`: only an optional member holding one of the spec's objects \
+                         is boxed",
+                        item.ident
+                    ))
+                })?;
+            field.ty = parse_quote!(::std::option::Option<::std::boxed::Box<#inner>>);
+            field.attrs.push(parse_quote!(#[doc = ""]));
+            field.attrs.push(parse_quote!(#[doc = " Boxed (the spec's `x-rust-box`): it is large and few values carry it, so the others stay small."]));
         }
         if shape == FieldShape::BoxedOption {
             // A recursive optional member comes as `Box<Option<T>>`, serialized as `null` when absent; make

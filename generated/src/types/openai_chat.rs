@@ -2862,8 +2862,10 @@ pub struct ChatCompletionChunk {
     #[serde(deserialize_with = "crate::__private::vec_of_objects")]
     pub choices: ::std::vec::Vec<ChatCompletionChunkChoice>,
     /// Token usage of the whole request; `null` until the last chunk, or a usage-only chunk at the end.
+    ///
+    /// Boxed (the spec's `x-rust-box`): it is large and few values carry it, so the others stay small.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub usage: ::std::option::Option<Usage>,
+    pub usage: ::std::option::Option<::std::boxed::Box<Usage>>,
     /// The OpenAI tier that serves the request (OpenAI channels).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub service_tier: ::std::option::Option<ChatServiceTier>,
@@ -2871,8 +2873,10 @@ pub struct ChatCompletionChunk {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub obfuscation: ::std::option::Option<::std::string::String>,
     /// Moderation results of the input and the output, on the moderation chunk of a moderated completion.
+    ///
+    /// Boxed (the spec's `x-rust-box`): it is large and few values carry it, so the others stay small.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub moderation: ::std::option::Option<ChatModeration>,
+    pub moderation: ::std::option::Option<::std::boxed::Box<ChatModeration>>,
 }
 impl ChatCompletionChunk {
     /// Builds a `ChatCompletionChunk` from its required members; the optional ones start empty.
