@@ -314,14 +314,8 @@ fn boxed_member(schema: &Value, name: &str, property: &Value, at: &At<'_>) -> Re
     if strings(schema.get("required")).iter().any(|required| required == name) {
         return Err(at.error("`x-rust-box` belongs on an optional member; a required one is always there"));
     }
-    let alternatives = property.get("oneOf").and_then(Value::as_array);
-    let reference = property.get("$ref").is_some()
-        || alternatives.is_some_and(|alternatives| {
-            alternatives.len() == 2
-                && alternatives.iter().any(|alternative| alternative.get("$ref").is_some())
-                && alternatives.iter().any(|alternative| types_of(alternative) == ["null"])
-        });
-    if !reference {
+    let held = non_null_part(property);
+    if held.as_ref().unwrap_or(property).get("$ref").is_none() {
         return Err(at.error(
             "`x-rust-box` belongs on a member holding one component, `$ref: …` or `oneOf: [{$ref: …}, {type: 'null'}]`",
         ));

@@ -197,11 +197,19 @@ fn boxed_member() {
 fn generate_demo(case: &str, demo: &str) -> Result<Vec<allmhub_codegen::GeneratedFile>, allmhub_codegen::GenError> {
     let dir = std::env::temp_dir().join(format!("allmhub-codegen-{}-{case}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a scratch directory");
-    let root = format!(
-        "openapi: 3.1.0\ninfo: {{title: {case} fixture, version: '1'}}\ntags:\n  - name: demo\n    \
-         description: Fixture family.\n    x-rust-resource: demo\npaths: {{}}\ncomponents:\n  schemas:\n    \
-         Root:\n      $ref: 'demo.yaml#/components/schemas/Root'\n"
-    );
+    let root = r#"openapi: 3.1.0
+info: {title: CASE fixture, version: '1'}
+tags:
+  - name: demo
+    description: Fixture family.
+    x-rust-resource: demo
+paths: {}
+components:
+  schemas:
+    Root:
+      $ref: 'demo.yaml#/components/schemas/Root'
+"#
+    .replace("CASE", case);
     std::fs::write(dir.join("openapi.yaml"), root).expect("writes");
     std::fs::write(dir.join("demo.yaml"), demo).expect("writes");
     let generated = allmhub_codegen::generate(&dir);
@@ -211,16 +219,38 @@ fn generate_demo(case: &str, demo: &str) -> Result<Vec<allmhub_codegen::Generate
 
 #[test]
 fn boxed_member_must_be_an_optional_object() {
+    // `REQUIRED` names the required member; `MEMBER` is the rest of `extra`, indented as a property's keys.
     let spec = |required: &str, member: &str| {
-        format!(
-            "components:\n  schemas:\n    Root:\n      x-rust-name: Root\n      description: The document itself.\n      \
-             type: object\n      required: [{required}]\n      properties:\n        id:\n          \
-             description: Which root this is.\n          type: string\n        extra:\n          description: Something seldom sent.\n\
-             {member}    Mood:\n      x-rust-name: Mood\n      description: How a root feels.\n      type: string\n      \
-             enum: [calm, lively]\n    Tally:\n      x-rust-name: Tally\n      description: What was counted.\n      \
-             type: object\n      properties:\n        words:\n          description: How many words were said.\n          \
-             type: integer\n"
-        )
+        r#"components:
+  schemas:
+    Root:
+      x-rust-name: Root
+      description: The document itself.
+      type: object
+      required: [REQUIRED]
+      properties:
+        id:
+          description: Which root this is.
+          type: string
+        extra:
+          description: Something seldom sent.
+MEMBER
+    Mood:
+      x-rust-name: Mood
+      description: How a root feels.
+      type: string
+      enum: [calm, lively]
+    Tally:
+      x-rust-name: Tally
+      description: What was counted.
+      type: object
+      properties:
+        words:
+          description: How many words were said.
+          type: integer
+"#
+        .replace("REQUIRED", required)
+        .replace("MEMBER\n", member)
     };
     let refused = |case: &str, required: &str, member: &str| {
         generate_demo(case, &spec(required, member))

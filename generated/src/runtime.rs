@@ -48,29 +48,15 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    struct OptionVisitor<T>(PhantomData<fn() -> T>);
+    struct Objects<T>(Vec<T>);
 
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for OptionVisitor<T> {
-        type Value = Option<Vec<T>>;
-
-        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-            formatter.write_str("an array or null")
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-            vec_of_objects(deserializer).map(Some)
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Objects<T> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            vec_of_objects(deserializer).map(Objects)
         }
     }
 
-    deserializer.deserialize_option(OptionVisitor(PhantomData))
+    Ok(Option::<Objects<T>>::deserialize(deserializer)?.map(|objects| objects.0))
 }
 
 /// Elements at least this large start an array with one place (four of them reach 1 KiB).
